@@ -1,0 +1,43 @@
+//! The data model carried on DA: [`Batch`] and [`BatchBlock`], RLP-encoded.
+
+use alloy_primitives::{B256, Bytes};
+use alloy_rlp::{RlpDecodable, RlpEncodable};
+
+/// One L2 block as carried on DA: enough for a follower to re-execute and check it.
+#[derive(Clone, Debug, PartialEq, Eq, RlpEncodable, RlpDecodable)]
+pub struct BatchBlock {
+    /// L2 block number.
+    pub number: u64,
+    /// Block timestamp, seconds since the Unix epoch.
+    pub timestamp: u64,
+    /// Hash of the parent L2 block.
+    pub parent_hash: B256,
+    /// Hash of this block, as sealed by the sequencer.
+    pub block_hash: B256,
+    /// State root after executing this block; a follower must reach the same.
+    pub state_root: B256,
+    /// Block gas limit.
+    pub gas_limit: u64,
+    /// Base fee per gas of this block.
+    pub base_fee_per_gas: u64,
+    /// The block's transactions in order, each EIP-2718 encoded.
+    pub transactions: Vec<Bytes>,
+}
+
+/// Consecutive blocks posted together.
+#[derive(Clone, Debug, Default, PartialEq, Eq, RlpEncodable, RlpDecodable)]
+pub struct Batch {
+    /// The blocks, in increasing block number.
+    pub blocks: Vec<BatchBlock>,
+}
+
+impl Batch {
+    /// RLP-decodes a batch, rejecting trailing bytes.
+    pub(crate) fn decode_exact(mut buf: &[u8]) -> Result<Self, alloy_rlp::Error> {
+        let batch = <Self as alloy_rlp::Decodable>::decode(&mut buf)?;
+        if !buf.is_empty() {
+            return Err(alloy_rlp::Error::Custom("trailing bytes after batch"));
+        }
+        Ok(batch)
+    }
+}

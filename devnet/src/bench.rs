@@ -1,0 +1,168 @@
+//! `manifold bench`: EVM transfer execution throughput, and end-to-end sealing throughput
+//! (signed transfers → admission with parallel signature recovery and group-committed
+//! journal → block building → execution → state root → persisted block), as tx/s.
+//!
+//! Signing the workload is not timed. Figures depend on the machine: the core count is
+//! printed with them.
+
+use std::time::Instant;
+
+use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
+use alloy_network::TxSignerSync;
+use alloy_primitives::{Address, B256, Bytes, TxKind, U256, keccak256};
+use alloy_signer_local::PrivateKeySigner;
+use execution::{
+    BlockEnv, RecoveredTx, StateView as _,
+    evm::{BlockState, EvmConfig, TxExecution, execute_transaction},
+};
+use node_config::{GenesisAccount, NodeConfig};
+use rayon::prelude::*;
+use sequencer::{Node, block_builder::build_block};
+
+use crate::cli::BenchArgs;
+
+fn signer(i: usize) -> PrivateKeySigner {
+    let mut seed = keccak256((i as u64 + 1).to_be_bytes());
+    seed.0[0] &= 0x7f; // keep it below the curve order
+    PrivateKeySigner::from_bytes(&seed).expect("valid key")
+}
+
+fn workload(args: &BenchArgs, chain_id: u64) -> (Vec<Address>, Vec<Bytes>) {
+    let signers: Vec<PrivateKeySigner> = (0..args.senders).into_par_iter().map(signer).collect();
+    let addresses = signers.iter().map(|s| s.address()).collect();
+    let per_sender = args.txs.div_ceil(args.senders);
+    // Round-robin by nonce, so every block holds one nonce of many senders.
+    let jobs: Vec<(usize, u64)> = (0..per_sender as u64)
+        .flat_map(|nonce| (0..args.senders).map(move |s| (s, nonce)))
+        .take(args.txs)
+        .collect();
+    let raws = jobs
+        .par_iter()
+        .map(|(s, nonce)| {
+            let mut tx = TxEip1559 {
+                chain_id,
+                nonce: *nonce,
+                gas_limit: 21_000,
+                max_fee_per_gas: 100_000_000_000,
+                max_priority_fee_per_gas: 1_000_000_000,
+                to: TxKind::Call(Address::from_word(keccak256((*s as u64 * 7919 + nonce).to_be_bytes()))),
+                value: U256::from(1_000u64),
+                ..Default::default()
+            };
+            let sig = signers[*s].sign_transaction_sync(&mut tx).expect("signing");
+            let env: TxEnvelope = tx.into_signed(sig).into();
+            Bytes::from(alloy_eips::eip2718::Encodable2718::encoded_2718(&env))
+        })
+        .collect();
+    (addresses, raws)
+}
+
+pub(crate) async fn run(args: BenchArgs) -> eyre::Result<()> {
+    crate::logging::init("warn", false);
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let dir = tempfile::tempdir()?;
+    let mut config = NodeConfig { data_dir: dir.path().to_path_buf(), ..NodeConfig::default() };
+    config.chain.block_gas_limit = (args.block_txs as u64 * 21_000).max(30_000_000);
+    config.mempool.max_per_sender = args.txs.div_ceil(args.senders) + 16;
+    config.mempool.max_txs = args.txs + 1024;
+    eprintln!("signing {} transfers from {} senders (not timed)...", args.txs, args.senders);
+    let (senders, raws) = workload(&args, config.chain.chain_id);
+    let funded = GenesisAccount {
+        balance: U256::from(10u128.pow(24)),
+        nonce: 0,
+        code: None,
+        storage: Default::default(),
+    };
+    config.genesis.alloc = senders.iter().map(|a| (*a, funded.clone())).collect();
+
+    // 1. Pure EVM execution of the transfers (senders already recovered), one overlay.
+    let ctx = Node::open(config.clone())?;
+    let txs: Vec<RecoveredTx> =
+        RecoveredTx::decode_batch(&raws).into_iter().collect::<Result<_, _>>()?;
+    let reader = ctx.store.reader()?;
+    let head = reader.head_header()?;
+    let env = BlockEnv {
+        number: 1,
+        timestamp: head.timestamp,
+        parent_hash: head.hash_slow(),
+        gas_limit: u64::MAX,
+        base_fee_per_gas: head.base_fee_per_gas.unwrap_or_default(),
+        beneficiary: config.genesis.fee_vault,
+        prevrandao: B256::ZERO,
+    };
+    let evm = EvmConfig::new(config.chain.chain_id);
+    let mut state = BlockState::new(&reader);
+    let started = Instant::now();
+    for tx in &txs {
+        match execute_transaction(&evm, &env, &mut state, tx)? {
+            TxExecution::Included { .. } => {}
+            TxExecution::Rejected(reason) => eyre::bail!("bench transfer rejected: {reason}"),
+        }
+    }
+    let exec_secs = started.elapsed().as_secs_f64();
+    assert!(state.account(senders[0])?.is_some_and(|a| a.nonce > 0));
+    drop(state);
+    drop(reader);
+    drop(ctx);
+
+    // 2. End to end through the sequencer, on a fresh chain.
+    let dir2 = tempfile::tempdir()?;
+    let config2 = NodeConfig { data_dir: dir2.path().to_path_buf(), ..config };
+    let ctx = Node::open(config2)?;
+    let started = Instant::now();
+    let mut admissions = tokio::task::JoinSet::new();
+    for chunk in raws.chunks(256) {
+        let chunk = chunk.to_vec();
+        let mempool = ctx.mempool.clone();
+        admissions.spawn(async move {
+            // Recover the chunk's senders on the blocking pool, in parallel, then admit.
+            let decoded =
+                tokio::task::spawn_blocking(move || RecoveredTx::decode_batch(&chunk)).await?;
+            let mut pending = Vec::with_capacity(decoded.len());
+            for tx in decoded {
+                let mempool = mempool.clone();
+                let tx = tx?;
+                pending.push(async move { mempool.admit(tx).await });
+            }
+            for result in futures::future::join_all(pending).await {
+                result.map_err(|e| eyre::eyre!("admission failed: {e}"))?;
+            }
+            Ok::<_, eyre::Report>(())
+        });
+    }
+    while let Some(result) = admissions.join_next().await {
+        result??;
+    }
+    let admitted_secs = started.elapsed().as_secs_f64();
+    let mut blocks = 0;
+    let mut sealed_txs = 0;
+    let now = head.timestamp;
+    while !ctx.mempool.is_empty() {
+        let build_ctx = ctx.clone();
+        let result = tokio::task::spawn_blocking(move || build_block(&build_ctx, now)).await??;
+        match result.block {
+            Some(block) => {
+                blocks += 1;
+                sealed_txs += block.transactions.len();
+            }
+            None => eyre::bail!("builder made no progress with {} pooled", ctx.mempool.len()),
+        }
+    }
+    let total_secs = started.elapsed().as_secs_f64();
+    if sealed_txs != args.txs {
+        eyre::bail!("sealed {sealed_txs} of {} transactions", args.txs);
+    }
+    let root_check = ctx.store.reader()?;
+    assert_eq!(root_check.state_root()?, root_check.head_header()?.state_root);
+
+    println!("manifold bench — {} signed EIP-1559 transfers, {} senders, {cores} cores", args.txs, args.senders);
+    println!("  EVM transfer execution:        {:>10.0} tx/s  ({:.3} s)", args.txs as f64 / exec_secs, exec_secs);
+    println!("  admission (recover + journal): {:>10.0} tx/s  ({:.3} s)", args.txs as f64 / admitted_secs, admitted_secs);
+    println!(
+        "  sealing after admission:       {:>10.0} tx/s  ({:.3} s, {blocks} blocks)",
+        args.txs as f64 / (total_secs - admitted_secs),
+        total_secs - admitted_secs
+    );
+    println!("  end to end sealed:             {:>10.0} tx/s  ({:.3} s)", args.txs as f64 / total_secs, total_secs);
+    Ok(())
+}

@@ -1,0 +1,34 @@
+//! `manifold`: the Manifold node binary — a one-command devnet, the sequencer run from a
+//! config file, config tooling and benchmarks.
+
+mod bench;
+mod cli;
+mod devnet_cmd;
+mod logging;
+mod sequencer_cmd;
+mod shutdown;
+
+use clap::Parser;
+
+fn main() -> eyre::Result<()> {
+    let cli = cli::Cli::parse();
+    match cli.command {
+        cli::Command::Config(cli::ConfigCommand::Example) => {
+            print!("{}", node_config::NodeConfig::example_toml());
+            Ok(())
+        }
+        cli::Command::Config(cli::ConfigCommand::Check { config }) => {
+            let overrides = node_config::Overrides::from_env();
+            node_config::NodeConfig::load(&config, &overrides)?;
+            println!("{}: ok", config.display());
+            Ok(())
+        }
+        cli::Command::Devnet(args) => runtime()?.block_on(devnet_cmd::run(args)),
+        cli::Command::Sequencer(args) => runtime()?.block_on(sequencer_cmd::run(args)),
+        cli::Command::Bench(args) => runtime()?.block_on(bench::run(args)),
+    }
+}
+
+fn runtime() -> eyre::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+}

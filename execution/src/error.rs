@@ -1,0 +1,91 @@
+//! The execution crate's error type, split by who handles it.
+
+use alloy_primitives::{Address, B256};
+
+/// Everything that can go wrong while executing or persisting blocks.
+///
+/// A reverted or out-of-gas transaction is *not* an error: it is a receipt with status 0.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecutionError {
+    /// The state database failed (I/O, corruption, a redb error).
+    #[error("state database error: {0}")]
+    Database(String),
+    /// A state trie node needed for a root or proof is missing or corrupt.
+    #[error("state trie error: {0}")]
+    Trie(#[from] crate::trie::TrieError),
+    /// Stored bytes could not be decoded: the database is corrupt or from another version.
+    #[error("corrupt stored {what}: {reason}")]
+    Corrupt {
+        /// Which kind of record.
+        what: &'static str,
+        /// Why it did not decode.
+        reason: String,
+    },
+    /// A transaction could not be decoded or its signature recovered.
+    #[error("invalid transaction: {0}")]
+    InvalidTransaction(String),
+    /// A transaction in a block to verify is not valid at its position.
+    #[error("transaction {hash} from {sender} is invalid in block: {reason}")]
+    TransactionRejected {
+        /// Hash of the rejected transaction.
+        hash: B256,
+        /// Its recovered sender.
+        sender: Address,
+        /// The EVM's validation error.
+        reason: String,
+    },
+    /// A block to append does not extend the current head.
+    #[error("block {number} does not extend head {head}")]
+    NotNextBlock {
+        /// Number of the block offered.
+        number: u64,
+        /// Current head number.
+        head: u64,
+    },
+    /// The database holds no genesis block yet.
+    #[error("the database holds no chain: initialise it with a genesis first")]
+    NoGenesis,
+    /// The database was initialised for another chain.
+    #[error("the database belongs to chain {stored} with genesis {stored_genesis}, not chain {configured}")]
+    ChainMismatch {
+        /// Chain id stored in the database.
+        stored: u64,
+        /// Genesis hash stored in the database.
+        stored_genesis: B256,
+        /// Chain id of the configuration.
+        configured: u64,
+    },
+    /// An internal invariant was broken: a bug, never bad input.
+    #[error("execution invariant broken: {0}")]
+    Invariant(String),
+}
+
+impl ExecutionError {
+    pub(crate) fn db(e: impl std::fmt::Display) -> Self {
+        Self::Database(e.to_string())
+    }
+
+    /// Wraps a database error from a component that shares the node database.
+    pub fn db_error(e: impl std::fmt::Display) -> Self {
+        Self::db(e)
+    }
+}
+
+macro_rules! impl_from_redb {
+    ($($t:ty),*) => {$(
+        impl From<$t> for ExecutionError {
+            fn from(e: $t) -> Self {
+                Self::db(e)
+            }
+        }
+    )*};
+}
+impl_from_redb!(
+    redb::Error,
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError,
+    redb::SetDurabilityError
+);

@@ -1,0 +1,166 @@
+//! `BlockState`: a block's uncommitted writes layered over a `StateView`, usable as a revm
+//! `Database`.
+//!
+//! Each transaction executes against the state left by the previous ones; its revm state
+//! diff is folded into the overlay (`DatabaseCommit`), and the overlay's `StateChanges` is
+//! the block's write set.
+
+use alloy_primitives::{Address, B256, KECCAK256_EMPTY, U256};
+use revm::{
+    Database, DatabaseCommit,
+    bytecode::Bytecode,
+    database_interface::DBErrorMarker,
+    primitives::AddressMap,
+    state::{Account, AccountInfo},
+};
+
+use crate::{AccountState, ExecutionError, StateChanges, StateView, state::AccountChange};
+
+impl DBErrorMarker for ExecutionError {}
+
+/// Uncommitted block writes over a base state.
+#[derive(Debug)]
+pub struct BlockState<V> {
+    base: V,
+    changes: StateChanges,
+}
+
+impl<V: StateView> BlockState<V> {
+    /// An overlay with no writes yet.
+    pub fn new(base: V) -> Self {
+        Self { base, changes: StateChanges::default() }
+    }
+
+    /// The base state.
+    pub fn base(&self) -> &V {
+        &self.base
+    }
+
+    /// The writes so far.
+    pub fn changes(&self) -> &StateChanges {
+        &self.changes
+    }
+
+    /// Consumes the overlay, returning its writes.
+    pub fn into_changes(self) -> StateChanges {
+        self.changes
+    }
+
+    /// The account as seen through the overlay.
+    pub fn account(&self, address: Address) -> Result<Option<AccountState>, ExecutionError> {
+        match self.changes.accounts.get(&address) {
+            Some(change) => Ok(change.account),
+            None => self.base.account(address),
+        }
+    }
+
+    /// Adds `amount` to the balance of `address`, creating the account if needed.
+    pub fn credit(&mut self, address: Address, amount: U256) -> Result<(), ExecutionError> {
+        if amount.is_zero() {
+            return Ok(());
+        }
+        let mut account = self.account(address)?.unwrap_or_default();
+        account.balance = account.balance.saturating_add(amount);
+        self.changes.accounts.entry(address).or_default().account = Some(account);
+        Ok(())
+    }
+}
+
+impl<V: StateView> StateView for BlockState<V> {
+    fn account(&self, address: Address) -> Result<Option<AccountState>, ExecutionError> {
+        BlockState::account(self, address)
+    }
+
+    fn storage(&self, address: Address, slot: U256) -> Result<U256, ExecutionError> {
+        if let Some(change) = self.changes.accounts.get(&address) {
+            if let Some(value) = change.storage.get(&slot) {
+                return Ok(*value);
+            }
+            if change.storage_cleared {
+                return Ok(U256::ZERO);
+            }
+        }
+        self.base.storage(address, slot)
+    }
+
+    fn code(&self, code_hash: B256) -> Result<Option<alloy_primitives::Bytes>, ExecutionError> {
+        match self.changes.code.get(&code_hash) {
+            Some(code) => Ok(Some(code.clone())),
+            None => self.base.code(code_hash),
+        }
+    }
+
+    fn block_hash(&self, number: u64) -> Result<Option<B256>, ExecutionError> {
+        self.base.block_hash(number)
+    }
+}
+
+impl<V: StateView> Database for BlockState<V> {
+    type Error = ExecutionError;
+
+    fn basic(&mut self, address: Address) -> Result<Option<AccountInfo>, Self::Error> {
+        Ok(BlockState::account(self, address)?.map(|a| AccountInfo {
+            balance: a.balance,
+            nonce: a.nonce,
+            code_hash: a.code_hash,
+            code: None,
+            ..Default::default()
+        }))
+    }
+
+    fn code_by_hash(&mut self, code_hash: B256) -> Result<Bytecode, Self::Error> {
+        if code_hash == KECCAK256_EMPTY || code_hash == B256::ZERO {
+            return Ok(Bytecode::default());
+        }
+        let code = StateView::code(self, code_hash)?.ok_or_else(|| {
+            ExecutionError::Invariant(format!("code {code_hash} referenced but not stored"))
+        })?;
+        Ok(Bytecode::new_raw(code))
+    }
+
+    fn storage(&mut self, address: Address, index: U256) -> Result<U256, Self::Error> {
+        StateView::storage(self, address, index)
+    }
+
+    fn block_hash(&mut self, number: u64) -> Result<B256, Self::Error> {
+        Ok(StateView::block_hash(self, number)?.unwrap_or_default())
+    }
+}
+
+impl<V: StateView> DatabaseCommit for BlockState<V> {
+    fn commit(&mut self, changes: AddressMap<Account>) {
+        for (address, account) in changes {
+            if !account.is_touched() {
+                continue;
+            }
+            let entry = self.changes.accounts.entry(address).or_default();
+            if account.is_selfdestructed() || account.is_empty() {
+                // Destroyed, or touched while empty (EIP-161): the account and its storage go.
+                *entry = AccountChange { account: None, storage_cleared: true, ..Default::default() };
+                continue;
+            }
+            if account.is_created() {
+                entry.storage_cleared = true;
+                entry.storage.clear();
+            }
+            for (slot, value) in account.storage {
+                if value.is_changed() {
+                    entry.storage.insert(slot, value.present_value);
+                }
+            }
+            let info = account.info;
+            if let Some(code) = &info.code
+                && info.code_hash != KECCAK256_EMPTY
+                && !code.is_empty()
+            {
+                self.changes.code.entry(info.code_hash).or_insert_with(|| code.original_bytes());
+            }
+            entry.account = Some(AccountState {
+                nonce: info.nonce,
+                balance: info.balance,
+                code_hash: info.code_hash,
+                storage_root: alloy_trie::EMPTY_ROOT_HASH,
+            });
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! The EVM engine: revm configured for Manifold, executing one transaction against a
+//! `BlockState` and turning revm's result into a receipt.
+
+use alloy_consensus::{Eip658Value, Receipt, ReceiptEnvelope, ReceiptWithBloom, TxType};
+use alloy_primitives::{Address, Bytes, U256};
+use revm::{
+    Context, ExecuteCommitEvm, ExecuteEvm, MainBuilder, MainContext,
+    context::{BlockEnv as RevmBlockEnv, CfgEnv, result::ExecutionResult},
+    context_interface::block::BlobExcessGasAndPrice,
+    primitives::hardfork::SpecId,
+};
+
+use crate::{BlockEnv, ExecutionError, RecoveredTx, StateView, evm::BlockState, evm::tx_env};
+
+/// Static EVM configuration of a chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EvmConfig {
+    /// EIP-155 chain id.
+    pub chain_id: u64,
+    /// Hard fork rules (revm's default, the latest mainnet fork).
+    pub spec: SpecId,
+}
+
+impl EvmConfig {
+    /// Configuration for `chain_id` under revm's default hard fork.
+    pub fn new(chain_id: u64) -> Self {
+        Self { chain_id, spec: SpecId::default() }
+    }
+
+    /// The revm configuration environment.
+    pub fn cfg_env(&self) -> CfgEnv {
+        let mut cfg = CfgEnv::new_with_spec(self.spec);
+        cfg.chain_id = self.chain_id;
+        cfg
+    }
+}
+
+/// The revm block environment for `env`.
+pub fn revm_block_env(env: &BlockEnv) -> RevmBlockEnv {
+    RevmBlockEnv {
+        number: U256::from(env.number),
+        beneficiary: env.beneficiary,
+        timestamp: U256::from(env.timestamp),
+        gas_limit: env.gas_limit,
+        basefee: env.base_fee_per_gas,
+        difficulty: U256::ZERO,
+        prevrandao: Some(env.prevrandao),
+        blob_excess_gas_and_price: Some(BlobExcessGasAndPrice::new(0, 1)),
+        ..Default::default()
+    }
+}
+
+/// What executing one transaction produced.
+#[derive(Debug, Clone)]
+pub enum TxExecution {
+    /// Included: the receipt (cumulative gas filled in by the caller) and details.
+    Included {
+        /// Gas the transaction used.
+        gas_used: u64,
+        /// Whether it succeeded (status 1).
+        success: bool,
+        /// Logs it emitted (empty when reverted).
+        logs: Vec<alloy_primitives::Log>,
+        /// Address of the contract it created, if any.
+        contract_address: Option<Address>,
+        /// Return data or revert data.
+        output: Bytes,
+    },
+    /// Not executable at this point (bad nonce, cannot pay, over the block gas limit...):
+    /// it changes nothing and is not part of the block.
+    Rejected(String),
+}
+
+/// Executes `tx` on top of `state` in block `env` and commits its effects into `state`.
+pub fn execute_transaction<V: StateView>(
+    config: &EvmConfig,
+    env: &BlockEnv,
+    state: &mut BlockState<V>,
+    tx: &RecoveredTx,
+) -> Result<TxExecution, ExecutionError> {
+    let ctx = Context::mainnet()
+        .with_db(&mut *state)
+        .with_cfg(config.cfg_env())
+        .with_block(revm_block_env(env));
+    let mut evm = ctx.build_mainnet();
+    let outcome = match evm.transact(tx_env(tx)) {
+        Ok(outcome) => outcome,
+        Err(revm::context::result::EVMError::Transaction(invalid)) => {
+            return Ok(TxExecution::Rejected(invalid.to_string()));
+        }
+        Err(revm::context::result::EVMError::Database(e)) => return Err(e),
+        Err(other) => return Err(ExecutionError::Invariant(other.to_string())),
+    };
+    evm.commit(outcome.state);
+    Ok(included(outcome.result))
+}
+
+fn included(result: ExecutionResult) -> TxExecution {
+    let gas_used = result.tx_gas_used();
+    let contract_address = result.created_address();
+    match result {
+        ExecutionResult::Success { logs, output, .. } => TxExecution::Included {
+            gas_used,
+            success: true,
+            logs,
+            contract_address,
+            output: output.into_data(),
+        },
+        ExecutionResult::Revert { output, .. } => TxExecution::Included {
+            gas_used,
+            success: false,
+            logs: Vec::new(),
+            contract_address: None,
+            output,
+        },
+        ExecutionResult::Halt { .. } => TxExecution::Included {
+            gas_used,
+            success: false,
+            logs: Vec::new(),
+            contract_address: None,
+            output: Bytes::new(),
+        },
+    }
+}
+
+/// Builds the receipt of an included transaction.
+pub(crate) fn receipt_for(
+    tx_type: TxType,
+    success: bool,
+    cumulative_gas_used: u64,
+    logs: Vec<alloy_primitives::Log>,
+) -> ReceiptEnvelope {
+    let receipt = Receipt { status: Eip658Value::Eip658(success), cumulative_gas_used, logs };
+    ReceiptEnvelope::from_typed(tx_type, ReceiptWithBloom::from(receipt))
+}
+
+/// Intrinsic gas of `tx` (the minimum gas limit it can have): base cost, calldata, access
+/// list, authorizations, and the EIP-7623 calldata floor.
+pub fn intrinsic_gas(config: &EvmConfig, tx: &RecoveredTx) -> u64 {
+    let gas = revm::context_interface::cfg::gas::calculate_initial_tx_gas_for_tx(
+        tx_env(tx),
+        config.spec,
+        None,
+    );
+    (gas.initial_regular_gas + gas.initial_state_gas).max(gas.floor_gas)
+}

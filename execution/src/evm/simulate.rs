@@ -1,0 +1,201 @@
+//! Simulation without commitment: `eth_call` and `eth_estimateGas` semantics as geth
+//! implements them (unspecified gas price means no fee and no base-fee check, unspecified
+//! nonce is not checked, gas defaults to the RPC gas cap, estimation binary-searches the
+//! smallest gas limit that does not fail).
+
+use alloy_eips::eip2930::AccessList;
+use alloy_primitives::{Address, Bytes, TxKind, U256};
+use revm::{
+    Context, ExecuteEvm, MainBuilder, MainContext,
+    context::{TxEnv, result::{EVMError, ExecutionResult}},
+};
+
+use crate::{
+    BlockEnv, ExecutionError, StateView,
+    evm::{BlockState, EvmConfig, engine::revm_block_env},
+};
+
+/// EIP-7825 cap on one transaction's gas (Osaka).
+pub const TX_GAS_LIMIT_CAP: u64 = 1 << 24;
+
+/// A call to simulate (the fields of an `eth_call` transaction object).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallRequest {
+    /// Sender; the zero address when absent.
+    pub from: Option<Address>,
+    /// Recipient; `None` simulates a contract creation.
+    pub to: Option<Address>,
+    /// Gas limit; defaults to the gas cap.
+    pub gas: Option<u64>,
+    /// Legacy gas price.
+    pub gas_price: Option<u128>,
+    /// EIP-1559 fee cap.
+    pub max_fee_per_gas: Option<u128>,
+    /// EIP-1559 tip cap.
+    pub max_priority_fee_per_gas: Option<u128>,
+    /// Value sent.
+    pub value: Option<U256>,
+    /// Calldata (or init code for a creation).
+    pub input: Bytes,
+    /// Nonce; not checked when absent.
+    pub nonce: Option<u64>,
+    /// EIP-2930 access list.
+    pub access_list: Option<AccessList>,
+}
+
+/// The outcome of a simulated call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallResult {
+    /// Returned normally.
+    Success {
+        /// Return data.
+        output: Bytes,
+        /// Gas used.
+        gas_used: u64,
+    },
+    /// Reverted with data (an `Error(string)` or custom error, or empty).
+    Revert {
+        /// Revert data.
+        output: Bytes,
+        /// Gas used.
+        gas_used: u64,
+    },
+    /// Halted: out of gas, invalid opcode, stack errors...
+    Halt {
+        /// Why, in revm's words.
+        reason: String,
+        /// Gas used.
+        gas_used: u64,
+    },
+    /// The call is not a valid transaction (e.g. insufficient funds): geth's message.
+    Invalid(String),
+}
+
+fn call_tx_env(req: &CallRequest, gas: u64, chain_id: u64) -> TxEnv {
+    let priced = req.gas_price.is_some() || req.max_fee_per_gas.is_some();
+    let (gas_price, gas_priority_fee, tx_type) = match (req.gas_price, req.max_fee_per_gas) {
+        (Some(price), _) => (price, None, 0u8),
+        (None, Some(max_fee)) => (max_fee, Some(req.max_priority_fee_per_gas.unwrap_or(0)), 2),
+        (None, None) => (0, None, if req.access_list.is_some() { 1 } else { 0 }),
+    };
+    let _ = priced;
+    TxEnv {
+        tx_type,
+        caller: req.from.unwrap_or_default(),
+        gas_limit: gas,
+        gas_price,
+        kind: req.to.map_or(TxKind::Create, TxKind::Call),
+        value: req.value.unwrap_or_default(),
+        data: req.input.clone(),
+        nonce: req.nonce.unwrap_or_default(),
+        chain_id: Some(chain_id),
+        access_list: req.access_list.clone().unwrap_or_default(),
+        gas_priority_fee,
+        ..Default::default()
+    }
+}
+
+fn run_once<V: StateView>(
+    state: &V,
+    config: &EvmConfig,
+    env: &BlockEnv,
+    req: &CallRequest,
+    gas: u64,
+) -> Result<CallResult, ExecutionError> {
+    let mut overlay = BlockState::new(state);
+    let mut cfg = config.cfg_env();
+    cfg.disable_nonce_check = req.nonce.is_none();
+    if req.gas_price.is_none() && req.max_fee_per_gas.is_none() {
+        cfg.disable_base_fee = true;
+    }
+    let mut block = revm_block_env(env);
+    block.gas_limit = block.gas_limit.max(gas);
+    let mut evm =
+        Context::mainnet().with_db(&mut overlay).with_cfg(cfg).with_block(block).build_mainnet();
+    let result = match evm.transact(call_tx_env(req, gas, config.chain_id)) {
+        Ok(outcome) => outcome.result,
+        Err(EVMError::Transaction(invalid)) => return Ok(CallResult::Invalid(geth_message(&invalid.to_string()))),
+        Err(EVMError::Database(e)) => return Err(e),
+        Err(other) => return Ok(CallResult::Invalid(other.to_string())),
+    };
+    let gas_used = result.tx_gas_used();
+    Ok(match result {
+        ExecutionResult::Success { output, .. } => {
+            CallResult::Success { output: output.into_data(), gas_used }
+        }
+        ExecutionResult::Revert { output, .. } => CallResult::Revert { output, gas_used },
+        ExecutionResult::Halt { reason, .. } => {
+            CallResult::Halt { reason: format!("{reason:?}"), gas_used }
+        }
+    })
+}
+
+/// Maps revm's transaction validation messages to geth's texts where one exists.
+pub fn geth_message(revm: &str) -> String {
+    let lower = revm.to_ascii_lowercase();
+    if lower.contains("lack of funds") || lower.contains("insufficient") {
+        "insufficient funds for gas * price + value".to_string()
+    } else if lower.contains("nonce too low") || lower.contains("nonce is too low") {
+        "nonce too low".to_string()
+    } else if lower.contains("nonce too high") {
+        "nonce too high".to_string()
+    } else if lower.contains("call gas cost") && lower.contains("exceeds the gas limit") {
+        "intrinsic gas too low".to_string()
+    } else if lower.contains("gas price is less than basefee") || lower.contains("less than basefee") {
+        "max fee per gas less than block base fee".to_string()
+    } else {
+        revm.to_string()
+    }
+}
+
+/// Simulates `req` on top of `state` in block `env` (`eth_call`).
+pub fn simulate_call<V: StateView>(
+    state: &V,
+    config: &EvmConfig,
+    env: &BlockEnv,
+    req: &CallRequest,
+    gas_cap: u64,
+) -> Result<CallResult, ExecutionError> {
+    let gas = req.gas.unwrap_or(gas_cap).min(gas_cap);
+    run_once(state, config, env, req, gas)
+}
+
+/// Finds the smallest gas limit with which `req` does not fail (`eth_estimateGas`).
+///
+/// Returns the failing `CallResult` (revert with data, halt, or invalid) when the call fails
+/// even at the highest allowed gas limit.
+pub fn estimate_gas<V: StateView>(
+    state: &V,
+    config: &EvmConfig,
+    env: &BlockEnv,
+    req: &CallRequest,
+    gas_cap: u64,
+) -> Result<Result<u64, CallResult>, ExecutionError> {
+    let mut hi = req.gas.unwrap_or(u64::MAX).min(gas_cap).min(env.gas_limit).min(TX_GAS_LIMIT_CAP);
+    let used = match run_once(state, config, env, req, hi)? {
+        CallResult::Success { gas_used, .. } => gas_used,
+        failure => return Ok(Err(failure)),
+    };
+    let succeeds = |gas: u64| -> Result<bool, ExecutionError> {
+        Ok(matches!(run_once(state, config, env, req, gas)?, CallResult::Success { .. }))
+    };
+    // Most calls succeed with a little more than they used (refunds and the 63/64 rule aside).
+    let optimistic = (used.saturating_add(2_300)).saturating_mul(64) / 63;
+    if optimistic < hi && succeeds(optimistic)? {
+        hi = optimistic;
+    }
+    let mut lo = used.saturating_sub(1).max(20_999);
+    while lo + 1 < hi {
+        // Stop once within 1.5% of the answer, as geth does.
+        if (hi - lo) * 1000 / hi < 15 {
+            break;
+        }
+        let mid = lo + (hi - lo) / 2;
+        if succeeds(mid)? {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Ok(Ok(hi))
+}

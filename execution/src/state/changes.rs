@@ -1,0 +1,35 @@
+//! `StateChanges`: the write set of a block, applied to the store when the block is sealed.
+
+use std::collections::{BTreeMap, HashMap};
+
+use alloy_primitives::{Address, B256, Bytes, U256};
+
+use crate::AccountState;
+
+/// How one account changed in a block.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountChange {
+    /// The account's new nonce, balance and code hash; `None` when it was deleted (destroyed,
+    /// or touched while empty per EIP-161). Its `storage_root` is recomputed at commit.
+    pub account: Option<AccountState>,
+    /// Whether all of its previous storage was wiped (destroyed or re-created) before `storage`.
+    pub storage_cleared: bool,
+    /// Storage slots written, with their new values (zero deletes the slot).
+    pub storage: BTreeMap<U256, U256>,
+}
+
+/// Everything a block (or a genesis) writes to the state.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StateChanges {
+    /// Changed accounts.
+    pub accounts: HashMap<Address, AccountChange>,
+    /// New contract code, by hash.
+    pub code: HashMap<B256, Bytes>,
+}
+
+impl StateChanges {
+    /// Number of accounts plus storage slots written: the work a commit has to do.
+    pub fn keys_touched(&self) -> usize {
+        self.accounts.values().map(|a| 1 + a.storage.len()).sum()
+    }
+}

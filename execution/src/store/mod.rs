@@ -1,0 +1,76 @@
+//! `Store`: the node's redb database — state, state trie and chain in one file, so a block's
+//! state, header, body, receipts and transaction index commit in one atomic transaction.
+
+mod block_codec;
+mod commit;
+pub(crate) use commit::write_chain_id;
+mod reader;
+mod tables;
+
+use std::{path::Path, sync::Arc};
+
+use redb::ReadableDatabase as _;
+
+pub use reader::{AccountProof, StoreReader};
+
+use crate::ExecutionError;
+
+/// Handle to the node database. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: Arc<redb::Database>,
+}
+
+impl Store {
+    /// Opens (creating if missing) the database at `path`.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, ExecutionError> {
+        let path = path.as_ref();
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| ExecutionError::Database(format!("{}: {e}", parent.display())))?;
+        }
+        let db = redb::Database::builder()
+            .set_cache_size(256 * 1024 * 1024)
+            .create(path)
+            .map_err(|e| ExecutionError::Database(format!("{}: {e}", path.display())))?;
+        let store = Self { db: Arc::new(db) };
+        store.create_tables()?;
+        Ok(store)
+    }
+
+    fn create_tables(&self) -> Result<(), ExecutionError> {
+        let txn = self.db.begin_write()?;
+        {
+            txn.open_table(tables::ACCOUNTS)?;
+            txn.open_table(tables::STORAGE)?;
+            txn.open_table(tables::CODE)?;
+            txn.open_table(tables::TRIE_NODES)?;
+            txn.open_table(tables::HEADERS)?;
+            txn.open_table(tables::BLOCK_NUMBERS)?;
+            txn.open_table(tables::BODIES)?;
+            txn.open_table(tables::RECEIPTS)?;
+            txn.open_table(tables::TX_INDEX)?;
+            txn.open_table(tables::META)?;
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// The underlying database, for other components that keep their own tables in the same
+    /// file (the mempool journal) so they can commit together with blocks.
+    pub fn database(&self) -> &Arc<redb::Database> {
+        &self.db
+    }
+
+    /// A consistent read snapshot of the latest committed state and chain.
+    pub fn reader(&self) -> Result<StoreReader, ExecutionError> {
+        StoreReader::new(&self.db)
+    }
+
+    /// Head block number, `None` before genesis.
+    pub fn head_number(&self) -> Result<Option<u64>, ExecutionError> {
+        let txn = self.db.begin_read()?;
+        let meta = txn.open_table(tables::META)?;
+        reader::u64_meta(meta.get(tables::META_HEAD)?.as_ref().map(|v| v.value()))
+    }
+}

@@ -1,0 +1,65 @@
+//! The redb tables of the node database and the encodings of their keys.
+
+use alloy_primitives::{Address, U256};
+use redb::TableDefinition;
+
+/// Flat account state: address → `AccountState::encode()`.
+pub(crate) const ACCOUNTS: TableDefinition<'_, [u8; 20], &[u8]> = TableDefinition::new("accounts");
+/// Flat storage: address ‖ slot (big-endian) → value (big-endian, never zero).
+pub(crate) const STORAGE: TableDefinition<'_, [u8; 52], [u8; 32]> = TableDefinition::new("storage");
+/// Contract code: code hash → bytecode.
+pub(crate) const CODE: TableDefinition<'_, [u8; 32], &[u8]> = TableDefinition::new("code");
+/// State trie nodes by path (see `trie::TrieId::node_key`) → node RLP.
+pub(crate) const TRIE_NODES: TableDefinition<'_, &[u8], &[u8]> = TableDefinition::new("trie_nodes");
+/// Block headers: number → RLP header.
+pub(crate) const HEADERS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("headers");
+/// Block hash → number.
+pub(crate) const BLOCK_NUMBERS: TableDefinition<'_, [u8; 32], u64> =
+    TableDefinition::new("block_numbers");
+/// Block bodies: number → encoded transactions with senders (see `block_codec`).
+pub(crate) const BODIES: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("bodies");
+/// Receipts: number → encoded receipts (see `block_codec`).
+pub(crate) const RECEIPTS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("receipts");
+/// Transaction hash → block number ‖ index in block (u64 BE ‖ u32 BE).
+pub(crate) const TX_INDEX: TableDefinition<'_, [u8; 32], [u8; 12]> = TableDefinition::new("tx_index");
+/// Chain metadata: name → value.
+pub(crate) const META: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("meta");
+
+/// `META` key of the head block number.
+pub(crate) const META_HEAD: &str = "head";
+/// `META` key of the chain id.
+pub(crate) const META_CHAIN_ID: &str = "chain_id";
+
+/// Key of storage `slot` of `address` in `STORAGE`.
+pub(crate) fn storage_key(address: Address, slot: U256) -> [u8; 52] {
+    let mut key = [0u8; 52];
+    key[..20].copy_from_slice(address.as_slice());
+    key[20..].copy_from_slice(&slot.to_be_bytes::<32>());
+    key
+}
+
+/// Inclusive key range covering all storage of `address`.
+pub(crate) fn storage_range(address: Address) -> std::ops::RangeInclusive<[u8; 52]> {
+    let mut lo = [0u8; 52];
+    lo[..20].copy_from_slice(address.as_slice());
+    let mut hi = [0xffu8; 52];
+    hi[..20].copy_from_slice(address.as_slice());
+    lo..=hi
+}
+
+/// Encodes a transaction's location.
+pub(crate) fn tx_location(block: u64, index: u32) -> [u8; 12] {
+    let mut out = [0u8; 12];
+    out[..8].copy_from_slice(&block.to_be_bytes());
+    out[8..].copy_from_slice(&index.to_be_bytes());
+    out
+}
+
+/// Decodes a transaction's location.
+pub(crate) fn parse_tx_location(raw: [u8; 12]) -> (u64, u32) {
+    let mut block = [0u8; 8];
+    block.copy_from_slice(&raw[..8]);
+    let mut index = [0u8; 4];
+    index.copy_from_slice(&raw[8..]);
+    (u64::from_be_bytes(block), u32::from_be_bytes(index))
+}

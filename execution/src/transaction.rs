@@ -1,0 +1,153 @@
+//! Decoded, signature-recovered transactions: the unit every later stage carries.
+//!
+//! Signature recovery dominates the cost of a simple transaction, so it happens once, at
+//! admission (in parallel across cores for batches), and the sender travels with the
+//! transaction into the mempool, the block and storage. Recovery uses libsecp256k1 through
+//! alloy-consensus' `secp256k1` feature.
+
+use alloy_consensus::{
+    Transaction as _, TxEnvelope, transaction::SignerRecoverable,
+};
+use alloy_eips::eip2718::{Decodable2718, Encodable2718};
+use alloy_primitives::{Address, B256, Bytes};
+use rayon::prelude::*;
+
+use crate::ExecutionError;
+
+/// A signed Ethereum transaction with its recovered sender, hash and canonical encoding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecoveredTx {
+    /// The decoded transaction.
+    pub envelope: TxEnvelope,
+    /// The address recovered from its signature.
+    pub sender: Address,
+    /// Its hash (keccak256 of the EIP-2718 encoding).
+    pub hash: B256,
+    /// The EIP-2718 encoding, as received and as stored in blocks.
+    pub encoded: Bytes,
+}
+
+impl RecoveredTx {
+    /// Decodes EIP-2718 bytes (legacy RLP or typed) and recovers the sender.
+    ///
+    /// Rejects trailing bytes, signatures with a high `s` (EIP-2) and unrecoverable signatures.
+    pub fn decode(raw: &[u8]) -> Result<Self, ExecutionError> {
+        let mut buf = raw;
+        let envelope = TxEnvelope::decode_2718(&mut buf)
+            .map_err(|e| ExecutionError::InvalidTransaction(format!("rlp: {e}")))?;
+        if !buf.is_empty() {
+            return Err(ExecutionError::InvalidTransaction(format!(
+                "rlp: {} trailing bytes after the transaction",
+                buf.len()
+            )));
+        }
+        if envelope.is_eip4844() {
+            return Err(ExecutionError::InvalidTransaction(
+                "transaction type not supported".to_string(),
+            ));
+        }
+        let sender = envelope
+            .recover_signer()
+            .map_err(|_| ExecutionError::InvalidTransaction("invalid sender".to_string()))?;
+        let hash = *envelope.tx_hash();
+        Ok(Self { envelope, sender, hash, encoded: Bytes::copy_from_slice(raw) })
+    }
+
+    /// Builds from an already-recovered envelope (e.g. one read back from storage with its
+    /// stored sender); no signature work is done.
+    pub fn from_parts(envelope: TxEnvelope, sender: Address) -> Self {
+        let hash = *envelope.tx_hash();
+        let encoded = Bytes::from(envelope.encoded_2718());
+        Self { envelope, sender, hash, encoded }
+    }
+
+    /// Decodes bytes whose sender was recovered before (read back from the node's own
+    /// storage), without recovering the signature again.
+    pub fn decode_with_sender(raw: &[u8], sender: Address) -> Result<Self, ExecutionError> {
+        let envelope = TxEnvelope::decode_2718(&mut &raw[..])
+            .map_err(|e| ExecutionError::InvalidTransaction(format!("rlp: {e}")))?;
+        let hash = *envelope.tx_hash();
+        Ok(Self { envelope, sender, hash, encoded: Bytes::copy_from_slice(raw) })
+    }
+
+    /// Decodes and recovers many transactions in parallel on the rayon pool, keeping order.
+    pub fn decode_batch(raws: &[Bytes]) -> Vec<Result<Self, ExecutionError>> {
+        raws.par_iter().map(|raw| Self::decode(raw)).collect()
+    }
+
+    /// The transaction's nonce.
+    pub fn nonce(&self) -> u64 {
+        self.envelope.nonce()
+    }
+
+    /// The transaction's gas limit.
+    pub fn gas_limit(&self) -> u64 {
+        self.envelope.gas_limit()
+    }
+
+    /// Size of the encoded transaction in bytes.
+    pub fn size(&self) -> usize {
+        self.encoded.len()
+    }
+
+    /// Tip per gas this transaction pays at `base_fee`, or `None` if it cannot pay the base fee.
+    pub fn effective_tip(&self, base_fee: u64) -> Option<u128> {
+        self.envelope.effective_tip_per_gas(base_fee)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_consensus::{SignableTransaction, TxEip1559};
+    use alloy_network::TxSignerSync;
+    use alloy_primitives::{TxKind, U256};
+    use alloy_signer_local::PrivateKeySigner;
+
+    fn signed(nonce: u64) -> (PrivateKeySigner, Bytes) {
+        let signer = PrivateKeySigner::random();
+        let mut tx = TxEip1559 {
+            chain_id: 1,
+            nonce,
+            gas_limit: 21_000,
+            max_fee_per_gas: 2,
+            max_priority_fee_per_gas: 1,
+            to: TxKind::Call(Address::repeat_byte(1)),
+            value: U256::from(5),
+            ..Default::default()
+        };
+        let sig = signer.sign_transaction_sync(&mut tx).unwrap();
+        let env: TxEnvelope = tx.into_signed(sig).into();
+        (signer, env.encoded_2718().into())
+    }
+
+    #[test]
+    fn decodes_and_recovers_sender() {
+        let (signer, raw) = signed(3);
+        let tx = RecoveredTx::decode(&raw).unwrap();
+        assert_eq!(tx.sender, signer.address());
+        assert_eq!(tx.nonce(), 3);
+        assert_eq!(tx.encoded, raw);
+        assert_eq!(RecoveredTx::from_parts(tx.envelope.clone(), tx.sender), tx);
+    }
+
+    #[test]
+    fn rejects_garbage_and_trailing_bytes() {
+        assert!(RecoveredTx::decode(&[0xde, 0xad]).is_err());
+        assert!(RecoveredTx::decode(&[]).is_err());
+        let (_, raw) = signed(0);
+        let mut long = raw.to_vec();
+        long.push(0);
+        let err = RecoveredTx::decode(&long).unwrap_err().to_string();
+        assert!(err.contains("trailing"), "{err}");
+    }
+
+    #[test]
+    fn batch_keeps_order() {
+        let raws: Vec<Bytes> = (0..8).map(|n| signed(n).1).collect();
+        let txs = RecoveredTx::decode_batch(&raws);
+        for (n, tx) in txs.into_iter().enumerate() {
+            assert_eq!(tx.unwrap().nonce(), n as u64);
+        }
+    }
+}

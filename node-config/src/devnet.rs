@@ -1,0 +1,117 @@
+//! [`NodeConfig::devnet`]: the one-command local devnet config, with the well-known dev
+//! accounts funded at genesis.
+
+use std::{
+    net::{Ipv4Addr, SocketAddr},
+    path::PathBuf,
+};
+
+use alloy_primitives::U256;
+use serde::{Deserialize, Serialize};
+
+use crate::{ConfigError, GenesisAccount, NodeConfig, dev_accounts};
+
+/// What a devnet may change from the defaults.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DevnetOptions {
+    /// Chain id. Default 31337.
+    pub chain_id: u64,
+    /// Block interval in milliseconds. Default 250.
+    pub block_time_ms: u64,
+    /// How many dev accounts ([`crate::dev_accounts`]) to fund. Default 10.
+    pub accounts: usize,
+    /// Balance of each dev account, in wei. Default 10000 ether.
+    pub balance_wei: U256,
+    /// Data directory. Default `./manifold-devnet`.
+    pub data_dir: PathBuf,
+    /// JSON-RPC listen address. Default `127.0.0.1:8545`.
+    pub rpc_listen: SocketAddr,
+}
+
+impl Default for DevnetOptions {
+    fn default() -> Self {
+        Self {
+            chain_id: 31_337,
+            block_time_ms: 250,
+            accounts: 10,
+            balance_wei: U256::from(10_000u128 * 10u128.pow(18)),
+            data_dir: PathBuf::from("./manifold-devnet"),
+            rpc_listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 8545)),
+        }
+    }
+}
+
+impl NodeConfig {
+    /// The default config with `opts` applied and the first `opts.accounts` dev accounts
+    /// funded with `opts.balance_wei` each; genesis timestamp 0 (the time of first start).
+    /// The result is validated.
+    pub fn devnet(opts: &DevnetOptions) -> Result<Self, ConfigError> {
+        let mut config = Self { data_dir: opts.data_dir.clone(), ..Self::default() };
+        config.chain.chain_id = opts.chain_id;
+        config.chain.block_time_ms = opts.block_time_ms;
+        config.rpc.listen = opts.rpc_listen;
+        config.genesis.timestamp = 0;
+        config.genesis.alloc = dev_accounts(opts.accounts)?
+            .into_iter()
+            .map(|account| {
+                (
+                    account.address,
+                    GenesisAccount { balance: opts.balance_wei, ..Default::default() },
+                )
+            })
+            .collect();
+        config.validate()?;
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use alloy_primitives::address;
+
+    use super::*;
+
+    #[test]
+    fn default_devnet_funds_ten_dev_accounts_with_10000_ether() {
+        let config = NodeConfig::devnet(&DevnetOptions::default()).unwrap();
+        assert_eq!(config.genesis.alloc.len(), 10);
+        let first = &config.genesis.alloc[&address!("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266")];
+        assert_eq!(first.balance, "10000000000000000000000".parse::<U256>().unwrap());
+        assert_eq!(first.nonce, 0);
+        assert_eq!(config.genesis.timestamp, 0);
+        assert_eq!(config.data_dir, Path::new("./manifold-devnet"));
+        assert_eq!(config.chain.chain_id, 31_337);
+        let with_no_alloc = NodeConfig {
+            data_dir: "./manifold-devnet".into(),
+            genesis: Default::default(),
+            ..config.clone()
+        };
+        assert_eq!(
+            with_no_alloc,
+            NodeConfig { data_dir: "./manifold-devnet".into(), ..NodeConfig::default() }
+        );
+    }
+
+    #[test]
+    fn devnet_applies_options_and_validates_them() {
+        let opts = DevnetOptions {
+            chain_id: 7,
+            block_time_ms: 1000,
+            accounts: 2,
+            balance_wei: U256::from(1),
+            data_dir: "/tmp/dn".into(),
+            rpc_listen: "0.0.0.0:9545".parse().unwrap(),
+        };
+        let config = NodeConfig::devnet(&opts).unwrap();
+        assert_eq!((config.chain.chain_id, config.chain.block_time_ms), (7, 1000));
+        assert_eq!(config.rpc.listen.port(), 9545);
+        assert!(config.genesis.alloc.values().all(|a| a.balance == U256::from(1)));
+        assert_eq!(config.genesis.alloc.len(), 2);
+
+        let bad = DevnetOptions { chain_id: 0, ..DevnetOptions::default() };
+        assert_eq!(NodeConfig::devnet(&bad).unwrap_err().key(), Some("chain.chain_id"));
+    }
+}

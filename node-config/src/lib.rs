@@ -1,0 +1,29 @@
+#![doc = include_str!("../README.md")]
+
+mod chain;
+mod da;
+mod dev_accounts;
+mod devnet;
+mod error;
+mod example;
+mod genesis;
+mod loading;
+mod log;
+mod mempool;
+mod node_config;
+mod overrides;
+mod rpc;
+mod schema;
+mod validation;
+
+pub use chain::ChainConfig;
+pub use da::{BatcherConfig, DaBackendKind, DaConfig, LocalDaConfig};
+pub use dev_accounts::{DEV_DERIVATION_PATH_PREFIX, DEV_MNEMONIC, DevAccount, dev_accounts};
+pub use devnet::DevnetOptions;
+pub use error::ConfigError;
+pub use genesis::{GenesisAccount, GenesisConfig, MAX_CODE_SIZE, MAX_EXTRA_DATA_BYTES};
+pub use log::{LogConfig, LogFormat};
+pub use mempool::MempoolConfig;
+pub use node_config::NodeConfig;
+pub use overrides::{Override, OverrideSource, Overrides};
+pub use rpc::RpcConfig;

@@ -1,0 +1,184 @@
+//! The tree of valid key paths of `manifold.toml`, with the TOML type of each value.
+//!
+//! Overrides (`MANIFOLD_*` variables, CLI flags) are checked against this tree before they
+//! touch the document, so a typo gets an error listing the keys of that section, and a
+//! raw string is turned into the TOML type the field expects. A test walks a fully
+//! populated [`crate::NodeConfig`] serialized to TOML and checks it matches this tree
+//! exactly, so the two cannot drift apart.
+
+/// The TOML type of a leaf value, which decides how a raw override string is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// A TOML integer (`u64`, `u32`, `usize` fields).
+    Integer,
+    /// A TOML string (paths, addresses, hex bytes, balances, enum names).
+    String,
+}
+
+/// A node of the key tree.
+#[derive(Debug)]
+pub(crate) enum Node {
+    /// A value.
+    Value(Kind),
+    /// A section with a fixed set of keys.
+    Table(&'static [(&'static str, Node)]),
+    /// A section whose keys are chosen by the user (addresses, storage slots); every
+    /// entry has the given shape.
+    Map(&'static Node),
+}
+
+const INT: Node = Node::Value(Kind::Integer);
+const STR: Node = Node::Value(Kind::String);
+
+const CHAIN: &[(&str, Node)] =
+    &[("chain_id", INT), ("block_time_ms", INT), ("block_gas_limit", INT)];
+
+const RPC: &[(&str, Node)] = &[
+    ("listen", STR),
+    ("max_request_body_bytes", INT),
+    ("max_connections", INT),
+    ("get_logs_max_block_range", INT),
+    ("gas_cap", INT),
+];
+
+const LOG: &[(&str, Node)] = &[("level", STR), ("format", STR)];
+
+const MEMPOOL: &[(&str, Node)] = &[
+    ("max_txs", INT),
+    ("max_bytes", INT),
+    ("max_per_sender", INT),
+    ("price_bump_percent", INT),
+    ("max_tx_bytes", INT),
+];
+
+const DA_LOCAL: &[(&str, Node)] = &[("path", STR), ("max_blob_bytes", INT)];
+
+const DA_BATCHER: &[(&str, Node)] = &[
+    ("max_blocks_per_batch", INT),
+    ("poll_interval_ms", INT),
+    ("retry_initial_ms", INT),
+    ("retry_max_ms", INT),
+];
+
+const DA: &[(&str, Node)] =
+    &[("backend", STR), ("local", Node::Table(DA_LOCAL)), ("batcher", Node::Table(DA_BATCHER))];
+
+const GENESIS_ACCOUNT: &[(&str, Node)] =
+    &[("balance", STR), ("nonce", INT), ("code", STR), ("storage", Node::Map(&STR))];
+
+const GENESIS: &[(&str, Node)] = &[
+    ("timestamp", INT),
+    ("base_fee_per_gas", INT),
+    ("fee_vault", STR),
+    ("alloc", Node::Map(&Node::Table(GENESIS_ACCOUNT))),
+    ("extra_data", STR),
+];
+
+/// The whole document.
+pub(crate) const ROOT: Node = Node::Table(&[
+    ("chain", Node::Table(CHAIN)),
+    ("data_dir", STR),
+    ("rpc", Node::Table(RPC)),
+    ("log", Node::Table(LOG)),
+    ("mempool", Node::Table(MEMPOOL)),
+    ("da", Node::Table(DA)),
+    ("genesis", Node::Table(GENESIS)),
+]);
+
+impl Node {
+    /// The child called `name`: `None` if this is a table without that key or a value.
+    pub(crate) fn child(&self, name: &str) -> Option<&'static Node> {
+        match self {
+            Self::Value(_) => None,
+            Self::Table(entries) => entries.iter().find(|(k, _)| *k == name).map(|(_, n)| n),
+            Self::Map(entry) => (!name.is_empty()).then_some(*entry),
+        }
+    }
+
+    /// The keys this node accepts, for error messages.
+    pub(crate) fn key_names(&self) -> Vec<String> {
+        match self {
+            Self::Value(_) => Vec::new(),
+            Self::Table(entries) => entries.iter().map(|(k, _)| (*k).to_owned()).collect(),
+            Self::Map(_) => vec!["<any non-empty key, e.g. a 0x address>".to_owned()],
+        }
+    }
+
+    /// Every dotted path to a value below this node, not descending into maps.
+    #[cfg(test)]
+    pub(crate) fn value_paths(&self, prefix: &str) -> Vec<String> {
+        match self {
+            Self::Value(_) => vec![prefix.to_owned()],
+            Self::Map(_) => Vec::new(),
+            Self::Table(entries) => entries
+                .iter()
+                .flat_map(|(k, n)| {
+                    let path =
+                        if prefix.is_empty() { (*k).to_owned() } else { format!("{prefix}.{k}") };
+                    n.value_paths(&path)
+                })
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use alloy_primitives::{Address, B256, Bytes, U256};
+
+    use super::*;
+    use crate::{GenesisAccount, NodeConfig};
+
+    /// Checks that `value` has exactly the shape of `node`, reporting the first mismatch.
+    fn check(node: &Node, value: &toml::Value, path: &str) {
+        match (node, value) {
+            (Node::Value(Kind::Integer), toml::Value::Integer(_)) => {}
+            (Node::Value(Kind::String), toml::Value::String(_)) => {}
+            (Node::Table(entries), toml::Value::Table(table)) => {
+                for (key, child) in table {
+                    let n = node.child(key).unwrap_or_else(|| panic!("{path}.{key} not in schema"));
+                    check(n, child, &format!("{path}.{key}"));
+                }
+                for (key, _) in *entries {
+                    assert!(table.contains_key(*key), "schema key {path}.{key} never serialized");
+                }
+            }
+            (Node::Map(entry), toml::Value::Table(table)) => {
+                assert!(!table.is_empty(), "populate the map at {path}");
+                for (key, child) in table {
+                    check(entry, child, &format!("{path}.{key}"));
+                }
+            }
+            (node, value) => panic!("{path}: schema {node:?} but serialized {value:?}"),
+        }
+    }
+
+    #[test]
+    fn schema_matches_a_fully_populated_config() {
+        let mut config = NodeConfig::default();
+        config.da.local.path = Some("/tmp/da".into());
+        let mut storage = BTreeMap::new();
+        storage.insert(B256::with_last_byte(1), B256::with_last_byte(2));
+        config.genesis.alloc.insert(
+            Address::with_last_byte(9),
+            GenesisAccount {
+                balance: U256::from(5),
+                nonce: 1,
+                code: Some(Bytes::from_static(&[0x00])),
+                storage,
+            },
+        );
+        let value = toml::Value::try_from(&config).unwrap();
+        check(&ROOT, &value, "");
+    }
+
+    #[test]
+    fn value_paths_lists_nested_keys() {
+        let paths = ROOT.value_paths("");
+        assert!(paths.contains(&"da.batcher.retry_max_ms".to_owned()));
+        assert!(paths.contains(&"data_dir".to_owned()));
+        assert!(!paths.iter().any(|p| p.starts_with("genesis.alloc")));
+    }
+}

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# The test command of Manifold: Rust unit/integration tests, then the real-client
+# end-to-end tests (web3.py, ethers, viem) against a freshly built `manifold` binary.
+#
+#   scripts/test.sh
+#
+# Needs: Rust + cargo-nextest, Python 3.11 (with venv), Node 20 + npm. Idempotent: it
+# creates .venv and tests/js/node_modules only when missing or stale. Every phase runs
+# even if an earlier one failed; the exit status is non-zero if any phase failed.
+# Environment:
+#   PYTHON            interpreter used to create .venv (default: python3)
+#   MANIFOLD_BIN      binary the client tests start (default: <target>/debug/manifold)
+#   NEXTEST_PROFILE   nextest profile from .config/nextest.toml (nextest reads it itself)
+#   MANIFOLD_LOG=1    echo the node's stderr while the client tests run
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT="$PWD"
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+case "$TARGET_DIR" in /*) ;; *) TARGET_DIR="$ROOT/$TARGET_DIR" ;; esac
+export MANIFOLD_BIN="${MANIFOLD_BIN:-$TARGET_DIR/debug/manifold}"
+PYTHON="${PYTHON:-python3}"
+VENV="$ROOT/.venv"
+
+FAILED=()
+PASSED=()
+
+section() {
+  printf '\n======================================================================\n'
+  printf '== %s\n' "$*"
+  printf '======================================================================\n'
+}
+
+# run_phase NAME FUNCTION: runs FUNCTION in a subshell with errexit in force, records the result.
+run_phase() {
+  local name="$1" fn="$2" rc start
+  section "$name"
+  start=$SECONDS
+  set +e
+  ( set -euo pipefail; "$fn" )
+  rc=$?
+  set -e
+  if [ "$rc" -eq 0 ]; then
+    PASSED+=("$name")
+    printf -- '-- %s: ok (%ss)\n' "$name" "$((SECONDS - start))"
+  else
+    FAILED+=("$name (exit $rc)")
+    printf -- '-- %s: FAILED with exit %s (%ss)\n' "$name" "$rc" "$((SECONDS - start))"
+  fi
+}
+
+python_deps() {
+  if [ -x "$VENV/bin/python" ] && ! "$VENV/bin/python" -c 'import sys' 2>/dev/null; then
+    echo "$VENV is broken; recreating it"
+    rm -rf "$VENV"
+  fi
+  if [ ! -x "$VENV/bin/python" ]; then
+    echo "creating $VENV with $("$PYTHON" --version 2>&1)"
+    "$PYTHON" -m venv "$VENV" || {
+      echo "error: '$PYTHON -m venv' failed (on Debian: apt-get install python3-venv)" >&2
+      exit 1
+    }
+  fi
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r tests/python/requirements.txt
+  "$VENV/bin/python" -m pip list --disable-pip-version-check 2>/dev/null | grep -iE '^(web3|pytest) ' || true
+}
+
+js_deps() {
+  node --version
+  # npm ci records what it installed in node_modules/.package-lock.json.
+  if [ ! -f tests/js/node_modules/.package-lock.json ] || [ tests/js/package-lock.json -nt tests/js/node_modules/.package-lock.json ]; then
+    (cd tests/js && npm ci --no-audit --no-fund)
+  else
+    echo "tests/js/node_modules is up to date"
+  fi
+  # The compiled contract is committed (Rust tests read it too); fail if it is stale.
+  node tests/contracts/build.mjs --check
+}
+
+cargo_build() {
+  cargo build --workspace --all-targets
+  test -x "$MANIFOLD_BIN" || { echo "error: $MANIFOLD_BIN was not built" >&2; exit 1; }
+}
+
+cargo_tests() {
+  cargo nextest run --workspace --no-fail-fast
+}
+
+python_tests() {
+  "$VENV/bin/python" -m pytest -q tests/python
+}
+
+js_tests() {
+  cd tests/js
+  shopt -s nullglob
+  local files=(*.test.mjs)
+  [ "${#files[@]}" -gt 0 ] || { echo "error: no tests/js/*.test.mjs files" >&2; exit 1; }
+  node --test --test-timeout=300000 "${files[@]}"
+}
+
+run_phase "setup: Python venv (.venv) + tests/python/requirements.txt" python_deps
+run_phase "setup: npm ci (tests/js) + contract artifact check" js_deps
+run_phase "cargo build --workspace --all-targets" cargo_build
+run_phase "cargo nextest run --workspace" cargo_tests
+run_phase "pytest tests/python (web3.py)" python_tests
+run_phase "node --test tests/js (ethers, viem)" js_tests
+
+section "summary"
+for p in "${PASSED[@]+"${PASSED[@]}"}"; do printf '  ok      %s\n' "$p"; done
+for f in "${FAILED[@]+"${FAILED[@]}"}"; do printf '  FAILED  %s\n' "$f"; done
+if [ "${#FAILED[@]}" -gt 0 ]; then
+  printf '%d of %d phases failed\n' "${#FAILED[@]}" "$((${#FAILED[@]} + ${#PASSED[@]}))"
+  exit 1
+fi
+printf 'all %d phases passed\n' "${#PASSED[@]}"

@@ -1,0 +1,221 @@
+//! The batcher: posts sealed blocks to the DA layer in order, as compressed, checksummed
+//! batches split into frames that fit the backend's blob limit, and advances the safe head.
+//!
+//! Progress (the last block on DA, and each block's DA height) is kept in the node database,
+//! so a restart resumes after the last posted block. A DA failure is retried with
+//! exponential backoff and jitter; block production never waits for DA. A crash between
+//! posting and recording can post a batch again: the frames carry the same batch id, and a
+//! reader skips blocks it already has.
+
+use std::{sync::Arc, time::Duration};
+
+use alloy_eips::eip2718::Encodable2718;
+use da::{Batch, BatchBlock, DaBackend, DaReceipt, encode_batch};
+use redb::{ReadableDatabase, TableDefinition};
+use tokio::sync::watch;
+
+use crate::{NodeContext, SequencerError};
+
+/// Block number → DA height (u64 BE) ‖ blob commitment.
+const DA_INCLUSIONS: TableDefinition<'_, u64, [u8; 40]> = TableDefinition::new("da_inclusions");
+/// Batcher progress: "safe" → last block posted.
+const BATCHER_STATE: TableDefinition<'_, &str, u64> = TableDefinition::new("batcher_state");
+
+/// The last block posted to DA, from the node database (0 = only genesis, which is never
+/// posted: followers build it from the same genesis config).
+pub fn posted_head(ctx: &NodeContext) -> Result<u64, SequencerError> {
+    let db = ctx.store.database();
+    let txn = db.begin_read().map_err(|e| SequencerError::Journal(e.to_string()))?;
+    let table = match txn.open_table(BATCHER_STATE) {
+        Ok(table) => table,
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(0),
+        Err(e) => return Err(SequencerError::Journal(e.to_string())),
+    };
+    Ok(table
+        .get("safe")
+        .map_err(|e| SequencerError::Journal(e.to_string()))?
+        .map(|v| v.value())
+        .unwrap_or(0))
+}
+
+/// Where block `number` landed on DA, if it was posted.
+pub fn da_inclusion(ctx: &NodeContext, number: u64) -> Result<Option<DaReceipt>, SequencerError> {
+    let db = ctx.store.database();
+    let txn = db.begin_read().map_err(|e| SequencerError::Journal(e.to_string()))?;
+    let table = match txn.open_table(DA_INCLUSIONS) {
+        Ok(table) => table,
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+        Err(e) => return Err(SequencerError::Journal(e.to_string())),
+    };
+    Ok(table.get(number).map_err(|e| SequencerError::Journal(e.to_string()))?.map(|v| {
+        let raw = v.value();
+        let mut height = [0u8; 8];
+        height.copy_from_slice(&raw[..8]);
+        DaReceipt {
+            height: u64::from_be_bytes(height),
+            commitment: alloy_primitives::B256::from_slice(&raw[8..]),
+        }
+    }))
+}
+
+fn record_posted(ctx: &NodeContext, blocks: &[u64], receipt: &DaReceipt) -> Result<(), SequencerError> {
+    let err = |e: redb::Error| SequencerError::Journal(e.to_string());
+    let txn = ctx.store.database().begin_write().map_err(|e| err(e.into()))?;
+    {
+        let mut inclusions = txn.open_table(DA_INCLUSIONS).map_err(|e| err(e.into()))?;
+        let mut value = [0u8; 40];
+        value[..8].copy_from_slice(&receipt.height.to_be_bytes());
+        value[8..].copy_from_slice(receipt.commitment.as_slice());
+        for number in blocks {
+            inclusions.insert(number, value).map_err(|e| err(e.into()))?;
+        }
+        let mut state = txn.open_table(BATCHER_STATE).map_err(|e| err(e.into()))?;
+        if let Some(last) = blocks.last() {
+            state.insert("safe", last).map_err(|e| err(e.into()))?;
+        }
+    }
+    txn.commit().map_err(|e| err(e.into()))?;
+    Ok(())
+}
+
+/// Reads blocks `from..=to` as batch blocks.
+fn batch_blocks(ctx: &NodeContext, from: u64, to: u64) -> Result<Vec<BatchBlock>, SequencerError> {
+    let reader = ctx.store.reader()?;
+    let mut blocks = Vec::new();
+    for number in from..=to {
+        let Some(block) = reader.block(number)? else { break };
+        blocks.push(BatchBlock {
+            number,
+            timestamp: block.header.timestamp,
+            parent_hash: block.header.parent_hash,
+            block_hash: block.hash,
+            state_root: block.header.state_root,
+            gas_limit: block.header.gas_limit,
+            base_fee_per_gas: block.header.base_fee_per_gas.unwrap_or_default(),
+            transactions: block.transactions.iter().map(|t| t.envelope.encoded_2718().into()).collect(),
+        });
+    }
+    Ok(blocks)
+}
+
+/// Exponential backoff with jitter between `initial` and `max`.
+#[derive(Debug)]
+struct Backoff {
+    current: Duration,
+    initial: Duration,
+    max: Duration,
+}
+
+impl Backoff {
+    fn new(initial_ms: u64, max_ms: u64) -> Self {
+        let initial = Duration::from_millis(initial_ms);
+        Self { current: initial, initial, max: Duration::from_millis(max_ms) }
+    }
+    fn next_delay(&mut self) -> Duration {
+        let base = self.current;
+        self.current = (self.current * 2).min(self.max);
+        // Up to 25% jitter, from the clock's sub-second noise (no RNG needed for spacing).
+        let noise = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or_default();
+        base + base.mul_f64(f64::from(noise % 250) / 1000.0)
+    }
+    fn reset(&mut self) {
+        self.current = self.initial;
+    }
+}
+
+/// Posts sealed blocks to `da` until `shutdown` turns true.
+pub async fn run_batcher(
+    ctx: NodeContext,
+    da: Arc<dyn DaBackend>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let cfg = ctx.config.da.batcher.clone();
+    let poll = Duration::from_millis(cfg.poll_interval_ms);
+    let mut backoff = Backoff::new(cfg.retry_initial_ms, cfg.retry_max_ms);
+    let mut new_blocks = ctx.blocks.subscribe();
+    let mut safe = match posted_head(&ctx) {
+        Ok(safe) => safe,
+        Err(e) => {
+            tracing::error!(error = %e, "batcher cannot read its progress; not posting");
+            return;
+        }
+    };
+    ctx.heads.set_safe(safe);
+    ctx.heads.set_finalized(safe);
+    ctx.metrics.safe_head.set(safe as i64);
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        let head = ctx.store.head_number().ok().flatten().unwrap_or_default();
+        if head <= safe {
+            tokio::select! {
+                _ = new_blocks.recv() => {}
+                _ = tokio::time::sleep(poll) => {}
+                _ = shutdown.changed() => {}
+            }
+            continue;
+        }
+        let to = head.min(safe + cfg.max_blocks_per_batch as u64);
+        let blocks = match batch_blocks(&ctx, safe + 1, to) {
+            Ok(blocks) if !blocks.is_empty() => blocks,
+            Ok(_) => continue,
+            Err(e) => {
+                tracing::error!(error = %e, "batcher cannot read blocks");
+                tokio::time::sleep(poll).await;
+                continue;
+            }
+        };
+        let numbers: Vec<u64> = blocks.iter().map(|b| b.number).collect();
+        let frames = match encode_batch(&Batch { blocks }, da.max_blob_bytes()) {
+            Ok(frames) => frames,
+            Err(e) => {
+                tracing::error!(error = %e, "batch encoding failed");
+                tokio::time::sleep(poll).await;
+                continue;
+            }
+        };
+        let mut last_receipt = None;
+        for frame in frames {
+            loop {
+                match da.submit(frame.clone()).await {
+                    Ok(receipt) => {
+                        ctx.metrics.batches_posted.inc();
+                        backoff.reset();
+                        last_receipt = Some(receipt);
+                        break;
+                    }
+                    Err(e) => {
+                        ctx.metrics.da_submit_failures.inc();
+                        let delay = backoff.next_delay();
+                        tracing::warn!(error = %e, retry_in_ms = delay.as_millis() as u64, backend = da.name(), "DA submission failed");
+                        tokio::select! {
+                            _ = tokio::time::sleep(delay) => {}
+                            _ = shutdown.changed() => {}
+                        }
+                        if *shutdown.borrow() {
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+        let Some(receipt) = last_receipt else { continue };
+        if let Err(e) = record_posted(&ctx, &numbers, &receipt) {
+            tracing::error!(error = %e, "could not record DA progress");
+            continue;
+        }
+        safe = *numbers.last().unwrap_or(&safe);
+        ctx.heads.set_safe(safe);
+        if da.is_confirmed(&receipt).await.unwrap_or(false) {
+            ctx.heads.set_finalized(safe);
+        }
+        ctx.metrics.safe_head.set(safe as i64);
+        ctx.metrics.da_lag_blocks.set(head.saturating_sub(safe) as i64);
+        tracing::info!(from = numbers[0], to = safe, da_height = receipt.height, backend = da.name(), "posted batch");
+    }
+    tracing::info!("batcher stopped");
+}

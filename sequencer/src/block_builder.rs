@@ -1,0 +1,127 @@
+//! The block builder: on every `block_time` tick, takes transactions from the pool by fee
+//! priority and nonce order, executes them, seals the block (state, root, block, receipts,
+//! and the journal entries of its transactions, atomically) and announces it.
+//!
+//! A tick with nothing to include seals nothing: blocks are produced when there is work, as
+//! Arbitrum does, so an idle devnet does not grow its database by a block every 250 ms.
+
+use std::{sync::Arc, time::Instant};
+
+use alloy_primitives::{B256, Bytes};
+use execution::{
+    BlockEnv, SealedBlock,
+    block::{InvalidTxPolicy, next_base_fee},
+    execute_block,
+};
+use tokio::sync::watch;
+
+use crate::{NodeContext, SequencerError, journal::Journal};
+
+/// Most transactions in one block.
+pub const MAX_TXS_PER_BLOCK: usize = 50_000;
+
+/// What one build step did.
+#[derive(Debug)]
+pub struct BuildResult {
+    /// The sealed block, if one was sealed.
+    pub block: Option<Arc<SealedBlock>>,
+    /// Pool transactions dropped without inclusion (invalid or stale), to forget.
+    pub dropped: Vec<B256>,
+}
+
+/// Builds and seals one block from the pool if it holds anything includable. Blocking:
+/// call it from a blocking thread.
+pub fn build_block(ctx: &NodeContext, now_secs: u64) -> Result<BuildResult, SequencerError> {
+    let started = Instant::now();
+    let reader = ctx.store.reader()?;
+    let head = reader.head_header()?;
+    let head_hash = head.hash_slow();
+    let base_fee =
+        next_base_fee(head.gas_used, head.gas_limit, head.base_fee_per_gas.unwrap_or_default());
+    let gas_limit = ctx.config.chain.block_gas_limit;
+    let txs = ctx.mempool.select(&reader, base_fee, gas_limit, MAX_TXS_PER_BLOCK)?;
+    if txs.is_empty() {
+        return Ok(BuildResult { block: None, dropped: Vec::new() });
+    }
+    let env = BlockEnv {
+        number: head.number + 1,
+        timestamp: now_secs.max(head.timestamp),
+        parent_hash: head_hash,
+        gas_limit,
+        base_fee_per_gas: base_fee,
+        beneficiary: ctx.config.genesis.fee_vault,
+        prevrandao: head_hash,
+    };
+    let outcome = execute_block(&reader, &ctx.evm, &env, txs, InvalidTxPolicy::Skip)?;
+    drop(reader);
+    let rejected: Vec<B256> = outcome.rejected.iter().map(|(tx, _)| tx.hash).collect();
+    for (tx, reason) in &outcome.rejected {
+        tracing::debug!(hash = %tx.hash, %reason, "transaction left out of block");
+    }
+    if outcome.transactions.is_empty() {
+        let reader = ctx.store.reader()?;
+        let empty = SealedBlock {
+            header: Default::default(),
+            hash: B256::ZERO,
+            transactions: Vec::new(),
+            receipts: Vec::new(),
+        };
+        let dropped = ctx.mempool.on_block(&empty, &rejected, &reader)?;
+        return Ok(BuildResult { block: None, dropped });
+    }
+    let mut leaving: Vec<B256> = outcome.transactions.iter().map(|t| t.tx.hash).collect();
+    leaving.extend(&rejected);
+    let sealed = ctx.store.seal_block(&outcome, Bytes::new(), |txn| {
+        Journal::remove_in(txn, &leaving).map_err(execution::ExecutionError::db_error)
+    })?;
+    let reader = ctx.store.reader()?;
+    let mut dropped = ctx.mempool.on_block(&sealed, &rejected, &reader)?;
+    dropped.retain(|h| !rejected.contains(h));
+    let block = Arc::new(sealed);
+    let m = &ctx.metrics;
+    m.head.set(block.number() as i64);
+    m.blocks_sealed.inc();
+    m.txs_sealed.inc_by(block.transactions.len() as u64);
+    m.block_build_seconds.observe(started.elapsed().as_secs_f64());
+    m.da_lag_blocks.set(block.number().saturating_sub(ctx.heads.safe()) as i64);
+    tracing::info!(
+        number = block.number(),
+        txs = block.transactions.len(),
+        gas_used = block.header.gas_used,
+        hash = %block.hash,
+        ms = started.elapsed().as_millis() as u64,
+        "sealed block"
+    );
+    let _ = ctx.blocks.send(block.clone());
+    Ok(BuildResult { block: Some(block), dropped })
+}
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+/// Runs the builder every `block_time` until `shutdown` turns true.
+pub async fn run_block_builder(ctx: NodeContext, mut shutdown: watch::Receiver<bool>) {
+    let period = std::time::Duration::from_millis(ctx.config.chain.block_time_ms);
+    let mut ticker = tokio::time::interval(period);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = shutdown.changed() => break,
+        }
+        if *shutdown.borrow() {
+            break;
+        }
+        let build_ctx = ctx.clone();
+        match tokio::task::spawn_blocking(move || build_block(&build_ctx, now_secs())).await {
+            Ok(Ok(result)) => ctx.mempool.forget(result.dropped).await,
+            Ok(Err(e)) => tracing::error!(error = %e, "block building failed"),
+            Err(e) => tracing::error!(error = %e, "block builder task panicked"),
+        }
+    }
+    tracing::info!("block builder stopped");
+}

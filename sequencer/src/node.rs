@@ -1,0 +1,133 @@
+//! `Node`: assembles a sequencer from its configuration — store and genesis, mempool and
+//! journal, block builder, batcher and DA backend, JSON-RPC — and shuts it down cleanly.
+
+use std::{net::SocketAddr, sync::Arc};
+
+use da::{DaBackend, LocalDa};
+use execution::{Store, evm::EvmConfig};
+use node_config::{DaBackendKind, NodeConfig};
+use tokio::{
+    sync::{broadcast, watch},
+    task::JoinHandle,
+};
+
+use crate::{
+    Heads, Mempool, Metrics, NodeContext, SequencerError, batcher, block_builder, journal::Journal,
+};
+
+/// Starts nodes.
+#[derive(Debug)]
+pub struct Node;
+
+/// A running node.
+#[derive(Debug)]
+pub struct NodeHandle {
+    /// Shared node state.
+    pub ctx: NodeContext,
+    /// Address the JSON-RPC server listens on.
+    pub rpc_addr: SocketAddr,
+    rpc: jsonrpsee::server::ServerHandle,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+/// File name of the node database inside the data directory.
+pub const DB_FILE: &str = "node.redb";
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+/// Opens the DA backend chosen by `[da] backend`.
+pub fn open_da(config: &NodeConfig) -> Result<Arc<dyn DaBackend>, SequencerError> {
+    match config.da.backend {
+        DaBackendKind::Local => {
+            Ok(Arc::new(LocalDa::open(config.local_da_path(), config.da.local.max_blob_bytes)?))
+        }
+    }
+}
+
+impl Node {
+    /// Opens (or creates) the chain in `config.data_dir` and starts every service.
+    pub async fn start(config: NodeConfig) -> Result<NodeHandle, SequencerError> {
+        let da = open_da(&config)?;
+        Self::start_with_da(config, da).await
+    }
+
+    /// Opens the chain in `config.data_dir` (writing genesis on first use) and builds the
+    /// shared node state, without starting any service.
+    pub fn open(config: NodeConfig) -> Result<NodeContext, SequencerError> {
+        let config = Arc::new(config);
+        let store = Store::open(config.data_dir.join(DB_FILE))?;
+        let timestamp =
+            if config.genesis.timestamp == 0 { now_secs() } else { config.genesis.timestamp };
+        let genesis = store.init_genesis(
+            config.chain.chain_id,
+            &config.genesis,
+            config.chain.block_gas_limit,
+            timestamp,
+        )?;
+        let head = store.head_number()?.unwrap_or_default();
+        tracing::info!(genesis = %genesis.hash, head, chain_id = config.chain.chain_id, "chain opened");
+
+        let metrics = Arc::new(Metrics::new());
+        metrics.head.set(head as i64);
+        let evm = EvmConfig::new(config.chain.chain_id);
+        let journal =
+            Journal::start(store.database().clone()).map_err(SequencerError::Journal)?;
+        let mempool = Arc::new(
+            Mempool::new(
+                store.clone(),
+                journal,
+                evm,
+                config.mempool.clone(),
+                config.chain.block_gas_limit,
+                metrics.clone(),
+            )
+            .map_err(SequencerError::Journal)?,
+        );
+        let (blocks, _) = broadcast::channel(1024);
+        Ok(NodeContext {
+            config,
+            store,
+            evm,
+            mempool,
+            heads: Arc::new(Heads::default()),
+            blocks,
+            metrics,
+        })
+    }
+
+    /// Like `start`, with a DA backend supplied by the caller (tests inject failures).
+    pub async fn start_with_da(
+        config: NodeConfig,
+        da: Arc<dyn DaBackend>,
+    ) -> Result<NodeHandle, SequencerError> {
+        let ctx = Self::open(config)?;
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let tasks = vec![
+            tokio::spawn(block_builder::run_block_builder(ctx.clone(), shutdown_rx.clone())),
+            tokio::spawn(batcher::run_batcher(ctx.clone(), da, shutdown_rx)),
+        ];
+        let (rpc, rpc_addr) = crate::rpc::start_rpc(ctx.clone()).await?;
+        tracing::info!(%rpc_addr, "JSON-RPC listening (HTTP and WebSocket)");
+        Ok(NodeHandle { ctx, rpc_addr, rpc, shutdown, tasks })
+    }
+}
+
+impl NodeHandle {
+    /// Stops the RPC server, lets the builder finish its current block and the batcher its
+    /// current submission, and waits for them.
+    pub async fn shutdown(self) {
+        let _ = self.rpc.stop();
+        let _ = self.shutdown.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+        self.rpc.stopped().await;
+        tracing::info!("node stopped");
+    }
+}

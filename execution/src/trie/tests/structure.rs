@@ -221,3 +221,17 @@ fn missing_and_corrupt_nodes_are_errors() {
         Err(TrieError::CorruptNode { .. })
     ));
 }
+
+#[test]
+fn backend_errors_propagate() {
+    struct Failing;
+    impl crate::trie::NodeReader for Failing {
+        fn node(&self, _key: &[u8]) -> Result<Option<Vec<u8>>, TrieError> {
+            Err(TrieError::Backend("disk on fire".to_owned()))
+        }
+    }
+    let expected = Err(TrieError::Backend("disk on fire".to_owned()));
+    assert_eq!(update_trie(&Failing, ID, [set(B256::ZERO, b"v")]).map(|_| ()), expected);
+    assert_eq!(trie_root(&Failing, ID).map(|_| ()), expected);
+    assert_eq!(super::proof(&Failing, ID, B256::ZERO).map(|_| ()), expected);
+}

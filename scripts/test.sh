@@ -10,7 +10,8 @@
 # Environment:
 #   PYTHON            interpreter used to create .venv (default: python3)
 #   MANIFOLD_BIN      binary the client tests start (default: <target>/debug/manifold)
-#   NEXTEST_PROFILE   nextest profile from .config/nextest.toml (nextest reads it itself)
+#   NEXTEST_PROFILE   nextest profile from .config/nextest.toml (default: `ci` when CI is set and
+#                     that profile exists, else `default`)
 #   MANIFOLD_LOG=1    echo the node's stderr while the client tests run
 set -euo pipefail
 
@@ -83,6 +84,11 @@ cargo_build() {
 }
 
 cargo_tests() {
+  # Under CI, use the `ci` profile of .config/nextest.toml when there is one (NEXTEST_PROFILE wins).
+  if [ -z "${NEXTEST_PROFILE:-}" ] && [ -n "${CI:-}" ] && grep -q '^\[profile\.ci\]' .config/nextest.toml 2>/dev/null; then
+    export NEXTEST_PROFILE=ci
+  fi
+  echo "nextest profile: ${NEXTEST_PROFILE:-default}"
   cargo nextest run --workspace --no-fail-fast
 }
 

@@ -12,7 +12,7 @@ use alloy_network::TxSignerSync;
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256, keccak256};
 use alloy_signer_local::PrivateKeySigner;
 use execution::{
-    BlockEnv, RecoveredTx, StateView as _,
+    BlockEnv, RecoveredTx,
     evm::{BlockState, EvmConfig, TxExecution, execute_transaction},
 };
 use node_config::{GenesisAccount, NodeConfig};

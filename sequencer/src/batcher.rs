@@ -58,7 +58,11 @@ pub fn da_inclusion(ctx: &NodeContext, number: u64) -> Result<Option<DaReceipt>,
     }))
 }
 
-fn record_posted(ctx: &NodeContext, blocks: &[u64], receipt: &DaReceipt) -> Result<(), SequencerError> {
+fn record_posted(
+    ctx: &NodeContext,
+    blocks: &[u64],
+    receipt: &DaReceipt,
+) -> Result<(), SequencerError> {
     let err = |e: redb::Error| SequencerError::Journal(e.to_string());
     let txn = ctx.store.database().begin_write().map_err(|e| err(e.into()))?;
     {
@@ -92,7 +96,11 @@ fn batch_blocks(ctx: &NodeContext, from: u64, to: u64) -> Result<Vec<BatchBlock>
             state_root: block.header.state_root,
             gas_limit: block.header.gas_limit,
             base_fee_per_gas: block.header.base_fee_per_gas.unwrap_or_default(),
-            transactions: block.transactions.iter().map(|t| t.envelope.encoded_2718().into()).collect(),
+            transactions: block
+                .transactions
+                .iter()
+                .map(|t| t.envelope.encoded_2718().into())
+                .collect(),
         });
     }
     Ok(blocks)
@@ -215,7 +223,13 @@ pub async fn run_batcher(
         }
         ctx.metrics.safe_head.set(safe as i64);
         ctx.metrics.da_lag_blocks.set(head.saturating_sub(safe) as i64);
-        tracing::info!(from = numbers[0], to = safe, da_height = receipt.height, backend = da.name(), "posted batch");
+        tracing::info!(
+            from = numbers[0],
+            to = safe,
+            da_height = receipt.height,
+            backend = da.name(),
+            "posted batch"
+        );
     }
     tracing::info!("batcher stopped");
 }

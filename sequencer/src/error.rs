@@ -68,7 +68,9 @@ pub enum PoolError {
         nonce: u64,
     },
     /// Cannot pay gas limit × fee cap + value.
-    #[error("insufficient funds for gas * price + value: address {address} have {have} want {want}")]
+    #[error(
+        "insufficient funds for gas * price + value: address {address} have {have} want {want}"
+    )]
     InsufficientFunds {
         /// The sender.
         address: Address,
@@ -93,7 +95,9 @@ pub enum PoolError {
     #[error("txpool is full")]
     PoolFull,
     /// Fee cap below the current base fee by more than the pool accepts.
-    #[error("max fee per gas less than block base fee: maxFeePerGas: {max_fee}, baseFee: {base_fee}")]
+    #[error(
+        "max fee per gas less than block base fee: maxFeePerGas: {max_fee}, baseFee: {base_fee}"
+    )]
     FeeCapTooLow {
         /// Transaction fee cap.
         max_fee: u128,

@@ -109,7 +109,8 @@ impl Mempool {
         let reader = pool.store.reader().map_err(|e| e.to_string())?;
         let mut restored = 0usize;
         for tx in pool.journal.load()? {
-            let nonce = reader.account(tx.sender).map_err(|e| e.to_string())?.map_or(0, |a| a.nonce);
+            let nonce =
+                reader.account(tx.sender).map_err(|e| e.to_string())?.map_or(0, |a| a.nonce);
             if tx.nonce() >= nonce {
                 pool.pool.lock().insert(Arc::new(tx));
                 restored += 1;
@@ -161,7 +162,9 @@ impl Mempool {
             if existing.is_none() {
                 let queued = pool.by_sender.get(&tx.sender).map_or(0, |q| q.len());
                 if queued >= self.limits.max_per_sender {
-                    return Err(PoolError::AccountLimitExceeded { limit: self.limits.max_per_sender });
+                    return Err(PoolError::AccountLimitExceeded {
+                        limit: self.limits.max_per_sender,
+                    });
                 }
                 if pool.by_hash.len() >= self.limits.max_txs
                     || pool.total_bytes + tx.size() > self.limits.max_bytes

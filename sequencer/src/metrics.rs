@@ -49,17 +49,28 @@ impl Metrics {
         let txs_admitted = Counter::default();
         let txs_sealed = Counter::default();
         let blocks_sealed = Counter::default();
-        let block_build_seconds = Histogram::new(
-            [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5].into_iter(),
-        );
+        let block_build_seconds =
+            Histogram::new([0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5].into_iter());
         let batches_posted = Counter::default();
         let da_submit_failures = Counter::default();
         registry.register("head_block", "Number of the latest sealed block", head.clone());
-        registry.register("safe_block", "Number of the latest block posted to DA", safe_head.clone());
+        registry.register(
+            "safe_block",
+            "Number of the latest block posted to DA",
+            safe_head.clone(),
+        );
         registry.register("da_lag_blocks", "Sealed blocks not yet on DA", da_lag_blocks.clone());
         registry.register("mempool_transactions", "Transactions in the pool", mempool_size.clone());
-        registry.register("txs_admitted", "Transactions admitted to the pool", txs_admitted.clone());
-        registry.register("txs_sealed", "Transactions included in sealed blocks", txs_sealed.clone());
+        registry.register(
+            "txs_admitted",
+            "Transactions admitted to the pool",
+            txs_admitted.clone(),
+        );
+        registry.register(
+            "txs_sealed",
+            "Transactions included in sealed blocks",
+            txs_sealed.clone(),
+        );
         registry.register("blocks_sealed", "Blocks sealed", blocks_sealed.clone());
         registry.register(
             "block_build_seconds",

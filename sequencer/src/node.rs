@@ -76,8 +76,7 @@ impl Node {
         let metrics = Arc::new(Metrics::new());
         metrics.head.set(head as i64);
         let evm = EvmConfig::new(config.chain.chain_id);
-        let journal =
-            Journal::start(store.database().clone()).map_err(SequencerError::Journal)?;
+        let journal = Journal::start(store.database().clone()).map_err(SequencerError::Journal)?;
         let mempool = Arc::new(
             Mempool::new(
                 store.clone(),

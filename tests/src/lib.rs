@@ -1,1 +1,541 @@
-//! placeholder
+//! Shared helpers of the end-to-end tests: an in-process node on a free port in a temporary
+//! directory, the `manifold` binary as a child process, raw JSON-RPC over HTTP, transaction
+//! signing, polling with deadlines, and the ERC-20 test artifact.
+//!
+//! Nothing here sleeps as a means of synchronisation: every wait polls a condition until a
+//! deadline and fails with what it was waiting for.
+
+use std::{
+    future::Future,
+    path::{Path, PathBuf},
+    process::{ExitStatus, Stdio},
+    time::{Duration, Instant},
+};
+
+use alloy::{
+    consensus::{SignableTransaction, Signed, TxEnvelope},
+    eips::eip2718::Encodable2718,
+    json_abi::JsonAbi,
+    network::{EthereumWallet, TxSignerSync},
+    primitives::{Address, B256, Bytes, Signature, address},
+    providers::{DynProvider, Provider, ProviderBuilder},
+    rpc::types::TransactionReceipt,
+    signers::local::PrivateKeySigner,
+    sol,
+    sol_types::SolValue,
+    transports::{RpcError, TransportErrorKind},
+};
+use eyre::{WrapErr, bail, eyre};
+use node_config::{DevAccount, DevnetOptions, NodeConfig};
+use sequencer::{Node, NodeHandle};
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+/// Chain id of the devnet.
+pub const CHAIN_ID: u64 = 31_337;
+/// The account that receives every fee (base and priority).
+pub const FEE_VAULT: Address = address!("0x4200000000000000000000000000000000000011");
+/// Default deadline of a wait (receipt, process start, pool drain).
+pub const TIMEOUT: Duration = Duration::from_secs(30);
+/// How long the binary may take to print its JSON line.
+pub const READY_TIMEOUT: Duration = Duration::from_secs(60);
+/// Block time used by the tests' nodes, in milliseconds.
+pub const BLOCK_TIME_MS: u64 = 50;
+/// One gwei.
+pub const GWEI: u128 = 1_000_000_000;
+/// One ether, in wei.
+pub const ETHER: u128 = 1_000_000_000_000_000_000;
+
+sol! {
+    /// The functions and events of `tests/contracts/Token.sol` the tests use.
+    #[sol(rpc)]
+    interface IToken {
+        function name() external view returns (string);
+        function symbol() external view returns (string);
+        function totalSupply() external view returns (uint256);
+        function balanceOf(address owner) external view returns (uint256);
+        function transfer(address to, uint256 amount) external returns (bool);
+        function approve(address spender, uint256 amount) external returns (bool);
+        event Transfer(address indexed from, address indexed to, uint256 value);
+        event Approval(address indexed owner, address indexed spender, uint256 value);
+    }
+}
+
+/// The dev accounts funded by the devnet (the "test test … junk" mnemonic).
+pub fn dev_accounts() -> Vec<DevAccount> {
+    node_config::dev_accounts(10).expect("dev accounts derive")
+}
+
+/// The signer of a dev account.
+pub fn signer(account: &DevAccount) -> PrivateKeySigner {
+    PrivateKeySigner::from_bytes(&account.private_key).expect("dev key is valid")
+}
+
+/// An HTTP provider with alloy's recommended fillers and a wallet holding every dev account
+/// (the first is the default sender).
+pub fn wallet_provider(url: &reqwest::Url) -> DynProvider {
+    let accounts = dev_accounts();
+    let mut wallet = EthereumWallet::new(signer(&accounts[0]));
+    for account in &accounts[1..] {
+        wallet.register_signer(signer(account));
+    }
+    ProviderBuilder::new().wallet(wallet).connect_http(url.clone()).erased()
+}
+
+/// A provider with no fillers and no wallet (reads, raw sends).
+pub fn plain_provider(url: &reqwest::Url) -> DynProvider {
+    ProviderBuilder::new().disable_recommended_fillers().connect_http(url.clone()).erased()
+}
+
+// ---------------------------------------------------------------------------------------------
+// In-process node
+// ---------------------------------------------------------------------------------------------
+
+/// A node running inside the test process, on a free port, in its own temporary directory.
+pub struct TestNode {
+    handle: Option<NodeHandle>,
+    /// The config it runs with.
+    pub config: NodeConfig,
+    /// `http://<rpc_addr>`.
+    pub url: reqwest::Url,
+    /// Wallet provider (see [`wallet_provider`]).
+    pub provider: DynProvider,
+    /// Raw JSON-RPC client.
+    pub rpc: RawRpc,
+    dir: tempfile::TempDir,
+}
+
+impl std::fmt::Debug for TestNode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestNode").field("url", &self.url).field("dir", &self.dir.path()).finish()
+    }
+}
+
+impl TestNode {
+    /// Starts a devnet node with [`BLOCK_TIME_MS`] blocks.
+    pub async fn start() -> eyre::Result<Self> {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Starts a devnet node after `edit` adjusted its config.
+    pub async fn start_with(edit: impl FnOnce(&mut NodeConfig)) -> eyre::Result<Self> {
+        let dir = tempfile::Builder::new().prefix("manifold-e2e-").tempdir()?;
+        let mut config = NodeConfig::devnet(&DevnetOptions {
+            data_dir: dir.path().join("data"),
+            rpc_listen: "127.0.0.1:0".parse()?,
+            block_time_ms: BLOCK_TIME_MS,
+            ..Default::default()
+        })?;
+        edit(&mut config);
+        let handle = Node::start(config.clone()).await.wrap_err("starting the node")?;
+        let url: reqwest::Url = format!("http://{}", handle.rpc_addr).parse()?;
+        Ok(Self {
+            handle: Some(handle),
+            config,
+            provider: wallet_provider(&url),
+            rpc: RawRpc::new(url.clone()),
+            url,
+            dir,
+        })
+    }
+
+    /// The node's data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.config.data_dir
+    }
+
+    /// The running node.
+    pub fn handle(&self) -> &NodeHandle {
+        self.handle.as_ref().expect("node is running")
+    }
+
+    /// Stops the node cleanly; the data directory stays until `self` is dropped.
+    pub async fn shutdown(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            tokio::time::timeout(TIMEOUT, handle.shutdown())
+                .await
+                .expect("node shut down within the timeout");
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Raw JSON-RPC
+// ---------------------------------------------------------------------------------------------
+
+/// A JSON-RPC error object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RpcErrorObject {
+    /// `code`.
+    pub code: i64,
+    /// `message`.
+    pub message: String,
+    /// `data`, if any.
+    pub data: Option<Value>,
+}
+
+impl RpcErrorObject {
+    /// Parses `{"code", "message", "data"}`.
+    pub fn from_json(value: &Value) -> eyre::Result<Self> {
+        Ok(Self {
+            code: value["code"].as_i64().ok_or_else(|| eyre!("error without code: {value}"))?,
+            message: value["message"]
+                .as_str()
+                .ok_or_else(|| eyre!("error without message: {value}"))?
+                .to_string(),
+            data: value.get("data").cloned(),
+        })
+    }
+}
+
+/// Minimal JSON-RPC over HTTP with reqwest, for requests that alloy would refuse to build.
+#[derive(Debug, Clone)]
+pub struct RawRpc {
+    client: reqwest::Client,
+    /// Endpoint.
+    pub url: reqwest::Url,
+}
+
+impl RawRpc {
+    /// A client for `url`.
+    pub fn new(url: reqwest::Url) -> Self {
+        let client = reqwest::Client::builder().timeout(TIMEOUT).build().expect("reqwest client");
+        Self { client, url }
+    }
+
+    /// POSTs `body` as `application/json`; returns the status and the body text.
+    pub async fn post_text(&self, body: impl Into<String>) -> eyre::Result<(u16, String)> {
+        let response = self
+            .client
+            .post(self.url.clone())
+            .header("content-type", "application/json")
+            .body(body.into())
+            .send()
+            .await
+            .wrap_err("POST to the node")?;
+        let status = response.status().as_u16();
+        Ok((status, response.text().await?))
+    }
+
+    /// POSTs a JSON value; returns the status and the parsed body.
+    pub async fn post_json(&self, body: &Value) -> eyre::Result<(u16, Value)> {
+        let (status, text) = self.post_text(body.to_string()).await?;
+        let value = serde_json::from_str(&text)
+            .wrap_err_with(|| format!("response (HTTP {status}) is not JSON: {text:?}"))?;
+        Ok((status, value))
+    }
+
+    /// Calls `method` with `params`: the result, or the error object.
+    pub async fn request(
+        &self,
+        method: &str,
+        params: Value,
+    ) -> eyre::Result<Result<Value, RpcErrorObject>> {
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+        let (_, response) = self.post_json(&body).await?;
+        if let Some(error) = response.get("error") {
+            return Ok(Err(RpcErrorObject::from_json(error)?));
+        }
+        match response.get("result") {
+            Some(result) => Ok(Ok(result.clone())),
+            None => bail!("{method}: response has neither result nor error: {response}"),
+        }
+    }
+
+    /// Calls `method`; fails on a JSON-RPC error.
+    pub async fn call(&self, method: &str, params: Value) -> eyre::Result<Value> {
+        self.request(method, params)
+            .await?
+            .map_err(|e| eyre!("{method} failed: {e:?}"))
+    }
+
+    /// Calls `method` and expects a JSON-RPC error.
+    pub async fn expect_error(&self, method: &str, params: Value) -> eyre::Result<RpcErrorObject> {
+        match self.request(method, params.clone()).await? {
+            Ok(result) => bail!("{method}({params}) succeeded with {result}, expected an error"),
+            Err(e) => Ok(e),
+        }
+    }
+}
+
+/// The JSON-RPC error object inside an alloy transport error, if the node answered with one.
+pub fn error_payload(error: &RpcError<TransportErrorKind>) -> Option<RpcErrorObject> {
+    let payload = error.as_error_resp()?;
+    Some(RpcErrorObject {
+        code: payload.code,
+        message: payload.message.to_string(),
+        data: payload.data.as_ref().and_then(|raw| serde_json::from_str(raw.get()).ok()),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signing
+// ---------------------------------------------------------------------------------------------
+
+/// Signs `tx` with `signer` and wraps it in an envelope.
+pub fn sign<T>(signer: &PrivateKeySigner, mut tx: T) -> eyre::Result<TxEnvelope>
+where
+    T: SignableTransaction<Signature>,
+    Signed<T>: Into<TxEnvelope>,
+{
+    let signature = signer.sign_transaction_sync(&mut tx)?;
+    Ok(tx.into_signed(signature).into())
+}
+
+/// EIP-2718 bytes of an envelope.
+pub fn raw(envelope: &TxEnvelope) -> Bytes {
+    envelope.encoded_2718().into()
+}
+
+/// A signed EIP-1559 transfer of `value` wei to `to`.
+pub fn signed_transfer(
+    signer: &PrivateKeySigner,
+    nonce: u64,
+    to: Address,
+    value: u128,
+) -> eyre::Result<TxEnvelope> {
+    sign(
+        signer,
+        alloy::consensus::TxEip1559 {
+            chain_id: CHAIN_ID,
+            nonce,
+            gas_limit: 21_000,
+            max_fee_per_gas: 10 * GWEI,
+            max_priority_fee_per_gas: GWEI,
+            to: to.into(),
+            value: alloy::primitives::U256::from(value),
+            ..Default::default()
+        },
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Waiting
+// ---------------------------------------------------------------------------------------------
+
+/// Polls `check` every 20 ms until it returns `Some`, or fails after `timeout` naming `what`.
+pub async fn poll_until<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> eyre::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = eyre::Result<Option<T>>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await? {
+            return Ok(value);
+        }
+        if Instant::now() >= deadline {
+            bail!("timed out after {timeout:?} waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Waits (at most [`TIMEOUT`]) for the receipt of `hash`.
+pub async fn wait_receipt(provider: &DynProvider, hash: B256) -> eyre::Result<TransactionReceipt> {
+    poll_until(&format!("the receipt of {hash}"), TIMEOUT, || async {
+        Ok(provider.get_transaction_receipt(hash).await?)
+    })
+    .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// The `manifold` binary
+// ---------------------------------------------------------------------------------------------
+
+/// The `manifold` binary: `$MANIFOLD_BIN`, or `target/debug/manifold` next to the test
+/// executable's `deps/` directory.
+pub fn manifold_bin() -> eyre::Result<PathBuf> {
+    if let Some(bin) = std::env::var_os("MANIFOLD_BIN") {
+        let bin = PathBuf::from(bin);
+        if !bin.is_file() {
+            bail!("MANIFOLD_BIN={} does not exist", bin.display());
+        }
+        return Ok(bin);
+    }
+    let exe = std::env::current_exe()?;
+    let candidates: Vec<PathBuf> =
+        exe.ancestors().skip(1).take(3).map(|dir| dir.join("manifold")).collect();
+    candidates.iter().find(|bin| bin.is_file()).cloned().ok_or_else(|| {
+        eyre!(
+            "the manifold binary was not found (looked at {candidates:?}): run `cargo build -p \
+             devnet` first, or set MANIFOLD_BIN"
+        )
+    })
+}
+
+/// What `manifold devnet --json` prints once it serves.
+#[derive(Debug, Clone)]
+pub struct DevnetInfo {
+    /// HTTP endpoint.
+    pub rpc_url: reqwest::Url,
+    /// WebSocket endpoint.
+    pub ws_url: String,
+    /// Chain id.
+    pub chain_id: u64,
+    /// Funded accounts: address and private key.
+    pub accounts: Vec<(Address, B256)>,
+    /// The whole line.
+    pub raw: Value,
+}
+
+impl DevnetInfo {
+    fn parse(line: &str) -> eyre::Result<Self> {
+        let raw: Value = serde_json::from_str(line)
+            .wrap_err_with(|| format!("the node's stdout line is not JSON: {line:?}"))?;
+        let accounts = raw["accounts"]
+            .as_array()
+            .ok_or_else(|| eyre!("no accounts in {line}"))?
+            .iter()
+            .map(|a| -> eyre::Result<(Address, B256)> {
+                Ok((
+                    a["address"].as_str().unwrap_or_default().parse()?,
+                    a["private_key"].as_str().unwrap_or_default().parse()?,
+                ))
+            })
+            .collect::<eyre::Result<_>>()?;
+        Ok(Self {
+            rpc_url: raw["rpc_url"]
+                .as_str()
+                .ok_or_else(|| eyre!("no rpc_url in {line}"))?
+                .parse()?,
+            ws_url: raw["ws_url"].as_str().unwrap_or_default().to_string(),
+            chain_id: raw["chain_id"].as_u64().ok_or_else(|| eyre!("no chain_id in {line}"))?,
+            accounts,
+            raw,
+        })
+    }
+}
+
+/// `manifold devnet` running as a child process (killed when dropped).
+#[derive(Debug)]
+pub struct ManifoldProcess {
+    child: tokio::process::Child,
+    /// What it printed once serving.
+    pub info: DevnetInfo,
+    stderr_path: PathBuf,
+    _stdout: tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
+}
+
+impl ManifoldProcess {
+    /// Runs `manifold devnet --data-dir <data_dir> --rpc-port 0 --json --block-time
+    /// <BLOCK_TIME_MS>` and waits for its JSON line. The node's stderr goes to
+    /// `<log_dir>/<name>.stderr.log`.
+    pub async fn spawn(data_dir: &Path, log_dir: &Path, name: &str) -> eyre::Result<Self> {
+        let bin = manifold_bin()?;
+        std::fs::create_dir_all(log_dir)?;
+        let stderr_path = log_dir.join(format!("{name}.stderr.log"));
+        let stderr = std::fs::File::create(&stderr_path)?;
+        let mut child = tokio::process::Command::new(&bin)
+            .arg("devnet")
+            .arg("--data-dir")
+            .arg(data_dir)
+            .args(["--rpc-port", "0", "--json", "--block-time", &BLOCK_TIME_MS.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(stderr))
+            .kill_on_drop(true)
+            .spawn()
+            .wrap_err_with(|| format!("spawning {}", bin.display()))?;
+        let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
+        let line = match tokio::time::timeout(READY_TIMEOUT, stdout.next_line()).await {
+            Ok(Ok(Some(line))) => line,
+            Ok(Ok(None)) => {
+                let status = child.wait().await?;
+                bail!(
+                    "manifold exited ({status}) before printing its JSON line; stderr:\n{}",
+                    tail(&stderr_path)
+                );
+            }
+            Ok(Err(e)) => bail!("reading manifold's stdout: {e}"),
+            Err(_) => bail!(
+                "manifold printed no JSON line within {READY_TIMEOUT:?}; stderr:\n{}",
+                tail(&stderr_path)
+            ),
+        };
+        let info = DevnetInfo::parse(&line)?;
+        Ok(Self { child, info, stderr_path, _stdout: stdout })
+    }
+
+    /// The child's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("child is running")
+    }
+
+    /// The last lines of the node's stderr.
+    pub fn stderr_tail(&self) -> String {
+        tail(&self.stderr_path)
+    }
+
+    /// Sends SIGTERM and waits (at most [`TIMEOUT`]) for a clean exit.
+    pub async fn terminate(mut self) -> eyre::Result<ExitStatus> {
+        let pid = self.pid();
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .wrap_err("running kill -TERM")?;
+        if !status.success() {
+            bail!("kill -TERM {pid} failed: {status}");
+        }
+        match tokio::time::timeout(TIMEOUT, self.child.wait()).await {
+            Ok(status) => Ok(status?),
+            Err(_) => bail!(
+                "manifold did not exit within {TIMEOUT:?} of SIGTERM; stderr:\n{}",
+                self.stderr_tail()
+            ),
+        }
+    }
+
+    /// SIGKILL, then reap.
+    pub async fn kill9(mut self) -> eyre::Result<ExitStatus> {
+        self.child.kill().await?;
+        Ok(self.child.wait().await?)
+    }
+}
+
+/// Last 40 lines of a file.
+fn tail(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(40)..].join("\n")
+}
+
+// ---------------------------------------------------------------------------------------------
+// The ERC-20 artifact
+// ---------------------------------------------------------------------------------------------
+
+/// `tests/contracts/out/Token.json`.
+#[derive(Debug, Clone)]
+pub struct TokenArtifact {
+    /// ABI.
+    pub abi: JsonAbi,
+    /// Creation code (without constructor arguments).
+    pub bytecode: Bytes,
+    /// Runtime code.
+    pub deployed_bytecode: Option<Bytes>,
+}
+
+impl TokenArtifact {
+    /// Loads the artifact.
+    pub fn load() -> eyre::Result<Self> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts/out/Token.json");
+        let text = std::fs::read_to_string(&path).wrap_err_with(|| {
+            format!("reading {} (built by tests/contracts/build.mjs)", path.display())
+        })?;
+        let json: Value = serde_json::from_str(&text)?;
+        let abi: JsonAbi = serde_json::from_value(json["abi"].clone())?;
+        let bytecode: Bytes = json["bytecode"]
+            .as_str()
+            .ok_or_else(|| eyre!("Token.json has no bytecode"))?
+            .parse()?;
+        let deployed_bytecode = json["deployedBytecode"].as_str().map(str::parse).transpose()?;
+        Ok(Self { abi, bytecode, deployed_bytecode })
+    }
+
+    /// Creation code followed by the ABI-encoded constructor arguments.
+    pub fn deploy_code(&self, name: &str, symbol: &str, supply: alloy::primitives::U256) -> Bytes {
+        let mut code = self.bytecode.to_vec();
+        code.extend((name.to_string(), symbol.to_string(), supply).abi_encode_params());
+        code.into()
+    }
+}

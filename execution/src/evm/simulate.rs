@@ -37,7 +37,7 @@ pub struct CallRequest {
     pub value: Option<U256>,
     /// Calldata (or init code for a creation).
     pub input: Bytes,
-    /// Nonce; not checked when absent.
+    /// Nonce (informational: calls, as in geth, do not check it).
     pub nonce: Option<u64>,
     /// EIP-2930 access list.
     pub access_list: Option<AccessList>,
@@ -104,7 +104,8 @@ fn run_once<V: StateView>(
 ) -> Result<CallResult, ExecutionError> {
     let mut overlay = BlockState::new(state);
     let mut cfg = config.cfg_env();
-    cfg.disable_nonce_check = req.nonce.is_none();
+    // geth skips nonce checks for calls and estimates (clients send the pending nonce).
+    cfg.disable_nonce_check = true;
     if req.gas_price.is_none() && req.max_fee_per_gas.is_none() {
         cfg.disable_base_fee = true;
     }
@@ -156,7 +157,7 @@ pub fn simulate_call<V: StateView>(
     req: &CallRequest,
     gas_cap: u64,
 ) -> Result<CallResult, ExecutionError> {
-    let gas = req.gas.unwrap_or(gas_cap).min(gas_cap);
+    let gas = req.gas.unwrap_or(gas_cap).min(gas_cap).min(env.gas_limit.max(21_000)).min(TX_GAS_LIMIT_CAP);
     run_once(state, config, env, req, gas)
 }
 

@@ -249,7 +249,10 @@ mod tests {
         assert_eq!(err.message(), "insufficient funds for gas * price + value");
         assert!(call_error(&CallResult::Success { output: Bytes::new(), gas_used: 1 }).is_none());
         let err = pool_error(&PoolError::NonceTooLow { next: 3, nonce: 1 });
-        assert_eq!(to_json(&err), json!({"code": -32000, "message": "nonce too low: next nonce 3, tx nonce 1"}));
+        assert_eq!(
+            to_json(&err),
+            json!({"code": -32000, "message": "nonce too low: next nonce 3, tx nonce 1"})
+        );
     }
 
     #[test]

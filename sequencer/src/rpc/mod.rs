@@ -1,17 +1,37 @@
-//! Placeholder until the JSON-RPC server lands (being written in parallel).
+//! The node's JSON-RPC endpoint: the Ethereum `eth_`/`net_`/`web3_` API as the
+//! execution-apis spec gives it (shapes from `alloy-rpc-types-eth`, errors as geth returns
+//! them), `manifold_syncStatus`, WebSocket subscriptions, and `/health` + `/metrics` on the
+//! same port.
+//!
+//! One file per concept: [`server`] starts it; `api` declares the methods; `handler` holds
+//! their shared state; `eth_state`, `eth_call`, `eth_blocks`, `eth_transactions`,
+//! `eth_fees`, `logs`, `filters`, `subscriptions` and `node_info` implement them;
+//! `block_id`, `convert`, `params`, `ids` and `errors` are their helpers; `http_endpoints`
+//! serves the non-RPC paths.
+//!
+//! The node keeps only the latest state: state queries at an older block are refused with
+//! a clear error, while blocks, transactions, receipts and logs are served for the whole
+//! chain.
 
-use std::net::SocketAddr;
+mod api;
+mod block_id;
+mod convert;
+mod errors;
+mod eth_blocks;
+mod eth_call;
+mod eth_fees;
+mod eth_state;
+mod eth_transactions;
+mod filters;
+mod handler;
+mod http_endpoints;
+mod ids;
+mod logs;
+mod node_info;
+mod params;
+mod server;
+#[cfg(test)]
+mod smoke_tests;
+mod subscriptions;
 
-use crate::{NodeContext, SequencerError};
-
-/// Starts the JSON-RPC server.
-pub async fn start_rpc(
-    ctx: NodeContext,
-) -> Result<(jsonrpsee::server::ServerHandle, SocketAddr), SequencerError> {
-    let server = jsonrpsee::server::Server::builder()
-        .build(ctx.config.rpc.listen)
-        .await
-        .map_err(|e| SequencerError::Rpc(e.to_string()))?;
-    let addr = server.local_addr().map_err(|e| SequencerError::Rpc(e.to_string()))?;
-    Ok((server.start(jsonrpsee::RpcModule::new(())), addr))
-}
+pub use server::start_rpc;

@@ -1,0 +1,70 @@
+//! `RpcHandler`: the state every RPC method works with (the node context and the installed
+//! filters), and the assembly of all method groups into one jsonrpsee module.
+
+use std::sync::Arc;
+
+use execution::{SealedBlock, StoreReader};
+use jsonrpsee::RpcModule;
+
+use super::{
+    api::{
+        EthBlocksApiServer, EthFeesApiServer, EthFiltersApiServer, EthNodeApiServer,
+        EthPubSubApiServer, EthStateApiServer, EthTransactionsApiServer, ManifoldApiServer,
+        NetApiServer, Web3ApiServer,
+    },
+    errors::{RpcResult, internal},
+    filters::FilterRegistry,
+};
+use crate::{NodeContext, SequencerError};
+
+/// Implements every RPC method group. Cheap to clone.
+#[derive(Clone, Debug)]
+pub(crate) struct RpcHandler {
+    /// The node's shared parts.
+    pub(crate) ctx: NodeContext,
+    /// Installed polling filters.
+    pub(crate) filters: Arc<FilterRegistry>,
+}
+
+impl RpcHandler {
+    /// A handler over `ctx` with no filters installed.
+    pub(crate) fn new(ctx: NodeContext) -> Self {
+        Self { ctx, filters: Arc::new(FilterRegistry::default()) }
+    }
+
+    /// A consistent read snapshot of the store.
+    pub(crate) fn reader(&self) -> RpcResult<StoreReader> {
+        self.ctx.store.reader().map_err(internal)
+    }
+
+    /// Block `number` of `reader`'s snapshot, if it exists.
+    pub(crate) fn block(reader: &StoreReader, number: u64) -> RpcResult<Option<SealedBlock>> {
+        reader.block(number).map_err(internal)
+    }
+
+    /// Runs blocking work (EVM, scans over many blocks) off the async workers.
+    pub(crate) async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(Self) -> RpcResult<T> + Send + 'static,
+    ) -> RpcResult<T> {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || work(this)).await.map_err(internal)?
+    }
+
+    /// Every method, as one module.
+    pub(crate) fn into_module(self) -> Result<RpcModule<()>, SequencerError> {
+        let rpc = |e: jsonrpsee::core::RegisterMethodError| SequencerError::Rpc(e.to_string());
+        let mut module = RpcModule::new(());
+        module.merge(Web3ApiServer::into_rpc(self.clone())).map_err(rpc)?;
+        module.merge(NetApiServer::into_rpc(self.clone())).map_err(rpc)?;
+        module.merge(EthNodeApiServer::into_rpc(self.clone())).map_err(rpc)?;
+        module.merge(ManifoldApiServer::into_rpc(self.clone())).map_err(rpc)?;
+        module.merge(EthStateApiServer::into_rpc(self.clone())).map_err(rpc)?;
+        module.merge(EthBlocksApiServer::into_rpc(self.clone())).map_err(rpc)?;
+        module.merge(EthTransactionsApiServer::into_rpc(self.clone())).map_err(rpc)?;
+        module.merge(EthFeesApiServer::into_rpc(self.clone())).map_err(rpc)?;
+        module.merge(EthFiltersApiServer::into_rpc(self.clone())).map_err(rpc)?;
+        module.merge(EthPubSubApiServer::into_rpc(self)).map_err(rpc)?;
+        Ok(module)
+    }
+}

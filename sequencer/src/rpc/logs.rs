@@ -1,0 +1,193 @@
+//! Log queries: resolving a filter's block range, skipping blocks by their header bloom, and
+//! collecting matching logs with block-wide log indices (`eth_getLogs`, filters and `logs`
+//! subscriptions share this).
+//!
+//! Limits: a range wider than `rpc.get_logs_max_block_range` is refused up front, and a
+//! query stops with an error once it has more than [`MAX_LOGS`] results.
+
+use alloy_eips::BlockNumberOrTag;
+use alloy_rpc_types_eth::{Filter, FilterBlockOption, Log};
+use execution::{SealedBlock, StoreReader};
+
+use super::{
+    block_id::{head_number, tag_number},
+    convert::block_logs,
+    errors::{RpcResult, internal, limit_exceeded, server_error},
+    handler::RpcHandler,
+};
+use crate::Heads;
+
+/// Most logs one query returns.
+pub(crate) const MAX_LOGS: usize = 10_000;
+
+/// The inclusive block range of a range filter, clamped to `head`; `None` when it starts
+/// above the head (nothing to return yet).
+pub(crate) fn resolve_range(
+    from: Option<BlockNumberOrTag>,
+    to: Option<BlockNumberOrTag>,
+    head: u64,
+    safe: u64,
+    finalized: u64,
+) -> RpcResult<Option<(u64, u64)>> {
+    let resolve = |tag: Option<BlockNumberOrTag>| {
+        tag_number(tag.unwrap_or(BlockNumberOrTag::Latest), head, safe, finalized)
+    };
+    let (from, to) = (resolve(from), resolve(to));
+    if from > to {
+        return Err(server_error("invalid block range params"));
+    }
+    let to = to.min(head);
+    Ok((from <= to).then_some((from, to)))
+}
+
+/// Refuses a range of more than `max` blocks (`0` means no limit).
+pub(crate) fn check_range(from: u64, to: u64, max: u64) -> RpcResult<()> {
+    let blocks = to.saturating_sub(from).saturating_add(1);
+    if max != 0 && blocks > max {
+        return Err(limit_exceeded(format!(
+            "block range too large: {blocks} blocks requested, the limit is {max} \
+             (rpc.get_logs_max_block_range)"
+        )));
+    }
+    Ok(())
+}
+
+/// The logs of `block` that `filter` matches (address and topics; the block range is the
+/// caller's business).
+pub(crate) fn matching_logs(block: &SealedBlock, filter: &Filter) -> Vec<Log> {
+    if !filter.matches_bloom(block.header.logs_bloom) {
+        return vec![];
+    }
+    block_logs(&block.header, block.hash, &block.transactions, &block.receipts, |log| {
+        filter.matches(log)
+    })
+}
+
+fn too_many_logs() -> jsonrpsee::types::ErrorObjectOwned {
+    limit_exceeded(format!("query returned more than {MAX_LOGS} results"))
+}
+
+/// Appends the matching logs of blocks `from..=to` to `out`.
+pub(crate) fn logs_in_range(
+    reader: &StoreReader,
+    filter: &Filter,
+    from: u64,
+    to: u64,
+    out: &mut Vec<Log>,
+) -> RpcResult<()> {
+    for number in from..=to {
+        let Some(header) = reader.header(number).map_err(internal)? else { break };
+        if !filter.matches_bloom(header.logs_bloom) {
+            continue;
+        }
+        let hash = header.hash_slow();
+        let transactions = reader.transactions(number).map_err(internal)?.unwrap_or_default();
+        let receipts = reader.receipts(number).map_err(internal)?.unwrap_or_default();
+        out.extend(block_logs(&header, hash, &transactions, &receipts, |log| filter.matches(log)));
+        if out.len() > MAX_LOGS {
+            return Err(too_many_logs());
+        }
+    }
+    Ok(())
+}
+
+/// Every log `filter` matches (`eth_getLogs` semantics) in `reader`'s snapshot.
+pub(crate) fn query_logs(
+    reader: &StoreReader,
+    heads: &Heads,
+    filter: &Filter,
+    max_range: u64,
+) -> RpcResult<Vec<Log>> {
+    let mut out = Vec::new();
+    match filter.block_option {
+        FilterBlockOption::AtBlockHash(hash) => {
+            let number = reader
+                .block_number(hash)
+                .map_err(internal)?
+                .ok_or_else(|| server_error("unknown block"))?;
+            let block =
+                RpcHandler::block(reader, number)?.ok_or_else(|| server_error("unknown block"))?;
+            out = matching_logs(&block, filter);
+            if out.len() > MAX_LOGS {
+                return Err(too_many_logs());
+            }
+        }
+        FilterBlockOption::Range { from_block, to_block } => {
+            let head = head_number(reader)?;
+            let range = resolve_range(from_block, to_block, head, heads.safe(), heads.finalized())?;
+            if let Some((from, to)) = range {
+                check_range(from, to, max_range)?;
+                logs_in_range(reader, filter, from, to, &mut out)?;
+            }
+        }
+    }
+    Ok(out)
+}
+
+impl RpcHandler {
+    /// `eth_getLogs`, on a blocking thread.
+    pub(crate) async fn get_logs(&self, filter: Filter) -> RpcResult<Vec<Log>> {
+        self.blocking(move |this| {
+            let reader = this.reader()?;
+            query_logs(
+                &reader,
+                &this.ctx.heads,
+                &filter,
+                this.ctx.config.rpc.get_logs_max_block_range,
+            )
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::{Address, B256};
+
+    use super::*;
+    use crate::rpc::convert::tests::sample_block;
+
+    #[test]
+    fn ranges_default_to_latest_and_clamp_to_head() {
+        use BlockNumberOrTag::*;
+        assert_eq!(resolve_range(None, None, 10, 5, 2).unwrap(), Some((10, 10)));
+        assert_eq!(resolve_range(Some(Number(3)), None, 10, 5, 2).unwrap(), Some((3, 10)));
+        assert_eq!(resolve_range(Some(Earliest), Some(Safe), 10, 5, 2).unwrap(), Some((0, 5)));
+        assert_eq!(
+            resolve_range(Some(Number(3)), Some(Number(50)), 10, 5, 2).unwrap(),
+            Some((3, 10))
+        );
+        assert_eq!(resolve_range(Some(Number(11)), Some(Number(12)), 10, 5, 2).unwrap(), None);
+        let err = resolve_range(Some(Number(8)), Some(Number(3)), 10, 5, 2).unwrap_err();
+        assert_eq!(err.message(), "invalid block range params");
+    }
+
+    #[test]
+    fn wide_ranges_are_refused_with_the_limit() {
+        check_range(1, 100, 100).unwrap();
+        check_range(0, u64::MAX, 0).unwrap();
+        let err = check_range(1, 101, 100).unwrap_err();
+        assert_eq!(err.code(), -32005);
+        assert!(err.message().contains("the limit is 100"), "{}", err.message());
+        assert!(check_range(0, u64::MAX, 10).is_err());
+    }
+
+    #[test]
+    fn filters_match_address_and_topic_lists() {
+        let block = sample_block();
+        let all = matching_logs(&block, &Filter::new());
+        assert_eq!(all.len(), 3);
+        let by_address =
+            Filter::new().address(vec![Address::repeat_byte(1), Address::repeat_byte(3)]);
+        let logs = matching_logs(&block, &by_address);
+        assert_eq!(logs.iter().map(|l| l.log_index.unwrap()).collect::<Vec<_>>(), vec![0, 2]);
+        let by_topic =
+            Filter::new().event_signature(vec![B256::repeat_byte(0xa2), B256::repeat_byte(0xa3)]);
+        assert_eq!(matching_logs(&block, &by_topic).len(), 2);
+        let nothing = Filter::new().event_signature(B256::repeat_byte(0x01));
+        assert!(matching_logs(&block, &nothing).is_empty());
+        // A null first topic with a second topic: no log here has two topics.
+        let second = Filter::new().topic1(B256::repeat_byte(0xa2));
+        assert!(matching_logs(&block, &second).is_empty());
+    }
+}

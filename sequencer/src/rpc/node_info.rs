@@ -1,0 +1,98 @@
+//! Node and chain information: `web3_*`, `net_*`, the constant `eth_*` answers of a node
+//! that neither mines nor syncs nor holds keys, and `manifold_syncStatus`.
+
+use alloy_primitives::{Address, B256, Bytes, U64, keccak256};
+use alloy_rpc_types_eth::SyncStatus;
+
+use super::{
+    api::{EthNodeApiServer, HeadsStatus, ManifoldApiServer, NetApiServer, Web3ApiServer},
+    block_id::head_number,
+    errors::RpcResult,
+    handler::RpcHandler,
+};
+
+/// `web3_clientVersion`.
+pub(crate) const CLIENT_VERSION: &str = "manifold/v0.1.0";
+
+impl Web3ApiServer for RpcHandler {
+    fn client_version(&self) -> RpcResult<String> {
+        Ok(CLIENT_VERSION.to_string())
+    }
+
+    fn sha3(&self, data: Bytes) -> RpcResult<B256> {
+        Ok(keccak256(&data))
+    }
+}
+
+impl NetApiServer for RpcHandler {
+    fn version(&self) -> RpcResult<String> {
+        Ok(self.ctx.config.chain.chain_id.to_string())
+    }
+
+    fn listening(&self) -> RpcResult<bool> {
+        Ok(true)
+    }
+
+    fn peer_count(&self) -> RpcResult<U64> {
+        Ok(U64::ZERO)
+    }
+}
+
+impl EthNodeApiServer for RpcHandler {
+    fn chain_id(&self) -> RpcResult<U64> {
+        Ok(U64::from(self.ctx.config.chain.chain_id))
+    }
+
+    fn syncing(&self) -> RpcResult<SyncStatus> {
+        Ok(SyncStatus::None)
+    }
+
+    fn accounts(&self) -> RpcResult<Vec<Address>> {
+        Ok(vec![])
+    }
+
+    fn coinbase(&self) -> RpcResult<Address> {
+        Ok(self.ctx.config.genesis.fee_vault)
+    }
+
+    fn mining(&self) -> RpcResult<bool> {
+        Ok(false)
+    }
+
+    fn hashrate(&self) -> RpcResult<U64> {
+        Ok(U64::ZERO)
+    }
+}
+
+impl ManifoldApiServer for RpcHandler {
+    fn sync_status(&self) -> RpcResult<HeadsStatus> {
+        let head = head_number(&self.reader()?)?;
+        Ok(HeadsStatus {
+            unsafe_head: U64::from(head),
+            safe: U64::from(self.ctx.heads.safe()),
+            finalized: U64::from(self.ctx.heads.finalized()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn heads_status_shape() {
+        let status =
+            HeadsStatus { unsafe_head: U64::from(10), safe: U64::from(8), finalized: U64::ZERO };
+        assert_eq!(
+            serde_json::to_value(status).unwrap(),
+            json!({"unsafe": "0xa", "safe": "0x8", "finalized": "0x0"})
+        );
+    }
+
+    #[test]
+    fn syncing_is_false() {
+        assert_eq!(serde_json::to_value(SyncStatus::None).unwrap(), json!(false));
+    }
+}

@@ -46,7 +46,9 @@ pub enum ExecutionError {
     #[error("the database holds no chain: initialise it with a genesis first")]
     NoGenesis,
     /// The database was initialised for another chain.
-    #[error("the database belongs to chain {stored} with genesis {stored_genesis}, not chain {configured}")]
+    #[error(
+        "the database belongs to chain {stored} with genesis {stored_genesis}, not chain {configured}"
+    )]
     ChainMismatch {
         /// Chain id stored in the database.
         stored: u64,

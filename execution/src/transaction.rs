@@ -5,9 +5,7 @@
 //! transaction into the mempool, the block and storage. Recovery uses libsecp256k1 through
 //! alloy-consensus' `secp256k1` feature.
 
-use alloy_consensus::{
-    Transaction as _, TxEnvelope, transaction::SignerRecoverable,
-};
+use alloy_consensus::{Transaction as _, TxEnvelope, transaction::SignerRecoverable};
 use alloy_eips::eip2718::{Decodable2718, Encodable2718};
 use alloy_primitives::{Address, B256, Bytes};
 use rayon::prelude::*;

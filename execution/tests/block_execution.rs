@@ -20,7 +20,14 @@ use node_config::{GenesisAccount, GenesisConfig};
 
 const CHAIN_ID: u64 = 31337;
 
-fn sign_1559(signer: &PrivateKeySigner, nonce: u64, to: TxKind, value: u64, input: Bytes, gas: u64) -> RecoveredTx {
+fn sign_1559(
+    signer: &PrivateKeySigner,
+    nonce: u64,
+    to: TxKind,
+    value: u64,
+    input: Bytes,
+    gas: u64,
+) -> RecoveredTx {
     let mut tx = TxEip1559 {
         chain_id: CHAIN_ID,
         nonce,
@@ -53,7 +60,11 @@ fn sign_legacy(signer: &PrivateKeySigner, nonce: u64, to: Address, value: u64) -
 }
 
 /// The state root rebuilt from scratch over `accounts` (and their storage).
-fn full_root(reader: &impl StateView, accounts: &[Address], storage: &BTreeMap<Address, Vec<U256>>) -> B256 {
+fn full_root(
+    reader: &impl StateView,
+    accounts: &[Address],
+    storage: &BTreeMap<Address, Vec<U256>>,
+) -> B256 {
     let mut leaves = BTreeMap::new();
     for address in accounts {
         let Some(mut account) = reader.account(*address).unwrap() else { continue };
@@ -95,7 +106,12 @@ fn blocks_execute_seal_and_persist() -> Result<(), ExecutionError> {
         fee_vault: vault,
         alloc: [(
             alice.address(),
-            GenesisAccount { balance: U256::from(10u128.pow(21)), nonce: 0, code: None, storage: BTreeMap::new() },
+            GenesisAccount {
+                balance: U256::from(10u128.pow(21)),
+                nonce: 0,
+                code: None,
+                storage: BTreeMap::new(),
+            },
         )]
         .into(),
         extra_data: Bytes::new(),
@@ -120,7 +136,11 @@ fn blocks_execute_seal_and_persist() -> Result<(), ExecutionError> {
         timestamp: head.timestamp + 1,
         parent_hash: genesis_block.hash,
         gas_limit: 30_000_000,
-        base_fee_per_gas: next_base_fee(head.gas_used, head.gas_limit, head.base_fee_per_gas.unwrap()),
+        base_fee_per_gas: next_base_fee(
+            head.gas_used,
+            head.gas_limit,
+            head.base_fee_per_gas.unwrap(),
+        ),
         beneficiary: vault,
         prevrandao: genesis_block.hash,
     };
@@ -131,6 +151,15 @@ fn blocks_execute_seal_and_persist() -> Result<(), ExecutionError> {
     let contract = outcome.transactions[2].contract_address.expect("creation address");
     assert_eq!(contract, alice.address().create(2));
     let block = store.seal_block(&outcome, Bytes::new(), |_| Ok(()))?;
+    let envelopes: Vec<TxEnvelope> = txs.iter().map(|t| t.envelope.clone()).collect();
+    assert_eq!(
+        block.header.transactions_root,
+        alloy_consensus::proofs::calculate_transaction_root(&envelopes)
+    );
+    assert_eq!(
+        block.header.receipts_root,
+        alloy_consensus::proofs::calculate_receipt_root(&outcome.receipts)
+    );
 
     let reader = store.reader()?;
     assert_eq!(reader.head_number()?, Some(1));
@@ -166,7 +195,8 @@ fn blocks_execute_seal_and_persist() -> Result<(), ExecutionError> {
     let reader = store.reader()?;
     let env2 = BlockEnv { number: 2, parent_hash: block.hash, ..env };
     let stale = vec![sign_1559(&alice, 0, TxKind::Call(bob), 1, Bytes::new(), 21_000)];
-    let err = execute_block(&reader, &config, &env2, stale.clone(), InvalidTxPolicy::Fail).unwrap_err();
+    let err =
+        execute_block(&reader, &config, &env2, stale.clone(), InvalidTxPolicy::Fail).unwrap_err();
     assert!(matches!(err, ExecutionError::TransactionRejected { .. }), "{err}");
     // ...and skipped when building.
     let built = execute_block(&reader, &config, &env2, stale, InvalidTxPolicy::Skip)?;
@@ -175,8 +205,17 @@ fn blocks_execute_seal_and_persist() -> Result<(), ExecutionError> {
     drop(reader);
 
     // A block that does not extend the head is refused.
-    let wrong = execute_block(&store.reader()?, &config, &BlockEnv { number: 5, ..env2 }, vec![], InvalidTxPolicy::Fail)?;
-    assert!(matches!(store.seal_block(&wrong, Bytes::new(), |_| Ok(())), Err(ExecutionError::NotNextBlock { .. })));
+    let wrong = execute_block(
+        &store.reader()?,
+        &config,
+        &BlockEnv { number: 5, ..env2 },
+        vec![],
+        InvalidTxPolicy::Fail,
+    )?;
+    assert!(matches!(
+        store.seal_block(&wrong, Bytes::new(), |_| Ok(())),
+        Err(ExecutionError::NotNextBlock { .. })
+    ));
 
     // Reopening resumes at the same head with the same state.
     drop(store);
@@ -209,13 +248,24 @@ fn storage_deletion_and_account_deletion_update_root() -> Result<(), ExecutionEr
         base_fee_per_gas: 1_000_000_000,
         fee_vault: Address::repeat_byte(0x42),
         alloc: [
-            (alice.address(), GenesisAccount { balance: U256::from(10u128.pow(20)), nonce: 0, code: None, storage: BTreeMap::new() }),
-            (contract, GenesisAccount {
-                balance: U256::ZERO,
-                nonce: 1,
-                code: Some(Bytes::from_static(&[0x60, 0x00, 0x60, 0x00, 0x55, 0x00])),
-                storage: slots,
-            }),
+            (
+                alice.address(),
+                GenesisAccount {
+                    balance: U256::from(10u128.pow(20)),
+                    nonce: 0,
+                    code: None,
+                    storage: BTreeMap::new(),
+                },
+            ),
+            (
+                contract,
+                GenesisAccount {
+                    balance: U256::ZERO,
+                    nonce: 1,
+                    code: Some(Bytes::from_static(&[0x60, 0x00, 0x60, 0x00, 0x55, 0x00])),
+                    storage: slots,
+                },
+            ),
         ]
         .into(),
         extra_data: Bytes::new(),
@@ -233,7 +283,8 @@ fn storage_deletion_and_account_deletion_update_root() -> Result<(), ExecutionEr
         prevrandao: g.hash,
     };
     let tx = sign_1559(&alice, 0, TxKind::Call(contract), 0, Bytes::new(), 60_000);
-    let outcome = execute_block(&reader, &EvmConfig::new(CHAIN_ID), &env, vec![tx], InvalidTxPolicy::Fail)?;
+    let outcome =
+        execute_block(&reader, &EvmConfig::new(CHAIN_ID), &env, vec![tx], InvalidTxPolicy::Fail)?;
     drop(reader);
     let block = store.seal_block(&outcome, Bytes::new(), |_| Ok(()))?;
     let reader = store.reader()?;

@@ -1,6 +1,6 @@
 //! The block builder: on every `block_time` tick, takes transactions from the pool by fee
-//! priority and nonce order, executes them, seals the block (state, root, block, receipts,
-//! and the journal entries of its transactions, atomically) and announces it.
+//! priority and nonce order, executes them, seals the block (state, root, block and
+//! receipts, atomically), then lets the pool forget its transactions and announces it.
 //!
 //! A tick with nothing to include seals nothing: blocks are produced when there is work, as
 //! Arbitrum does, so an idle devnet does not grow its database by a block every 250 ms.
@@ -15,7 +15,7 @@ use execution::{
 };
 use tokio::sync::watch;
 
-use crate::{NodeContext, SequencerError, journal::Journal};
+use crate::{NodeContext, SequencerError};
 
 /// Most transactions in one block.
 pub const MAX_TXS_PER_BLOCK: usize = 50_000;
@@ -25,7 +25,7 @@ pub const MAX_TXS_PER_BLOCK: usize = 50_000;
 pub struct BuildResult {
     /// The sealed block, if one was sealed.
     pub block: Option<Arc<SealedBlock>>,
-    /// Pool transactions dropped without inclusion (invalid or stale), to forget.
+    /// Transactions that left the pool (included, invalid or stale): the journal forgets them.
     pub dropped: Vec<B256>,
 }
 
@@ -40,6 +40,7 @@ pub fn build_block(ctx: &NodeContext, now_secs: u64) -> Result<BuildResult, Sequ
         next_base_fee(head.gas_used, head.gas_limit, head.base_fee_per_gas.unwrap_or_default());
     let gas_limit = ctx.config.chain.block_gas_limit;
     let txs = ctx.mempool.select(&reader, base_fee, gas_limit, MAX_TXS_PER_BLOCK)?;
+    let selected_at = Instant::now();
     if txs.is_empty() {
         return Ok(BuildResult { block: None, dropped: Vec::new() });
     }
@@ -54,6 +55,7 @@ pub fn build_block(ctx: &NodeContext, now_secs: u64) -> Result<BuildResult, Sequ
     };
     let outcome = execute_block(&reader, &ctx.evm, &env, txs, InvalidTxPolicy::Skip)?;
     drop(reader);
+    let executed_at = Instant::now();
     let rejected: Vec<B256> = outcome.rejected.iter().map(|(tx, _)| tx.hash).collect();
     for (tx, reason) in &outcome.rejected {
         tracing::debug!(hash = %tx.hash, %reason, "transaction left out of block");
@@ -69,14 +71,11 @@ pub fn build_block(ctx: &NodeContext, now_secs: u64) -> Result<BuildResult, Sequ
         let dropped = ctx.mempool.on_block(&empty, &rejected, &reader)?;
         return Ok(BuildResult { block: None, dropped });
     }
-    let mut leaving: Vec<B256> = outcome.transactions.iter().map(|t| t.tx.hash).collect();
-    leaving.extend(&rejected);
-    let sealed = ctx.store.seal_block(&outcome, Bytes::new(), |txn| {
-        Journal::remove_in(txn, &leaving).map_err(execution::ExecutionError::db_error)
-    })?;
+    let sealed = ctx.store.seal_block(&outcome, Bytes::new(), |_| Ok(()))?;
+    let sealed_at = Instant::now();
     let reader = ctx.store.reader()?;
     let mut dropped = ctx.mempool.on_block(&sealed, &rejected, &reader)?;
-    dropped.retain(|h| !rejected.contains(h));
+    dropped.extend(sealed.transactions.iter().map(|t| t.hash));
     let block = Arc::new(sealed);
     let m = &ctx.metrics;
     m.head.set(block.number() as i64);
@@ -90,6 +89,9 @@ pub fn build_block(ctx: &NodeContext, now_secs: u64) -> Result<BuildResult, Sequ
         gas_used = block.header.gas_used,
         hash = %block.hash,
         ms = started.elapsed().as_millis() as u64,
+        select_ms = (selected_at - started).as_millis() as u64,
+        execute_ms = (executed_at - selected_at).as_millis() as u64,
+        seal_ms = (sealed_at - executed_at).as_millis() as u64,
         "sealed block"
     );
     let _ = ctx.blocks.send(block.clone());

@@ -2,15 +2,19 @@
 //! returned, so an acknowledged transaction survives `kill -9`.
 //!
 //! Writes are group-committed: a dedicated thread takes every request waiting in its queue,
-//! writes them in one durable transaction (one fsync), then acknowledges them all. Included
-//! transactions leave the journal inside the block's own sealing transaction
-//! (`remove_in`), so a transaction is always either journaled or in a block.
+//! writes them in one durable transaction (one fsync), then acknowledges them all.
+//!
+//! The journal is its own redb file (`mempool.redb`), so its fsyncs never wait for a block
+//! being sealed and sealing never waits for them. Included transactions are forgotten after
+//! their block is durable; if the node dies in between, the entry is stale at the next start
+//! (its nonce is below the sender's) and is dropped then. So an acknowledged transaction is
+//! always in a block or in the journal.
 
 use std::{sync::Arc, thread};
 
 use alloy_primitives::{Address, B256, Bytes};
 use execution::RecoveredTx;
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use tokio::sync::oneshot;
 
 /// Journal table: transaction hash → sender ‖ EIP-2718 bytes.
@@ -38,8 +42,9 @@ impl std::fmt::Debug for RequestBox {
 }
 
 impl Journal {
-    /// Starts the writer thread over `db` (the node database).
-    pub fn start(db: Arc<Database>) -> Result<Self, String> {
+    /// Opens (creating if missing) the journal file at `path` and starts its writer thread.
+    pub fn start(path: &std::path::Path) -> Result<Self, String> {
+        let db = Arc::new(Database::create(path).map_err(|e| format!("{}: {e}", path.display()))?);
         let txn = db.begin_write().map_err(|e| e.to_string())?;
         txn.open_table(JOURNAL).map_err(|e| e.to_string())?;
         txn.commit().map_err(|e| e.to_string())?;
@@ -80,15 +85,6 @@ impl Journal {
             }
         }
         Ok(out)
-    }
-
-    /// Removes `hashes` inside a block's sealing transaction.
-    pub fn remove_in(txn: &WriteTransaction, hashes: &[B256]) -> Result<(), redb::Error> {
-        let mut table = txn.open_table(JOURNAL)?;
-        for hash in hashes {
-            table.remove(hash.0)?;
-        }
-        Ok(())
     }
 }
 

@@ -60,6 +60,8 @@ pub struct Mempool {
     limits: MempoolConfig,
     block_gas_limit: u64,
     metrics: Arc<Metrics>,
+    /// Base fee of the head block, for the admission floor.
+    head_base_fee: std::sync::atomic::AtomicU64,
 }
 
 /// A sender's next transaction in the selection heap.
@@ -105,8 +107,12 @@ impl Mempool {
             limits,
             block_gas_limit,
             metrics,
+            head_base_fee: Default::default(),
         };
         let reader = pool.store.reader().map_err(|e| e.to_string())?;
+        let head = reader.head_header().map_err(|e| e.to_string())?;
+        pool.head_base_fee
+            .store(head.base_fee_per_gas.unwrap_or_default(), std::sync::atomic::Ordering::Relaxed);
         let mut restored = 0usize;
         for tx in pool.journal.load()? {
             let nonce =
@@ -131,14 +137,9 @@ impl Mempool {
 
     /// Admits an already decoded and recovered transaction (stateless checks done).
     pub async fn admit(&self, tx: RecoveredTx) -> Result<B256, PoolError> {
-        let reader = self.store.reader().map_err(|e| PoolError::Internal(e.to_string()))?;
-        let account = reader.account(tx.sender).map_err(|e| PoolError::Internal(e.to_string()))?;
-        let head_base_fee = reader
-            .head_header()
-            .map_err(|e| PoolError::Internal(e.to_string()))?
-            .base_fee_per_gas
-            .unwrap_or_default();
-        drop(reader);
+        let account =
+            self.store.account(tx.sender).map_err(|e| PoolError::Internal(e.to_string()))?;
+        let head_base_fee = self.head_base_fee.load(std::sync::atomic::Ordering::Relaxed);
         tx_validation::stateful(&tx, account, self.limits.max_per_sender as u64)?;
         // A fee cap under half the current base fee cannot be included any time soon.
         if tx.envelope.max_fee_per_gas() < u128::from(head_base_fee / 2) {
@@ -274,6 +275,9 @@ impl Mempool {
         rejected: &[B256],
         state: &V,
     ) -> Result<Vec<B256>, execution::ExecutionError> {
+        if let Some(base_fee) = block.header.base_fee_per_gas {
+            self.head_base_fee.store(base_fee, std::sync::atomic::Ordering::Relaxed);
+        }
         let mut pool = self.pool.lock();
         let mut senders: Vec<Address> = Vec::new();
         for tx in &block.transactions {

@@ -50,7 +50,7 @@ impl Metrics {
         let txs_sealed = Counter::default();
         let blocks_sealed = Counter::default();
         let block_build_seconds =
-            Histogram::new([0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5].into_iter());
+            Histogram::new([0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5]);
         let batches_posted = Counter::default();
         let da_submit_failures = Counter::default();
         registry.register("head_block", "Number of the latest sealed block", head.clone());

@@ -33,6 +33,8 @@ pub struct NodeHandle {
 
 /// File name of the node database inside the data directory.
 pub const DB_FILE: &str = "node.redb";
+/// File name of the mempool journal inside the data directory.
+pub const JOURNAL_FILE: &str = "mempool.redb";
 
 fn now_secs() -> u64 {
     std::time::SystemTime::now()
@@ -76,7 +78,8 @@ impl Node {
         let metrics = Arc::new(Metrics::new());
         metrics.head.set(head as i64);
         let evm = EvmConfig::new(config.chain.chain_id);
-        let journal = Journal::start(store.database().clone()).map_err(SequencerError::Journal)?;
+        let journal =
+            Journal::start(&config.data_dir.join(JOURNAL_FILE)).map_err(SequencerError::Journal)?;
         let mempool = Arc::new(
             Mempool::new(
                 store.clone(),

@@ -149,6 +149,18 @@ impl TestNode {
         self.handle.as_ref().expect("node is running")
     }
 
+    /// Stops the node (if running) and starts it again on the same data directory, on a new
+    /// free port; `url`, `provider` and `rpc` follow.
+    pub async fn restart(&mut self) -> eyre::Result<()> {
+        self.shutdown().await;
+        let handle = Node::start(self.config.clone()).await.wrap_err("restarting the node")?;
+        self.url = format!("http://{}", handle.rpc_addr).parse()?;
+        self.provider = wallet_provider(&self.url);
+        self.rpc = RawRpc::new(self.url.clone());
+        self.handle = Some(handle);
+        Ok(())
+    }
+
     /// Stops the node cleanly; the data directory stays until `self` is dropped.
     pub async fn shutdown(&mut self) {
         if let Some(handle) = self.handle.take() {
@@ -244,9 +256,7 @@ impl RawRpc {
 
     /// Calls `method`; fails on a JSON-RPC error.
     pub async fn call(&self, method: &str, params: Value) -> eyre::Result<Value> {
-        self.request(method, params)
-            .await?
-            .map_err(|e| eyre!("{method} failed: {e:?}"))
+        self.request(method, params).await?.map_err(|e| eyre!("{method} failed: {e:?}"))
     }
 
     /// Calls `method` and expects a JSON-RPC error.

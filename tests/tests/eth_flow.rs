@@ -5,13 +5,13 @@
 
 use alloy::{
     consensus::{Transaction as _, TxType},
-    eips::{BlockId, BlockNumberOrTag},
     eips::Typed2718,
+    eips::{BlockId, BlockNumberOrTag},
     network::TransactionBuilder,
     primitives::{Address, B256, Bytes, U256, keccak256},
     providers::Provider,
     rpc::types::{AccessList, AccessListItem, Filter, TransactionRequest},
-    sol_types::{SolCall, SolEvent, SolValue, Revert, SolError},
+    sol_types::{Revert, SolCall, SolError, SolEvent, SolValue},
 };
 use alloy_trie::{EMPTY_ROOT_HASH, KECCAK_EMPTY, Nibbles, TrieAccount, proof::verify_proof};
 use e2e::{
@@ -150,8 +150,11 @@ async fn legacy_eip155_and_eip2930_transfers_are_mined() -> eyre::Result<()> {
 /// Deploys Token.json from dev account 0 with `supply`; returns its address.
 async fn deploy_token(node: &TestNode, supply: U256) -> eyre::Result<Address> {
     let artifact = TokenArtifact::load()?;
-    let deploy = TransactionRequest::default()
-        .with_deploy_code(artifact.deploy_code("Manifold Token", "MFT", supply));
+    let deploy = TransactionRequest::default().with_deploy_code(artifact.deploy_code(
+        "Manifold Token",
+        "MFT",
+        supply,
+    ));
     let hash = *node.provider.send_transaction(deploy).await?.tx_hash();
     let receipt = wait_receipt(&node.provider, hash).await?;
     assert!(receipt.status(), "deployment reverted: {receipt:?}");
@@ -221,7 +224,8 @@ async fn erc20_deploy_call_transfer_and_logs() -> eyre::Result<()> {
     let from_owner = all.clone().topic1(owner.into_word());
     assert_eq!(node.provider.get_logs(&from_owner).await?.len(), 1);
     // Another event signature, another address, a block range before the transfer: nothing.
-    let approvals = Filter::new().address(address).event_signature(IToken::Approval::SIGNATURE_HASH);
+    let approvals =
+        Filter::new().address(address).event_signature(IToken::Approval::SIGNATURE_HASH);
     assert!(node.provider.get_logs(&approvals.from_block(0)).await?.is_empty());
     let elsewhere = all.clone().address(Address::repeat_byte(1));
     assert!(node.provider.get_logs(&elsewhere).await?.is_empty());
@@ -328,11 +332,8 @@ async fn blocks_transactions_and_receipts_are_served() -> eyre::Result<()> {
     assert!(hashes.transactions.as_transactions().is_none(), "hashes only by default");
     let by_hash = node.provider.get_block_by_hash(block_hash).full().await?.expect("by hash");
     assert_eq!(by_hash.header, latest.header);
-    let parent = node
-        .provider
-        .get_block_by_number((number - 1).into())
-        .await?
-        .expect("parent block");
+    let parent =
+        node.provider.get_block_by_number((number - 1).into()).await?.expect("parent block");
     assert_eq!(latest.header.parent_hash, parent.header.hash);
     assert!(latest.header.timestamp >= parent.header.timestamp);
     assert!(node.provider.get_block_by_number((number + 100).into()).await?.is_none());
@@ -377,11 +378,8 @@ async fn get_proof_matches_state_and_verifies_against_the_state_root() -> eyre::
     let token = deploy_token(&node, supply).await?;
 
     // Nothing else happens on this node, so `latest` is stable between the calls.
-    let head = node
-        .provider
-        .get_block_by_number(BlockNumberOrTag::Latest)
-        .await?
-        .expect("head block");
+    let head =
+        node.provider.get_block_by_number(BlockNumberOrTag::Latest).await?.expect("head block");
     let state_root = head.header.state_root;
     let at = BlockId::number(head.header.number);
 
@@ -438,5 +436,32 @@ async fn get_proof_matches_state_and_verifies_against_the_state_root() -> eyre::
     assert_eq!((proof.balance, proof.nonce), (U256::ZERO, 0));
     verify_proof(state_root, Nibbles::unpack(keccak256(absent)), None, &proof.account_proof)
         .map_err(|e| eyre::eyre!("exclusion proof of {absent} does not verify: {e}"))?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pending_nonce_counts_pooled_transactions() -> eyre::Result<()> {
+    // Blocks every 10 s: the three transactions stay in the pool while we look.
+    let node = TestNode::start_with(|config| config.chain.block_time_ms = 10_000).await?;
+    let key = e2e::signer(&dev_accounts()[7]);
+    let mut hashes = Vec::new();
+    for nonce in 0..3 {
+        let tx = e2e::signed_transfer(&key, nonce, Address::repeat_byte(3), 1)?;
+        hashes.push(*node.provider.send_raw_transaction(&e2e::raw(&tx)).await?.tx_hash());
+    }
+    // A gapped nonce is pooled but does not count.
+    let gapped = e2e::signed_transfer(&key, 10, Address::repeat_byte(3), 1)?;
+    let _ = node.provider.send_raw_transaction(&e2e::raw(&gapped)).await?;
+    let address = key.address();
+    assert_eq!(node.provider.get_transaction_count(address).pending().await?, 3);
+    if node.provider.get_block_number().await? > 0 {
+        // The builder's first tick came after our sends (a very slow start): nothing to see.
+        return Ok(());
+    }
+    assert_eq!(node.provider.get_transaction_count(address).latest().await?, 0);
+    let pending = node.provider.get_transaction_by_hash(hashes[2]).await?.expect("pooled tx");
+    assert_eq!(pending.block_number, None);
+    assert_eq!(pending.block_hash, None);
+    assert!(node.provider.get_transaction_receipt(hashes[2]).await?.is_none());
     Ok(())
 }

@@ -76,7 +76,12 @@ pub fn execute_block<V: StateView>(
         match result {
             TxExecution::Included { gas_used: used, success, logs, contract_address, output } => {
                 gas_used = gas_used.saturating_add(used);
-                receipts.push(crate::evm::receipt_for(tx.envelope.tx_type(), success, gas_used, logs));
+                receipts.push(crate::evm::receipt_for(
+                    tx.envelope.tx_type(),
+                    success,
+                    gas_used,
+                    logs,
+                ));
                 included.push(IncludedTx { tx, gas_used: used, contract_address, output });
             }
             TxExecution::Rejected(reason) => match policy {

@@ -2,8 +2,7 @@
 //! the block as persisted and served.
 
 use alloy_consensus::{
-    EMPTY_OMMER_ROOT_HASH, Header, ReceiptEnvelope,
-    proofs::{calculate_receipt_root, calculate_transaction_root},
+    EMPTY_OMMER_ROOT_HASH, Header, ReceiptEnvelope, proofs::calculate_receipt_root,
 };
 use alloy_eips::eip7685::EMPTY_REQUESTS_HASH;
 use alloy_primitives::{B64, B256, Bloom, Bytes, U256};
@@ -44,7 +43,6 @@ pub fn build_header(
     gas_used: u64,
     extra_data: Bytes,
 ) -> Header {
-    let envelopes: Vec<_> = transactions.iter().map(|t| t.envelope.clone()).collect();
     let mut logs_bloom = Bloom::ZERO;
     for receipt in receipts {
         logs_bloom.accrue_bloom(receipt.logs_bloom());
@@ -54,7 +52,11 @@ pub fn build_header(
         ommers_hash: EMPTY_OMMER_ROOT_HASH,
         beneficiary: env.beneficiary,
         state_root,
-        transactions_root: calculate_transaction_root(&envelopes),
+        // The EIP-2718 bytes are at hand: no need to re-encode the transactions.
+        transactions_root: alloy_trie::root::ordered_trie_root_with_encoder(
+            transactions,
+            |tx: &RecoveredTx, buf: &mut Vec<u8>| buf.extend_from_slice(&tx.encoded),
+        ),
         receipts_root: calculate_receipt_root(receipts),
         logs_bloom,
         difficulty: U256::ZERO,

@@ -136,7 +136,8 @@ impl<V: StateView> DatabaseCommit for BlockState<V> {
             let entry = self.changes.accounts.entry(address).or_default();
             if account.is_selfdestructed() || account.is_empty() {
                 // Destroyed, or touched while empty (EIP-161): the account and its storage go.
-                *entry = AccountChange { account: None, storage_cleared: true, ..Default::default() };
+                *entry =
+                    AccountChange { account: None, storage_cleared: true, ..Default::default() };
                 continue;
             }
             if account.is_created() {

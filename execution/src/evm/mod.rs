@@ -7,7 +7,9 @@ mod simulate;
 mod tx_env;
 
 pub use block_state::BlockState;
-pub use engine::{EvmConfig, TxExecution, execute_transaction, intrinsic_gas, revm_block_env};
 pub(crate) use engine::receipt_for;
-pub use simulate::{CallRequest, CallResult, TX_GAS_LIMIT_CAP, estimate_gas, geth_message, simulate_call};
+pub use engine::{EvmConfig, TxExecution, execute_transaction, intrinsic_gas, revm_block_env};
+pub use simulate::{
+    CallRequest, CallResult, TX_GAS_LIMIT_CAP, estimate_gas, geth_message, simulate_call,
+};
 pub use tx_env::tx_env;

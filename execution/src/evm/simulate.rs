@@ -7,7 +7,10 @@ use alloy_eips::eip2930::AccessList;
 use alloy_primitives::{Address, Bytes, TxKind, U256};
 use revm::{
     Context, ExecuteEvm, MainBuilder, MainContext,
-    context::{TxEnv, result::{EVMError, ExecutionResult}},
+    context::{
+        TxEnv,
+        result::{EVMError, ExecutionResult},
+    },
 };
 
 use crate::{
@@ -115,7 +118,9 @@ fn run_once<V: StateView>(
         Context::mainnet().with_db(&mut overlay).with_cfg(cfg).with_block(block).build_mainnet();
     let result = match evm.transact(call_tx_env(req, gas, config.chain_id)) {
         Ok(outcome) => outcome.result,
-        Err(EVMError::Transaction(invalid)) => return Ok(CallResult::Invalid(geth_message(&invalid.to_string()))),
+        Err(EVMError::Transaction(invalid)) => {
+            return Ok(CallResult::Invalid(geth_message(&invalid.to_string())));
+        }
         Err(EVMError::Database(e)) => return Err(e),
         Err(other) => return Ok(CallResult::Invalid(other.to_string())),
     };
@@ -142,7 +147,9 @@ pub fn geth_message(revm: &str) -> String {
         "nonce too high".to_string()
     } else if lower.contains("call gas cost") && lower.contains("exceeds the gas limit") {
         "intrinsic gas too low".to_string()
-    } else if lower.contains("gas price is less than basefee") || lower.contains("less than basefee") {
+    } else if lower.contains("gas price is less than basefee")
+        || lower.contains("less than basefee")
+    {
         "max fee per gas less than block base fee".to_string()
     } else {
         revm.to_string()
@@ -157,7 +164,12 @@ pub fn simulate_call<V: StateView>(
     req: &CallRequest,
     gas_cap: u64,
 ) -> Result<CallResult, ExecutionError> {
-    let gas = req.gas.unwrap_or(gas_cap).min(gas_cap).min(env.gas_limit.max(21_000)).min(TX_GAS_LIMIT_CAP);
+    let gas = req
+        .gas
+        .unwrap_or(gas_cap)
+        .min(gas_cap)
+        .min(env.gas_limit.max(21_000))
+        .min(TX_GAS_LIMIT_CAP);
     run_once(state, config, env, req, gas)
 }
 
@@ -180,6 +192,11 @@ pub fn estimate_gas<V: StateView>(
     let succeeds = |gas: u64| -> Result<bool, ExecutionError> {
         Ok(matches!(run_once(state, config, env, req, gas)?, CallResult::Success { .. }))
     };
+    // Plain transfers and calls without refunds or the 63/64 rule succeed at exactly what
+    // they used: then that is the answer (21000 for a transfer, as geth reports).
+    if used < hi && succeeds(used)? {
+        return Ok(Ok(used));
+    }
     // Most calls succeed with a little more than they used (refunds and the 63/64 rule aside).
     let optimistic = (used.saturating_add(2_300)).saturating_mul(64) / 63;
     if optimistic < hi && succeeds(optimistic)? {

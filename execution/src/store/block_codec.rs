@@ -26,12 +26,9 @@ fn records<'a>(
             return Some(Err(corrupt(what, "truncated record header")));
         }
         let head = &buf[..prefix];
-        let len = u32::from_be_bytes([
-            buf[prefix],
-            buf[prefix + 1],
-            buf[prefix + 2],
-            buf[prefix + 3],
-        ]) as usize;
+        let len =
+            u32::from_be_bytes([buf[prefix], buf[prefix + 1], buf[prefix + 2], buf[prefix + 3]])
+                as usize;
         let rest = &buf[prefix + 4..];
         if rest.len() < len {
             buf = &[];

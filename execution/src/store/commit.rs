@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use alloy_primitives::{Address, B256, Bytes, keccak256};
+use alloy_primitives::{Address, B256, Bytes, KECCAK256_EMPTY, keccak256};
 use redb::{ReadableTable, Table, WriteTransaction};
 
 use super::{
@@ -75,7 +75,8 @@ fn write_block(txn: &WriteTransaction, block: &SealedBlock) -> Result<(), Execut
     let number = block.number();
     txn.open_table(HEADERS)?.insert(number, alloy_rlp::encode(&block.header).as_slice())?;
     txn.open_table(BLOCK_NUMBERS)?.insert(block.hash.0, number)?;
-    txn.open_table(BODIES)?.insert(number, block_codec::encode_body(&block.transactions).as_slice())?;
+    txn.open_table(BODIES)?
+        .insert(number, block_codec::encode_body(&block.transactions).as_slice())?;
     txn.open_table(RECEIPTS)?
         .insert(number, block_codec::encode_receipts(&block.receipts).as_slice())?;
     let mut index = txn.open_table(TX_INDEX)?;
@@ -133,15 +134,21 @@ fn apply_changes(txn: &WriteTransaction, changes: &StateChanges) -> Result<B256,
     for (address, change) in ordered {
         let hashed = keccak256(address);
         let storage_id = TrieId::Storage(hashed);
-        let previous =
-            accounts.get(address.0 .0)?.map(|v| AccountState::decode(v.value())).transpose()?;
+        // The previous record matters only for its storage root (kept when storage did not
+        // change) and to know whether a deleted account existed; an EOA has no storage.
+        let needs_previous = change.account.is_none_or(|a| a.code_hash != KECCAK256_EMPTY);
+        let previous = if needs_previous {
+            accounts.get(address.0.0)?.map(|v| AccountState::decode(v.value())).transpose()?
+        } else {
+            None
+        };
         if change.storage_cleared || change.account.is_none() {
             storage.retain_in(storage_range(*address), |_, _| false)?;
             drop_trie(&mut nodes, storage_id)?;
         }
         let Some(mut account) = change.account else {
             if previous.is_some() {
-                accounts.remove(address.0 .0)?;
+                accounts.remove(address.0.0)?;
             }
             account_updates.push((hashed, None));
             continue;
@@ -170,7 +177,7 @@ fn apply_changes(txn: &WriteTransaction, changes: &StateChanges) -> Result<B256,
             apply_node_writes(&mut nodes, writes)?;
             root
         };
-        accounts.insert(address.0 .0, account.encode().as_slice())?;
+        accounts.insert(address.0.0, account.encode().as_slice())?;
         account_updates.push((hashed, Some(account.trie_leaf())));
     }
     let (root, writes) = trie::update_trie(&NodeTable(&nodes), TrieId::Account, account_updates)?;

@@ -67,6 +67,16 @@ impl Store {
         StoreReader::new(&self.db)
     }
 
+    /// The latest committed state of one account (a cheaper read than a whole `reader()`).
+    pub fn account(
+        &self,
+        address: alloy_primitives::Address,
+    ) -> Result<Option<crate::AccountState>, ExecutionError> {
+        let txn = self.db.begin_read()?;
+        let accounts = txn.open_table(tables::ACCOUNTS)?;
+        accounts.get(address.0.0)?.map(|raw| crate::AccountState::decode(raw.value())).transpose()
+    }
+
     /// Head block number, `None` before genesis.
     pub fn head_number(&self) -> Result<Option<u64>, ExecutionError> {
         let txn = self.db.begin_read()?;

@@ -45,10 +45,9 @@ pub struct AccountProof {
 
 pub(crate) fn u64_meta(raw: Option<&[u8]>) -> Result<Option<u64>, ExecutionError> {
     raw.map(|bytes| {
-        <[u8; 8]>::try_from(bytes).map(u64::from_be_bytes).map_err(|_| ExecutionError::Corrupt {
-            what: "metadata",
-            reason: "not a u64".into(),
-        })
+        <[u8; 8]>::try_from(bytes)
+            .map(u64::from_be_bytes)
+            .map_err(|_| ExecutionError::Corrupt { what: "metadata", reason: "not a u64".into() })
     })
     .transpose()
 }
@@ -85,10 +84,8 @@ impl StoreReader {
         self.headers
             .get(number)?
             .map(|raw| {
-                Header::decode(&mut raw.value()).map_err(|e| ExecutionError::Corrupt {
-                    what: "header",
-                    reason: e.to_string(),
-                })
+                Header::decode(&mut raw.value())
+                    .map_err(|e| ExecutionError::Corrupt { what: "header", reason: e.to_string() })
             })
             .transpose()
     }
@@ -96,7 +93,8 @@ impl StoreReader {
     /// The head block's header.
     pub fn head_header(&self) -> Result<Header, ExecutionError> {
         let head = self.head_number()?.ok_or(ExecutionError::NoGenesis)?;
-        self.header(head)?.ok_or_else(|| ExecutionError::Invariant(format!("head {head} has no header")))
+        self.header(head)?
+            .ok_or_else(|| ExecutionError::Invariant(format!("head {head} has no header")))
     }
 
     /// Number of the block with `hash`.
@@ -150,7 +148,7 @@ impl StoreReader {
 
 impl StateView for StoreReader {
     fn account(&self, address: Address) -> Result<Option<AccountState>, ExecutionError> {
-        self.accounts.get(address.0 .0)?.map(|raw| AccountState::decode(raw.value())).transpose()
+        self.accounts.get(address.0.0)?.map(|raw| AccountState::decode(raw.value())).transpose()
     }
 
     fn storage(&self, address: Address, slot: U256) -> Result<U256, ExecutionError> {

@@ -21,7 +21,8 @@ pub(crate) const BODIES: TableDefinition<'_, u64, &[u8]> = TableDefinition::new(
 /// Receipts: number → encoded receipts (see `block_codec`).
 pub(crate) const RECEIPTS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("receipts");
 /// Transaction hash → block number ‖ index in block (u64 BE ‖ u32 BE).
-pub(crate) const TX_INDEX: TableDefinition<'_, [u8; 32], [u8; 12]> = TableDefinition::new("tx_index");
+pub(crate) const TX_INDEX: TableDefinition<'_, [u8; 32], [u8; 12]> =
+    TableDefinition::new("tx_index");
 /// Chain metadata: name → value.
 pub(crate) const META: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("meta");
 

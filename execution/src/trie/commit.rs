@@ -9,7 +9,23 @@ use alloy_trie::{
     nodes::{BranchNodeRef, ExtensionNodeRef, LeafNodeRef, RlpNode},
 };
 
+use rayon::prelude::*;
+
 use super::{NodeReader, NodeWrites, TrieId, loader::Loader, node::Node};
+
+/// Node key → node RLP, as produced by one (sub)tree's encoding.
+type StoredNodes = BTreeMap<Vec<u8>, Vec<u8>>;
+
+/// Threads that hash trie nodes, one per core.
+static HASHING_POOL: std::sync::LazyLock<rayon::ThreadPool> = std::sync::LazyLock::new(|| {
+    rayon::ThreadPoolBuilder::new()
+        .thread_name(|i| format!("trie-hash-{i}"))
+        .build()
+        .expect("spawning trie hashing threads")
+});
+
+/// Branches shallower than this hash their children in parallel (16 then 256 subtrees).
+const PARALLEL_DEPTH: usize = 2;
 
 /// Hashes the tree rooted at `root` and returns the root hash with the writes that turn the nodes
 /// `loader` read into the nodes of the new tree.
@@ -24,7 +40,9 @@ pub(super) fn commit<R: NodeReader>(loader: Loader<'_, R>, root: &Node) -> (B256
     let root_hash = if root.is_empty() {
         EMPTY_ROOT_HASH
     } else {
-        encode(id, root, &mut Nibbles::new(), &mut stored);
+        // A pool of its own: sealing is on the critical path and must not queue behind
+        // signature recovery, which keeps the global rayon pool busy under load.
+        HASHING_POOL.install(|| encode(id, root, &mut Nibbles::new(), &mut stored));
         keccak256(&stored[&id.node_key(&Nibbles::new())])
     };
 
@@ -53,6 +71,29 @@ fn encode(
             let child = encode(id, child, path, stored);
             path.truncate(depth);
             ExtensionNodeRef::new(key, &child).encode(&mut rlp);
+        }
+        Node::Branch { children } if path.len() < PARALLEL_DEPTH => {
+            // Near the root the subtrees are independent and large: hash them in parallel.
+            let encoded: Vec<(u8, RlpNode, StoredNodes)> = (0u8..16)
+                .into_par_iter()
+                .filter(|nibble| !children[*nibble as usize].is_empty())
+                .map(|nibble| {
+                    let mut child_path = *path;
+                    child_path.push(nibble);
+                    let mut child_stored = BTreeMap::new();
+                    let reference =
+                        encode(id, &children[nibble as usize], &mut child_path, &mut child_stored);
+                    (nibble, reference, child_stored)
+                })
+                .collect();
+            let mut stack = Vec::with_capacity(encoded.len());
+            let mut mask = TrieMask::default();
+            for (nibble, reference, child_stored) in encoded {
+                stack.push(reference);
+                mask.set_bit(nibble);
+                stored.extend(child_stored);
+            }
+            BranchNodeRef::new(&stack, mask).encode(&mut rlp);
         }
         Node::Branch { children } => {
             let mut stack = Vec::with_capacity(16);

@@ -140,6 +140,28 @@ mod tests {
         assert!(err.contains("trailing"), "{err}");
     }
 
+    proptest::proptest! {
+        /// Untrusted bytes never panic the decoder (the same body as the fuzz target), and
+        /// whatever decodes is exactly the bytes it came from.
+        #[test]
+        fn arbitrary_bytes_never_panic(data in proptest::collection::vec(proptest::num::u8::ANY, 0..300)) {
+            if let Ok(tx) = RecoveredTx::decode(&data) {
+                proptest::prop_assert_eq!(tx.encoded.as_ref(), data.as_slice());
+            }
+        }
+
+        /// Mutating one byte of a valid transaction gives an error or another valid
+        /// transaction, never a panic.
+        #[test]
+        fn mutated_transactions_never_panic(index in 0usize..200, byte in proptest::num::u8::ANY) {
+            let (_, raw) = signed(1);
+            let mut data = raw.to_vec();
+            let i = index % data.len();
+            data[i] = byte;
+            let _ = RecoveredTx::decode(&data);
+        }
+    }
+
     #[test]
     fn batch_keeps_order() {
         let raws: Vec<Bytes> = (0..8).map(|n| signed(n).1).collect();

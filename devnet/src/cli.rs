@@ -87,7 +87,10 @@ pub(crate) struct BenchArgs {
     /// Distinct funded senders.
     #[arg(long, default_value_t = 2_000)]
     pub(crate) senders: usize,
-    /// Most transactions per block.
+    /// Most transactions per block (sets the block gas limit to this many transfers).
     #[arg(long, default_value_t = 5_000)]
     pub(crate) block_txs: usize,
+    /// Block time of the builder, in milliseconds (the devnet's default).
+    #[arg(long, default_value_t = 250)]
+    pub(crate) block_time: u64,
 }

@@ -25,7 +25,7 @@ use super::{
     errors::{RpcResult, internal, limit_exceeded, server_error},
     handler::RpcHandler,
     ids::random_id,
-    logs::{logs_in_range, query_logs},
+    logs::logs_in_range,
 };
 use crate::Heads;
 
@@ -231,16 +231,7 @@ impl EthFiltersApiServer for RpcHandler {
     async fn filter_logs(&self, id: String) -> RpcResult<Vec<Log>> {
         let (kind, _) = self.filters.poll(&id, Instant::now())?;
         let FilterKind::Logs(filter) = kind else { return Err(not_found()) };
-        self.blocking(move |this| {
-            let reader = this.reader()?;
-            query_logs(
-                &reader,
-                &this.ctx.heads,
-                &filter,
-                this.ctx.config.rpc.get_logs_max_block_range,
-            )
-        })
-        .await
+        self.get_logs(*filter).await
     }
 
     async fn uninstall_filter(&self, id: String) -> RpcResult<bool> {

@@ -39,7 +39,8 @@ pub(crate) async fn run(args: DevnetArgs) -> eyre::Result<()> {
     eprintln!("  Chain id:   {}", args.chain_id);
     eprintln!("  Block time: {} ms", args.block_time);
     eprintln!("  Data dir:   {}", data_dir.display());
-    eprintln!("\nAccounts (mnemonic: \"{}\"), {} wei each:", node_config::DEV_MNEMONIC, balance);
+    let ether = balance / alloy_primitives::U256::from(10u64.pow(18));
+    eprintln!("\nAccounts (mnemonic: \"{}\"), {ether} ETH each:", node_config::DEV_MNEMONIC);
     for (i, account) in accounts.iter().enumerate() {
         eprintln!("  ({i}) {}  key {}", account.address, account.private_key);
     }

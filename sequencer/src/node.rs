@@ -115,7 +115,6 @@ impl Node {
             tokio::spawn(batcher::run_batcher(ctx.clone(), da, shutdown_rx)),
         ];
         let (rpc, rpc_addr) = crate::rpc::start_rpc(ctx.clone()).await?;
-        tracing::info!(%rpc_addr, "JSON-RPC listening (HTTP and WebSocket)");
         Ok(NodeHandle { ctx, rpc_addr, rpc, shutdown, tasks })
     }
 }

@@ -61,14 +61,8 @@ pub fn build_block(ctx: &NodeContext, now_secs: u64) -> Result<BuildResult, Sequ
         tracing::debug!(hash = %tx.hash, %reason, "transaction left out of block");
     }
     if outcome.transactions.is_empty() {
-        let reader = ctx.store.reader()?;
-        let empty = SealedBlock {
-            header: Default::default(),
-            hash: B256::ZERO,
-            transactions: Vec::new(),
-            receipts: Vec::new(),
-        };
-        let dropped = ctx.mempool.on_block(&empty, &rejected, &reader)?;
+        // Nothing executable: seal nothing, but do not offer the invalid ones again.
+        let dropped = ctx.mempool.remove(&rejected);
         return Ok(BuildResult { block: None, dropped });
     }
     let sealed = ctx.store.seal_block(&outcome, Bytes::new(), |_| Ok(()))?;

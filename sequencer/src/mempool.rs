@@ -266,6 +266,15 @@ impl Mempool {
         Ok(selected)
     }
 
+    /// Removes `hashes` from the pool (transactions found invalid); returns those it held.
+    pub fn remove(&self, hashes: &[B256]) -> Vec<B256> {
+        let mut pool = self.pool.lock();
+        let removed =
+            hashes.iter().filter_map(|hash| pool.remove(hash).map(|tx| tx.hash)).collect();
+        self.metrics.mempool_size.set(pool.by_hash.len() as i64);
+        removed
+    }
+
     /// After a block is sealed: drops its transactions, those it made stale (nonce now too
     /// low) and those rejected while building it. Returns the hashes dropped that the block
     /// did not include (their journal entries must go too).
@@ -284,12 +293,8 @@ impl Mempool {
             pool.remove(&tx.hash);
             senders.push(tx.sender);
         }
-        let mut dropped = Vec::new();
-        for hash in rejected {
-            if let Some(tx) = pool.remove(hash) {
-                dropped.push(tx.hash);
-            }
-        }
+        let mut dropped: Vec<B256> =
+            rejected.iter().filter_map(|hash| pool.remove(hash).map(|tx| tx.hash)).collect();
         senders.sort();
         senders.dedup();
         for sender in senders {

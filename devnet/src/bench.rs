@@ -13,7 +13,7 @@ use alloy_primitives::{Address, B256, Bytes, TxKind, U256, keccak256};
 use alloy_signer_local::PrivateKeySigner;
 use execution::{
     BlockEnv, RecoveredTx,
-    evm::{BlockState, EvmConfig, TxExecution, execute_transaction},
+    evm::{BlockState, EvmConfig, EvmExecutor, TxExecution},
 };
 use node_config::{GenesisAccount, NodeConfig};
 use rayon::prelude::*;
@@ -98,13 +98,15 @@ pub(crate) async fn run(args: BenchArgs) -> eyre::Result<()> {
     let evm = EvmConfig::new(config.chain.chain_id);
     let mut state = BlockState::new(&reader);
     let started = Instant::now();
+    let mut executor = EvmExecutor::new(&evm, &env, &mut state);
     for tx in &txs {
-        match execute_transaction(&evm, &env, &mut state, tx)? {
+        match executor.execute(tx)? {
             TxExecution::Included { .. } => {}
             TxExecution::Rejected(reason) => eyre::bail!("bench transfer rejected: {reason}"),
         }
     }
     let exec_secs = started.elapsed().as_secs_f64();
+    drop(executor);
     assert!(state.account(senders[0])?.is_some_and(|a| a.nonce > 0));
     drop(state);
     drop(reader);

@@ -12,7 +12,7 @@ use alloy_primitives::{Address, Bytes, U256};
 
 use crate::{
     BlockEnv, ExecutionError, RecoveredTx, StateChanges, StateView,
-    evm::{BlockState, EvmConfig, TxExecution, execute_transaction},
+    evm::{BlockState, EvmConfig, EvmExecutor, TxExecution},
 };
 
 /// What to do with a transaction that is invalid at its position in the block.
@@ -67,11 +67,12 @@ pub fn execute_block<V: StateView>(
     let mut receipts = Vec::with_capacity(txs.len());
     let mut rejected = Vec::new();
     let mut gas_used: u64 = 0;
+    let mut evm = EvmExecutor::new(config, env, &mut state);
     for tx in txs {
         let result = if gas_used.saturating_add(tx.gas_limit()) > env.gas_limit {
             TxExecution::Rejected("exceeds block gas limit".to_string())
         } else {
-            execute_transaction(config, env, &mut state, &tx)?
+            evm.execute(&tx)?
         };
         match result {
             TxExecution::Included { gas_used: used, success, logs, contract_address, output } => {
@@ -96,6 +97,7 @@ pub fn execute_block<V: StateView>(
             },
         }
     }
+    drop(evm);
     let base_fees = U256::from(env.base_fee_per_gas).saturating_mul(U256::from(gas_used));
     state.credit(env.beneficiary, base_fees)?;
     Ok(BlockOutcome {

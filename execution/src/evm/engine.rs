@@ -71,28 +71,65 @@ pub enum TxExecution {
     Rejected(String),
 }
 
-/// Executes `tx` on top of `state` in block `env` and commits its effects into `state`.
+/// revm's mainnet EVM over a block's overlay state.
+type RevmEvm<'a, V> = revm::handler::MainnetEvm<
+    Context<
+        RevmBlockEnv,
+        revm::context::TxEnv,
+        CfgEnv,
+        &'a mut BlockState<V>,
+        revm::Journal<&'a mut BlockState<V>>,
+        (),
+    >,
+>;
+
+/// One EVM for a whole block: built once (instruction table, precompiles), then each
+/// transaction executes and commits into the block's overlay state.
+pub struct EvmExecutor<'a, V: StateView> {
+    evm: RevmEvm<'a, V>,
+}
+
+impl<V: StateView> std::fmt::Debug for EvmExecutor<'_, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EvmExecutor").finish_non_exhaustive()
+    }
+}
+
+impl<'a, V: StateView> EvmExecutor<'a, V> {
+    /// An executor for block `env` writing into `state`.
+    pub fn new(config: &EvmConfig, env: &BlockEnv, state: &'a mut BlockState<V>) -> Self {
+        let evm = Context::mainnet()
+            .with_db(state)
+            .with_cfg(config.cfg_env())
+            .with_block(revm_block_env(env))
+            .build_mainnet();
+        Self { evm }
+    }
+
+    /// Executes `tx` on the state left by the previous ones and commits its effects.
+    pub fn execute(&mut self, tx: &RecoveredTx) -> Result<TxExecution, ExecutionError> {
+        let outcome = match self.evm.transact(tx_env(tx)) {
+            Ok(outcome) => outcome,
+            Err(revm::context::result::EVMError::Transaction(invalid)) => {
+                return Ok(TxExecution::Rejected(invalid.to_string()));
+            }
+            Err(revm::context::result::EVMError::Database(e)) => return Err(e),
+            Err(other) => return Err(ExecutionError::Invariant(other.to_string())),
+        };
+        self.evm.commit(outcome.state);
+        Ok(included(outcome.result))
+    }
+}
+
+/// Executes one `tx` on top of `state` in block `env` and commits its effects into `state`
+/// (for many transactions, keep one `EvmExecutor`).
 pub fn execute_transaction<V: StateView>(
     config: &EvmConfig,
     env: &BlockEnv,
     state: &mut BlockState<V>,
     tx: &RecoveredTx,
 ) -> Result<TxExecution, ExecutionError> {
-    let ctx = Context::mainnet()
-        .with_db(&mut *state)
-        .with_cfg(config.cfg_env())
-        .with_block(revm_block_env(env));
-    let mut evm = ctx.build_mainnet();
-    let outcome = match evm.transact(tx_env(tx)) {
-        Ok(outcome) => outcome,
-        Err(revm::context::result::EVMError::Transaction(invalid)) => {
-            return Ok(TxExecution::Rejected(invalid.to_string()));
-        }
-        Err(revm::context::result::EVMError::Database(e)) => return Err(e),
-        Err(other) => return Err(ExecutionError::Invariant(other.to_string())),
-    };
-    evm.commit(outcome.state);
-    Ok(included(outcome.result))
+    EvmExecutor::new(config, env, state).execute(tx)
 }
 
 fn included(result: ExecutionResult) -> TxExecution {

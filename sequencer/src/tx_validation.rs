@@ -20,6 +20,10 @@ pub(crate) fn stateless(
     if raw.len() > limits.max_tx_bytes {
         return Err(PoolError::OversizedData { size: raw.len(), limit: limits.max_tx_bytes });
     }
+    // geth's text for input too short to hold a transaction type and payload.
+    if raw.len() < 2 {
+        return Err(PoolError::Malformed("typed transaction too short".to_string()));
+    }
     let tx = RecoveredTx::decode(raw).map_err(|e| match e {
         execution::ExecutionError::InvalidTransaction(msg) if msg == "invalid sender" => {
             PoolError::InvalidSender

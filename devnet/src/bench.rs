@@ -60,7 +60,7 @@ fn workload(args: &BenchArgs, chain_id: u64) -> (Vec<Address>, Vec<Bytes>) {
 }
 
 pub(crate) async fn run(args: BenchArgs) -> eyre::Result<()> {
-    crate::logging::init("warn,sequencer::block_builder=info", false);
+    crate::logging::init("warn", false);
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let dir = tempfile::tempdir()?;
     let mut config = NodeConfig { data_dir: dir.path().to_path_buf(), ..NodeConfig::default() };

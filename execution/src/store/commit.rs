@@ -46,7 +46,9 @@ impl Store {
                     });
                 }
             }
+            let started = std::time::Instant::now();
             let state_root = apply_changes(&txn, &outcome.changes)?;
+            let applied = started.elapsed();
             let transactions: Vec<_> = outcome.transactions.iter().map(|t| t.tx.clone()).collect();
             let header = build_header(
                 &outcome.env,
@@ -64,9 +66,19 @@ impl Store {
             };
             write_block(&txn, &sealed)?;
             also(&txn)?;
-            sealed
+            let written = started.elapsed();
+            (sealed, applied, written, started)
         };
+        let (sealed, applied, written, started) = sealed;
         txn.commit()?;
+        tracing::debug!(
+            number = sealed.number(),
+            keys = outcome.changes.keys_touched(),
+            state_ms = applied.as_millis() as u64,
+            block_ms = (written - applied).as_millis() as u64,
+            commit_ms = (started.elapsed() - written).as_millis() as u64,
+            "block committed"
+        );
         Ok(sealed)
     }
 }

@@ -27,17 +27,15 @@ struct Request {
 }
 
 /// Handle to the journal writer thread.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Journal {
-    queue: std::sync::mpsc::Sender<RequestBox>,
+    queue: std::sync::mpsc::Sender<Request>,
     db: Arc<Database>,
 }
 
-struct RequestBox(Request);
-
-impl std::fmt::Debug for RequestBox {
+impl std::fmt::Debug for Journal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("JournalRequest")
+        f.debug_struct("Journal").finish_non_exhaustive()
     }
 }
 
@@ -48,7 +46,7 @@ impl Journal {
         let txn = db.begin_write().map_err(|e| e.to_string())?;
         txn.open_table(JOURNAL).map_err(|e| e.to_string())?;
         txn.commit().map_err(|e| e.to_string())?;
-        let (queue, rx) = std::sync::mpsc::channel::<RequestBox>();
+        let (queue, rx) = std::sync::mpsc::channel::<Request>();
         let writer_db = db.clone();
         thread::Builder::new()
             .name("mempool-journal".into())
@@ -61,7 +59,7 @@ impl Journal {
     pub async fn write(&self, put: Vec<RecoveredTx>, delete: Vec<B256>) -> Result<(), String> {
         let (done, wait) = oneshot::channel();
         self.queue
-            .send(RequestBox(Request { put, delete, done }))
+            .send(Request { put, delete, done })
             .map_err(|_| "journal writer stopped".to_string())?;
         wait.await.map_err(|_| "journal writer stopped".to_string())?
     }
@@ -88,11 +86,11 @@ impl Journal {
     }
 }
 
-fn writer_loop(db: &Database, rx: std::sync::mpsc::Receiver<RequestBox>) {
+fn writer_loop(db: &Database, rx: std::sync::mpsc::Receiver<Request>) {
     while let Ok(first) = rx.recv() {
-        let mut batch = vec![first.0];
+        let mut batch = vec![first];
         while let Ok(more) = rx.try_recv() {
-            batch.push(more.0);
+            batch.push(more);
             if batch.len() >= 4096 {
                 break;
             }
@@ -126,4 +124,60 @@ fn write_batch(db: &Database, batch: &[Request]) -> Result<(), redb::Error> {
     }
     txn.commit()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
+    use alloy_eips::eip2718::Encodable2718;
+    use alloy_network::TxSignerSync;
+    use alloy_primitives::{TxKind, U256};
+    use alloy_signer_local::PrivateKeySigner;
+
+    fn tx(signer: &PrivateKeySigner, nonce: u64) -> RecoveredTx {
+        let mut tx = TxEip1559 {
+            chain_id: 1,
+            nonce,
+            gas_limit: 21_000,
+            max_fee_per_gas: 2,
+            to: TxKind::Call(Address::ZERO),
+            value: U256::from(1),
+            ..Default::default()
+        };
+        let sig = signer.sign_transaction_sync(&mut tx).unwrap();
+        let env: TxEnvelope = tx.into_signed(sig).into();
+        RecoveredTx::decode(&env.encoded_2718()).unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn concurrent_writes_are_durable_and_deletes_forget() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mempool.redb");
+        let signer = PrivateKeySigner::random();
+        let txs: Vec<RecoveredTx> = (0..64).map(|n| tx(&signer, n)).collect();
+        {
+            let journal = Journal::start(&path).unwrap();
+            let writes = txs.iter().map(|t| journal.write(vec![t.clone()], vec![]));
+            for result in futures::future::join_all(writes).await {
+                result.unwrap();
+            }
+            journal.write(vec![], txs[..10].iter().map(|t| t.hash).collect()).await.unwrap();
+            let loaded = journal.load().unwrap();
+            assert_eq!(loaded.len(), 54);
+        }
+        // The writer thread exits when the last handle is dropped; then the file reopens
+        // with the same content, senders included (no signature recovery on load).
+        let reopened = loop {
+            match Journal::start(&path) {
+                Ok(journal) => break journal,
+                Err(e) if e.contains("already open") => std::thread::yield_now(),
+                Err(e) => panic!("{e}"),
+            }
+        };
+        let mut loaded = reopened.load().unwrap();
+        loaded.sort_by_key(|t| t.nonce());
+        assert_eq!(loaded, txs[10..].to_vec());
+        assert!(loaded.iter().all(|t| t.sender == signer.address()));
+    }
 }

@@ -15,6 +15,10 @@ use execution::{
     BlockEnv, RecoveredTx,
     evm::{BlockState, EvmConfig, EvmExecutor, TxExecution},
 };
+use execution::{
+    block::{InvalidTxPolicy, execute_block},
+    scheduler::execute_block_parallel,
+};
 use node_config::{GenesisAccount, NodeConfig};
 use rayon::prelude::*;
 use sequencer::{Node, block_builder::run_block_builder};
@@ -109,6 +113,29 @@ pub(crate) async fn run(args: BenchArgs) -> eyre::Result<()> {
     drop(executor);
     assert!(state.account(senders[0])?.is_some_and(|a| a.nonce > 0));
     drop(state);
+
+    // 1b. One block of the same transfers through the block executors: sequential, and
+    //     Block-STM at the core count (every transfer pays the fee vault, so today they all
+    //     conflict on it: the figure shows the cost of that until fees become deltas).
+    let block: Vec<RecoveredTx> = txs.iter().take(args.block_txs).cloned().collect();
+    let block_env = BlockEnv { gas_limit: block.len() as u64 * 21_000, ..env };
+    let started = Instant::now();
+    let sequential =
+        execute_block(&reader, &evm, &block_env, block.clone(), InvalidTxPolicy::Fail)?;
+    let sequential_secs = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let parallel = execute_block_parallel(
+        &reader,
+        &evm,
+        &block_env,
+        block.clone(),
+        InvalidTxPolicy::Fail,
+        cores,
+    )?;
+    let parallel_secs = started.elapsed().as_secs_f64();
+    if parallel.changes != sequential.changes {
+        eyre::bail!("Block-STM and the sequential executor disagree");
+    }
     drop(reader);
     drop(ctx);
 
@@ -182,6 +209,16 @@ pub(crate) async fn run(args: BenchArgs) -> eyre::Result<()> {
         "  signature recovery ({cores} cores): {:>10.0} tx/s  ({:.3} s)",
         args.txs as f64 / recover_secs,
         recover_secs
+    );
+    println!(
+        "  block executor, sequential:    {:>10.0} tx/s  ({} transfers)",
+        block.len() as f64 / sequential_secs,
+        block.len()
+    );
+    println!(
+        "  block executor, Block-STM x{cores}: {:>10.0} tx/s  ({:.2}x sequential)",
+        block.len() as f64 / parallel_secs,
+        sequential_secs / parallel_secs
     );
     println!(
         "  EVM transfer execution:        {:>10.0} tx/s  ({:.3} s)",

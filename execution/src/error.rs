@@ -57,6 +57,14 @@ pub enum ExecutionError {
         /// Chain id of the configuration.
         configured: u64,
     },
+    /// Parallel execution only: the read hit a value a lower transaction is re-computing.
+    /// The scheduler catches it and re-runs the reader later; it never leaves the crate's
+    /// parallel executor.
+    #[error("read of a value transaction {blocking} is re-computing")]
+    ReadEstimate {
+        /// The transaction whose write is being re-computed.
+        blocking: usize,
+    },
     /// An internal invariant was broken: a bug, never bad input.
     #[error("execution invariant broken: {0}")]
     Invariant(String),

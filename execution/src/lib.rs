@@ -4,6 +4,7 @@ pub mod block;
 pub mod error;
 pub mod evm;
 pub mod genesis;
+pub mod scheduler;
 pub mod state;
 pub mod store;
 pub mod transaction;

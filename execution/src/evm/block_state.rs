@@ -31,6 +31,11 @@ impl<V: StateView> BlockState<V> {
         Self { base, changes: StateChanges::default() }
     }
 
+    /// An overlay that already holds `changes`.
+    pub fn with_changes(base: V, changes: StateChanges) -> Self {
+        Self { base, changes }
+    }
+
     /// The base state.
     pub fn base(&self) -> &V {
         &self.base

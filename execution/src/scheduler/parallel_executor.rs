@@ -1,0 +1,231 @@
+//! The parallel block executor: worker threads take tasks from the scheduler, execute
+//! incarnations against `MvView`s and validate read sets; the final incarnations are merged
+//! in block order into exactly the outcome the sequential executor produces.
+
+use std::{cell::RefCell, sync::OnceLock};
+
+use alloy_primitives::U256;
+use parking_lot::Mutex;
+
+use super::{
+    mv_memory::{MvMemory, MvRead},
+    mv_view::{MvView, ReadOrigin},
+    state_key::{StateKey, StateValue},
+    task_scheduler::{Task, TaskScheduler},
+};
+use crate::{
+    BlockEnv, BlockOutcome, ExecutionError, RecoveredTx, StateChanges, StateView,
+    block::{IncludedTx, InvalidTxPolicy, execute_block},
+    evm::{BlockState, EvmConfig, EvmExecutor, TxExecution},
+};
+
+/// What the last incarnation of one transaction produced.
+#[derive(Debug, Clone)]
+struct TxResult {
+    execution: TxExecution,
+    delta: StateChanges,
+}
+
+struct Shared<'a, V> {
+    base: &'a V,
+    config: &'a EvmConfig,
+    env: &'a BlockEnv,
+    txs: &'a [RecoveredTx],
+    mv: MvMemory,
+    scheduler: TaskScheduler,
+    reads: Vec<Mutex<Vec<(StateKey, ReadOrigin)>>>,
+    results: Vec<Mutex<Option<TxResult>>>,
+    fatal: OnceLock<ExecutionError>,
+}
+
+fn writes_of(delta: &StateChanges) -> Vec<(StateKey, StateValue)> {
+    let mut writes = Vec::new();
+    for (address, change) in &delta.accounts {
+        writes.push((StateKey::Account(*address), StateValue::Account(change.account)));
+        for (slot, value) in &change.storage {
+            writes.push((StateKey::Storage(*address, *slot), StateValue::Storage(*value)));
+        }
+    }
+    for (hash, code) in &delta.code {
+        writes.push((StateKey::Code(*hash), StateValue::Code(code.clone())));
+    }
+    writes
+}
+
+impl<V: StateView + Sync> Shared<'_, V> {
+    fn execute(&self, version: (usize, usize)) -> Option<Task> {
+        let (txn, _) = version;
+        loop {
+            let view =
+                MvView { mv: &self.mv, base: self.base, txn, reads: RefCell::new(Vec::new()) };
+            let mut state = BlockState::new(&view);
+            let result =
+                EvmExecutor::new(self.config, self.env, &mut state).execute(&self.txs[txn]);
+            match result {
+                Err(ExecutionError::ReadEstimate { blocking }) => {
+                    if self.scheduler.add_dependency(txn, blocking) {
+                        return None;
+                    }
+                    // The blocking transaction already finished: run again now.
+                }
+                Err(fatal) => {
+                    let _ = self.fatal.set(fatal);
+                    self.scheduler.halt();
+                    return None;
+                }
+                Ok(execution) => {
+                    let delta = state.into_changes();
+                    let wrote_new = self.mv.record(txn, version.1, writes_of(&delta));
+                    *self.reads[txn].lock() = view.reads.into_inner();
+                    *self.results[txn].lock() = Some(TxResult { execution, delta });
+                    return self.scheduler.finish_execution(version, wrote_new);
+                }
+            }
+        }
+    }
+
+    fn validate(&self, version: (usize, usize)) -> Option<Task> {
+        let (txn, _) = version;
+        let valid = self.reads[txn].lock().iter().all(|(key, origin)| {
+            match (self.mv.read(key, txn), origin) {
+                (MvRead::Base, ReadOrigin::Base) => true,
+                (MvRead::Value(now, _), ReadOrigin::Version(then)) => now == *then,
+                _ => false,
+            }
+        });
+        let aborted = !valid && self.scheduler.try_validation_abort(version);
+        if aborted {
+            self.mv.convert_writes_to_estimates(txn);
+        }
+        self.scheduler.finish_validation(txn, aborted)
+    }
+
+    fn work(&self) {
+        let mut task = None;
+        while !self.scheduler.done() {
+            task = match task.or_else(|| self.scheduler.next_task()) {
+                Some(Task::Execute(version)) => self.execute(version),
+                Some(Task::Validate(version)) => self.validate(version),
+                None => {
+                    std::thread::yield_now();
+                    None
+                }
+            };
+        }
+    }
+}
+
+/// Executes `txs` on `threads` worker threads with Block-STM; the result (receipts, write
+/// set, gas, rejections) equals `execute_block`'s for the same input.
+///
+/// Falls back to the sequential executor when parallelism cannot help or does not apply:
+/// one thread, fewer than two transactions, or total gas limits above the block's (the
+/// sequential executor then decides which transactions fit).
+pub fn execute_block_parallel<V: StateView + Sync>(
+    base: V,
+    config: &EvmConfig,
+    env: &BlockEnv,
+    txs: Vec<RecoveredTx>,
+    policy: InvalidTxPolicy,
+    threads: usize,
+) -> Result<BlockOutcome, ExecutionError> {
+    let total_gas: u64 = txs.iter().map(|t| t.gas_limit()).fold(0, u64::saturating_add);
+    if threads <= 1 || txs.len() < 2 || total_gas > env.gas_limit {
+        return execute_block(base, config, env, txs, policy);
+    }
+    let shared = Shared {
+        base: &base,
+        config,
+        env,
+        txs: &txs,
+        mv: MvMemory::new(txs.len()),
+        scheduler: TaskScheduler::new(txs.len()),
+        reads: (0..txs.len()).map(|_| Mutex::new(Vec::new())).collect(),
+        results: (0..txs.len()).map(|_| Mutex::new(None)).collect(),
+        fatal: OnceLock::new(),
+    };
+    std::thread::scope(|scope| {
+        for _ in 0..threads.min(txs.len()) {
+            scope.spawn(|| shared.work());
+        }
+    });
+    if let Some(fatal) = shared.fatal.into_inner() {
+        return Err(fatal);
+    }
+    let results: Vec<TxResult> = shared
+        .results
+        .into_iter()
+        .map(|r| {
+            r.into_inner()
+                .ok_or_else(|| ExecutionError::Invariant("transaction never executed".into()))
+        })
+        .collect::<Result<_, _>>()?;
+    merge(base, env, txs, results, policy)
+}
+
+/// Folds the final incarnations in block order, as the sequential executor commits them.
+fn merge<V: StateView>(
+    base: V,
+    env: &BlockEnv,
+    txs: Vec<RecoveredTx>,
+    results: Vec<TxResult>,
+    policy: InvalidTxPolicy,
+) -> Result<BlockOutcome, ExecutionError> {
+    let mut changes = StateChanges::default();
+    let mut included = Vec::with_capacity(txs.len());
+    let mut receipts = Vec::with_capacity(txs.len());
+    let mut rejected = Vec::new();
+    let mut gas_used = 0u64;
+    for (tx, result) in txs.into_iter().zip(results) {
+        match result.execution {
+            TxExecution::Included { gas_used: used, success, logs, contract_address, output } => {
+                gas_used = gas_used.saturating_add(used);
+                receipts.push(crate::evm::receipt_for(
+                    tx.envelope.tx_type(),
+                    success,
+                    gas_used,
+                    logs,
+                ));
+                included.push(IncludedTx { tx, gas_used: used, contract_address, output });
+            }
+            TxExecution::Rejected(reason) => match policy {
+                InvalidTxPolicy::Skip => {
+                    rejected.push((tx, reason));
+                    continue;
+                }
+                InvalidTxPolicy::Fail => {
+                    return Err(ExecutionError::TransactionRejected {
+                        hash: tx.hash,
+                        sender: tx.sender,
+                        reason,
+                    });
+                }
+            },
+        }
+        for (address, delta) in result.delta.accounts {
+            let entry = changes.accounts.entry(address).or_default();
+            if delta.storage_cleared {
+                entry.storage_cleared = true;
+                entry.storage.clear();
+            }
+            entry.storage.extend(delta.storage);
+            entry.account = delta.account;
+        }
+        for (hash, code) in result.delta.code {
+            changes.code.entry(hash).or_insert(code);
+        }
+    }
+    let mut state = BlockState::with_changes(base, changes);
+    state.credit(
+        env.beneficiary,
+        U256::from(env.base_fee_per_gas).saturating_mul(U256::from(gas_used)),
+    )?;
+    Ok(BlockOutcome {
+        env: *env,
+        transactions: included,
+        receipts,
+        changes: state.into_changes(),
+        gas_used,
+        rejected,
+    })
+}

@@ -2,8 +2,8 @@
 //! over an overlay of the parent state, and returns the receipts and the write set.
 //!
 //! Lifecycle: (1) each transaction executes against the state the previous ones left;
-//! (2) after the last one, the block's base fees are credited to the fee vault (priority fees
-//! already went to it as the block's beneficiary); (3) the outcome goes to
+//! (2) after the last one, the block's fees (base and priority) are credited to the fee vault,
+//! the block's beneficiary, in one step; (3) the outcome goes to
 //! `Store::seal_block`, which commits state, computes the state root and persists the block.
 //! This is the reference the parallel scheduler is tested against.
 
@@ -67,6 +67,7 @@ pub fn execute_block<V: StateView>(
     let mut receipts = Vec::with_capacity(txs.len());
     let mut rejected = Vec::new();
     let mut gas_used: u64 = 0;
+    let mut priority_fees = U256::ZERO;
     let mut evm = EvmExecutor::new(config, env, &mut state);
     for tx in txs {
         let result = if gas_used.saturating_add(tx.gas_limit()) > env.gas_limit {
@@ -75,8 +76,16 @@ pub fn execute_block<V: StateView>(
             evm.execute(&tx)?
         };
         match result {
-            TxExecution::Included { gas_used: used, success, logs, contract_address, output } => {
+            TxExecution::Included {
+                gas_used: used,
+                priority_fee,
+                success,
+                logs,
+                contract_address,
+                output,
+            } => {
                 gas_used = gas_used.saturating_add(used);
+                priority_fees = priority_fees.saturating_add(priority_fee);
                 receipts.push(crate::evm::receipt_for(
                     tx.envelope.tx_type(),
                     success,
@@ -98,8 +107,9 @@ pub fn execute_block<V: StateView>(
         }
     }
     drop(evm);
+    // All fees reach the fee vault here, after the last transaction (see `DeferredFees`).
     let base_fees = U256::from(env.base_fee_per_gas).saturating_mul(U256::from(gas_used));
-    state.credit(env.beneficiary, base_fees)?;
+    state.credit(env.beneficiary, base_fees.saturating_add(priority_fees))?;
     Ok(BlockOutcome {
         env: *env,
         transactions: included,

@@ -10,6 +10,7 @@ use revm::{
     primitives::hardfork::SpecId,
 };
 
+use super::deferred_fees::DeferredFees;
 use crate::{BlockEnv, ExecutionError, RecoveredTx, StateView, evm::BlockState, evm::tx_env};
 
 /// Static EVM configuration of a chain.
@@ -57,6 +58,8 @@ pub enum TxExecution {
     Included {
         /// Gas the transaction used.
         gas_used: u64,
+        /// Its priority fee, owed to the fee vault at the end of the block.
+        priority_fee: U256,
         /// Whether it succeeded (status 1).
         success: bool,
         /// Logs it emitted (empty when reverted).
@@ -106,18 +109,25 @@ impl<'a, V: StateView> EvmExecutor<'a, V> {
         Self { evm }
     }
 
-    /// Executes `tx` on the state left by the previous ones and commits its effects.
+    /// Executes `tx` on the state left by the previous ones and commits its effects. Its
+    /// priority fee is reported in the result, not paid: the block credits fees at its end.
     pub fn execute(&mut self, tx: &RecoveredTx) -> Result<TxExecution, ExecutionError> {
-        let outcome = match self.evm.transact(tx_env(tx)) {
-            Ok(outcome) => outcome,
+        use revm::{context::ContextSetters, handler::Handler};
+        self.evm.ctx.set_tx(tx_env(tx));
+        let mut handler = DeferredFees::default();
+        let result = handler.run(&mut self.evm);
+        // As `transact` does: the journal is finalized whether or not the run succeeded.
+        let state = self.evm.finalize();
+        let result = match result {
+            Ok(result) => result,
             Err(revm::context::result::EVMError::Transaction(invalid)) => {
                 return Ok(TxExecution::Rejected(invalid.to_string()));
             }
             Err(revm::context::result::EVMError::Database(e)) => return Err(e),
             Err(other) => return Err(ExecutionError::Invariant(other.to_string())),
         };
-        self.evm.commit(outcome.state);
-        Ok(included(outcome.result))
+        self.evm.commit(state);
+        Ok(included(result, handler.priority_fee()))
     }
 }
 
@@ -132,12 +142,13 @@ pub fn execute_transaction<V: StateView>(
     EvmExecutor::new(config, env, state).execute(tx)
 }
 
-fn included(result: ExecutionResult) -> TxExecution {
+fn included(result: ExecutionResult, priority_fee: U256) -> TxExecution {
     let gas_used = result.tx_gas_used();
     let contract_address = result.created_address();
     match result {
         ExecutionResult::Success { logs, output, .. } => TxExecution::Included {
             gas_used,
+            priority_fee,
             success: true,
             logs,
             contract_address,
@@ -145,6 +156,7 @@ fn included(result: ExecutionResult) -> TxExecution {
         },
         ExecutionResult::Revert { output, .. } => TxExecution::Included {
             gas_used,
+            priority_fee,
             success: false,
             logs: Vec::new(),
             contract_address: None,
@@ -152,6 +164,7 @@ fn included(result: ExecutionResult) -> TxExecution {
         },
         ExecutionResult::Halt { .. } => TxExecution::Included {
             gas_used,
+            priority_fee,
             success: false,
             logs: Vec::new(),
             contract_address: None,

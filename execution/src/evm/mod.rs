@@ -2,6 +2,7 @@
 //! overlay state, transaction execution and `eth_call`-style simulation.
 
 mod block_state;
+mod deferred_fees;
 mod engine;
 mod simulate;
 mod tx_env;

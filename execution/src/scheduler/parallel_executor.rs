@@ -176,10 +176,19 @@ fn merge<V: StateView>(
     let mut receipts = Vec::with_capacity(txs.len());
     let mut rejected = Vec::new();
     let mut gas_used = 0u64;
+    let mut priority_fees = U256::ZERO;
     for (tx, result) in txs.into_iter().zip(results) {
         match result.execution {
-            TxExecution::Included { gas_used: used, success, logs, contract_address, output } => {
+            TxExecution::Included {
+                gas_used: used,
+                priority_fee,
+                success,
+                logs,
+                contract_address,
+                output,
+            } => {
                 gas_used = gas_used.saturating_add(used);
+                priority_fees = priority_fees.saturating_add(priority_fee);
                 receipts.push(crate::evm::receipt_for(
                     tx.envelope.tx_type(),
                     success,
@@ -216,10 +225,9 @@ fn merge<V: StateView>(
         }
     }
     let mut state = BlockState::with_changes(base, changes);
-    state.credit(
-        env.beneficiary,
-        U256::from(env.base_fee_per_gas).saturating_mul(U256::from(gas_used)),
-    )?;
+    // All fees reach the fee vault after the last transaction, as in `execute_block`.
+    let base_fees = U256::from(env.base_fee_per_gas).saturating_mul(U256::from(gas_used));
+    state.credit(env.beneficiary, base_fees.saturating_add(priority_fees))?;
     Ok(BlockOutcome {
         env: *env,
         transactions: included,

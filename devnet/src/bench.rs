@@ -115,8 +115,7 @@ pub(crate) async fn run(args: BenchArgs) -> eyre::Result<()> {
     drop(state);
 
     // 1b. One block of the same transfers through the block executors: sequential, and
-    //     Block-STM at the core count (every transfer pays the fee vault, so today they all
-    //     conflict on it: the figure shows the cost of that until fees become deltas).
+    //     Block-STM at the core count, checked to agree.
     let block: Vec<RecoveredTx> = txs.iter().take(args.block_txs).cloned().collect();
     let block_env = BlockEnv { gas_limit: block.len() as u64 * 21_000, ..env };
     let started = Instant::now();

@@ -4,7 +4,7 @@
 use alloy_consensus::{Eip658Value, Receipt, ReceiptEnvelope, ReceiptWithBloom, TxType};
 use alloy_primitives::{Address, Bytes, U256};
 use revm::{
-    Context, ExecuteCommitEvm, ExecuteEvm, MainBuilder, MainContext,
+    Context, ExecuteCommitEvm, ExecuteEvm, MainContext,
     context::{BlockEnv as RevmBlockEnv, CfgEnv, result::ExecutionResult},
     context_interface::block::BlobExcessGasAndPrice,
     primitives::hardfork::SpecId,
@@ -86,6 +86,19 @@ type RevmEvm<'a, V> = revm::handler::MainnetEvm<
     >,
 >;
 
+/// The reusable call frames of an EVM (see `EvmExecutor::with_frames`).
+pub struct EvmFrames(
+    revm::context_interface::local::FrameStack<
+        revm::handler::EthFrame<revm::interpreter::interpreter::EthInterpreter>,
+    >,
+);
+
+impl std::fmt::Debug for EvmFrames {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EvmFrames").finish_non_exhaustive()
+    }
+}
+
 /// One EVM for a whole block: built once (instruction table, precompiles), then each
 /// transaction executes and commits into the block's overlay state.
 pub struct EvmExecutor<'a, V: StateView> {
@@ -101,12 +114,41 @@ impl<V: StateView> std::fmt::Debug for EvmExecutor<'_, V> {
 impl<'a, V: StateView> EvmExecutor<'a, V> {
     /// An executor for block `env` writing into `state`.
     pub fn new(config: &EvmConfig, env: &BlockEnv, state: &'a mut BlockState<V>) -> Self {
-        let evm = Context::mainnet()
+        Self::with_frames(config, env, state, None)
+    }
+
+    /// Like `new`, reusing the call-frame stack (interpreter stacks and memories, the
+    /// costly part of building an EVM) of an executor that finished (`into_frames`).
+    pub fn with_frames(
+        config: &EvmConfig,
+        env: &BlockEnv,
+        state: &'a mut BlockState<V>,
+        frames: Option<EvmFrames>,
+    ) -> Self {
+        let ctx = Context::mainnet()
             .with_db(state)
             .with_cfg(config.cfg_env())
-            .with_block(revm_block_env(env))
-            .build_mainnet();
+            .with_block(revm_block_env(env));
+        // What `build_mainnet` assembles, with the frame stack reused when one is given
+        // (allocating eight fresh interpreters is most of the cost of a new EVM).
+        let evm = revm::context::Evm {
+            ctx,
+            inspector: (),
+            instruction: revm::handler::instructions::EthInstructions::new_mainnet_with_spec(
+                config.spec,
+            ),
+            precompiles: revm::handler::EthPrecompiles::new(config.spec),
+            frame_stack: frames.map_or_else(
+                || revm::context_interface::local::FrameStack::new_prealloc(8),
+                |frames| frames.0,
+            ),
+        };
         Self { evm }
+    }
+
+    /// Gives back the call-frame stack for the next executor.
+    pub fn into_frames(self) -> EvmFrames {
+        EvmFrames(self.evm.frame_stack)
     }
 
     /// Executes `tx` on the state left by the previous ones and commits its effects. Its

@@ -10,7 +10,8 @@ mod tx_env;
 pub use block_state::BlockState;
 pub(crate) use engine::receipt_for;
 pub use engine::{
-    EvmConfig, EvmExecutor, TxExecution, execute_transaction, intrinsic_gas, revm_block_env,
+    EvmConfig, EvmExecutor, EvmFrames, TxExecution, execute_transaction, intrinsic_gas,
+    revm_block_env,
 };
 pub use simulate::{
     CallRequest, CallResult, TX_GAS_LIMIT_CAP, estimate_gas, geth_message, simulate_call,

@@ -16,7 +16,7 @@ use super::{
 use crate::{
     BlockEnv, BlockOutcome, ExecutionError, RecoveredTx, StateChanges, StateView,
     block::{IncludedTx, InvalidTxPolicy, execute_block},
-    evm::{BlockState, EvmConfig, EvmExecutor, TxExecution},
+    evm::{BlockState, EvmConfig, EvmExecutor, EvmFrames, TxExecution},
 };
 
 /// What the last incarnation of one transaction produced.
@@ -53,14 +53,16 @@ fn writes_of(delta: &StateChanges) -> Vec<(StateKey, StateValue)> {
 }
 
 impl<V: StateView + Sync> Shared<'_, V> {
-    fn execute(&self, version: (usize, usize)) -> Option<Task> {
+    fn execute(&self, version: (usize, usize), frames: &mut Option<EvmFrames>) -> Option<Task> {
         let (txn, _) = version;
         loop {
             let view =
                 MvView { mv: &self.mv, base: self.base, txn, reads: RefCell::new(Vec::new()) };
             let mut state = BlockState::new(&view);
-            let result =
-                EvmExecutor::new(self.config, self.env, &mut state).execute(&self.txs[txn]);
+            let mut evm =
+                EvmExecutor::with_frames(self.config, self.env, &mut state, frames.take());
+            let result = evm.execute(&self.txs[txn]);
+            *frames = Some(evm.into_frames());
             match result {
                 Err(ExecutionError::ReadEstimate { blocking }) => {
                     if self.scheduler.add_dependency(txn, blocking) {
@@ -102,9 +104,10 @@ impl<V: StateView + Sync> Shared<'_, V> {
 
     fn work(&self) {
         let mut task = None;
+        let mut frames = None;
         while !self.scheduler.done() {
             task = match task.or_else(|| self.scheduler.next_task()) {
-                Some(Task::Execute(version)) => self.execute(version),
+                Some(Task::Execute(version)) => self.execute(version, &mut frames),
                 Some(Task::Validate(version)) => self.validate(version),
                 None => {
                     std::thread::yield_now();
@@ -144,6 +147,7 @@ pub fn execute_block_parallel<V: StateView + Sync>(
         results: (0..txs.len()).map(|_| Mutex::new(None)).collect(),
         fatal: OnceLock::new(),
     };
+    let started = std::time::Instant::now();
     std::thread::scope(|scope| {
         for _ in 0..threads.min(txs.len()) {
             scope.spawn(|| shared.work());
@@ -160,7 +164,15 @@ pub fn execute_block_parallel<V: StateView + Sync>(
                 .ok_or_else(|| ExecutionError::Invariant("transaction never executed".into()))
         })
         .collect::<Result<_, _>>()?;
-    merge(base, env, txs, results, policy)
+    let executed = started.elapsed();
+    let outcome = merge(base, env, txs, results, policy);
+    tracing::debug!(
+        threads,
+        execute_us = executed.as_micros() as u64,
+        merge_us = (started.elapsed() - executed).as_micros() as u64,
+        "parallel block executed"
+    );
+    outcome
 }
 
 /// Folds the final incarnations in block order, as the sequential executor commits them.

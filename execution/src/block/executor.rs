@@ -54,6 +54,94 @@ pub struct BlockOutcome {
     pub rejected: Vec<(RecoveredTx, String)>,
 }
 
+/// Collects a block's results in block order — receipts with cumulative gas, included and
+/// rejected transactions, fees — and credits the fees when the block is finished. Shared by
+/// the sequential and the parallel executor, so both assemble blocks identically.
+#[derive(Debug)]
+pub(crate) struct BlockAssembly {
+    included: Vec<IncludedTx>,
+    receipts: Vec<ReceiptEnvelope>,
+    rejected: Vec<(RecoveredTx, String)>,
+    gas_used: u64,
+    priority_fees: U256,
+    policy: InvalidTxPolicy,
+}
+
+impl BlockAssembly {
+    pub(crate) fn new(capacity: usize, policy: InvalidTxPolicy) -> Self {
+        Self {
+            included: Vec::with_capacity(capacity),
+            receipts: Vec::with_capacity(capacity),
+            rejected: Vec::new(),
+            gas_used: 0,
+            priority_fees: U256::ZERO,
+            policy,
+        }
+    }
+
+    /// Gas used by the transactions added so far.
+    pub(crate) fn gas_used(&self) -> u64 {
+        self.gas_used
+    }
+
+    /// Adds the next transaction's result; returns whether it is part of the block (its
+    /// writes count). A rejection fails the block under `InvalidTxPolicy::Fail`.
+    pub(crate) fn push(
+        &mut self,
+        tx: RecoveredTx,
+        result: TxExecution,
+    ) -> Result<bool, ExecutionError> {
+        match result {
+            TxExecution::Included {
+                gas_used,
+                priority_fee,
+                success,
+                logs,
+                contract_address,
+                output,
+            } => {
+                self.gas_used = self.gas_used.saturating_add(gas_used);
+                self.priority_fees = self.priority_fees.saturating_add(priority_fee);
+                let receipt =
+                    crate::evm::receipt_for(tx.envelope.tx_type(), success, self.gas_used, logs);
+                self.receipts.push(receipt);
+                self.included.push(IncludedTx { tx, gas_used, contract_address, output });
+                Ok(true)
+            }
+            TxExecution::Rejected(reason) => match self.policy {
+                InvalidTxPolicy::Skip => {
+                    self.rejected.push((tx, reason));
+                    Ok(false)
+                }
+                InvalidTxPolicy::Fail => Err(ExecutionError::TransactionRejected {
+                    hash: tx.hash,
+                    sender: tx.sender,
+                    reason,
+                }),
+            },
+        }
+    }
+
+    /// Credits all of the block's fees (base and priority) to the fee vault after its last
+    /// transaction (see `DeferredFees`) and returns the outcome.
+    pub(crate) fn finish<V: StateView>(
+        self,
+        env: &BlockEnv,
+        mut state: BlockState<V>,
+    ) -> Result<BlockOutcome, ExecutionError> {
+        let base_fees = U256::from(env.base_fee_per_gas).saturating_mul(U256::from(self.gas_used));
+        state.credit(env.beneficiary, base_fees.saturating_add(self.priority_fees))?;
+        Ok(BlockOutcome {
+            env: *env,
+            transactions: self.included,
+            receipts: self.receipts,
+            changes: state.into_changes(),
+            gas_used: self.gas_used,
+            rejected: self.rejected,
+        })
+    }
+}
+
 /// Executes `txs` in order on top of `base` in block `env`.
 pub fn execute_block<V: StateView>(
     base: V,
@@ -63,59 +151,16 @@ pub fn execute_block<V: StateView>(
     policy: InvalidTxPolicy,
 ) -> Result<BlockOutcome, ExecutionError> {
     let mut state = BlockState::new(base);
-    let mut included = Vec::with_capacity(txs.len());
-    let mut receipts = Vec::with_capacity(txs.len());
-    let mut rejected = Vec::new();
-    let mut gas_used: u64 = 0;
-    let mut priority_fees = U256::ZERO;
+    let mut block = BlockAssembly::new(txs.len(), policy);
     let mut evm = EvmExecutor::new(config, env, &mut state);
     for tx in txs {
-        let result = if gas_used.saturating_add(tx.gas_limit()) > env.gas_limit {
+        let result = if block.gas_used().saturating_add(tx.gas_limit()) > env.gas_limit {
             TxExecution::Rejected("exceeds block gas limit".to_string())
         } else {
             evm.execute(&tx)?
         };
-        match result {
-            TxExecution::Included {
-                gas_used: used,
-                priority_fee,
-                success,
-                logs,
-                contract_address,
-                output,
-            } => {
-                gas_used = gas_used.saturating_add(used);
-                priority_fees = priority_fees.saturating_add(priority_fee);
-                receipts.push(crate::evm::receipt_for(
-                    tx.envelope.tx_type(),
-                    success,
-                    gas_used,
-                    logs,
-                ));
-                included.push(IncludedTx { tx, gas_used: used, contract_address, output });
-            }
-            TxExecution::Rejected(reason) => match policy {
-                InvalidTxPolicy::Skip => rejected.push((tx, reason)),
-                InvalidTxPolicy::Fail => {
-                    return Err(ExecutionError::TransactionRejected {
-                        hash: tx.hash,
-                        sender: tx.sender,
-                        reason,
-                    });
-                }
-            },
-        }
+        block.push(tx, result)?;
     }
     drop(evm);
-    // All fees reach the fee vault here, after the last transaction (see `DeferredFees`).
-    let base_fees = U256::from(env.base_fee_per_gas).saturating_mul(U256::from(gas_used));
-    state.credit(env.beneficiary, base_fees.saturating_add(priority_fees))?;
-    Ok(BlockOutcome {
-        env: *env,
-        transactions: included,
-        receipts,
-        changes: state.into_changes(),
-        gas_used,
-        rejected,
-    })
+    block.finish(env, state)
 }

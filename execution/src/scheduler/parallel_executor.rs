@@ -4,7 +4,6 @@
 
 use std::{cell::RefCell, sync::OnceLock};
 
-use alloy_primitives::U256;
 use parking_lot::Mutex;
 
 use super::{
@@ -15,7 +14,7 @@ use super::{
 };
 use crate::{
     BlockEnv, BlockOutcome, ExecutionError, RecoveredTx, StateChanges, StateView,
-    block::{IncludedTx, InvalidTxPolicy, execute_block},
+    block::{BlockAssembly, InvalidTxPolicy, execute_block},
     evm::{BlockState, EvmConfig, EvmExecutor, EvmFrames, TxExecution},
 };
 
@@ -184,44 +183,10 @@ fn merge<V: StateView>(
     policy: InvalidTxPolicy,
 ) -> Result<BlockOutcome, ExecutionError> {
     let mut changes = StateChanges::default();
-    let mut included = Vec::with_capacity(txs.len());
-    let mut receipts = Vec::with_capacity(txs.len());
-    let mut rejected = Vec::new();
-    let mut gas_used = 0u64;
-    let mut priority_fees = U256::ZERO;
+    let mut block = BlockAssembly::new(txs.len(), policy);
     for (tx, result) in txs.into_iter().zip(results) {
-        match result.execution {
-            TxExecution::Included {
-                gas_used: used,
-                priority_fee,
-                success,
-                logs,
-                contract_address,
-                output,
-            } => {
-                gas_used = gas_used.saturating_add(used);
-                priority_fees = priority_fees.saturating_add(priority_fee);
-                receipts.push(crate::evm::receipt_for(
-                    tx.envelope.tx_type(),
-                    success,
-                    gas_used,
-                    logs,
-                ));
-                included.push(IncludedTx { tx, gas_used: used, contract_address, output });
-            }
-            TxExecution::Rejected(reason) => match policy {
-                InvalidTxPolicy::Skip => {
-                    rejected.push((tx, reason));
-                    continue;
-                }
-                InvalidTxPolicy::Fail => {
-                    return Err(ExecutionError::TransactionRejected {
-                        hash: tx.hash,
-                        sender: tx.sender,
-                        reason,
-                    });
-                }
-            },
+        if !block.push(tx, result.execution)? {
+            continue;
         }
         for (address, delta) in result.delta.accounts {
             let entry = changes.accounts.entry(address).or_default();
@@ -236,16 +201,5 @@ fn merge<V: StateView>(
             changes.code.entry(hash).or_insert(code);
         }
     }
-    let mut state = BlockState::with_changes(base, changes);
-    // All fees reach the fee vault after the last transaction, as in `execute_block`.
-    let base_fees = U256::from(env.base_fee_per_gas).saturating_mul(U256::from(gas_used));
-    state.credit(env.beneficiary, base_fees.saturating_add(priority_fees))?;
-    Ok(BlockOutcome {
-        env: *env,
-        transactions: included,
-        receipts,
-        changes: state.into_changes(),
-        gas_used,
-        rejected,
-    })
+    block.finish(env, BlockState::with_changes(base, changes))
 }

@@ -14,6 +14,7 @@ pub use engine::{
     revm_block_env,
 };
 pub use simulate::{
-    CallRequest, CallResult, TX_GAS_LIMIT_CAP, estimate_gas, geth_message, simulate_call,
+    CallRequest, CallResult, TX_GAS_LIMIT_CAP, estimate_gas, estimate_gas_cap, geth_message,
+    simulate_call,
 };
 pub use tx_env::tx_env;

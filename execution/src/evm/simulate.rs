@@ -173,6 +173,12 @@ pub fn simulate_call<V: StateView>(
     run_once(state, config, env, req, gas)
 }
 
+/// The highest gas limit `estimate_gas` tries for `req`: its own gas, the RPC gas cap, the
+/// block gas limit and the per-transaction cap, whichever is lowest.
+pub fn estimate_gas_cap(req: &CallRequest, env: &BlockEnv, gas_cap: u64) -> u64 {
+    req.gas.unwrap_or(u64::MAX).min(gas_cap).min(env.gas_limit).min(TX_GAS_LIMIT_CAP)
+}
+
 /// Finds the smallest gas limit with which `req` does not fail (`eth_estimateGas`).
 ///
 /// Returns the failing `CallResult` (revert with data, halt, or invalid) when the call fails
@@ -184,7 +190,7 @@ pub fn estimate_gas<V: StateView>(
     req: &CallRequest,
     gas_cap: u64,
 ) -> Result<Result<u64, CallResult>, ExecutionError> {
-    let mut hi = req.gas.unwrap_or(u64::MAX).min(gas_cap).min(env.gas_limit).min(TX_GAS_LIMIT_CAP);
+    let mut hi = estimate_gas_cap(req, env, gas_cap);
     let used = match run_once(state, config, env, req, hi)? {
         CallResult::Success { gas_used, .. } => gas_used,
         failure => return Ok(Err(failure)),

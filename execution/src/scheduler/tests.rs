@@ -87,6 +87,19 @@ fn fixture() -> &'static Fixture {
     })
 }
 
+/// Block 1 on top of the fixture's genesis.
+fn block_env(f: &Fixture) -> BlockEnv {
+    BlockEnv {
+        number: 1,
+        timestamp: 2,
+        parent_hash: f.genesis,
+        gas_limit: 30_000_000,
+        base_fee_per_gas: 1_000_000_000,
+        beneficiary: Address::repeat_byte(0x42),
+        prevrandao: f.genesis,
+    }
+}
+
 /// One generated transaction: (sender, kind, value, nonce skew).
 #[derive(Debug, Clone)]
 enum Kind {
@@ -157,15 +170,7 @@ proptest! {
         let txs = build(&plan);
         let reader = f.store.reader().unwrap();
         let config = EvmConfig::new(7);
-        let env = BlockEnv {
-            number: 1,
-            timestamp: 2,
-            parent_hash: f.genesis,
-            gas_limit: 30_000_000,
-            base_fee_per_gas: 1_000_000_000,
-            beneficiary: Address::repeat_byte(0x42),
-            prevrandao: f.genesis,
-        };
+        let env = block_env(f);
         let expected = execute_block(&reader, &config, &env, txs.clone(), InvalidTxPolicy::Skip).unwrap();
         for threads in [1, 2, 4, 8] {
             let got = execute_block_parallel(&reader, &config, &env, txs.clone(), InvalidTxPolicy::Skip, threads).unwrap();
@@ -187,15 +192,7 @@ fn hot_counter_serializes_correctly() {
     let plan: Vec<_> = (0..24).map(|i| (i % SENDERS, Kind::Counter, 0)).collect();
     let txs = build(&plan);
     let reader = f.store.reader().unwrap();
-    let env = BlockEnv {
-        number: 1,
-        timestamp: 2,
-        parent_hash: f.genesis,
-        gas_limit: 30_000_000,
-        base_fee_per_gas: 1_000_000_000,
-        beneficiary: Address::repeat_byte(0x42),
-        prevrandao: f.genesis,
-    };
+    let env = block_env(f);
     let out =
         execute_block_parallel(&reader, &EvmConfig::new(7), &env, txs, InvalidTxPolicy::Fail, 4)
             .unwrap();

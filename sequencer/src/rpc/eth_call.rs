@@ -10,7 +10,7 @@ use alloy_rpc_types_eth::TransactionRequest;
 use execution::{
     BlockEnv, StoreReader,
     block::next_base_fee,
-    evm::{CallRequest, CallResult, TX_GAS_LIMIT_CAP, estimate_gas, simulate_call},
+    evm::{CallRequest, CallResult, estimate_gas, estimate_gas_cap, simulate_call},
 };
 
 use super::{
@@ -65,6 +65,22 @@ pub(crate) fn call_request(request: TransactionRequest) -> RpcResult<CallRequest
 }
 
 impl RpcHandler {
+    /// Runs `work` on a blocking thread against the head state (after checking that `block`
+    /// names it) and the environment of the next block, where calls are simulated.
+    async fn with_call_state<T: Send + 'static>(
+        &self,
+        block: Option<BlockId>,
+        work: impl FnOnce(&Self, &StoreReader, &BlockEnv) -> RpcResult<T> + Send + 'static,
+    ) -> RpcResult<T> {
+        self.blocking(move |this| {
+            let reader = this.reader()?;
+            state_block(&reader, block)?;
+            let env = next_block_env(&reader)?;
+            work(&this, &reader, &env)
+        })
+        .await
+    }
+
     /// `eth_call`.
     pub(crate) async fn eth_call(
         &self,
@@ -72,13 +88,10 @@ impl RpcHandler {
         block: Option<BlockId>,
     ) -> RpcResult<Bytes> {
         let call = call_request(request)?;
-        let gas_cap = self.ctx.config.rpc.gas_cap;
-        self.blocking(move |this| {
-            let reader = this.reader()?;
-            state_block(&reader, block)?;
-            let env = next_block_env(&reader)?;
+        self.with_call_state(block, move |this, reader, env| {
+            let gas_cap = this.ctx.config.rpc.gas_cap;
             let result =
-                simulate_call(&reader, &this.ctx.evm, &env, &call, gas_cap).map_err(internal)?;
+                simulate_call(reader, &this.ctx.evm, env, &call, gas_cap).map_err(internal)?;
             match result {
                 CallResult::Success { output, .. } => Ok(output),
                 failure => Err(call_error(&failure).unwrap_or_else(|| internal("call failed"))),
@@ -94,15 +107,10 @@ impl RpcHandler {
         block: Option<BlockId>,
     ) -> RpcResult<U64> {
         let call = call_request(request)?;
-        let gas_cap = self.ctx.config.rpc.gas_cap;
-        self.blocking(move |this| {
-            let reader = this.reader()?;
-            state_block(&reader, block)?;
-            let env = next_block_env(&reader)?;
-            // The highest gas limit the estimate tries (as `estimate_gas` computes it).
-            let cap =
-                call.gas.unwrap_or(u64::MAX).min(gas_cap).min(env.gas_limit).min(TX_GAS_LIMIT_CAP);
-            match estimate_gas(&reader, &this.ctx.evm, &env, &call, gas_cap).map_err(internal)? {
+        self.with_call_state(block, move |this, reader, env| {
+            let gas_cap = this.ctx.config.rpc.gas_cap;
+            let cap = estimate_gas_cap(&call, env, gas_cap);
+            match estimate_gas(reader, &this.ctx.evm, env, &call, gas_cap).map_err(internal)? {
                 Ok(gas) => Ok(U64::from(gas)),
                 Err(failure) => Err(estimate_error(&failure, cap)),
             }

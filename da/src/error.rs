@@ -39,6 +39,16 @@ pub enum DaError {
     /// The backend's storage failed (I/O error, corrupt database). Not retried automatically.
     #[error("DA storage error: {0}")]
     Storage(String),
+    /// The backend's settings or the remote service do not fit together (wrong L1 chain id,
+    /// a read-only backend asked to submit, a token without the needed permission). Not
+    /// transient: the operator must change the config.
+    #[error("DA backend `{backend}` misconfigured: {reason}")]
+    Misconfigured {
+        /// [`DaBackend::name`](crate::DaBackend::name) of the backend.
+        backend: &'static str,
+        /// What is wrong and what to change.
+        reason: String,
+    },
     /// A blob could not be encoded or decoded as a batch frame.
     #[error(transparent)]
     Codec(#[from] CodecError),
@@ -63,6 +73,7 @@ mod tests {
         assert!(!DaError::BlobTooLarge { size: 2, max: 1 }.is_transient());
         assert!(!DaError::HeightNotAvailable { height: 2, head: 1 }.is_transient());
         assert!(!DaError::Storage("disk".into()).is_transient());
+        assert!(!DaError::Misconfigured { backend: "x", reason: "y".into() }.is_transient());
         assert!(!DaError::Codec(CodecError::BadMagic).is_transient());
     }
 }

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    ChainConfig, ConfigError, DaConfig, GenesisConfig, LogConfig, MempoolConfig, Overrides,
-    RpcConfig, loading,
+    ChainConfig, ConfigError, DaConfig, FollowerConfig, GenesisConfig, LogConfig, MempoolConfig,
+    Overrides, RpcConfig, loading,
 };
 
 /// The node's configuration: one field per section of `manifold.toml`.
@@ -14,7 +14,7 @@ use crate::{
 /// Every field has a default, so an empty file is a valid config; unknown keys are
 /// rejected. Build one with [`NodeConfig::load`] (file + overrides),
 /// [`NodeConfig::from_toml_str`] or [`NodeConfig::devnet`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct NodeConfig {
     /// `[chain]`: chain id, block time, block gas limit.
@@ -29,6 +29,8 @@ pub struct NodeConfig {
     pub mempool: MempoolConfig,
     /// `[da]`: data-availability backend and batcher.
     pub da: DaConfig,
+    /// `[follower]`: where a follower starts reading DA and how often it polls.
+    pub follower: FollowerConfig,
     /// `[genesis]`: the genesis block and pre-funded accounts.
     pub genesis: GenesisConfig,
 }
@@ -42,6 +44,7 @@ impl Default for NodeConfig {
             log: LogConfig::default(),
             mempool: MempoolConfig::default(),
             da: DaConfig::default(),
+            follower: FollowerConfig::default(),
             genesis: GenesisConfig::default(),
         }
     }
@@ -165,11 +168,11 @@ mod tests {
 
     #[test]
     fn unknown_da_backend_lists_the_known_ones() {
-        let err = NodeConfig::from_toml_str("[da]\nbackend = \"celestia\"\n").unwrap_err();
+        let err = NodeConfig::from_toml_str("[da]\nbackend = \"avail\"\n").unwrap_err();
         let msg = err.to_string();
         assert_eq!(err.key(), Some("da.backend"), "{msg}");
-        assert!(msg.contains("unknown variant `celestia`"), "{msg}");
-        assert!(msg.contains("`local`"), "{msg}");
+        assert!(msg.contains("unknown variant `avail`"), "{msg}");
+        assert!(msg.contains("`local`") && msg.contains("`celestia`"), "{msg}");
     }
 
     #[test]

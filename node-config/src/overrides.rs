@@ -212,6 +212,19 @@ impl Override {
                     self.invalid("expected a whole number, e.g. 250, without quotes".to_owned())
                 })
             }
+            Kind::Float => {
+                let digits = self.value.trim().replace('_', "");
+                digits
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite())
+                    .map(toml::Value::Float)
+                    .ok_or_else(|| {
+                        self.invalid(
+                            "expected a decimal number, e.g. 0.002, without quotes".to_owned(),
+                        )
+                    })
+            }
         }
     }
 

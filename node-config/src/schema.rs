@@ -13,6 +13,8 @@ pub(crate) enum Kind {
     Integer,
     /// A TOML string (paths, addresses, hex bytes, balances, enum names).
     String,
+    /// A TOML float (prices such as Celestia's gas price in utia).
+    Float,
 }
 
 /// A node of the key tree.
@@ -29,6 +31,7 @@ pub(crate) enum Node {
 
 const INT: Node = Node::Value(Kind::Integer);
 const STR: Node = Node::Value(Kind::String);
+const FLOAT: Node = Node::Value(Kind::Float);
 
 const CHAIN: &[(&str, Node)] =
     &[("chain_id", INT), ("block_time_ms", INT), ("block_gas_limit", INT)];
@@ -60,8 +63,38 @@ const DA_BATCHER: &[(&str, Node)] = &[
     ("retry_max_ms", INT),
 ];
 
-const DA: &[(&str, Node)] =
-    &[("backend", STR), ("local", Node::Table(DA_LOCAL)), ("batcher", Node::Table(DA_BATCHER))];
+const DA_CELESTIA: &[(&str, Node)] = &[
+    ("url", STR),
+    ("auth_token", STR),
+    ("namespace", STR),
+    ("gas_price", FLOAT),
+    ("max_blob_bytes", INT),
+    ("request_timeout_ms", INT),
+];
+
+const DA_ETHEREUM: &[(&str, Node)] = &[
+    ("rpc_url", STR),
+    ("batch_inbox", STR),
+    ("batcher_key", STR),
+    ("batcher_address", STR),
+    ("l1_chain_id", INT),
+    ("confirmations", INT),
+    ("max_blob_bytes", INT),
+    ("poll_interval_ms", INT),
+    ("fee_bump_after_ms", INT),
+    ("fee_bump_percent", INT),
+    ("max_fee_per_gas_gwei", INT),
+];
+
+const DA: &[(&str, Node)] = &[
+    ("backend", STR),
+    ("local", Node::Table(DA_LOCAL)),
+    ("celestia", Node::Table(DA_CELESTIA)),
+    ("ethereum", Node::Table(DA_ETHEREUM)),
+    ("batcher", Node::Table(DA_BATCHER)),
+];
+
+const FOLLOWER: &[(&str, Node)] = &[("da_start_height", INT), ("poll_interval_ms", INT)];
 
 const GENESIS_ACCOUNT: &[(&str, Node)] =
     &[("balance", STR), ("nonce", INT), ("code", STR), ("storage", Node::Map(&STR))];
@@ -82,6 +115,7 @@ pub(crate) const ROOT: Node = Node::Table(&[
     ("log", Node::Table(LOG)),
     ("mempool", Node::Table(MEMPOOL)),
     ("da", Node::Table(DA)),
+    ("follower", Node::Table(FOLLOWER)),
     ("genesis", Node::Table(GENESIS)),
 ]);
 
@@ -136,6 +170,7 @@ mod tests {
         match (node, value) {
             (Node::Value(Kind::Integer), toml::Value::Integer(_)) => {}
             (Node::Value(Kind::String), toml::Value::String(_)) => {}
+            (Node::Value(Kind::Float), toml::Value::Float(_)) => {}
             (Node::Table(entries), toml::Value::Table(table)) => {
                 for (key, child) in table {
                     let n = node.child(key).unwrap_or_else(|| panic!("{path}.{key} not in schema"));
@@ -159,6 +194,10 @@ mod tests {
     fn schema_matches_a_fully_populated_config() {
         let mut config = NodeConfig::default();
         config.da.local.path = Some("/tmp/da".into());
+        config.da.celestia.auth_token = Some("token".into());
+        config.da.ethereum.batcher_key = Some(crate::Secret::new("0x01"));
+        config.da.ethereum.batcher_address = Some(Address::with_last_byte(1));
+        config.da.ethereum.l1_chain_id = Some(900);
         let mut storage = BTreeMap::new();
         storage.insert(B256::with_last_byte(1), B256::with_last_byte(2));
         config.genesis.alloc.insert(

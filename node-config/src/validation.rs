@@ -33,7 +33,10 @@ impl NodeConfig {
         validate_log(&self.log)?;
         validate_mempool(&self.mempool)?;
         validate_local_da(&self.da.local)?;
+        crate::da_validation::validate_celestia(&self.da.celestia)?;
+        crate::da_validation::validate_ethereum(&self.da.ethereum)?;
         validate_batcher(&self.da.batcher)?;
+        crate::da_validation::validate_follower(&self.follower)?;
         validate_genesis(&self.genesis)
     }
 }
@@ -212,7 +215,7 @@ fn validate_genesis(g: &GenesisConfig) -> Result<(), ConfigError> {
 }
 
 /// A [`ConfigError::Invalid`].
-fn invalid(
+pub(crate) fn invalid(
     key: impl Into<String>,
     value: impl Display,
     expected: impl Into<String>,
@@ -227,7 +230,7 @@ fn invalid(
 }
 
 /// `value` must be greater than zero.
-fn positive<T: PartialOrd + Default + Display>(
+pub(crate) fn positive<T: PartialOrd + Default + Display>(
     key: &str,
     value: T,
     example: &str,
@@ -255,7 +258,7 @@ fn at_least<T: PartialOrd + Display>(
 }
 
 /// `value` must be in `min..=max`; `unit` starts with a space when not empty.
-fn in_range<T: PartialOrd + Display>(
+pub(crate) fn in_range<T: PartialOrd + Display>(
     key: &str,
     value: T,
     min: T,

@@ -124,4 +124,7 @@ pub enum SequencerError {
     /// DA failure.
     #[error(transparent)]
     Da(#[from] da::DaError),
+    /// The configuration does not allow what was asked (e.g. posting without a DA secret).
+    #[error(transparent)]
+    Config(#[from] node_config::ConfigError),
 }

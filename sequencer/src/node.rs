@@ -43,19 +43,31 @@ fn now_secs() -> u64 {
         .unwrap_or_default()
 }
 
-/// Opens the DA backend chosen by `[da] backend`.
-pub fn open_da(config: &NodeConfig) -> Result<Arc<dyn DaBackend>, SequencerError> {
+/// Opens the DA backend chosen by `[da] backend`. Does not need the DA to be reachable:
+/// a node starts during a DA outage and its batcher retries.
+pub async fn open_da(config: &NodeConfig) -> Result<Arc<dyn DaBackend>, SequencerError> {
     match config.da.backend {
         DaBackendKind::Local => {
             Ok(Arc::new(LocalDa::open(config.local_da_path(), config.da.local.max_blob_bytes)?))
         }
+        DaBackendKind::Celestia => Err(da::DaError::Misconfigured {
+            backend: "celestia",
+            reason: "the celestia backend is not built yet".into(),
+        }
+        .into()),
+        DaBackendKind::Ethereum => Err(da::DaError::Misconfigured {
+            backend: "ethereum",
+            reason: "the ethereum backend is not built yet".into(),
+        }
+        .into()),
     }
 }
 
 impl Node {
     /// Opens (or creates) the chain in `config.data_dir` and starts every service.
     pub async fn start(config: NodeConfig) -> Result<NodeHandle, SequencerError> {
-        let da = open_da(&config)?;
+        config.require_da_writer()?;
+        let da = open_da(&config).await?;
         Self::start_with_da(config, da).await
     }
 

@@ -1,0 +1,1 @@
+//! `manifold l1`: a single-node Ethereum dev chain (not built yet).

@@ -5,8 +5,9 @@
 #   scripts/test.sh
 #
 # Needs: Rust + cargo-nextest, Python 3.11 (with venv), Node 20 + npm. Idempotent: it
-# creates .venv and tests/js/node_modules only when missing or stale. Every phase runs
-# even if an earlier one failed; the exit status is non-zero if any phase failed.
+# creates .venv, tests/js/node_modules and tests/l1-hardhat/node_modules only when missing or
+# stale. Every phase runs even if an earlier one failed; the exit status is non-zero if any
+# phase failed.
 # Environment:
 #   PYTHON            interpreter used to create .venv (default: python3)
 #   MANIFOLD_BIN      binary the client tests start (default: <target>/debug/manifold)
@@ -74,6 +75,12 @@ js_deps() {
   else
     echo "tests/js/node_modules is up to date"
   fi
+  # Hardhat 2's node: the third-party L1 of the Ethereum DA tests (tests/tests/ethereum_da.rs).
+  if [ ! -f tests/l1-hardhat/node_modules/.package-lock.json ] || [ tests/l1-hardhat/package-lock.json -nt tests/l1-hardhat/node_modules/.package-lock.json ]; then
+    (cd tests/l1-hardhat && npm ci --no-audit --no-fund)
+  else
+    echo "tests/l1-hardhat/node_modules is up to date"
+  fi
   # The compiled contract is committed (Rust tests read it too); fail if it is stale.
   node tests/contracts/build.mjs --check
 }
@@ -105,7 +112,7 @@ js_tests() {
 }
 
 run_phase "setup: Python venv (.venv) + tests/python/requirements.txt" python_deps
-run_phase "setup: npm ci (tests/js) + contract artifact check" js_deps
+run_phase "setup: npm ci (tests/js, tests/l1-hardhat) + contract artifact check" js_deps
 run_phase "cargo build --workspace --all-targets" cargo_build
 run_phase "cargo nextest run --workspace" cargo_tests
 run_phase "pytest tests/python (web3.py)" python_tests

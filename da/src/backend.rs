@@ -58,6 +58,13 @@ pub trait DaBackend: Send + Sync + 'static {
     /// 0 when nothing was ever posted.
     async fn head_height(&self) -> Result<u64, DaError>;
 
+    /// Highest height whose blobs are final (cannot be reorged away). The default, for
+    /// layers with single-slot finality (local, Celestia), is the head; an L1 with
+    /// probabilistic finality returns the head minus its confirmation depth.
+    async fn finalized_height(&self) -> Result<u64, DaError> {
+        self.head_height().await
+    }
+
     /// Whether the blob at `receipt` is final on this DA (cannot be reorged away).
     ///
     /// `Ok(false)` while it is not final yet, or when no blob matching the receipt is known.
@@ -86,6 +93,10 @@ impl<B: DaBackend + ?Sized> DaBackend for Arc<B> {
 
     async fn head_height(&self) -> Result<u64, DaError> {
         (**self).head_height().await
+    }
+
+    async fn finalized_height(&self) -> Result<u64, DaError> {
+        (**self).finalized_height().await
     }
 
     async fn is_confirmed(&self, receipt: &DaReceipt) -> Result<bool, DaError> {

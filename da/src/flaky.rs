@@ -111,6 +111,11 @@ impl<B: DaBackend> DaBackend for FlakyDa<B> {
         self.inner.head_height().await
     }
 
+    async fn finalized_height(&self) -> Result<u64, DaError> {
+        self.check_available()?;
+        self.inner.finalized_height().await
+    }
+
     async fn is_confirmed(&self, receipt: &DaReceipt) -> Result<bool, DaError> {
         self.check_available()?;
         self.inner.is_confirmed(receipt).await

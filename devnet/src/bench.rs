@@ -1,6 +1,7 @@
-//! `manifold bench`: EVM transfer execution throughput, and end-to-end sealing throughput
+//! `manifold bench`: EVM transfer execution throughput, end-to-end sealing throughput
 //! (signed transfers → admission with parallel signature recovery and group-committed
-//! journal → block building → execution → state root → persisted block), as tx/s.
+//! journal → block building → execution → state root → persisted block), as tx/s, and the
+//! derivation speed of a follower re-executing the same blocks from DA.
 //!
 //! Signing the workload is not timed. Figures depend on the machine: the core count is
 //! printed with them.
@@ -199,6 +200,46 @@ pub(crate) async fn run(args: BenchArgs) -> eyre::Result<()> {
     }
     let root_check = ctx.store.reader()?;
     assert_eq!(root_check.state_root()?, root_check.head_header()?.state_root);
+    let head = root_check.head_header()?;
+    let genesis_timestamp = root_check.header(0)?.map(|h| h.timestamp).unwrap_or_default();
+    drop(root_check);
+
+    // 3. Derivation: post the sealed blocks to a local DA (not timed), then a follower on a
+    //    fresh database re-derives them from DA alone.
+    let da: std::sync::Arc<dyn da::DaBackend> = std::sync::Arc::new(da::LocalDa::open(
+        ctx.config.local_da_path(),
+        ctx.config.da.local.max_blob_bytes,
+    )?);
+    let (stop_batcher, stop_batcher_rx) = tokio::sync::watch::channel(false);
+    let batcher =
+        tokio::spawn(sequencer::batcher::run_batcher(ctx.clone(), da.clone(), stop_batcher_rx));
+    while ctx.heads.safe() < head.number {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let _ = stop_batcher.send(true);
+    batcher.await?;
+    let dir3 = tempfile::tempdir()?;
+    let mut follower_config =
+        NodeConfig { data_dir: dir3.path().to_path_buf(), ..(*ctx.config).clone() };
+    follower_config.genesis.timestamp = genesis_timestamp;
+    let follower = Node::open_as(follower_config, sequencer::NodeRole::Follower)?;
+    let mut derived_blocks = follower.blocks.subscribe();
+    let (stop_follower, stop_follower_rx) = tokio::sync::watch::channel(false);
+    let started = Instant::now();
+    let derivation =
+        tokio::spawn(sequencer::follower::run_derivation(follower.clone(), da, stop_follower_rx));
+    loop {
+        let block = derived_blocks.recv().await?;
+        if block.number() == head.number {
+            if block.hash != head.hash_slow() {
+                eyre::bail!("the follower derived another block {} than was sealed", head.number);
+            }
+            break;
+        }
+    }
+    let derive_secs = started.elapsed().as_secs_f64();
+    let _ = stop_follower.send(true);
+    derivation.await?;
 
     println!(
         "manifold bench — {} signed EIP-1559 transfers, {} senders, {} ms blocks, {cores} cores",
@@ -233,6 +274,15 @@ pub(crate) async fn run(args: BenchArgs) -> eyre::Result<()> {
         "  end to end sealed:             {:>10.0} tx/s  ({:.3} s, {blocks} blocks)",
         args.txs as f64 / total_secs,
         total_secs
+    );
+    println!(
+        "  derivation from DA (follower): {:>10.0} tx/s  ({:.3} s, {:.1} blocks/s, {:.2}x the \
+         sealing rate, {:.1}x real time)",
+        args.txs as f64 / derive_secs,
+        derive_secs,
+        blocks as f64 / derive_secs,
+        total_secs / derive_secs,
+        blocks as f64 * args.block_time as f64 / 1000.0 / derive_secs,
     );
     Ok(())
 }

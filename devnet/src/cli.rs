@@ -18,11 +18,41 @@ pub(crate) enum Command {
     Devnet(DevnetArgs),
     /// Run the sequencer of a chain from a config file.
     Sequencer(SequencerArgs),
+    /// Run a follower: derive the chain from DA alone (same config file as the sequencer,
+    /// with `genesis.timestamp` set) and serve it read-only over JSON-RPC.
+    Follower(SequencerArgs),
     /// Configuration tools.
     #[command(subcommand)]
     Config(ConfigCommand),
     /// Measure execution and end-to-end sealing throughput.
     Bench(BenchArgs),
+    /// Run a single-node Ethereum dev chain (an L1 for the Ethereum DA backend).
+    L1(L1Args),
+    /// Run a local Celestia-compatible DA server (celestia-node JSON-RPC subset).
+    CelestiaDev(CelestiaDevArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CelestiaDevArgs {
+    /// Data directory; resumed if it holds a chain. Default: a fresh temporary directory,
+    /// removed on exit.
+    #[arg(long)]
+    pub(crate) data_dir: Option<PathBuf>,
+    /// Listen host.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub(crate) host: std::net::IpAddr,
+    /// JSON-RPC port (HTTP and WebSocket); 0 picks a free one. celestia-node's default.
+    #[arg(long, default_value_t = 26658)]
+    pub(crate) port: u16,
+    /// Block time in milliseconds.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) block_time: u64,
+    /// Also print the URL, tokens and namespace as one JSON line on stdout.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Log filter (tracing EnvFilter syntax), e.g. "info" or "devnet=debug".
+    #[arg(long, default_value = "info")]
+    pub(crate) log: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -57,7 +87,42 @@ pub(crate) struct DevnetArgs {
     /// Number of funded dev accounts.
     #[arg(long, default_value_t = 10)]
     pub(crate) accounts: usize,
+    /// DA backend: "local" (a file in the data directory), "celestia" (starts a local
+    /// Celestia-compatible node) or "ethereum" (starts a dev L1 and posts calldata to it).
+    #[arg(long, default_value = "local")]
+    pub(crate) da: node_config::DaBackendKind,
     /// Also print the start-up summary as one JSON line on stdout.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Log filter (tracing EnvFilter syntax), e.g. "info" or "sequencer=debug".
+    #[arg(long, default_value = "info")]
+    pub(crate) log: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct L1Args {
+    /// Data directory; resumed if it holds a chain. Default: a fresh temporary directory,
+    /// removed on exit.
+    #[arg(long)]
+    pub(crate) data_dir: Option<PathBuf>,
+    /// JSON-RPC listen host.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub(crate) host: std::net::IpAddr,
+    /// JSON-RPC port (HTTP and WebSocket); 0 picks a free one. 8546 runs beside an L2 on 8545.
+    #[arg(long, default_value_t = 8546)]
+    pub(crate) port: u16,
+    /// Chain id.
+    #[arg(long, default_value_t = 900)]
+    pub(crate) chain_id: u64,
+    /// Block time in milliseconds; blocks are mined even when empty. 0 mines a block as soon
+    /// as transactions arrive.
+    #[arg(long, default_value_t = 1000)]
+    pub(crate) block_time: u64,
+    /// Number of funded dev accounts.
+    #[arg(long, default_value_t = 10)]
+    pub(crate) accounts: usize,
+    /// Also print the start-up summary (RPC URL, chain id, accounts with keys) as one JSON
+    /// line on stdout.
     #[arg(long)]
     pub(crate) json: bool,
     /// Log filter (tracing EnvFilter syntax), e.g. "info" or "sequencer=debug".
@@ -77,6 +142,9 @@ pub(crate) struct SequencerArgs {
     /// Data directory (overrides data_dir).
     #[arg(long)]
     pub(crate) data_dir: Option<PathBuf>,
+    /// Print one JSON line on stdout once serving: rpc_url, ws_url, chain_id, role.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Args)]

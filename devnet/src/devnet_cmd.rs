@@ -6,7 +6,10 @@ use eyre::WrapErr;
 use node_config::{DevnetOptions, NodeConfig, dev_accounts};
 use sequencer::Node;
 
-use crate::{cli::DevnetArgs, logging, shutdown};
+use crate::{cli::DevnetArgs, devnet_da::DevnetDa, logging, shutdown};
+
+/// File name of the follower config the devnet writes into its data directory.
+const FOLLOWER_CONFIG: &str = "follower.toml";
 
 pub(crate) async fn run(args: DevnetArgs) -> eyre::Result<()> {
     logging::init(&args.log, false);
@@ -26,10 +29,21 @@ pub(crate) async fn run(args: DevnetArgs) -> eyre::Result<()> {
         rpc_listen: SocketAddr::new(args.host, args.rpc_port),
         ..DevnetOptions::default()
     };
-    let config = NodeConfig::devnet(&opts).wrap_err("invalid devnet options")?;
+    let mut config = NodeConfig::devnet(&opts).wrap_err("invalid devnet options")?;
     let accounts = dev_accounts(args.accounts)?;
     let balance = opts.balance_wei;
-    let node = Node::start(config).await.wrap_err("could not start the devnet")?;
+    let da = DevnetDa::start(args.da, &data_dir, &mut config).await?;
+    let node = match Node::start(config.clone()).await {
+        Ok(node) => node,
+        Err(e) => {
+            da.stop().await;
+            return Err(e).wrap_err("could not start the devnet");
+        }
+    };
+    let follower_config = data_dir.join(FOLLOWER_CONFIG);
+    let follower = da.follower_config(&config, &node)?;
+    std::fs::write(&follower_config, toml::to_string(&follower)?)
+        .wrap_err_with(|| format!("writing {}", follower_config.display()))?;
     let rpc_url = format!("http://{}", node.rpc_addr);
     let ws_url = format!("ws://{}", node.rpc_addr);
 
@@ -39,6 +53,8 @@ pub(crate) async fn run(args: DevnetArgs) -> eyre::Result<()> {
     eprintln!("  Chain id:   {}", args.chain_id);
     eprintln!("  Block time: {} ms", args.block_time);
     eprintln!("  Data dir:   {}", data_dir.display());
+    eprintln!("  DA:         {}", da.describe(&config));
+    eprintln!("  Follower:   manifold follower --config {}", follower_config.display());
     let ether = balance / alloy_primitives::U256::from(10u64.pow(18));
     eprintln!("\nAccounts (mnemonic: \"{}\"), {ether} ETH each:", node_config::DEV_MNEMONIC);
     for (i, account) in accounts.iter().enumerate() {
@@ -52,6 +68,9 @@ pub(crate) async fn run(args: DevnetArgs) -> eyre::Result<()> {
             "chain_id": args.chain_id,
             "block_time_ms": args.block_time,
             "data_dir": data_dir,
+            "da": args.da.as_str(),
+            "da_description": da.describe(&config),
+            "follower_config": follower_config,
             "mnemonic": node_config::DEV_MNEMONIC,
             "accounts": accounts.iter().map(|a| serde_json::json!({
                 "address": a.address,
@@ -64,5 +83,6 @@ pub(crate) async fn run(args: DevnetArgs) -> eyre::Result<()> {
     shutdown::signal().await;
     tracing::info!("shutting down");
     node.shutdown().await;
+    da.stop().await;
     Ok(())
 }

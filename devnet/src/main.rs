@@ -2,8 +2,12 @@
 //! config file, config tooling and benchmarks.
 
 mod bench;
+mod celestia_dev_cmd;
 mod cli;
 mod devnet_cmd;
+mod devnet_da;
+mod follower_cmd;
+mod l1_cmd;
 mod logging;
 mod sequencer_cmd;
 mod shutdown;
@@ -25,7 +29,10 @@ fn main() -> eyre::Result<()> {
         }
         cli::Command::Devnet(args) => runtime()?.block_on(devnet_cmd::run(args)),
         cli::Command::Sequencer(args) => runtime()?.block_on(sequencer_cmd::run(args)),
+        cli::Command::Follower(args) => runtime()?.block_on(follower_cmd::run(args)),
         cli::Command::Bench(args) => runtime()?.block_on(bench::run(args)),
+        cli::Command::L1(args) => runtime()?.block_on(l1_cmd::run(args)),
+        cli::Command::CelestiaDev(args) => runtime()?.block_on(celestia_dev_cmd::run(args)),
     }
 }
 

@@ -42,6 +42,15 @@ pub enum ExecutionError {
         /// Current head number.
         head: u64,
     },
+    /// The caller of [`Store::seal_block`](crate::Store::seal_block) refused the sealed block
+    /// (a follower whose block differs from the one on DA); nothing was written.
+    #[error("block {number} not sealed: {reason}")]
+    SealRejected {
+        /// Number of the refused block.
+        number: u64,
+        /// Why it was refused.
+        reason: String,
+    },
     /// The database holds no genesis block yet.
     #[error("the database holds no chain: initialise it with a genesis first")]
     NoGenesis,

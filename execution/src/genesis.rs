@@ -85,7 +85,7 @@ impl Store {
             gas_used: 0,
             rejected: Vec::new(),
         };
-        self.seal_block(&outcome, genesis.extra_data.clone(), |txn| {
+        self.seal_block(&outcome, genesis.extra_data.clone(), |txn, _| {
             crate::store::write_chain_id(txn, chain_id)
         })
     }

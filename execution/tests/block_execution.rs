@@ -150,7 +150,7 @@ fn blocks_execute_seal_and_persist() -> Result<(), ExecutionError> {
     assert!(outcome.receipts.iter().all(|r| r.status()));
     let contract = outcome.transactions[2].contract_address.expect("creation address");
     assert_eq!(contract, alice.address().create(2));
-    let block = store.seal_block(&outcome, Bytes::new(), |_| Ok(()))?;
+    let block = store.seal_block(&outcome, Bytes::new(), |_, _| Ok(()))?;
     let envelopes: Vec<TxEnvelope> = txs.iter().map(|t| t.envelope.clone()).collect();
     assert_eq!(
         block.header.transactions_root,
@@ -213,7 +213,7 @@ fn blocks_execute_seal_and_persist() -> Result<(), ExecutionError> {
         InvalidTxPolicy::Fail,
     )?;
     assert!(matches!(
-        store.seal_block(&wrong, Bytes::new(), |_| Ok(())),
+        store.seal_block(&wrong, Bytes::new(), |_, _| Ok(())),
         Err(ExecutionError::NotNextBlock { .. })
     ));
 
@@ -286,7 +286,7 @@ fn storage_deletion_and_account_deletion_update_root() -> Result<(), ExecutionEr
     let outcome =
         execute_block(&reader, &EvmConfig::new(CHAIN_ID), &env, vec![tx], InvalidTxPolicy::Fail)?;
     drop(reader);
-    let block = store.seal_block(&outcome, Bytes::new(), |_| Ok(()))?;
+    let block = store.seal_block(&outcome, Bytes::new(), |_, _| Ok(()))?;
     let reader = store.reader()?;
     assert_eq!(reader.storage(contract, U256::ZERO)?, U256::ZERO);
     assert_eq!(reader.storage(contract, U256::from(1))?, U256::from(9));

@@ -177,9 +177,19 @@ impl NodeConfig {
         }
     }
 
-    /// Checks that the chosen DA backend has what reading batches needs (a follower):
-    /// Ethereum the batcher's address (or key), so only its transactions count.
+    /// Checks that a follower can derive this chain: a fixed genesis timestamp (the
+    /// sequencer's, so both build the same genesis block) and what reading the DA backend
+    /// needs — for Ethereum the batcher's address (or key), so only its transactions count.
     pub fn require_da_reader(&self) -> Result<(), ConfigError> {
+        if self.genesis.timestamp == 0 {
+            return Err(invalid(
+                "genesis.timestamp",
+                0,
+                "must be the sequencer's genesis timestamp on a follower (0 means \"time of first \
+                 start\", which gives every node another genesis block)",
+                "timestamp = 1700000000 (eth_getBlockByNumber(\"0x0\").timestamp on the sequencer)",
+            ));
+        }
         match self.da.backend {
             DaBackendKind::Ethereum if self.da.ethereum.batcher()?.is_none() => Err(invalid(
                 "da.ethereum.batcher_address",
@@ -268,6 +278,8 @@ mod tests {
         let err = c.require_da_writer().unwrap_err();
         assert_eq!(err.key(), Some("da.celestia.auth_token"));
         assert!(err.to_string().contains("MANIFOLD_DA__CELESTIA__AUTH_TOKEN"), "{err}");
+        assert_eq!(c.require_da_reader().unwrap_err().key(), Some("genesis.timestamp"));
+        c.genesis.timestamp = 1_700_000_000;
         c.require_da_reader().unwrap();
         c.da.celestia.auth_token = Some(Secret::new("t"));
         c.require_da_writer().unwrap();

@@ -7,7 +7,7 @@
 //! posting and recording can post a batch again: the frames carry the same batch id, and a
 //! reader skips blocks it already has.
 
-use std::{sync::Arc, time::Duration};
+use std::{collections::VecDeque, sync::Arc, time::Duration};
 
 use alloy_eips::eip2718::Encodable2718;
 use da::{Batch, BatchBlock, DaBackend, DaReceipt, encode_batch};
@@ -134,6 +134,28 @@ impl Backoff {
     }
 }
 
+/// Advances the finalized head over the posted blocks whose DA inclusion became final,
+/// oldest first. A DA error leaves them for the next call.
+async fn confirm(
+    ctx: &NodeContext,
+    da: &dyn DaBackend,
+    unconfirmed: &mut VecDeque<(u64, DaReceipt)>,
+) {
+    while let Some((number, receipt)) = unconfirmed.front() {
+        match da.is_confirmed(receipt).await {
+            Ok(true) => {
+                ctx.heads.set_finalized(*number);
+                unconfirmed.pop_front();
+            }
+            Ok(false) => break,
+            Err(e) => {
+                tracing::debug!(error = %e, "cannot check DA finality yet");
+                break;
+            }
+        }
+    }
+}
+
 /// Posts sealed blocks to `da` until `shutdown` turns true.
 pub async fn run_batcher(
     ctx: NodeContext,
@@ -152,12 +174,19 @@ pub async fn run_batcher(
         }
     };
     ctx.heads.set_safe(safe);
-    ctx.heads.set_finalized(safe);
     ctx.metrics.safe_head.set(safe as i64);
+    // Posted blocks whose DA inclusion is not final yet, oldest first: (last block, receipt).
+    let mut unconfirmed = VecDeque::new();
+    match da_inclusion(&ctx, safe) {
+        Ok(Some(receipt)) => unconfirmed.push_back((safe, receipt)),
+        Ok(None) => ctx.heads.set_finalized(safe),
+        Err(e) => tracing::warn!(error = %e, "cannot read the last DA inclusion"),
+    }
     loop {
         if *shutdown.borrow() {
             break;
         }
+        confirm(&ctx, da.as_ref(), &mut unconfirmed).await;
         let head = ctx.store.head_number().ok().flatten().unwrap_or_default();
         if head <= safe {
             tokio::select! {
@@ -189,7 +218,13 @@ pub async fn run_batcher(
         let mut last_receipt = None;
         for frame in frames {
             loop {
-                match da.submit(frame.clone()).await {
+                // A submission may wait long (an L1 inclusion); shutdown does not wait for it.
+                // Cancelling is safe: a frame posted twice is skipped by readers.
+                let submitted = tokio::select! {
+                    result = da.submit(frame.clone()) => result,
+                    _ = shutdown.changed() => return,
+                };
+                match submitted {
                     Ok(receipt) => {
                         ctx.metrics.batches_posted.inc();
                         backoff.reset();
@@ -199,7 +234,13 @@ pub async fn run_batcher(
                     Err(e) => {
                         ctx.metrics.da_submit_failures.inc();
                         let delay = backoff.next_delay();
-                        tracing::warn!(error = %e, retry_in_ms = delay.as_millis() as u64, backend = da.name(), "DA submission failed");
+                        if e.is_transient() {
+                            tracing::warn!(error = %e, retry_in_ms = delay.as_millis() as u64, backend = da.name(), "DA submission failed");
+                        } else {
+                            // Retried too: the operator may fix the remote side (fund the
+                            // account, grant the token) without restarting the node.
+                            tracing::error!(error = %e, retry_in_ms = delay.as_millis() as u64, backend = da.name(), "DA refused the batch; fix the [da] settings or the DA account");
+                        }
                         tokio::select! {
                             _ = tokio::time::sleep(delay) => {}
                             _ = shutdown.changed() => {}
@@ -218,9 +259,10 @@ pub async fn run_batcher(
         }
         safe = *numbers.last().unwrap_or(&safe);
         ctx.heads.set_safe(safe);
-        if da.is_confirmed(&receipt).await.unwrap_or(false) {
-            ctx.heads.set_finalized(safe);
-        }
+        ctx.sync.set_da_height(receipt.height);
+        ctx.metrics.da_height.set(receipt.height as i64);
+        unconfirmed.push_back((safe, receipt.clone()));
+        confirm(&ctx, da.as_ref(), &mut unconfirmed).await;
         ctx.metrics.safe_head.set(safe as i64);
         ctx.metrics.da_lag_blocks.set(head.saturating_sub(safe) as i64);
         tracing::info!(

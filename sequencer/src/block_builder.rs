@@ -32,6 +32,16 @@ pub struct BuildResult {
 /// Builds and seals one block from the pool if it holds anything includable. Blocking:
 /// call it from a blocking thread.
 pub fn build_block(ctx: &NodeContext, now_secs: u64) -> Result<BuildResult, SequencerError> {
+    build_block_with(ctx, now_secs, false)
+}
+
+/// [`build_block`], but with `allow_empty` a block is sealed even when nothing is includable
+/// (a dev L1 mining on an interval, so that confirmations advance).
+pub fn build_block_with(
+    ctx: &NodeContext,
+    now_secs: u64,
+    allow_empty: bool,
+) -> Result<BuildResult, SequencerError> {
     let started = Instant::now();
     let reader = ctx.store.reader()?;
     let head = reader.head_header()?;
@@ -41,7 +51,7 @@ pub fn build_block(ctx: &NodeContext, now_secs: u64) -> Result<BuildResult, Sequ
     let gas_limit = ctx.config.chain.block_gas_limit;
     let txs = ctx.mempool.select(&reader, base_fee, gas_limit, MAX_TXS_PER_BLOCK)?;
     let selected_at = Instant::now();
-    if txs.is_empty() {
+    if txs.is_empty() && !allow_empty {
         return Ok(BuildResult { block: None, dropped: Vec::new() });
     }
     let env = BlockEnv {
@@ -60,12 +70,12 @@ pub fn build_block(ctx: &NodeContext, now_secs: u64) -> Result<BuildResult, Sequ
     for (tx, reason) in &outcome.rejected {
         tracing::debug!(hash = %tx.hash, %reason, "transaction left out of block");
     }
-    if outcome.transactions.is_empty() {
+    if outcome.transactions.is_empty() && !allow_empty {
         // Nothing executable: seal nothing, but do not offer the invalid ones again.
         let dropped = ctx.mempool.remove(&rejected);
         return Ok(BuildResult { block: None, dropped });
     }
-    let sealed = ctx.store.seal_block(&outcome, Bytes::new(), |_| Ok(()))?;
+    let sealed = ctx.store.seal_block(&outcome, Bytes::new(), |_, _| Ok(()))?;
     let sealed_at = Instant::now();
     let reader = ctx.store.reader()?;
     let mut dropped = ctx.mempool.on_block(&sealed, &rejected, &reader)?;

@@ -7,7 +7,7 @@ use execution::{SealedBlock, Store, evm::EvmConfig};
 use node_config::NodeConfig;
 use tokio::sync::broadcast;
 
-use crate::{Heads, Mempool, Metrics};
+use crate::{Heads, Mempool, Metrics, SyncState};
 
 /// Shared node state. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -22,6 +22,8 @@ pub struct NodeContext {
     pub mempool: Arc<Mempool>,
     /// Safe and finalized heads.
     pub heads: Arc<Heads>,
+    /// Role, DA progress and divergence.
+    pub sync: Arc<SyncState>,
     /// Every sealed block, as it is sealed (for subscriptions).
     pub blocks: broadcast::Sender<Arc<SealedBlock>>,
     /// Prometheus metrics.

@@ -3,18 +3,23 @@
 pub mod batcher;
 pub mod block_builder;
 pub mod context;
+mod dev_chain;
 pub mod error;
+pub mod follower;
 pub mod heads;
 pub mod journal;
 pub mod mempool;
 pub mod metrics;
 pub mod node;
 pub mod rpc;
+pub mod sync_state;
 mod tx_validation;
 
 pub use context::NodeContext;
+pub use dev_chain::Mining;
 pub use error::{PoolError, SequencerError};
 pub use heads::Heads;
 pub use mempool::Mempool;
 pub use metrics::Metrics;
 pub use node::{Node, NodeHandle};
+pub use sync_state::{Divergence, NodeRole, SyncState};

@@ -62,6 +62,8 @@ pub struct Mempool {
     metrics: Arc<Metrics>,
     /// Base fee of the head block, for the admission floor.
     head_base_fee: std::sync::atomic::AtomicU64,
+    /// Signalled after every admission (see [`Mempool::admitted`]).
+    admitted: tokio::sync::Notify,
 }
 
 /// A sender's next transaction in the selection heap.
@@ -108,6 +110,7 @@ impl Mempool {
             block_gas_limit,
             metrics,
             head_base_fee: Default::default(),
+            admitted: tokio::sync::Notify::new(),
         };
         let reader = pool.store.reader().map_err(|e| e.to_string())?;
         let head = reader.head_header().map_err(|e| e.to_string())?;
@@ -186,7 +189,15 @@ impl Mempool {
         }
         self.metrics.txs_admitted.inc();
         self.metrics.mempool_size.set(self.len() as i64);
+        self.admitted.notify_one();
         Ok(tx.hash)
+    }
+
+    /// Resolves once a transaction was admitted since the previous call returned (or at once
+    /// if one was admitted before the first call). Meant for one waiter: the builder of a dev
+    /// chain that seals as soon as there is something to seal.
+    pub async fn admitted(&self) {
+        self.admitted.notified().await;
     }
 
     /// Number of pooled transactions.

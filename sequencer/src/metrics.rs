@@ -2,17 +2,20 @@
 
 use prometheus_client::{
     encoding::text::encode,
-    metrics::{counter::Counter, gauge::Gauge, histogram::Histogram},
+    metrics::{counter::Counter, family::Family, gauge::Gauge, histogram::Histogram},
     registry::Registry,
 };
+
+/// Label set of [`Metrics::da_blobs_skipped`]: `reason` = `foreign` or `corrupt`.
+pub type SkipLabels = Vec<(String, String)>;
 
 /// The node's metrics. All updates are lock-free.
 #[derive(Debug)]
 pub struct Metrics {
     registry: Registry,
-    /// Number of the head (latest sealed) block.
+    /// Number of the head (latest sealed or derived) block.
     pub head: Gauge,
-    /// Number of the safe head (posted to DA).
+    /// Number of the safe head (on DA).
     pub safe_head: Gauge,
     /// Blocks sealed but not yet on DA.
     pub da_lag_blocks: Gauge,
@@ -20,7 +23,7 @@ pub struct Metrics {
     pub mempool_size: Gauge,
     /// Transactions admitted to the pool.
     pub txs_admitted: Counter,
-    /// Transactions included in sealed blocks.
+    /// Transactions included in sealed (or derived) blocks.
     pub txs_sealed: Counter,
     /// Blocks sealed.
     pub blocks_sealed: Counter,
@@ -30,6 +33,21 @@ pub struct Metrics {
     pub batches_posted: Counter,
     /// Failed DA submissions (each retried).
     pub da_submit_failures: Counter,
+    /// Failed DA reads (each retried).
+    pub da_read_failures: Counter,
+    /// Latest DA head seen.
+    pub da_head: Gauge,
+    /// Highest DA height posted to (sequencer) or fully read (follower).
+    pub da_height: Gauge,
+    /// Blocks a follower re-executed from DA and sealed.
+    pub blocks_derived: Counter,
+    /// Blobs a follower skipped, by `reason` (`foreign`: not a Manifold frame; `corrupt`:
+    /// a frame that fails its checks).
+    pub da_blobs_skipped: Family<SkipLabels, Counter>,
+    /// 1 when a follower's re-execution diverged from DA and it stopped deriving.
+    pub diverged: Gauge,
+    /// Number of the block where a follower diverged (0 when it has not).
+    pub divergence_block: Gauge,
 }
 
 impl Default for Metrics {
@@ -42,60 +60,80 @@ impl Metrics {
     /// Fresh metrics registered under the `manifold_` prefix.
     pub fn new() -> Self {
         let mut registry = Registry::with_prefix("manifold");
-        let head = Gauge::default();
-        let safe_head = Gauge::default();
-        let da_lag_blocks = Gauge::default();
-        let mempool_size = Gauge::default();
-        let txs_admitted = Counter::default();
-        let txs_sealed = Counter::default();
-        let blocks_sealed = Counter::default();
-        let block_build_seconds =
-            Histogram::new([0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5]);
-        let batches_posted = Counter::default();
-        let da_submit_failures = Counter::default();
-        registry.register("head_block", "Number of the latest sealed block", head.clone());
-        registry.register(
-            "safe_block",
-            "Number of the latest block posted to DA",
-            safe_head.clone(),
-        );
-        registry.register("da_lag_blocks", "Sealed blocks not yet on DA", da_lag_blocks.clone());
-        registry.register("mempool_transactions", "Transactions in the pool", mempool_size.clone());
-        registry.register(
-            "txs_admitted",
-            "Transactions admitted to the pool",
-            txs_admitted.clone(),
-        );
-        registry.register(
-            "txs_sealed",
-            "Transactions included in sealed blocks",
-            txs_sealed.clone(),
-        );
-        registry.register("blocks_sealed", "Blocks sealed", blocks_sealed.clone());
-        registry.register(
+        let m = Self {
+            registry: Registry::default(),
+            head: Gauge::default(),
+            safe_head: Gauge::default(),
+            da_lag_blocks: Gauge::default(),
+            mempool_size: Gauge::default(),
+            txs_admitted: Counter::default(),
+            txs_sealed: Counter::default(),
+            blocks_sealed: Counter::default(),
+            block_build_seconds: Histogram::new([
+                0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+            ]),
+            batches_posted: Counter::default(),
+            da_submit_failures: Counter::default(),
+            da_read_failures: Counter::default(),
+            da_head: Gauge::default(),
+            da_height: Gauge::default(),
+            blocks_derived: Counter::default(),
+            da_blobs_skipped: Family::default(),
+            diverged: Gauge::default(),
+            divergence_block: Gauge::default(),
+        };
+        let r = &mut registry;
+        r.register("head_block", "Number of the latest sealed block", m.head.clone());
+        r.register("safe_block", "Number of the latest block on DA", m.safe_head.clone());
+        r.register("da_lag_blocks", "Sealed blocks not yet on DA", m.da_lag_blocks.clone());
+        r.register("mempool_transactions", "Transactions in the pool", m.mempool_size.clone());
+        r.register("txs_admitted", "Transactions admitted to the pool", m.txs_admitted.clone());
+        r.register("txs_sealed", "Transactions included in sealed blocks", m.txs_sealed.clone());
+        r.register("blocks_sealed", "Blocks sealed", m.blocks_sealed.clone());
+        r.register(
             "block_build_seconds",
             "Time to build and seal a block",
-            block_build_seconds.clone(),
+            m.block_build_seconds.clone(),
         );
-        registry.register("da_batches_posted", "Blobs posted to DA", batches_posted.clone());
-        registry.register(
+        r.register("da_batches_posted", "Blobs posted to DA", m.batches_posted.clone());
+        r.register(
             "da_submit_failures",
             "Failed DA submissions (retried)",
-            da_submit_failures.clone(),
+            m.da_submit_failures.clone(),
         );
-        Self {
-            registry,
-            head,
-            safe_head,
-            da_lag_blocks,
-            mempool_size,
-            txs_admitted,
-            txs_sealed,
-            blocks_sealed,
-            block_build_seconds,
-            batches_posted,
-            da_submit_failures,
-        }
+        r.register("da_read_failures", "Failed DA reads (retried)", m.da_read_failures.clone());
+        r.register("da_head_height", "Latest DA head seen", m.da_head.clone());
+        r.register(
+            "da_height",
+            "Highest DA height posted to (sequencer) or fully read (follower)",
+            m.da_height.clone(),
+        );
+        r.register(
+            "blocks_derived",
+            "Blocks re-executed from DA and sealed by a follower",
+            m.blocks_derived.clone(),
+        );
+        r.register(
+            "da_blobs_skipped",
+            "Blobs skipped by a follower, by reason (foreign, corrupt)",
+            m.da_blobs_skipped.clone(),
+        );
+        r.register(
+            "follower_diverged",
+            "1 when the follower's re-execution diverged from DA and derivation stopped",
+            m.diverged.clone(),
+        );
+        r.register(
+            "follower_divergence_block",
+            "Block number where the follower diverged (0: none)",
+            m.divergence_block.clone(),
+        );
+        Self { registry, ..m }
+    }
+
+    /// Counts a blob skipped for `reason` (`foreign` or `corrupt`).
+    pub fn blob_skipped(&self, reason: &str) {
+        self.da_blobs_skipped.get_or_create(&vec![("reason".to_owned(), reason.to_owned())]).inc();
     }
 
     /// The Prometheus text exposition of every metric.
@@ -115,8 +153,12 @@ mod tests {
     fn exposition_names_the_metrics() {
         let metrics = Metrics::new();
         metrics.head.set(42);
+        metrics.blob_skipped("corrupt");
+        metrics.diverged.set(1);
         let text = metrics.encode();
         assert!(text.contains("manifold_head_block 42"), "{text}");
         assert!(text.contains("manifold_block_build_seconds_bucket"), "{text}");
+        assert!(text.contains("manifold_da_blobs_skipped_total{reason=\"corrupt\"} 1"), "{text}");
+        assert!(text.contains("manifold_follower_diverged 1"), "{text}");
     }
 }

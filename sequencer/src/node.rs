@@ -12,7 +12,8 @@ use tokio::{
 };
 
 use crate::{
-    Heads, Mempool, Metrics, NodeContext, SequencerError, batcher, block_builder, journal::Journal,
+    Heads, Mempool, Metrics, NodeContext, NodeRole, SequencerError, SyncState, batcher,
+    block_builder, journal::Journal,
 };
 
 /// Starts nodes.
@@ -26,9 +27,9 @@ pub struct NodeHandle {
     pub ctx: NodeContext,
     /// Address the JSON-RPC server listens on.
     pub rpc_addr: SocketAddr,
-    rpc: jsonrpsee::server::ServerHandle,
-    shutdown: watch::Sender<bool>,
-    tasks: Vec<JoinHandle<()>>,
+    pub(crate) rpc: jsonrpsee::server::ServerHandle,
+    pub(crate) shutdown: watch::Sender<bool>,
+    pub(crate) tasks: Vec<JoinHandle<()>>,
 }
 
 /// File name of the node database inside the data directory.
@@ -50,16 +51,12 @@ pub async fn open_da(config: &NodeConfig) -> Result<Arc<dyn DaBackend>, Sequence
         DaBackendKind::Local => {
             Ok(Arc::new(LocalDa::open(config.local_da_path(), config.da.local.max_blob_bytes)?))
         }
-        DaBackendKind::Celestia => Err(da::DaError::Misconfigured {
-            backend: "celestia",
-            reason: "the celestia backend is not built yet".into(),
+        DaBackendKind::Celestia => {
+            Ok(Arc::new(da::CelestiaDa::connect(&config.da.celestia).await?))
         }
-        .into()),
-        DaBackendKind::Ethereum => Err(da::DaError::Misconfigured {
-            backend: "ethereum",
-            reason: "the ethereum backend is not built yet".into(),
+        DaBackendKind::Ethereum => {
+            Ok(Arc::new(da::EthereumDa::connect(&config.da.ethereum).await?))
         }
-        .into()),
     }
 }
 
@@ -72,8 +69,13 @@ impl Node {
     }
 
     /// Opens the chain in `config.data_dir` (writing genesis on first use) and builds the
-    /// shared node state, without starting any service.
+    /// shared node state of a sequencer, without starting any service.
     pub fn open(config: NodeConfig) -> Result<NodeContext, SequencerError> {
+        Self::open_as(config, NodeRole::Sequencer)
+    }
+
+    /// Like [`open`](Self::open), for a node of `role`.
+    pub fn open_as(config: NodeConfig, role: NodeRole) -> Result<NodeContext, SequencerError> {
         let config = Arc::new(config);
         let store = Store::open(config.data_dir.join(DB_FILE))?;
         let timestamp =
@@ -110,6 +112,7 @@ impl Node {
             evm,
             mempool,
             heads: Arc::new(Heads::default()),
+            sync: Arc::new(SyncState::new(role)),
             blocks,
             metrics,
         })
@@ -126,12 +129,31 @@ impl Node {
             tokio::spawn(block_builder::run_block_builder(ctx.clone(), shutdown_rx.clone())),
             tokio::spawn(batcher::run_batcher(ctx.clone(), da, shutdown_rx)),
         ];
-        let (rpc, rpc_addr) = crate::rpc::start_rpc(ctx.clone()).await?;
-        Ok(NodeHandle { ctx, rpc_addr, rpc, shutdown, tasks })
+        NodeHandle::serve(ctx, shutdown, tasks).await
     }
 }
 
 impl NodeHandle {
+    /// Starts the JSON-RPC server for `ctx` beside the node's running `tasks`, which stop
+    /// when `shutdown` turns true.
+    pub(crate) async fn serve(
+        ctx: NodeContext,
+        shutdown: watch::Sender<bool>,
+        tasks: Vec<JoinHandle<()>>,
+    ) -> Result<Self, SequencerError> {
+        let (rpc, rpc_addr) = match crate::rpc::start_rpc(ctx.clone()).await {
+            Ok(started) => started,
+            Err(e) => {
+                let _ = shutdown.send(true);
+                for task in tasks {
+                    let _ = task.await;
+                }
+                return Err(e);
+            }
+        };
+        Ok(Self { ctx, rpc_addr, rpc, shutdown, tasks })
+    }
+
     /// Stops the RPC server, lets the builder finish its current block and the batcher its
     /// current submission, and waits for them.
     pub async fn shutdown(self) {

@@ -94,6 +94,8 @@ pub fn plain_provider(url: &reqwest::Url) -> DynProvider {
 /// A node running inside the test process, on a free port, in its own temporary directory.
 pub struct TestNode {
     handle: Option<NodeHandle>,
+    /// A follower (derives from DA, read-only) rather than a sequencer.
+    follower: Option<std::sync::Arc<dyn da::DaBackend>>,
     /// The config it runs with.
     pub config: NodeConfig,
     /// `http://<rpc_addr>`.
@@ -128,9 +130,46 @@ impl TestNode {
         })?;
         edit(&mut config);
         let handle = Node::start(config.clone()).await.wrap_err("starting the node")?;
+        Self::running(handle, config, dir, None)
+    }
+
+    /// Starts a follower of `sequencer` reading `da`: the sequencer's config (genesis
+    /// timestamp fixed to its genesis block's) with its own data directory and port, after
+    /// `edit` adjusted it.
+    pub async fn start_follower(
+        sequencer: &TestNode,
+        da: std::sync::Arc<dyn da::DaBackend>,
+        edit: impl FnOnce(&mut NodeConfig),
+    ) -> eyre::Result<Self> {
+        let dir = tempfile::Builder::new().prefix("manifold-e2e-follower-").tempdir()?;
+        let mut config = sequencer.config.clone();
+        config.data_dir = dir.path().join("data");
+        config.rpc.listen = "127.0.0.1:0".parse()?;
+        config.follower.poll_interval_ms = 20;
+        config.genesis.timestamp = sequencer.genesis_timestamp()?;
+        edit(&mut config);
+        let handle = Node::start_follower_with_da(config.clone(), da.clone())
+            .await
+            .wrap_err("starting the follower")?;
+        Self::running(handle, config, dir, Some(da))
+    }
+
+    /// Timestamp of this node's genesis block.
+    pub fn genesis_timestamp(&self) -> eyre::Result<u64> {
+        let reader = self.handle().ctx.store.reader()?;
+        Ok(reader.header(0)?.ok_or_else(|| eyre!("no genesis block"))?.timestamp)
+    }
+
+    fn running(
+        handle: NodeHandle,
+        config: NodeConfig,
+        dir: tempfile::TempDir,
+        follower: Option<std::sync::Arc<dyn da::DaBackend>>,
+    ) -> eyre::Result<Self> {
         let url: reqwest::Url = format!("http://{}", handle.rpc_addr).parse()?;
         Ok(Self {
             handle: Some(handle),
+            follower,
             config,
             provider: wallet_provider(&url),
             rpc: RawRpc::new(url.clone()),
@@ -153,7 +192,11 @@ impl TestNode {
     /// free port; `url`, `provider` and `rpc` follow.
     pub async fn restart(&mut self) -> eyre::Result<()> {
         self.shutdown().await;
-        let handle = Node::start(self.config.clone()).await.wrap_err("restarting the node")?;
+        let handle = match &self.follower {
+            Some(da) => Node::start_follower_with_da(self.config.clone(), da.clone()).await,
+            None => Node::start(self.config.clone()).await,
+        }
+        .wrap_err("restarting the node")?;
         self.url = format!("http://{}", handle.rpc_addr).parse()?;
         self.provider = wallet_provider(&self.url);
         self.rpc = RawRpc::new(self.url.clone());
@@ -341,6 +384,43 @@ where
     }
 }
 
+/// `manifold_syncStatus` of the node at `rpc`, with the quantities as numbers.
+pub async fn sync_status(rpc: &RawRpc) -> eyre::Result<SyncStatus> {
+    let status = rpc.call("manifold_syncStatus", json!([])).await?;
+    let number = |key: &str| {
+        let value = status[key].as_str().unwrap_or_default().trim_start_matches("0x");
+        u64::from_str_radix(value, 16).map_err(|e| eyre!("{key} in {status}: {e}"))
+    };
+    Ok(SyncStatus {
+        unsafe_head: number("unsafe")?,
+        safe: number("safe")?,
+        finalized: number("finalized")?,
+        da_height: number("daHeight")?,
+        lag: number("lag")?,
+        divergence: status["divergence"].clone(),
+        role: status["role"].as_str().unwrap_or_default().to_owned(),
+    })
+}
+
+/// `manifold_syncStatus`, decoded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncStatus {
+    /// `sequencer`, `follower` or `devchain`.
+    pub role: String,
+    /// Sealed or derived head.
+    pub unsafe_head: u64,
+    /// Highest block on DA.
+    pub safe: u64,
+    /// Highest block final on DA.
+    pub finalized: u64,
+    /// DA height posted to or read.
+    pub da_height: u64,
+    /// Blocks (sequencer) or DA heights (follower) behind.
+    pub lag: u64,
+    /// `null`, or the divergence object.
+    pub divergence: Value,
+}
+
 /// Waits (at most [`TIMEOUT`]) for the receipt of `hash`.
 pub async fn wait_receipt(provider: &DynProvider, hash: B256) -> eyre::Result<TransactionReceipt> {
     poll_until(&format!("the receipt of {hash}"), TIMEOUT, || async {
@@ -395,7 +475,8 @@ impl DevnetInfo {
             .wrap_err_with(|| format!("the node's stdout line is not JSON: {line:?}"))?;
         let accounts = raw["accounts"]
             .as_array()
-            .ok_or_else(|| eyre!("no accounts in {line}"))?
+            .map(Vec::as_slice)
+            .unwrap_or_default()
             .iter()
             .map(|a| -> eyre::Result<(Address, B256)> {
                 Ok((
@@ -432,15 +513,31 @@ impl ManifoldProcess {
     /// <BLOCK_TIME_MS>` and waits for its JSON line. The node's stderr goes to
     /// `<log_dir>/<name>.stderr.log`.
     pub async fn spawn(data_dir: &Path, log_dir: &Path, name: &str) -> eyre::Result<Self> {
+        let block_time = BLOCK_TIME_MS.to_string();
+        let data_dir = data_dir.to_string_lossy();
+        let args = [
+            "devnet",
+            "--data-dir",
+            &data_dir,
+            "--rpc-port",
+            "0",
+            "--json",
+            "--block-time",
+            &block_time,
+        ];
+        Self::spawn_with(&args, log_dir, name).await
+    }
+
+    /// Runs `manifold <args>` (a command that prints one JSON line with at least `rpc_url`
+    /// and `chain_id` once it serves) and waits for that line. stderr goes to
+    /// `<log_dir>/<name>.stderr.log`.
+    pub async fn spawn_with(args: &[&str], log_dir: &Path, name: &str) -> eyre::Result<Self> {
         let bin = manifold_bin()?;
         std::fs::create_dir_all(log_dir)?;
         let stderr_path = log_dir.join(format!("{name}.stderr.log"));
         let stderr = std::fs::File::create(&stderr_path)?;
         let mut child = tokio::process::Command::new(&bin)
-            .arg("devnet")
-            .arg("--data-dir")
-            .arg(data_dir)
-            .args(["--rpc-port", "0", "--json", "--block-time", &BLOCK_TIME_MS.to_string()])
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(stderr))
@@ -548,4 +645,99 @@ impl TokenArtifact {
         code.extend((name.to_string(), symbol.to_string(), supply).abi_encode_params());
         code.into()
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Chain workload and comparison (sequencer vs follower)
+// ---------------------------------------------------------------------------------------------
+
+/// Sends `rounds` rounds of mixed work through `node` and waits for every receipt: a token
+/// deployment (first round), native transfers between dev accounts, token transfers, and one
+/// reverting token transfer per round. Returns the head once all are sealed.
+pub async fn run_workload(node: &TestNode, rounds: usize) -> eyre::Result<u64> {
+    run_workload_on(&node.provider, rounds).await
+}
+
+/// [`run_workload`] through any wallet provider holding the dev accounts.
+pub async fn run_workload_on(provider: &DynProvider, rounds: usize) -> eyre::Result<u64> {
+    use alloy::{network::TransactionBuilder, rpc::types::TransactionRequest};
+    let accounts = dev_accounts();
+    let artifact = TokenArtifact::load()?;
+    let supply = alloy::primitives::U256::from(1_000_000u64);
+    let owner = accounts[0].address;
+    let nonce = provider.get_transaction_count(owner).await?;
+    let deploy = TransactionRequest::default()
+        .with_from(owner)
+        .with_deploy_code(artifact.deploy_code("Workload", "WRK", supply));
+    let receipt =
+        wait_receipt(provider, *provider.send_transaction(deploy).await?.tx_hash()).await?;
+    let token_address = receipt.contract_address.ok_or_else(|| eyre!("no contract address"))?;
+    assert_eq!(token_address, owner.create(nonce));
+    let token = IToken::new(token_address, provider.clone());
+    for round in 0..rounds {
+        let mut hashes = Vec::new();
+        for (i, account) in accounts[1..4].iter().enumerate() {
+            let to = accounts[(i + round) % accounts.len()].address;
+            let tx = TransactionRequest::default()
+                .with_from(account.address)
+                .with_to(to)
+                .with_value(alloy::primitives::U256::from(1_000 + round as u64));
+            hashes.push(*provider.send_transaction(tx).await?.tx_hash());
+        }
+        let amount = alloy::primitives::U256::from(10 + round as u64);
+        hashes
+            .push(*token.transfer(accounts[4 + round % 4].address, amount).send().await?.tx_hash());
+        // Reverts (insufficient token balance), with a fixed gas limit so it is sent at all.
+        let revert =
+            token.transfer(owner, supply).from(accounts[9].address).gas(100_000).send().await?;
+        hashes.push(*revert.tx_hash());
+        for hash in hashes {
+            wait_receipt(provider, hash).await?;
+        }
+    }
+    Ok(provider.get_block_number().await?)
+}
+
+/// Asserts that blocks `0..=head` have the same hash and state root on both nodes.
+pub async fn assert_same_chain(a: &TestNode, b: &TestNode, head: u64) -> eyre::Result<()> {
+    assert_same_blocks(&a.provider, &b.provider, head).await
+}
+
+/// [`assert_same_chain`] through any two providers.
+pub async fn assert_same_blocks(a: &DynProvider, b: &DynProvider, head: u64) -> eyre::Result<()> {
+    for number in 0..=head {
+        let block_a = a.get_block_by_number(number.into()).await?;
+        let block_b = b.get_block_by_number(number.into()).await?;
+        let (block_a, block_b) = match (block_a, block_b) {
+            (Some(x), Some(y)) => (x, y),
+            other => bail!("block {number} missing on one node: {other:?}"),
+        };
+        assert_eq!(block_a.header.hash, block_b.header.hash, "block {number}: hash differs");
+        assert_eq!(
+            block_a.header.state_root, block_b.header.state_root,
+            "block {number}: state root differs"
+        );
+    }
+    Ok(())
+}
+
+/// Waits until the follower at `follower` reports `unsafe` = `head`.
+pub async fn wait_derived(follower: &TestNode, head: u64) -> eyre::Result<SyncStatus> {
+    wait_derived_at(&follower.rpc, head, TIMEOUT).await
+}
+
+/// [`wait_derived`] for the follower at `rpc`, waiting at most `timeout`.
+pub async fn wait_derived_at(
+    rpc: &RawRpc,
+    head: u64,
+    timeout: Duration,
+) -> eyre::Result<SyncStatus> {
+    poll_until(&format!("the follower to derive block {head}"), timeout, || async {
+        let status = sync_status(rpc).await?;
+        if !status.divergence.is_null() {
+            bail!("follower diverged: {}", status.divergence);
+        }
+        Ok((status.unsafe_head >= head).then_some(status))
+    })
+    .await
 }

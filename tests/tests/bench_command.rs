@@ -10,7 +10,13 @@ fn bench_command_reports_throughput() -> eyre::Result<()> {
         .output()?;
     let stdout = String::from_utf8(output.stdout)?;
     assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
-    for line in ["signature recovery", "EVM transfer execution", "admission", "end to end sealed"] {
+    for line in [
+        "signature recovery",
+        "EVM transfer execution",
+        "admission",
+        "end to end sealed",
+        "derivation from DA",
+    ] {
         let found = stdout.lines().find(|l| l.contains(line));
         let rate: f64 = found
             .and_then(|l| l.split(':').nth(1))

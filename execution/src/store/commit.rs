@@ -20,15 +20,17 @@ use crate::{
 
 impl Store {
     /// Seals an executed block on top of the current head: commits its state, computes the
-    /// state root, persists the block and runs `also` inside the same write transaction (the
-    /// mempool uses it to drop the included transactions from its journal atomically).
+    /// state root, persists the block and runs `also` with the sealed block inside the same
+    /// write transaction, before it commits. `also` records what must change atomically with
+    /// the block (a follower's DA cursor), or rejects the block: an error aborts the
+    /// transaction and nothing is written.
     ///
     /// Receipts become visible to readers only when this returns.
     pub fn seal_block(
         &self,
         outcome: &BlockOutcome,
         extra_data: Bytes,
-        also: impl FnOnce(&WriteTransaction) -> Result<(), ExecutionError>,
+        also: impl FnOnce(&WriteTransaction, &SealedBlock) -> Result<(), ExecutionError>,
     ) -> Result<SealedBlock, ExecutionError> {
         let txn = self.db.begin_write()?;
         let sealed = {
@@ -65,7 +67,7 @@ impl Store {
                 receipts: outcome.receipts.clone(),
             };
             write_block(&txn, &sealed)?;
-            also(&txn)?;
+            also(&txn, &sealed)?;
             let written = started.elapsed();
             (sealed, applied, written, started)
         };

@@ -9,7 +9,7 @@ use alloy_rpc_types_eth::{
     pubsub::{Params, SubscriptionKind},
 };
 use jsonrpsee::proc_macros::rpc;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::{
     errors::RpcResult,
@@ -72,16 +72,29 @@ pub(crate) trait EthNodeApi {
     fn hashrate(&self) -> RpcResult<U64>;
 }
 
-/// `manifold_syncStatus` result: the three heads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// `manifold_syncStatus` result: the three heads, where the node stands on DA, and a
+/// follower's divergence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct HeadsStatus {
-    /// Sealed head.
+    /// What the node is: `sequencer`, `follower` or `devchain`.
+    pub(crate) role: crate::NodeRole,
+    /// Sealed (sequencer) or derived (follower) head.
     #[serde(rename = "unsafe")]
     pub(crate) unsafe_head: U64,
-    /// Highest block posted to DA.
+    /// Highest block on DA.
     pub(crate) safe: U64,
-    /// Highest block final on DA.
+    /// Highest block final on DA (settlement on L1, once it exists, will take over).
     pub(crate) finalized: U64,
+    /// Highest DA height posted to (sequencer) or fully read (follower).
+    pub(crate) da_height: U64,
+    /// Latest DA head the node has seen (a follower; 0 on a sequencer).
+    pub(crate) da_head: U64,
+    /// How far behind the node is: a sequencer's sealed blocks not yet on DA, a follower's
+    /// DA heights not yet read.
+    pub(crate) lag: U64,
+    /// Where a follower's re-execution diverged from DA, if it did; it stopped there.
+    pub(crate) divergence: Option<crate::Divergence>,
 }
 
 /// `manifold_*`.

@@ -67,6 +67,13 @@ impl RpcHandler {
 #[jsonrpsee::core::async_trait]
 impl EthTransactionsApiServer for RpcHandler {
     async fn send_raw_transaction(&self, raw: Bytes) -> RpcResult<B256> {
+        if self.ctx.sync.role() == crate::NodeRole::Follower {
+            return Err(super::errors::server_error(
+                "this node is a follower: it derives the chain from DA and accepts no \
+                 transactions; send them to the sequencer"
+                    .to_owned(),
+            ));
+        }
         self.ctx.mempool.submit(raw).await.map_err(|e| pool_error(&e))
     }
 

@@ -1,1 +1,0 @@
-//! A local server speaking the celestia-node JSON-RPC methods Manifold uses (not built yet).

@@ -1,0 +1,311 @@
+//! The derivation loop: reads DA height by height from the cursor, reassembles batches
+//! from frames (skipping foreign and corrupt blobs with a warning and a metric), derives
+//! their blocks in order, and advances the safe and finalized heads. On divergence it stops
+//! advancing and reports both roots.
+
+use std::{collections::VecDeque, sync::Arc, time::Duration};
+
+use alloy_rlp::bytes::Bytes;
+use da::{BatchAssembler, CodecError, DaBackend, DaError};
+use futures::{StreamExt, stream};
+use tokio::sync::watch;
+
+use crate::{
+    Divergence, NodeContext, SequencerError,
+    follower::{
+        block_deriver::{DeriveError, Derived, derive_block},
+        da_cursor,
+    },
+};
+
+/// DA heights fetched ahead of the one being derived.
+const PREFETCH: usize = 16;
+/// Most heights read in one pass before the DA head is asked again.
+const PASS_HEIGHTS: u64 = 1024;
+/// How often progress is logged and the cursor saved while reading empty heights.
+const PROGRESS_EVERY: Duration = Duration::from_secs(5);
+
+/// Why the loop stopped advancing for good.
+enum Stop {
+    Shutdown,
+    Halted,
+}
+
+/// The state of one follower's reading of DA.
+struct Derivation {
+    ctx: NodeContext,
+    da: Arc<dyn DaBackend>,
+    assembler: BatchAssembler,
+    /// First DA height not yet fully read.
+    next: u64,
+    /// DA height of the oldest frame of a batch still incomplete.
+    pending_since: Option<u64>,
+    /// Derived blocks not yet final: (DA height, block number).
+    unfinalized: VecDeque<(u64, u64)>,
+    last_progress: std::time::Instant,
+    retry: Duration,
+}
+
+/// Derives the chain from `da` until `shutdown` turns true. Never returns early: on
+/// divergence it stops deriving and waits for shutdown, serving what it has.
+pub async fn run_derivation(
+    ctx: NodeContext,
+    da: Arc<dyn DaBackend>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let next = match da_cursor::load(ctx.store.database()) {
+        Ok(Some(next)) => next,
+        Ok(None) => ctx.config.follower.da_start_height,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read the follower cursor; not deriving");
+            let _ = shutdown.wait_for(|stop| *stop).await;
+            return;
+        }
+    };
+    let head = ctx.store.head_number().ok().flatten().unwrap_or_default();
+    ctx.heads.set_safe(head);
+    ctx.metrics.safe_head.set(head as i64);
+    tracing::info!(da_height = next, head, backend = da.name(), "follower deriving from DA");
+    let mut derivation = Derivation {
+        retry: Duration::from_millis(ctx.config.da.batcher.retry_initial_ms),
+        ctx,
+        da,
+        assembler: BatchAssembler::new(),
+        next,
+        pending_since: None,
+        unfinalized: VecDeque::new(),
+        last_progress: std::time::Instant::now(),
+    };
+    match derivation.run(&mut shutdown).await {
+        Stop::Shutdown => {}
+        Stop::Halted => {
+            let _ = shutdown.wait_for(|stop| *stop).await;
+        }
+    }
+    derivation.save_cursor();
+    tracing::info!("follower stopped");
+}
+
+impl Derivation {
+    async fn run(&mut self, shutdown: &mut watch::Receiver<bool>) -> Stop {
+        let poll = Duration::from_millis(self.ctx.config.follower.poll_interval_ms);
+        loop {
+            if *shutdown.borrow() {
+                return Stop::Shutdown;
+            }
+            let outcome = self.pass(shutdown).await;
+            let wait = match outcome {
+                Ok(true) => continue,
+                Ok(false) => poll,
+                Err(PassError::Da(e)) => {
+                    self.ctx.metrics.da_read_failures.inc();
+                    let delay = self.next_retry();
+                    tracing::warn!(error = %e, da_height = self.next, retry_in_ms = delay.as_millis() as u64, "DA read failed");
+                    delay
+                }
+                Err(PassError::Node(e)) => {
+                    let delay = self.next_retry();
+                    tracing::error!(error = %e, retry_in_ms = delay.as_millis() as u64, "deriving failed");
+                    delay
+                }
+                Err(PassError::Halt) => return Stop::Halted,
+                Err(PassError::Shutdown) => return Stop::Shutdown,
+            };
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+
+    fn next_retry(&mut self) -> Duration {
+        let delay = self.retry;
+        let max = Duration::from_millis(self.ctx.config.da.batcher.retry_max_ms);
+        self.retry = (self.retry * 2).min(max);
+        delay
+    }
+
+    /// Reads from the cursor up to the DA head (at most [`PASS_HEIGHTS`]). `Ok(true)` when
+    /// there may be more to read right away.
+    async fn pass(&mut self, shutdown: &mut watch::Receiver<bool>) -> Result<bool, PassError> {
+        let da_head = self.da.head_height().await?;
+        self.ctx.sync.set_da_head(da_head);
+        self.ctx.metrics.da_head.set(da_head as i64);
+        self.advance_finalized().await?;
+        if self.next > da_head {
+            return Ok(false);
+        }
+        let last = da_head.min(self.next + PASS_HEIGHTS - 1);
+        let da = self.da.clone();
+        let mut heights = stream::iter(self.next..=last)
+            .map(move |h| {
+                let da = da.clone();
+                async move { (h, da.blobs_at(h).await) }
+            })
+            .buffered(PREFETCH);
+        while let Some((height, blobs)) = heights.next().await {
+            if *shutdown.borrow() {
+                return Err(PassError::Shutdown);
+            }
+            let blobs = match blobs {
+                Ok(blobs) => blobs,
+                // Pruned or not yet served: read it again on the next pass.
+                Err(DaError::HeightNotAvailable { .. }) => return Ok(false),
+                Err(e) => return Err(e.into()),
+            };
+            self.read_height(height, blobs).await?;
+            self.retry = Duration::from_millis(self.ctx.config.da.batcher.retry_initial_ms);
+        }
+        Ok(last < da_head)
+    }
+
+    /// Derives everything in the blobs of one DA height.
+    async fn read_height(&mut self, height: u64, blobs: Vec<Bytes>) -> Result<(), PassError> {
+        for (index, blob) in blobs.iter().enumerate() {
+            let batch = match self.assembler.push_blob(blob) {
+                Ok(batch) => batch,
+                Err(e) => {
+                    self.skip_blob(height, index, &e);
+                    None
+                }
+            };
+            if self.assembler.pending_batches() == 0 {
+                self.pending_since = None;
+            } else {
+                self.pending_since.get_or_insert(height);
+            }
+            let Some(batch) = batch else { continue };
+            let resume = self.pending_since.unwrap_or(height).min(height);
+            for block in batch.blocks {
+                self.derive(block, height, resume).await?;
+            }
+        }
+        self.next = height + 1;
+        self.ctx.sync.set_da_height(height);
+        self.ctx.metrics.da_height.set(height as i64);
+        if self.last_progress.elapsed() >= PROGRESS_EVERY {
+            self.last_progress = std::time::Instant::now();
+            self.save_cursor();
+            tracing::info!(
+                da_height = height,
+                da_head = self.ctx.sync.da_head(),
+                head = self.ctx.store.head_number().ok().flatten().unwrap_or_default(),
+                "deriving"
+            );
+        }
+        Ok(())
+    }
+
+    fn skip_blob(&self, height: u64, index: usize, error: &CodecError) {
+        let kind = match error {
+            CodecError::BadMagic | CodecError::UnknownVersion(_) => "foreign",
+            _ => "corrupt",
+        };
+        self.ctx.metrics.blob_skipped(kind);
+        tracing::warn!(da_height = height, index, %error, kind, "skipped a blob that is not a valid batch frame");
+    }
+
+    async fn derive(
+        &mut self,
+        block: da::BatchBlock,
+        height: u64,
+        resume: u64,
+    ) -> Result<(), PassError> {
+        let ctx = self.ctx.clone();
+        let number = block.number;
+        let result =
+            tokio::task::spawn_blocking(move || derive_block(&ctx, &block, height, resume))
+                .await
+                .map_err(|e| PassError::Node(SequencerError::Journal(e.to_string())))?;
+        match result {
+            Ok(Derived::Sealed(sealed)) => {
+                let m = &self.ctx.metrics;
+                m.head.set(number as i64);
+                m.safe_head.set(number as i64);
+                m.blocks_derived.inc();
+                m.txs_sealed.inc_by(sealed.transactions.len() as u64);
+                self.ctx.heads.set_safe(number);
+                self.unfinalized.push_back((height, number));
+                tracing::debug!(number, da_height = height, hash = %sealed.hash, "derived block");
+                let _ = self.ctx.blocks.send(sealed);
+                Ok(())
+            }
+            Ok(Derived::AlreadyHave) => {
+                tracing::debug!(number, da_height = height, "block already derived: skipped");
+                Ok(())
+            }
+            Err(DeriveError::Diverged(divergence)) => {
+                self.halt(*divergence);
+                Err(PassError::Halt)
+            }
+            Err(e @ DeriveError::Gap { .. }) => {
+                let head = self.ctx.store.head_number().ok().flatten().unwrap_or_default();
+                self.halt(Divergence {
+                    number,
+                    da_height: height,
+                    expected_hash: Default::default(),
+                    computed_hash: None,
+                    expected_state_root: Default::default(),
+                    computed_state_root: None,
+                    reason: e.to_string(),
+                });
+                tracing::error!(head, "follower cannot continue");
+                Err(PassError::Halt)
+            }
+            Err(DeriveError::Node(e)) => Err(PassError::Node(e)),
+        }
+    }
+
+    fn halt(&self, divergence: Divergence) {
+        tracing::error!(
+            number = divergence.number,
+            da_height = divergence.da_height,
+            expected_hash = %divergence.expected_hash,
+            computed_hash = ?divergence.computed_hash,
+            expected_state_root = %divergence.expected_state_root,
+            computed_state_root = ?divergence.computed_state_root,
+            reason = %divergence.reason,
+            "follower diverged from the chain on DA: derivation stopped"
+        );
+        self.ctx.metrics.diverged.set(1);
+        self.ctx.metrics.divergence_block.set(divergence.number as i64);
+        self.ctx.sync.set_divergence(divergence);
+    }
+
+    /// Moves the finalized head to the last derived block whose DA height is final.
+    async fn advance_finalized(&mut self) -> Result<(), PassError> {
+        if self.unfinalized.is_empty() {
+            return Ok(());
+        }
+        let final_height = self.da.finalized_height().await?;
+        while let Some(&(height, number)) = self.unfinalized.front() {
+            if height > final_height {
+                break;
+            }
+            self.ctx.heads.set_finalized(number);
+            self.unfinalized.pop_front();
+        }
+        Ok(())
+    }
+
+    fn save_cursor(&self) {
+        let next = self.pending_since.unwrap_or(self.next);
+        if let Err(e) = da_cursor::save(self.ctx.store.database(), next) {
+            tracing::warn!(error = %e, "could not save the follower cursor");
+        }
+    }
+}
+
+/// Why one pass over DA ended early.
+enum PassError {
+    Da(DaError),
+    Node(SequencerError),
+    Halt,
+    Shutdown,
+}
+
+impl From<DaError> for PassError {
+    fn from(e: DaError) -> Self {
+        Self::Da(e)
+    }
+}

@@ -1,0 +1,85 @@
+//! `manifold devnet --da local|celestia|ethereum` runs with each backend (starting the local
+//! Celestia-compatible node or the dev L1 itself), and `manifold follower` started from the
+//! config the devnet writes reaches the devnet's head with identical block hashes and state
+//! roots — both as real child processes, driven by alloy.
+
+use std::time::Duration;
+
+use e2e::{
+    ManifoldProcess, assert_same_blocks, plain_provider, run_workload_on, sync_status,
+    wait_derived_at, wallet_provider,
+};
+
+/// Derivation waits on DA blocks (0.5 s Celestia, 1 s L1 blocks with 2 confirmations).
+const FOLLOW_TIMEOUT: Duration = Duration::from_secs(90);
+
+async fn devnet_and_follower_agree(backend: &str) -> eyre::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let data_dir = dir.path().join("devnet");
+    let data = data_dir.to_string_lossy().to_string();
+    let devnet = ManifoldProcess::spawn_with(
+        &[
+            "devnet",
+            "--data-dir",
+            &data,
+            "--rpc-port",
+            "0",
+            "--json",
+            "--block-time",
+            "100",
+            "--da",
+            backend,
+        ],
+        dir.path(),
+        &format!("devnet-{backend}"),
+    )
+    .await?;
+    assert_eq!(devnet.info.raw["da"], backend, "{}", devnet.info.raw);
+    let provider = wallet_provider(&devnet.info.rpc_url);
+    let head = run_workload_on(&provider, 3).await?;
+
+    let follower_config = devnet.info.raw["follower_config"]
+        .as_str()
+        .ok_or_else(|| eyre::eyre!("no follower_config in {}", devnet.info.raw))?
+        .to_owned();
+    let follower = ManifoldProcess::spawn_with(
+        &["follower", "--config", &follower_config, "--json"],
+        dir.path(),
+        &format!("follower-{backend}"),
+    )
+    .await?;
+    assert_eq!(follower.info.raw["role"], "follower");
+    let follower_rpc = e2e::RawRpc::new(follower.info.rpc_url.clone());
+    let status = wait_derived_at(&follower_rpc, head, FOLLOW_TIMEOUT)
+        .await
+        .map_err(|e| e.wrap_err(format!("follower stderr:\n{}", follower.stderr_tail())))?;
+    assert_eq!(status.divergence, serde_json::Value::Null);
+    assert_same_blocks(&provider, &plain_provider(&follower.info.rpc_url), head).await?;
+    // The devnet's own view: every block reached DA (its batcher learns of the inclusion
+    // when it next polls, possibly after the follower read it).
+    let devnet_rpc = e2e::RawRpc::new(devnet.info.rpc_url.clone());
+    let devnet_status = e2e::poll_until("the devnet's safe head", FOLLOW_TIMEOUT, || async {
+        let status = sync_status(&devnet_rpc).await?;
+        Ok((status.safe >= head).then_some(status))
+    })
+    .await?;
+    assert!(devnet_status.da_height > 0, "{devnet_status:?}");
+    follower.terminate().await?;
+    devnet.terminate().await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_da_devnet_and_follower_agree() -> eyre::Result<()> {
+    devnet_and_follower_agree("local").await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn celestia_devnet_and_follower_agree() -> eyre::Result<()> {
+    devnet_and_follower_agree("celestia").await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ethereum_devnet_and_follower_agree() -> eyre::Result<()> {
+    devnet_and_follower_agree("ethereum").await
+}

@@ -1,0 +1,148 @@
+//! Followers derive the chain from DA alone: they reach the sequencer's head with identical
+//! block hashes and state roots, serve it read-only, resume after a restart, skip foreign
+//! and corrupt blobs (counted in `/metrics`), and stop with both roots reported when the chain
+//! on DA is not what re-execution gives.
+
+use std::sync::Arc;
+
+use alloy::providers::Provider;
+use da::{Batch, BatchAssembler, DaBackend, LocalDa, encode_batch};
+use e2e::{
+    TestNode, assert_same_chain, dev_accounts, poll_until, raw, run_workload, signed_transfer,
+    signer, sync_status, wait_derived,
+};
+use serde_json::json;
+
+fn local_da(node: &TestNode) -> eyre::Result<Arc<dyn DaBackend>> {
+    Ok(Arc::new(LocalDa::open(node.config.local_da_path(), node.config.da.local.max_blob_bytes)?))
+}
+
+/// Waits until the sequencer's safe head reaches its sealed head.
+async fn wait_posted(sequencer: &TestNode) -> eyre::Result<u64> {
+    poll_until("the sequencer to post every block", e2e::TIMEOUT, || async {
+        let status = sync_status(&sequencer.rpc).await?;
+        Ok((status.safe == status.unsafe_head).then_some(status.unsafe_head))
+    })
+    .await
+}
+
+async fn metrics(node: &TestNode) -> eyre::Result<String> {
+    Ok(reqwest::get(node.url.join("/metrics")?).await?.text().await?)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn follower_reaches_the_sequencer_head_with_identical_blocks() -> eyre::Result<()> {
+    let sequencer = TestNode::start().await?;
+    let head = run_workload(&sequencer, 4).await?;
+    assert!(head >= 5, "the workload spans blocks (head {head})");
+    wait_posted(&sequencer).await?;
+
+    let mut follower = TestNode::start_follower(&sequencer, local_da(&sequencer)?, |_| {}).await?;
+    let status = wait_derived(&follower, head).await?;
+    assert_eq!(status.role, "follower");
+    assert_same_chain(&sequencer, &follower, head).await?;
+    // Receipts and state are served from the follower's own re-execution.
+    let accounts = dev_accounts();
+    for account in &accounts[..4] {
+        assert_eq!(
+            follower.provider.get_balance(account.address).await?,
+            sequencer.provider.get_balance(account.address).await?
+        );
+    }
+    // Safe and finalized follow DA (local DA is final at once).
+    poll_until("finalized to reach the head", e2e::TIMEOUT, || async {
+        let s = sync_status(&follower.rpc).await?;
+        Ok((s.safe == head && s.finalized == head).then_some(()))
+    })
+    .await?;
+
+    // Read-only: transactions go to the sequencer.
+    let tx = signed_transfer(&signer(&accounts[5]), 0, accounts[6].address, 1)?;
+    let err = follower.rpc.expect_error("eth_sendRawTransaction", json!([raw(&tx)])).await?;
+    assert!(err.message.contains("follower"), "{err:?}");
+
+    // A restart resumes from the stored cursor and keeps following.
+    follower.restart().await?;
+    let head = run_workload(&sequencer, 2).await?;
+    wait_posted(&sequencer).await?;
+    wait_derived(&follower, head).await?;
+    assert_same_chain(&sequencer, &follower, head).await?;
+    let text = metrics(&follower).await?;
+    assert!(text.contains("manifold_follower_diverged 0"), "{text}");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn foreign_and_corrupt_blobs_are_skipped_and_counted() -> eyre::Result<()> {
+    let sequencer = TestNode::start().await?;
+    let head = run_workload(&sequencer, 2).await?;
+    wait_posted(&sequencer).await?;
+
+    // Someone else's data in the same DA, and a real frame damaged in transit.
+    let da = local_da(&sequencer)?;
+    da.submit(b"not a manifold frame: another rollup's blob".to_vec().into()).await?;
+    let last = da.head_height().await?;
+    let mut damaged = da.blobs_at(last - 1).await?.remove(0).to_vec();
+    let middle = damaged.len() / 2;
+    damaged[middle] ^= 0xff;
+    da.submit(damaged.into()).await?;
+
+    let head = {
+        let more = run_workload(&sequencer, 2).await?;
+        assert!(more > head);
+        wait_posted(&sequencer).await?
+    };
+    let follower = TestNode::start_follower(&sequencer, da, |_| {}).await?;
+    wait_derived(&follower, head).await?;
+    assert_same_chain(&sequencer, &follower, head).await?;
+    let text = metrics(&follower).await?;
+    assert!(text.contains("manifold_da_blobs_skipped_total{reason=\"foreign\"} 1"), "{text}");
+    assert!(text.contains("manifold_da_blobs_skipped_total{reason=\"corrupt\"} 1"), "{text}");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_state_root_on_da_stops_the_follower_with_both_roots() -> eyre::Result<()> {
+    let sequencer = TestNode::start().await?;
+    run_workload(&sequencer, 3).await?;
+    let head = wait_posted(&sequencer).await?;
+
+    // Copy the chain to a DA of our own, with the last block's state root altered.
+    let real = local_da(&sequencer)?;
+    let mut blocks = Vec::new();
+    let mut assembler = BatchAssembler::new();
+    for height in 1..=real.head_height().await? {
+        for blob in real.blobs_at(height).await? {
+            if let Some(batch) = assembler.push_blob(&blob)? {
+                blocks.extend(batch.blocks);
+            }
+        }
+    }
+    assert_eq!(blocks.last().map(|b| b.number), Some(head));
+    let forged_root = alloy::primitives::B256::repeat_byte(0x42);
+    let true_root = blocks.last().unwrap().state_root;
+    blocks.last_mut().unwrap().state_root = forged_root;
+    let dir = tempfile::tempdir()?;
+    let forged: Arc<dyn DaBackend> = Arc::new(LocalDa::open(dir.path().join("da"), 1 << 20)?);
+    for frame in encode_batch(&Batch { blocks }, forged.max_blob_bytes())? {
+        forged.submit(frame).await?;
+    }
+
+    let follower = TestNode::start_follower(&sequencer, forged, |_| {}).await?;
+    let status = poll_until("the follower to report a divergence", e2e::TIMEOUT, || async {
+        let status = sync_status(&follower.rpc).await?;
+        Ok((!status.divergence.is_null()).then_some(status))
+    })
+    .await?;
+    let divergence = &status.divergence;
+    assert_eq!(divergence["number"], json!(head), "{divergence}");
+    assert_eq!(divergence["expectedStateRoot"], json!(forged_root), "{divergence}");
+    assert_eq!(divergence["computedStateRoot"], json!(true_root), "{divergence}");
+    // Everything before the bad block was derived; the bad block was not sealed.
+    assert_eq!(status.unsafe_head, head - 1);
+    assert_same_chain(&sequencer, &follower, head - 1).await?;
+    let text = metrics(&follower).await?;
+    assert!(text.contains("manifold_follower_diverged 1"), "{text}");
+    assert!(text.contains(&format!("manifold_follower_divergence_block {head}")), "{text}");
+    Ok(())
+}

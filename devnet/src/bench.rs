@@ -69,7 +69,7 @@ pub(crate) async fn run(args: BenchArgs) -> eyre::Result<()> {
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let dir = tempfile::tempdir()?;
     let mut config = NodeConfig { data_dir: dir.path().to_path_buf(), ..NodeConfig::default() };
-    config.chain.block_gas_limit = (args.block_txs as u64 * 21_000).max(30_000_000);
+    config.chain.block_gas_limit = (args.block_txs.max(1) as u64) * 21_000;
     config.chain.block_time_ms = args.block_time;
     config.mempool.max_per_sender = args.txs.div_ceil(args.senders) + 16;
     config.mempool.max_txs = args.txs + 1024;

@@ -6,11 +6,13 @@
 use std::sync::Arc;
 
 use alloy::providers::Provider;
-use da::{Batch, BatchAssembler, DaBackend, LocalDa, encode_batch};
+use da::{Batch, BatchAssembler, CelestiaDa, DaBackend, LocalDa, encode_batch};
+use devnet::celestia_dev::{self, CelestiaDevOptions};
 use e2e::{
     TestNode, assert_same_chain, dev_accounts, poll_until, raw, run_workload, signed_transfer,
     signer, sync_status, wait_derived,
 };
+use node_config::{DaBackendKind, Secret};
 use serde_json::json;
 
 fn local_da(node: &TestNode) -> eyre::Result<Arc<dyn DaBackend>> {
@@ -72,32 +74,73 @@ async fn follower_reaches_the_sequencer_head_with_identical_blocks() -> eyre::Re
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn foreign_and_corrupt_blobs_are_skipped_and_counted() -> eyre::Result<()> {
-    let sequencer = TestNode::start().await?;
-    let head = run_workload(&sequencer, 2).await?;
-    wait_posted(&sequencer).await?;
+/// Posts a foreign blob and a damaged copy of the sequencer's last frame through `writer`
+/// (same DA, same namespace), then checks a follower reading `reader` skips both, counts them,
+/// and still derives the sequencer's chain.
+async fn skips_foreign_and_corrupt_blobs(
+    sequencer: &TestNode,
+    writer: Arc<dyn DaBackend>,
+    reader: Arc<dyn DaBackend>,
+) -> eyre::Result<()> {
+    let head = run_workload(sequencer, 2).await?;
+    wait_posted(sequencer).await?;
 
     // Someone else's data in the same DA, and a real frame damaged in transit.
-    let da = local_da(&sequencer)?;
-    da.submit(b"not a manifold frame: another rollup's blob".to_vec().into()).await?;
-    let last = da.head_height().await?;
-    let mut damaged = da.blobs_at(last - 1).await?.remove(0).to_vec();
+    let mut last_frame = None;
+    for height in (1..=writer.head_height().await?).rev() {
+        if let Some(blob) = writer.blobs_at(height).await?.pop() {
+            last_frame = Some(blob);
+            break;
+        }
+    }
+    let mut damaged = last_frame.ok_or_else(|| eyre::eyre!("no frame on DA"))?.to_vec();
     let middle = damaged.len() / 2;
     damaged[middle] ^= 0xff;
-    da.submit(damaged.into()).await?;
+    writer.submit(b"not a manifold frame: another rollup's blob".to_vec().into()).await?;
+    writer.submit(damaged.into()).await?;
 
-    let head = {
-        let more = run_workload(&sequencer, 2).await?;
-        assert!(more > head);
-        wait_posted(&sequencer).await?
-    };
-    let follower = TestNode::start_follower(&sequencer, da, |_| {}).await?;
+    let more = run_workload(sequencer, 2).await?;
+    assert!(more > head);
+    let head = wait_posted(sequencer).await?;
+    let follower = TestNode::start_follower(sequencer, reader, |_| {}).await?;
     wait_derived(&follower, head).await?;
-    assert_same_chain(&sequencer, &follower, head).await?;
+    assert_same_chain(sequencer, &follower, head).await?;
     let text = metrics(&follower).await?;
     assert!(text.contains("manifold_da_blobs_skipped_total{reason=\"foreign\"} 1"), "{text}");
     assert!(text.contains("manifold_da_blobs_skipped_total{reason=\"corrupt\"} 1"), "{text}");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn foreign_and_corrupt_blobs_are_skipped_on_local_da() -> eyre::Result<()> {
+    let sequencer = TestNode::start().await?;
+    let da = local_da(&sequencer)?;
+    skips_foreign_and_corrupt_blobs(&sequencer, da.clone(), da).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn foreign_and_corrupt_blobs_in_the_celestia_namespace_are_skipped() -> eyre::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let server = celestia_dev::start(CelestiaDevOptions {
+        listen: "127.0.0.1:0".parse()?,
+        data_dir: dir.path().join("celestia"),
+        block_time: std::time::Duration::from_millis(100),
+    })
+    .await?;
+    let (url, write) = (server.url(), server.write_token().to_owned());
+    let sequencer = TestNode::start_with(|c| {
+        c.da.backend = DaBackendKind::Celestia;
+        c.da.celestia.url = url.clone();
+        c.da.celestia.auth_token = Some(Secret::new(&write));
+    })
+    .await?;
+    let writer: Arc<dyn DaBackend> =
+        Arc::new(CelestiaDa::connect(&sequencer.config.da.celestia).await?);
+    let mut read_config = sequencer.config.da.celestia.clone();
+    read_config.auth_token = Some(Secret::new(server.read_token()));
+    let reader: Arc<dyn DaBackend> = Arc::new(CelestiaDa::connect(&read_config).await?);
+    skips_foreign_and_corrupt_blobs(&sequencer, writer, reader).await?;
+    server.stop().await;
     Ok(())
 }
 

@@ -72,6 +72,18 @@ pub trait DaBackend: Send + Sync + 'static {
     async fn is_confirmed(&self, receipt: &DaReceipt) -> Result<bool, DaError>;
 }
 
+/// The checks every [`DaBackend::submit`] makes before touching the network or disk:
+/// [`DaError::EmptyBlob`] for an empty blob, [`DaError::BlobTooLarge`] above `max_blob_bytes`.
+pub fn check_blob_size(blob: &[u8], max_blob_bytes: usize) -> Result<(), DaError> {
+    if blob.is_empty() {
+        return Err(DaError::EmptyBlob);
+    }
+    if blob.len() > max_blob_bytes {
+        return Err(DaError::BlobTooLarge { size: blob.len(), max: max_blob_bytes });
+    }
+    Ok(())
+}
+
 /// A shared backend is a backend, so wrappers such as `FlakyDa<Arc<dyn DaBackend>>` work.
 #[async_trait]
 impl<B: DaBackend + ?Sized> DaBackend for Arc<B> {

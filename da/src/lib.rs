@@ -10,7 +10,7 @@ mod flaky;
 pub mod fuzzing;
 mod local;
 
-pub use backend::{DaBackend, DaReceipt};
+pub use backend::{DaBackend, DaReceipt, check_blob_size};
 pub use celestia::CelestiaDa;
 pub use codec::{
     Batch, BatchAssembler, BatchBlock, COMPRESSION_LEVEL, CodecError, DEFAULT_MAX_PENDING_BYTES,

@@ -108,12 +108,7 @@ impl DaBackend for LocalDa {
     }
 
     async fn submit(&self, blob: Bytes) -> Result<DaReceipt, DaError> {
-        if blob.is_empty() {
-            return Err(DaError::EmptyBlob);
-        }
-        if blob.len() > self.max_blob_bytes {
-            return Err(DaError::BlobTooLarge { size: blob.len(), max: self.max_blob_bytes });
-        }
+        crate::backend::check_blob_size(&blob, self.max_blob_bytes)?;
         let commitment = keccak256(&blob);
         let size = blob.len();
         let height = self

@@ -12,14 +12,7 @@ use crate::{cli::CelestiaDevArgs, logging, shutdown};
 
 pub(crate) async fn run(args: CelestiaDevArgs) -> eyre::Result<()> {
     logging::init(&args.log, false);
-    // A fresh temporary directory unless one is given; dropped (removed) on exit.
-    let (data_dir, _temp) = match &args.data_dir {
-        Some(dir) => (dir.clone(), None),
-        None => {
-            let temp = tempfile::Builder::new().prefix("manifold-celestia-dev-").tempdir()?;
-            (temp.path().to_path_buf(), Some(temp))
-        }
-    };
+    let (data_dir, _temp) = crate::data_dir::data_dir_or_temp(&args.data_dir, "manifold-celestia-dev-")?;
     let server = start(CelestiaDevOptions {
         listen: SocketAddr::new(args.host, args.port),
         data_dir: data_dir.clone(),

@@ -13,14 +13,7 @@ const FOLLOWER_CONFIG: &str = "follower.toml";
 
 pub(crate) async fn run(args: DevnetArgs) -> eyre::Result<()> {
     logging::init(&args.log, false);
-    // A fresh temporary directory unless one is given; dropped (removed) on exit.
-    let (data_dir, _temp) = match &args.data_dir {
-        Some(dir) => (dir.clone(), None),
-        None => {
-            let temp = tempfile::Builder::new().prefix("manifold-devnet-").tempdir()?;
-            (temp.path().to_path_buf(), Some(temp))
-        }
-    };
+    let (data_dir, _temp) = crate::data_dir::data_dir_or_temp(&args.data_dir, "manifold-devnet-")?;
     let opts = DevnetOptions {
         chain_id: args.chain_id,
         block_time_ms: args.block_time,

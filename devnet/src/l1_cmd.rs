@@ -11,14 +11,7 @@ use crate::{cli::L1Args, logging, shutdown};
 /// Runs the dev L1 until Ctrl-C or SIGTERM, after printing its URL and accounts.
 pub(crate) async fn run(args: L1Args) -> eyre::Result<()> {
     logging::init(&args.log, false);
-    // A fresh temporary directory unless one is given; dropped (removed) on exit.
-    let (data_dir, _temp) = match &args.data_dir {
-        Some(dir) => (dir.clone(), None),
-        None => {
-            let temp = tempfile::Builder::new().prefix("manifold-l1-").tempdir()?;
-            (temp.path().to_path_buf(), Some(temp))
-        }
-    };
+    let (data_dir, _temp) = crate::data_dir::data_dir_or_temp(&args.data_dir, "manifold-l1-")?;
     let opts = L1Options {
         data_dir: Some(data_dir.clone()),
         listen: SocketAddr::new(args.host, args.port),

@@ -4,6 +4,7 @@
 mod bench;
 mod celestia_dev_cmd;
 mod cli;
+mod data_dir;
 mod devnet_cmd;
 mod devnet_da;
 mod follower_cmd;

@@ -149,12 +149,7 @@ impl DaBackend for CelestiaDa {
     }
 
     async fn submit(&self, blob: Bytes) -> Result<DaReceipt, DaError> {
-        if blob.is_empty() {
-            return Err(DaError::EmptyBlob);
-        }
-        if blob.len() > self.inner.max_blob_bytes {
-            return Err(DaError::BlobTooLarge { size: blob.len(), max: self.inner.max_blob_bytes });
-        }
+        crate::backend::check_blob_size(&blob, self.inner.max_blob_bytes)?;
         let size = blob.len();
         let blob = blob_of(self.inner.namespace, blob.to_vec())?;
         let commitment = commitment_b256(&blob.commitment);

@@ -131,12 +131,7 @@ impl DaBackend for EthereumDa {
     }
 
     async fn submit(&self, blob: Bytes) -> Result<DaReceipt, DaError> {
-        if blob.is_empty() {
-            return Err(DaError::EmptyBlob);
-        }
-        if blob.len() > self.max_blob_bytes {
-            return Err(DaError::BlobTooLarge { size: blob.len(), max: self.max_blob_bytes });
-        }
+        crate::backend::check_blob_size(&blob, self.max_blob_bytes)?;
         let submitter = self.submitter.as_ref().ok_or_else(|| {
             misconfigured(
                 "da.ethereum.batcher_key is not set: this node can read batches but not post \

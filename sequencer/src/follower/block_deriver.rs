@@ -53,11 +53,27 @@ impl From<ExecutionError> for DeriveError {
     }
 }
 
-/// Derives `block`, read at `da_height`; when sealed, the follower's cursor becomes
-/// `next_da_height` in the same database transaction. Blocking: call from a blocking thread.
+/// A block's transactions with their senders recovered, or the first that is invalid (its
+/// index and why). Recovery is the costliest part of deriving, and independent of state, so
+/// the follower runs it ahead of execution. Blocking (uses every core).
+pub type RecoveredBlock = Result<Vec<RecoveredTx>, (usize, ExecutionError)>;
+
+/// Recovers the senders of `block`'s transactions; see [`RecoveredBlock`].
+pub fn recover_block(block: &BatchBlock) -> RecoveredBlock {
+    RecoveredTx::decode_batch(&block.transactions)
+        .into_iter()
+        .enumerate()
+        .map(|(i, tx)| tx.map_err(|e| (i, e)))
+        .collect()
+}
+
+/// Derives `block`, read at `da_height`, with its transactions `recovered` by
+/// [`recover_block`]; when sealed, the follower's cursor becomes `next_da_height` in the same
+/// database transaction. Blocking: call from a blocking thread.
 pub fn derive_block(
     ctx: &NodeContext,
     block: &BatchBlock,
+    recovered: RecoveredBlock,
     da_height: u64,
     next_da_height: u64,
 ) -> Result<Derived, DeriveError> {
@@ -108,13 +124,10 @@ pub fn derive_block(
             None,
         ));
     }
-    let mut txs = Vec::with_capacity(block.transactions.len());
-    for (i, decoded) in RecoveredTx::decode_batch(&block.transactions).into_iter().enumerate() {
-        match decoded {
-            Ok(tx) => txs.push(tx),
-            Err(e) => return Err(diverged(format!("transaction {i} is invalid: {e}"), None)),
-        }
-    }
+    let txs = match recovered {
+        Ok(txs) => txs,
+        Err((i, e)) => return Err(diverged(format!("transaction {i} is invalid: {e}"), None)),
+    };
     let env = BlockEnv {
         number: block.number,
         timestamp: block.timestamp,

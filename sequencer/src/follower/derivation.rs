@@ -13,13 +13,15 @@ use tokio::sync::watch;
 use crate::{
     Divergence, NodeContext, SequencerError,
     follower::{
-        block_deriver::{DeriveError, Derived, derive_block},
+        block_deriver::{DeriveError, Derived, RecoveredBlock, derive_block, recover_block},
         da_cursor,
     },
 };
 
 /// DA heights fetched ahead of the one being derived.
 const PREFETCH: usize = 16;
+/// Blocks whose senders are recovered ahead of the one being executed.
+const RECOVER_AHEAD: usize = 4;
 /// Most heights read in one pass before the DA head is asked again.
 const PASS_HEIGHTS: u64 = 1024;
 /// How often progress is logged and the cursor saved while reading empty heights.
@@ -176,8 +178,21 @@ impl Derivation {
             }
             let Some(batch) = batch else { continue };
             let resume = self.pending_since.unwrap_or(height).min(height);
-            for block in batch.blocks {
-                self.derive(block, height, resume).await?;
+            // Senders of the next blocks are recovered (on all cores) while the current one
+            // executes and commits.
+            let mut recovered = stream::iter(batch.blocks)
+                .map(|block| async move {
+                    tokio::task::spawn_blocking(move || {
+                        let txs = recover_block(&block);
+                        (block, txs)
+                    })
+                    .await
+                })
+                .buffered(RECOVER_AHEAD);
+            while let Some(joined) = recovered.next().await {
+                let (block, txs) =
+                    joined.map_err(|e| PassError::Node(SequencerError::Journal(e.to_string())))?;
+                self.derive(block, txs, height, resume).await?;
             }
         }
         self.next = height + 1;
@@ -208,13 +223,14 @@ impl Derivation {
     async fn derive(
         &mut self,
         block: da::BatchBlock,
+        txs: RecoveredBlock,
         height: u64,
         resume: u64,
     ) -> Result<(), PassError> {
         let ctx = self.ctx.clone();
         let number = block.number;
         let result =
-            tokio::task::spawn_blocking(move || derive_block(&ctx, &block, height, resume))
+            tokio::task::spawn_blocking(move || derive_block(&ctx, &block, txs, height, resume))
                 .await
                 .map_err(|e| PassError::Node(SequencerError::Journal(e.to_string())))?;
         match result {

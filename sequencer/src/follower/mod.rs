@@ -14,7 +14,7 @@ use da::DaBackend;
 use node_config::NodeConfig;
 use tokio::sync::watch;
 
-pub use block_deriver::{DeriveError, Derived, derive_block};
+pub use block_deriver::{DeriveError, Derived, RecoveredBlock, derive_block, recover_block};
 pub use derivation::run_derivation;
 
 use crate::{Node, NodeHandle, NodeRole, SequencerError, node::open_da};

@@ -32,7 +32,24 @@ impl Store {
         extra_data: Bytes,
         also: impl FnOnce(&WriteTransaction, &SealedBlock) -> Result<(), ExecutionError>,
     ) -> Result<SealedBlock, ExecutionError> {
-        let txn = self.db.begin_write()?;
+        self.seal_block_with(outcome, extra_data, true, also)
+    }
+
+    /// [`seal_block`](Self::seal_block), durable on return only when `durable`. A
+    /// non-durable seal skips the disk flush: a crash may lose it (and every non-durable seal
+    /// after the last durable commit) but never leaves a torn database — fit for blocks that
+    /// can be derived again, as a follower's. [`flush`](Self::flush) makes them durable.
+    pub fn seal_block_with(
+        &self,
+        outcome: &BlockOutcome,
+        extra_data: Bytes,
+        durable: bool,
+        also: impl FnOnce(&WriteTransaction, &SealedBlock) -> Result<(), ExecutionError>,
+    ) -> Result<SealedBlock, ExecutionError> {
+        let mut txn = self.db.begin_write()?;
+        if !durable {
+            txn.set_durability(redb::Durability::None)?;
+        }
         let sealed = {
             let head = {
                 let meta = txn.open_table(META)?;
@@ -82,6 +99,14 @@ impl Store {
             "block committed"
         );
         Ok(sealed)
+    }
+}
+
+impl Store {
+    /// Makes every earlier non-durable seal durable (an empty durable commit).
+    pub fn flush(&self) -> Result<(), ExecutionError> {
+        self.db.begin_write()?.commit()?;
+        Ok(())
     }
 }
 

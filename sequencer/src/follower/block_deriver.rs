@@ -146,7 +146,9 @@ pub fn derive_block(
     };
     drop(reader);
     let mut computed = None;
-    let sealed = ctx.store.seal_block(&outcome, Bytes::new(), |txn, sealed| {
+    // Not flushed to disk: a crash loses at most blocks DA still holds; the derivation loop
+    // makes them durable with its cursor when it catches up, every few seconds, and at stop.
+    let sealed = ctx.store.seal_block_with(&outcome, Bytes::new(), false, |txn, sealed| {
         computed = Some((sealed.hash, sealed.header.state_root));
         if sealed.hash != block.block_hash || sealed.header.state_root != block.state_root {
             return Err(ExecutionError::SealRejected {

@@ -98,7 +98,11 @@ impl Derivation {
             let outcome = self.pass(shutdown).await;
             let wait = match outcome {
                 Ok(true) => continue,
-                Ok(false) => poll,
+                Ok(false) => {
+                    // Caught up: make the blocks sealed since the last save durable.
+                    self.save_cursor();
+                    poll
+                }
                 Err(PassError::Da(e)) => {
                     self.ctx.metrics.da_read_failures.inc();
                     let delay = self.next_retry();
@@ -304,6 +308,8 @@ impl Derivation {
         Ok(())
     }
 
+    /// Saves the cursor in a durable commit, which also makes every block sealed before it
+    /// durable (blocks are sealed without a disk flush: they can be derived again).
     fn save_cursor(&self) {
         let next = self.pending_since.unwrap_or(self.next);
         if let Err(e) = da_cursor::save(self.ctx.store.database(), next) {

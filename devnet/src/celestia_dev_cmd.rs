@@ -12,7 +12,8 @@ use crate::{cli::CelestiaDevArgs, logging, shutdown};
 
 pub(crate) async fn run(args: CelestiaDevArgs) -> eyre::Result<()> {
     logging::init(&args.log, false);
-    let (data_dir, _temp) = crate::data_dir::data_dir_or_temp(&args.data_dir, "manifold-celestia-dev-")?;
+    let (data_dir, _temp) =
+        crate::data_dir::data_dir_or_temp(&args.data_dir, "manifold-celestia-dev-")?;
     let server = start(CelestiaDevOptions {
         listen: SocketAddr::new(args.host, args.port),
         data_dir: data_dir.clone(),

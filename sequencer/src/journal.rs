@@ -10,7 +10,7 @@
 //! (its nonce is below the sender's) and is dropped then. So an acknowledged transaction is
 //! always in a block or in the journal.
 
-use std::{sync::Arc, thread};
+use std::thread;
 
 use alloy_primitives::{Address, B256, Bytes};
 use execution::RecoveredTx;
@@ -26,11 +26,20 @@ struct Request {
     done: oneshot::Sender<Result<(), String>>,
 }
 
-/// Handle to the journal writer thread.
+/// What the writer thread is asked to do, in order.
+enum Command {
+    /// Write (group-committed with the writes queued behind it).
+    Write(Request),
+    /// Read every entry.
+    Load(std::sync::mpsc::Sender<Result<Vec<RecoveredTx>, String>>),
+    /// Finish the queued writes, close the file and stop; answered once it is closed.
+    Close(oneshot::Sender<()>),
+}
+
+/// Handle to the journal writer thread, which alone holds the file open.
 #[derive(Clone)]
 pub struct Journal {
-    queue: std::sync::mpsc::Sender<Request>,
-    db: Arc<Database>,
+    queue: std::sync::mpsc::Sender<Command>,
 }
 
 impl std::fmt::Debug for Journal {
@@ -39,70 +48,112 @@ impl std::fmt::Debug for Journal {
     }
 }
 
+const STOPPED: &str = "journal writer stopped";
+
 impl Journal {
     /// Opens (creating if missing) the journal file at `path` and starts its writer thread.
     pub fn start(path: &std::path::Path) -> Result<Self, String> {
-        let db = Arc::new(Database::create(path).map_err(|e| format!("{}: {e}", path.display()))?);
+        let db = Database::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let txn = db.begin_write().map_err(|e| e.to_string())?;
         txn.open_table(JOURNAL).map_err(|e| e.to_string())?;
         txn.commit().map_err(|e| e.to_string())?;
-        let (queue, rx) = std::sync::mpsc::channel::<Request>();
-        let writer_db = db.clone();
+        let (queue, rx) = std::sync::mpsc::channel::<Command>();
         thread::Builder::new()
             .name("mempool-journal".into())
-            .spawn(move || writer_loop(&writer_db, rx))
+            .spawn(move || writer_loop(db, rx))
             .map_err(|e| e.to_string())?;
-        Ok(Self { queue, db })
+        Ok(Self { queue })
     }
 
     /// Durably records `put` and forgets `delete`; resolves once on disk.
     pub async fn write(&self, put: Vec<RecoveredTx>, delete: Vec<B256>) -> Result<(), String> {
         let (done, wait) = oneshot::channel();
         self.queue
-            .send(Request { put, delete, done })
-            .map_err(|_| "journal writer stopped".to_string())?;
-        wait.await.map_err(|_| "journal writer stopped".to_string())?
+            .send(Command::Write(Request { put, delete, done }))
+            .map_err(|_| STOPPED.to_string())?;
+        wait.await.map_err(|_| STOPPED.to_string())?
     }
 
     /// Every journaled transaction (read at start-up to refill the pool).
     pub fn load(&self) -> Result<Vec<RecoveredTx>, String> {
-        let txn = self.db.begin_read().map_err(|e| e.to_string())?;
-        let table = txn.open_table(JOURNAL).map_err(|e| e.to_string())?;
-        let mut out = Vec::new();
-        for entry in table.iter().map_err(|e| e.to_string())? {
-            let (_, value) = entry.map_err(|e| e.to_string())?;
-            let value = value.value();
-            if value.len() < 20 {
-                continue;
-            }
-            let sender = Address::from_slice(&value[..20]);
-            let raw = Bytes::copy_from_slice(&value[20..]);
-            // The sender was recovered at admission; decode without recovering again.
-            if let Ok(tx) = RecoveredTx::decode_with_sender(&raw, sender) {
-                out.push(tx);
-            }
+        let (reply, answer) = std::sync::mpsc::channel();
+        self.queue.send(Command::Load(reply)).map_err(|_| STOPPED.to_string())?;
+        answer.recv().map_err(|_| STOPPED.to_string())?
+    }
+
+    /// Writes what is queued, closes the file and stops the writer; resolves once the file
+    /// is closed, so the same data directory can be opened again at once. Later writes fail.
+    pub async fn close(&self) {
+        let (done, closed) = oneshot::channel();
+        if self.queue.send(Command::Close(done)).is_ok() {
+            let _ = closed.await;
         }
-        Ok(out)
     }
 }
 
-fn writer_loop(db: &Database, rx: std::sync::mpsc::Receiver<Request>) {
-    while let Ok(first) = rx.recv() {
-        let mut batch = vec![first];
-        while let Ok(more) = rx.try_recv() {
-            batch.push(more);
-            if batch.len() >= 4096 {
-                break;
-            }
+fn load(db: &Database) -> Result<Vec<RecoveredTx>, String> {
+    let txn = db.begin_read().map_err(|e| e.to_string())?;
+    let table = txn.open_table(JOURNAL).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    for entry in table.iter().map_err(|e| e.to_string())? {
+        let (_, value) = entry.map_err(|e| e.to_string())?;
+        let value = value.value();
+        if value.len() < 20 {
+            continue;
         }
-        let result = write_batch(db, &batch).map_err(|e| e.to_string());
-        if let Err(e) = &result {
-            tracing::error!(error = %e, "mempool journal write failed");
-        }
-        for request in batch {
-            let _ = request.done.send(result.clone());
+        let sender = Address::from_slice(&value[..20]);
+        let raw = Bytes::copy_from_slice(&value[20..]);
+        // The sender was recovered at admission; decode without recovering again.
+        if let Ok(tx) = RecoveredTx::decode_with_sender(&raw, sender) {
+            out.push(tx);
         }
     }
+    Ok(out)
+}
+
+/// Commits `batch` in one durable transaction and answers each request.
+fn flush(db: &Database, batch: &mut Vec<Request>) {
+    if batch.is_empty() {
+        return;
+    }
+    let result = write_batch(db, batch).map_err(|e| e.to_string());
+    if let Err(e) = &result {
+        tracing::error!(error = %e, "mempool journal write failed");
+    }
+    for request in batch.drain(..) {
+        let _ = request.done.send(result.clone());
+    }
+}
+
+fn writer_loop(db: Database, rx: std::sync::mpsc::Receiver<Command>) {
+    let mut batch = Vec::new();
+    let mut next = rx.recv().ok();
+    while let Some(command) = next.take() {
+        match command {
+            Command::Write(request) => {
+                batch.push(request);
+                if batch.len() < 4096
+                    && let Ok(more) = rx.try_recv()
+                {
+                    next = Some(more);
+                    continue;
+                }
+                flush(&db, &mut batch);
+            }
+            Command::Load(reply) => {
+                flush(&db, &mut batch);
+                let _ = reply.send(load(&db));
+            }
+            Command::Close(done) => {
+                flush(&db, &mut batch);
+                drop(db);
+                let _ = done.send(());
+                return;
+            }
+        }
+        next = rx.recv().ok();
+    }
+    flush(&db, &mut batch);
 }
 
 fn write_batch(db: &Database, batch: &[Request]) -> Result<(), redb::Error> {
@@ -165,16 +216,18 @@ mod tests {
             journal.write(vec![], txs[..10].iter().map(|t| t.hash).collect()).await.unwrap();
             let loaded = journal.load().unwrap();
             assert_eq!(loaded.len(), 54);
+            // A clone still alive does not keep the file open once closed, and cannot write.
+            let clone = journal.clone();
+            journal.close().await;
+            let err = clone.write(vec![txs[0].clone()], vec![]).await.unwrap_err();
+            assert!(err.contains("stopped"), "{err}");
+            // Closed: the file reopens at once, with the same content, senders included
+            // (no signature recovery on load).
+            let reopened = Journal::start(&path).unwrap();
+            drop(clone);
+            reopened.close().await;
         }
-        // The writer thread exits when the last handle is dropped; then the file reopens
-        // with the same content, senders included (no signature recovery on load).
-        let reopened = loop {
-            match Journal::start(&path) {
-                Ok(journal) => break journal,
-                Err(e) if e.contains("already open") => std::thread::yield_now(),
-                Err(e) => panic!("{e}"),
-            }
-        };
+        let reopened = Journal::start(&path).unwrap();
         let mut loaded = reopened.load().unwrap();
         loaded.sort_by_key(|t| t.nonce());
         assert_eq!(loaded, txs[10..].to_vec());

@@ -132,6 +132,11 @@ impl Mempool {
         Ok(pool)
     }
 
+    /// Closes the journal (at shutdown): admissions fail from then on.
+    pub async fn close_journal(&self) {
+        self.journal.close().await;
+    }
+
     /// Validates, journals and admits a raw transaction; returns its hash once it is durable.
     pub async fn submit(&self, raw: Bytes) -> Result<B256, PoolError> {
         let tx = tx_validation::stateless(&raw, &self.limits, &self.evm, self.block_gas_limit)?;

@@ -163,6 +163,9 @@ impl NodeHandle {
             let _ = task.await;
         }
         self.rpc.stopped().await;
+        // Close the journal file now, not when the last clone of the context goes, so the
+        // data directory can be opened again at once.
+        self.ctx.mempool.close_journal().await;
         tracing::info!("node stopped");
     }
 }

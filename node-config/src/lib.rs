@@ -7,6 +7,7 @@ mod dev_accounts;
 mod devnet;
 mod error;
 mod example;
+mod execution;
 mod follower;
 mod genesis;
 mod loading;
@@ -27,6 +28,7 @@ pub use da::{
 pub use dev_accounts::{DEV_DERIVATION_PATH_PREFIX, DEV_MNEMONIC, DevAccount, dev_accounts};
 pub use devnet::DevnetOptions;
 pub use error::ConfigError;
+pub use execution::{ExecutionConfig, MAX_EXECUTION_THREADS};
 pub use follower::FollowerConfig;
 pub use genesis::{GenesisAccount, GenesisConfig, MAX_CODE_SIZE, MAX_EXTRA_DATA_BYTES};
 pub use log::{LogConfig, LogFormat};

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    ChainConfig, ConfigError, DaConfig, FollowerConfig, GenesisConfig, LogConfig, MempoolConfig,
-    Overrides, RpcConfig, loading,
+    ChainConfig, ConfigError, DaConfig, ExecutionConfig, FollowerConfig, GenesisConfig, LogConfig,
+    MempoolConfig, Overrides, RpcConfig, loading,
 };
 
 /// The node's configuration: one field per section of `manifold.toml`.
@@ -27,6 +27,8 @@ pub struct NodeConfig {
     pub log: LogConfig,
     /// `[mempool]`: transaction pool limits.
     pub mempool: MempoolConfig,
+    /// `[execution]`: block execution (worker threads of the parallel scheduler).
+    pub execution: ExecutionConfig,
     /// `[da]`: data-availability backend and batcher.
     pub da: DaConfig,
     /// `[follower]`: where a follower starts reading DA and how often it polls.
@@ -43,6 +45,7 @@ impl Default for NodeConfig {
             rpc: RpcConfig::default(),
             log: LogConfig::default(),
             mempool: MempoolConfig::default(),
+            execution: ExecutionConfig::default(),
             da: DaConfig::default(),
             follower: FollowerConfig::default(),
             genesis: GenesisConfig::default(),

@@ -54,6 +54,8 @@ const MEMPOOL: &[(&str, Node)] = &[
     ("max_tx_bytes", INT),
 ];
 
+const EXECUTION: &[(&str, Node)] = &[("threads", INT)];
+
 const DA_LOCAL: &[(&str, Node)] = &[("path", STR), ("max_blob_bytes", INT)];
 
 const DA_BATCHER: &[(&str, Node)] = &[
@@ -114,6 +116,7 @@ pub(crate) const ROOT: Node = Node::Table(&[
     ("rpc", Node::Table(RPC)),
     ("log", Node::Table(LOG)),
     ("mempool", Node::Table(MEMPOOL)),
+    ("execution", Node::Table(EXECUTION)),
     ("da", Node::Table(DA)),
     ("follower", Node::Table(FOLLOWER)),
     ("genesis", Node::Table(GENESIS)),

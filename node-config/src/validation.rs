@@ -7,8 +7,9 @@ use std::fmt::Display;
 use alloy_primitives::U256;
 
 use crate::{
-    BatcherConfig, ChainConfig, ConfigError, GenesisConfig, LocalDaConfig, LogConfig,
-    MAX_CODE_SIZE, MAX_EXTRA_DATA_BYTES, MempoolConfig, NodeConfig, RpcConfig,
+    BatcherConfig, ChainConfig, ConfigError, ExecutionConfig, GenesisConfig, LocalDaConfig,
+    LogConfig, MAX_CODE_SIZE, MAX_EXECUTION_THREADS, MAX_EXTRA_DATA_BYTES, MempoolConfig,
+    NodeConfig, RpcConfig,
 };
 
 /// Bytes a JSON-RPC request adds around a hex-encoded raw transaction, with room to spare.
@@ -32,6 +33,7 @@ impl NodeConfig {
         validate_rpc(&self.rpc, &self.mempool)?;
         validate_log(&self.log)?;
         validate_mempool(&self.mempool)?;
+        validate_execution(&self.execution)?;
         validate_local_da(&self.da.local)?;
         crate::da_validation::validate_celestia(&self.da.celestia)?;
         crate::da_validation::validate_ethereum(&self.da.ethereum)?;
@@ -114,6 +116,17 @@ fn validate_log(log: &LogConfig) -> Result<(), ConfigError> {
         }
     }
     Ok(())
+}
+
+fn validate_execution(e: &ExecutionConfig) -> Result<(), ConfigError> {
+    in_range(
+        "execution.threads",
+        e.threads,
+        0,
+        MAX_EXECUTION_THREADS,
+        " (0: the available cores)",
+        "threads = 0",
+    )
 }
 
 fn validate_mempool(m: &MempoolConfig) -> Result<(), ConfigError> {
@@ -337,6 +350,7 @@ mod tests {
                 c.mempool.max_bytes = 1000;
                 c.mempool.max_tx_bytes = 1001;
             }),
+            ("execution.threads", "between 0 and 256", |c| c.execution.threads = 257),
             ("da.local.path", "must not be empty", |c| c.da.local.path = Some("".into())),
             ("da.local.max_blob_bytes", "at least 1024", |c| c.da.local.max_blob_bytes = 1023),
             ("da.batcher.max_blocks_per_batch", "greater than 0", |c| {

@@ -1,6 +1,8 @@
 //! The block builder: on every `block_time` tick, takes transactions from the pool by fee
-//! priority and nonce order, executes them, seals the block (state, root, block and
-//! receipts, atomically), then lets the pool forget its transactions and announces it.
+//! priority and nonce order, executes them through the parallel scheduler (which picks, per
+//! block, sequential, optimistic or declared-access execution — same result either way),
+//! seals the block (state, root, block and receipts, atomically), then lets the pool forget
+//! its transactions and announces it.
 //!
 //! A tick with nothing to include seals nothing: blocks are produced when there is work, as
 //! Arbitrum does, so an idle devnet does not grow its database by a block every 250 ms.
@@ -11,7 +13,6 @@ use alloy_primitives::{B256, Bytes};
 use execution::{
     BlockEnv, SealedBlock,
     block::{InvalidTxPolicy, next_base_fee},
-    execute_block,
 };
 use tokio::sync::watch;
 
@@ -63,7 +64,10 @@ pub fn build_block_with(
         beneficiary: ctx.config.genesis.fee_vault,
         prevrandao: head_hash,
     };
-    let outcome = execute_block(&reader, &ctx.evm, &env, txs, InvalidTxPolicy::Skip)?;
+    let executed =
+        ctx.executor.lock().execute(&reader, &ctx.evm, &env, txs, InvalidTxPolicy::Skip)?;
+    let (outcome, report) = (executed.outcome, executed.report);
+    ctx.metrics.block_executed(&report);
     drop(reader);
     let executed_at = Instant::now();
     let rejected: Vec<B256> = outcome.rejected.iter().map(|(tx, _)| tx.hash).collect();
@@ -96,8 +100,20 @@ pub fn build_block_with(
         select_ms = (selected_at - started).as_millis() as u64,
         execute_ms = (executed_at - selected_at).as_millis() as u64,
         seal_ms = (sealed_at - executed_at).as_millis() as u64,
+        strategy = report.strategy.name(),
+        threads = report.threads,
+        aborts = report.aborts,
+        abort_rate = format!("{:.3}", report.abort_rate()),
         "sealed block"
     );
+    if let Some(fallback) = report.fallback {
+        tracing::debug!(
+            number = block.number(),
+            reason = report.reason,
+            fallback,
+            "parallel execution fell back"
+        );
+    }
     let _ = ctx.blocks.send(block.clone());
     Ok(BuildResult { block: Some(block), dropped })
 }

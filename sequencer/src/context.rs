@@ -3,8 +3,9 @@
 
 use std::sync::Arc;
 
-use execution::{SealedBlock, Store, evm::EvmConfig};
+use execution::{SealedBlock, Store, evm::EvmConfig, scheduler::ParallelExecutor};
 use node_config::NodeConfig;
+use parking_lot::Mutex;
 use tokio::sync::broadcast;
 
 use crate::{Heads, Mempool, Metrics, SyncState};
@@ -28,4 +29,7 @@ pub struct NodeContext {
     pub blocks: broadcast::Sender<Arc<SealedBlock>>,
     /// Prometheus metrics.
     pub metrics: Arc<Metrics>,
+    /// The block executor (the parallel scheduler), which learns from this chain's previous
+    /// blocks which strategy pays.
+    pub executor: Arc<Mutex<ParallelExecutor>>,
 }

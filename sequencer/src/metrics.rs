@@ -9,6 +9,10 @@ use prometheus_client::{
 /// Label set of [`Metrics::da_blobs_skipped`]: `reason` = `foreign` or `corrupt`.
 pub type SkipLabels = Vec<(String, String)>;
 
+/// Label set of [`Metrics::blocks_executed`]: `strategy` = `sequential`, `optimistic` or
+/// `declared`.
+pub type StrategyLabels = Vec<(String, String)>;
+
 /// The node's metrics. All updates are lock-free.
 #[derive(Debug)]
 pub struct Metrics {
@@ -48,6 +52,14 @@ pub struct Metrics {
     pub diverged: Gauge,
     /// Number of the block where a follower diverged (0 when it has not).
     pub divergence_block: Gauge,
+    /// Blocks the sequencer executed, by the scheduler's `strategy`.
+    pub blocks_executed: Family<StrategyLabels, Counter>,
+    /// Transaction executions of parallel runs (first ones and re-executions).
+    pub parallel_executions: Counter,
+    /// Executions of parallel runs whose reads turned out stale (wasted work).
+    pub parallel_aborts: Counter,
+    /// Parallel runs stopped for contention and finished sequentially.
+    pub parallel_fallbacks: Counter,
 }
 
 impl Default for Metrics {
@@ -81,6 +93,10 @@ impl Metrics {
             da_blobs_skipped: Family::default(),
             diverged: Gauge::default(),
             divergence_block: Gauge::default(),
+            blocks_executed: Family::default(),
+            parallel_executions: Counter::default(),
+            parallel_aborts: Counter::default(),
+            parallel_fallbacks: Counter::default(),
         };
         let r = &mut registry;
         r.register("head_block", "Number of the latest sealed block", m.head.clone());
@@ -128,7 +144,38 @@ impl Metrics {
             "Block number where the follower diverged (0: none)",
             m.divergence_block.clone(),
         );
+        r.register(
+            "blocks_executed",
+            "Blocks executed, by the scheduler's strategy (sequential, optimistic, declared)",
+            m.blocks_executed.clone(),
+        );
+        r.register(
+            "parallel_executions",
+            "Transaction executions in parallel runs, re-executions included",
+            m.parallel_executions.clone(),
+        );
+        r.register(
+            "parallel_aborts",
+            "Executions in parallel runs whose reads turned out stale (abort rate = aborts / executions)",
+            m.parallel_aborts.clone(),
+        );
+        r.register(
+            "parallel_fallbacks",
+            "Parallel runs that stopped early and finished the block sequentially",
+            m.parallel_fallbacks.clone(),
+        );
         Self { registry, ..m }
+    }
+
+    /// Counts a block executed with `report`'s strategy, and its parallel work.
+    pub fn block_executed(&self, report: &execution::scheduler::ExecutionReport) {
+        let labels = vec![("strategy".to_owned(), report.strategy.name().to_owned())];
+        self.blocks_executed.get_or_create(&labels).inc();
+        self.parallel_executions.inc_by(report.executions as u64);
+        self.parallel_aborts.inc_by(report.aborts as u64);
+        if report.fallback.is_some() {
+            self.parallel_fallbacks.inc();
+        }
     }
 
     /// Counts a blob skipped for `reason` (`foreign` or `corrupt`).

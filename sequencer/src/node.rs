@@ -4,8 +4,13 @@
 use std::{net::SocketAddr, sync::Arc};
 
 use da::{DaBackend, LocalDa};
-use execution::{Store, evm::EvmConfig};
+use execution::{
+    Store,
+    evm::EvmConfig,
+    scheduler::{ParallelExecutor, SchedulerConfig},
+};
 use node_config::{DaBackendKind, NodeConfig};
+use parking_lot::Mutex;
 use tokio::{
     sync::{broadcast, watch},
     task::JoinHandle,
@@ -106,6 +111,10 @@ impl Node {
             .map_err(SequencerError::Journal)?,
         );
         let (blocks, _) = broadcast::channel(1024);
+        let executor = Arc::new(Mutex::new(ParallelExecutor::new(SchedulerConfig {
+            threads: config.execution.worker_threads(),
+            ..SchedulerConfig::default()
+        })));
         Ok(NodeContext {
             config,
             store,
@@ -115,6 +124,7 @@ impl Node {
             sync: Arc::new(SyncState::new(role)),
             blocks,
             metrics,
+            executor,
         })
     }
 

@@ -93,6 +93,14 @@ async fn eip1559_transfer_moves_value_and_pays_fees_to_the_vault() -> eyre::Resu
     let expected = tx.inner.effective_gas_price(Some(base_fee as u64));
     assert_eq!(receipt.effective_gas_price, expected);
     assert!(receipt.effective_gas_price >= base_fee);
+
+    // The block went through the scheduler, which ran a one-transaction block sequentially.
+    let metrics = node.handle().ctx.metrics.encode();
+    assert!(
+        metrics.contains("manifold_blocks_executed_total{strategy=\"sequential\"} 1\n"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("manifold_parallel_aborts_total 0\n"), "{metrics}");
     Ok(())
 }
 

@@ -122,6 +122,61 @@ impl BlockAssembly {
         }
     }
 
+    /// Adds the results of many transactions at once (the parallel executor's): the same as
+    /// pushing them one by one, but with receipts (their blooms hash every log) and included
+    /// transactions built on all cores when none of them is rejected.
+    pub(crate) fn push_all(
+        &mut self,
+        txs: Vec<RecoveredTx>,
+        results: Vec<TxExecution>,
+    ) -> Result<(), ExecutionError> {
+        use rayon::prelude::*;
+        let rejected = results.iter().any(|r| matches!(r, TxExecution::Rejected(_)));
+        if rejected || !self.included.is_empty() || txs.len() != results.len() || txs.len() < 256 {
+            for (tx, result) in txs.into_iter().zip(results) {
+                self.push(tx, result)?;
+            }
+            return Ok(());
+        }
+        let mut cumulative = Vec::with_capacity(results.len());
+        for result in &results {
+            if let TxExecution::Included { gas_used, priority_fee, .. } = result {
+                self.gas_used = self.gas_used.saturating_add(*gas_used);
+                self.priority_fees = self.priority_fees.saturating_add(*priority_fee);
+            }
+            cumulative.push(self.gas_used);
+        }
+        txs.into_par_iter()
+            .zip(results)
+            .zip(cumulative)
+            .map(|((tx, result), cumulative_gas_used)| {
+                let TxExecution::Included {
+                    gas_used, success, logs, contract_address, output, ..
+                } = result
+                else {
+                    unreachable!("rejections take the sequential path above")
+                };
+                let receipt = crate::evm::receipt_for(
+                    tx.envelope.tx_type(),
+                    success,
+                    cumulative_gas_used,
+                    logs,
+                );
+                (IncludedTx { tx, gas_used, contract_address, output }, receipt)
+            })
+            .unzip_into_vecs(&mut self.included, &mut self.receipts);
+        Ok(())
+    }
+
+    /// The transactions added so far, in block order when none was rejected.
+    pub(crate) fn into_transactions(self) -> Vec<RecoveredTx> {
+        self.included
+            .into_iter()
+            .map(|i| i.tx)
+            .chain(self.rejected.into_iter().map(|r| r.0))
+            .collect()
+    }
+
     /// Credits all of the block's fees (base and priority) to the fee vault after its last
     /// transaction (see `DeferredFees`) and returns the outcome.
     pub(crate) fn finish<V: StateView>(

@@ -2,10 +2,11 @@
 //! `Database`.
 //!
 //! Each transaction executes against the state left by the previous ones; its revm state
-//! diff is folded into the overlay (`DatabaseCommit`), and the overlay's `StateChanges` is
-//! the block's write set.
+//! diff is folded into the overlay (`DatabaseCommit`, by the rules of `tx_effects`), and the
+//! overlay's `StateChanges` is the block's write set. Contract code is analysed once per
+//! block (`CodeCache`).
 
-use alloy_primitives::{Address, B256, KECCAK256_EMPTY, U256};
+use alloy_primitives::{Address, B256, U256};
 use revm::{
     Database, DatabaseCommit,
     bytecode::Bytecode,
@@ -14,7 +15,11 @@ use revm::{
     state::{Account, AccountInfo},
 };
 
-use crate::{AccountState, ExecutionError, StateChanges, StateView, state::AccountChange};
+use super::{
+    code_cache::CodeCache,
+    tx_effects::{account_effect, changed_slots, new_code},
+};
+use crate::{AccountState, ExecutionError, StateChanges, StateView};
 
 impl DBErrorMarker for ExecutionError {}
 
@@ -23,17 +28,18 @@ impl DBErrorMarker for ExecutionError {}
 pub struct BlockState<V> {
     base: V,
     changes: StateChanges,
+    code: CodeCache,
 }
 
 impl<V: StateView> BlockState<V> {
     /// An overlay with no writes yet.
     pub fn new(base: V) -> Self {
-        Self { base, changes: StateChanges::default() }
+        Self::with_changes(base, StateChanges::default())
     }
 
     /// An overlay that already holds `changes`.
     pub fn with_changes(base: V, changes: StateChanges) -> Self {
-        Self { base, changes }
+        Self { base, changes, code: CodeCache::default() }
     }
 
     /// The base state.
@@ -114,13 +120,10 @@ impl<V: StateView> Database for BlockState<V> {
     }
 
     fn code_by_hash(&mut self, code_hash: B256) -> Result<Bytecode, Self::Error> {
-        if code_hash == KECCAK256_EMPTY || code_hash == B256::ZERO {
-            return Ok(Bytecode::default());
-        }
-        let code = StateView::code(self, code_hash)?.ok_or_else(|| {
-            ExecutionError::Invariant(format!("code {code_hash} referenced but not stored"))
-        })?;
-        Ok(Bytecode::new_raw(code))
+        let mut cache = std::mem::take(&mut self.code);
+        let code = cache.get(code_hash, self);
+        self.code = cache;
+        code
     }
 
     fn storage(&mut self, address: Address, index: U256) -> Result<U256, Self::Error> {
@@ -135,38 +138,24 @@ impl<V: StateView> Database for BlockState<V> {
 impl<V: StateView> DatabaseCommit for BlockState<V> {
     fn commit(&mut self, changes: AddressMap<Account>) {
         for (address, account) in changes {
-            if !account.is_touched() {
-                continue;
+            let Some(effect) = account_effect(&account) else { continue };
+            if let Some((hash, code)) = new_code(&account, &effect) {
+                self.changes.code.entry(hash).or_insert(code);
             }
             let entry = self.changes.accounts.entry(address).or_default();
-            if account.is_selfdestructed() || account.is_empty() {
-                // Destroyed, or touched while empty (EIP-161): the account and its storage go.
-                *entry =
-                    AccountChange { account: None, storage_cleared: true, ..Default::default() };
-                continue;
-            }
-            if account.is_created() {
+            if effect.storage_cleared {
                 entry.storage_cleared = true;
                 entry.storage.clear();
             }
-            for (slot, value) in account.storage {
-                if value.is_changed() {
-                    entry.storage.insert(slot, value.present_value);
+            entry.storage.extend(changed_slots(&account));
+            match effect.account {
+                Some(record) => entry.account = record,
+                // Only its storage changed: the record is the one the transaction saw.
+                None if entry.account.is_none() => {
+                    entry.account = Some(crate::evm::tx_effects::account_state(&account));
                 }
+                None => {}
             }
-            let info = account.info;
-            if let Some(code) = &info.code
-                && info.code_hash != KECCAK256_EMPTY
-                && !code.is_empty()
-            {
-                self.changes.code.entry(info.code_hash).or_insert_with(|| code.original_bytes());
-            }
-            entry.account = Some(AccountState {
-                nonce: info.nonce,
-                balance: info.balance,
-                code_hash: info.code_hash,
-                storage_root: alloy_trie::EMPTY_ROOT_HASH,
-            });
         }
     }
 }

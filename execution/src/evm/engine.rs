@@ -4,10 +4,11 @@
 use alloy_consensus::{Eip658Value, Receipt, ReceiptEnvelope, ReceiptWithBloom, TxType};
 use alloy_primitives::{Address, Bytes, U256};
 use revm::{
-    Context, ExecuteCommitEvm, ExecuteEvm, MainContext,
+    Context, Database, DatabaseCommit, ExecuteCommitEvm, ExecuteEvm, MainContext,
     context::{BlockEnv as RevmBlockEnv, CfgEnv, result::ExecutionResult},
     context_interface::block::BlobExcessGasAndPrice,
     primitives::hardfork::SpecId,
+    state::EvmState,
 };
 
 use super::deferred_fees::DeferredFees;
@@ -74,16 +75,9 @@ pub enum TxExecution {
     Rejected(String),
 }
 
-/// revm's mainnet EVM over a block's overlay state.
-type RevmEvm<'a, V> = revm::handler::MainnetEvm<
-    Context<
-        RevmBlockEnv,
-        revm::context::TxEnv,
-        CfgEnv,
-        &'a mut BlockState<V>,
-        revm::Journal<&'a mut BlockState<V>>,
-        (),
-    >,
+/// revm's mainnet EVM over the database `DB`.
+type RevmEvm<DB> = revm::handler::MainnetEvm<
+    Context<RevmBlockEnv, revm::context::TxEnv, CfgEnv, DB, revm::Journal<DB>, ()>,
 >;
 
 /// The reusable call frames of an EVM (see `EvmExecutor::with_frames`).
@@ -100,21 +94,22 @@ impl std::fmt::Debug for EvmFrames {
 }
 
 /// One EVM for a whole block: built once (instruction table, precompiles), then each
-/// transaction executes and commits into the block's overlay state.
-pub struct EvmExecutor<'a, V: StateView> {
-    evm: RevmEvm<'a, V>,
+/// transaction executes against its database `DB` — the block's overlay state
+/// (`&mut BlockState`) for the sequential executor, a multi-version view for the parallel one.
+pub struct EvmExecutor<DB: Database> {
+    evm: RevmEvm<DB>,
 }
 
-impl<V: StateView> std::fmt::Debug for EvmExecutor<'_, V> {
+impl<DB: Database> std::fmt::Debug for EvmExecutor<DB> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EvmExecutor").finish_non_exhaustive()
     }
 }
 
-impl<'a, V: StateView> EvmExecutor<'a, V> {
-    /// An executor for block `env` writing into `state`.
-    pub fn new(config: &EvmConfig, env: &BlockEnv, state: &'a mut BlockState<V>) -> Self {
-        Self::with_frames(config, env, state, None)
+impl<DB: Database<Error = ExecutionError>> EvmExecutor<DB> {
+    /// An executor for block `env` over `db`.
+    pub fn new(config: &EvmConfig, env: &BlockEnv, db: DB) -> Self {
+        Self::with_frames(config, env, db, None)
     }
 
     /// Like `new`, reusing the call-frame stack (interpreter stacks and memories, the
@@ -122,11 +117,11 @@ impl<'a, V: StateView> EvmExecutor<'a, V> {
     pub fn with_frames(
         config: &EvmConfig,
         env: &BlockEnv,
-        state: &'a mut BlockState<V>,
+        db: DB,
         frames: Option<EvmFrames>,
     ) -> Self {
         let ctx = Context::mainnet()
-            .with_db(state)
+            .with_db(db)
             .with_cfg(config.cfg_env())
             .with_block(revm_block_env(env));
         // What `build_mainnet` assembles, with the frame stack reused when one is given
@@ -151,9 +146,18 @@ impl<'a, V: StateView> EvmExecutor<'a, V> {
         EvmFrames(self.evm.frame_stack)
     }
 
-    /// Executes `tx` on the state left by the previous ones and commits its effects. Its
-    /// priority fee is reported in the result, not paid: the block credits fees at its end.
-    pub fn execute(&mut self, tx: &RecoveredTx) -> Result<TxExecution, ExecutionError> {
+    /// The database the executor reads.
+    pub fn db_mut(&mut self) -> &mut DB {
+        &mut self.evm.ctx.journaled_state.database
+    }
+
+    /// Executes `tx` and returns its result with its state diff, without committing it
+    /// (a rejected transaction has an empty diff). Its priority fee is reported in the
+    /// result, not paid: the block credits fees at its end.
+    pub fn transact(
+        &mut self,
+        tx: &RecoveredTx,
+    ) -> Result<(TxExecution, EvmState), ExecutionError> {
         use revm::{context::ContextSetters, handler::Handler};
         self.evm.ctx.set_tx(tx_env(tx));
         let mut handler = DeferredFees::default();
@@ -163,13 +167,24 @@ impl<'a, V: StateView> EvmExecutor<'a, V> {
         let result = match result {
             Ok(result) => result,
             Err(revm::context::result::EVMError::Transaction(invalid)) => {
-                return Ok(TxExecution::Rejected(invalid.to_string()));
+                return Ok((TxExecution::Rejected(invalid.to_string()), EvmState::default()));
             }
             Err(revm::context::result::EVMError::Database(e)) => return Err(e),
             Err(other) => return Err(ExecutionError::Invariant(other.to_string())),
         };
-        self.evm.commit(state);
-        Ok(included(result, handler.priority_fee()))
+        Ok((included(result, handler.priority_fee()), state))
+    }
+}
+
+impl<DB: Database<Error = ExecutionError> + DatabaseCommit> EvmExecutor<DB> {
+    /// Executes `tx` on the state left by the previous ones and commits its effects. Its
+    /// priority fee is reported in the result, not paid: the block credits fees at its end.
+    pub fn execute(&mut self, tx: &RecoveredTx) -> Result<TxExecution, ExecutionError> {
+        let (execution, state) = self.transact(tx)?;
+        if !state.is_empty() {
+            self.evm.commit(state);
+        }
+        Ok(execution)
     }
 }
 
@@ -222,8 +237,9 @@ pub(crate) fn receipt_for(
     cumulative_gas_used: u64,
     logs: Vec<alloy_primitives::Log>,
 ) -> ReceiptEnvelope {
+    let logs_bloom = super::logs_bloom::logs_bloom(&logs);
     let receipt = Receipt { status: Eip658Value::Eip658(success), cumulative_gas_used, logs };
-    ReceiptEnvelope::from_typed(tx_type, ReceiptWithBloom::from(receipt))
+    ReceiptEnvelope::from_typed(tx_type, ReceiptWithBloom { receipt, logs_bloom })
 }
 
 /// Intrinsic gas of `tx` (the minimum gas limit it can have): base cost, calldata, access

@@ -1,24 +1,49 @@
-//! Block-STM: optimistic parallel execution of a block over a multi-version memory, with the
-//! same result as the sequential executor.
+//! The parallel conflict scheduler: executes a block's transactions on several threads with
+//! the same result as executing them one by one in block order.
 //!
-//! - `state_key` — the unified keys and values the scheduler versions (VM-agnostic).
-//! - `mv_memory` — per key, the writes of each transaction; ESTIMATE markers for aborted ones.
-//! - `task_scheduler` — the collaborative scheduler of execution and validation tasks.
-//! - `mv_view` — the `StateView` an incarnation executes against, recording its reads.
-//! - `parallel_executor` — the worker loop and the in-order merge into a `BlockOutcome`.
+//! VM-agnostic: it schedules transactions over the unified state keys; a VM plugs in through
+//! `vm` (the EVM's adapter is `evm::EvmBlockVm`).
 //!
-//! Not yet done (the parallel-scheduler issue): fee-vault and native-transfer deltas that
-//! commute, per-block strategy selection, declared access lists, and making this the
-//! sequencer's default.
+//! - `state_key` — the unified keys and values the scheduler versions.
+//! - `vm` — what a VM provides (execute one transaction, report its writes) and gets (reads).
+//! - `mv_memory` — per key, the writes of each transaction, commutative credits, ESTIMATEs.
+//! - `mv_view` — the state an execution reads through, recording its reads for validation.
+//! - `task_scheduler` — Block-STM's collaborative scheduler of execution and validation tasks.
+//! - `optimistic` — the Block-STM run: workers, validation, stopping a contended block.
+//! - `declared_access` — the keys a transaction declares it reads, writes or credits.
+//! - `dependency_graph` — a declared block as a dependency graph, run without validation.
+//! - `partition` — a declared block split into independent parts, one per worker.
+//! - `overlay_view` — a worker's private state in a partitioned block.
+//! - `block_run` — per-transaction results of a run and what it hands back.
+//! - `write_fold` — the final writes folded into the block's write set.
+//! - `strategy` — choosing sequential / optimistic / declared per block; the report.
+//! - `thread_pool` — the persistent worker threads.
+//! - `parallel_executor` — the block executor on top (strategy, run, assembly).
 
+mod block_run;
+mod declared_access;
+mod dependency_graph;
 mod mv_memory;
 mod mv_view;
+mod optimistic;
+mod overlay_view;
+mod padded;
 mod parallel_executor;
+mod partition;
 mod state_key;
+mod strategy;
 mod task_scheduler;
+mod thread_pool;
+mod vm;
+mod write_fold;
 
-pub use parallel_executor::execute_block_parallel;
+pub use declared_access::{Access, DeclaredAccess};
+pub use parallel_executor::{ParallelExecutor, ScheduledBlock, execute_block_parallel};
 pub use state_key::{StateKey, StateValue};
+pub use strategy::{ExecutionReport, SchedulerConfig, Strategy};
+pub use vm::{BlockVm, TxState, TxWrites, VmWorker};
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod vm_tests;

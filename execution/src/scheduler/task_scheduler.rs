@@ -3,13 +3,14 @@
 //!
 //! Follows Gelashvili et al., "Block-STM" (PPoPP '23), Algorithms 4–5; each handed-out task
 //! holds one count of `active_tasks` until the worker finishes it or it turns into a
-//! follow-up task.
+//! follow-up task. Each transaction's status and dependents share one lock, alone on its
+//! cache lines (workers run neighbouring transactions), as does each shared counter.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering::SeqCst};
 
 use parking_lot::Mutex;
 
-use super::mv_memory::Version;
+use super::{mv_memory::Version, padded::Padded};
 
 /// Work for a worker thread.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,57 +22,96 @@ pub(super) enum Task {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Status {
+pub(super) enum Status {
     ReadyToExecute,
     Executing,
     Executed,
     Aborting,
 }
 
+#[derive(Debug)]
+struct TxStatus {
+    incarnation: u32,
+    status: Status,
+    /// Transactions waiting for this one to finish executing.
+    dependents: Vec<u32>,
+}
+
+impl Default for TxStatus {
+    fn default() -> Self {
+        Self { incarnation: 0, status: Status::ReadyToExecute, dependents: Vec::new() }
+    }
+}
+
 /// Shared scheduling state of one block.
 #[derive(Debug)]
 pub(super) struct TaskScheduler {
-    txs: usize,
-    execution_idx: AtomicUsize,
-    validation_idx: AtomicUsize,
-    decrease_cnt: AtomicUsize,
-    active_tasks: AtomicUsize,
-    done: AtomicBool,
-    status: Vec<Mutex<(usize, Status)>>,
-    dependents: Vec<Mutex<Vec<usize>>>,
+    txs: u32,
+    execution_idx: Padded<AtomicU32>,
+    validation_idx: Padded<AtomicU32>,
+    decrease_cnt: Padded<AtomicUsize>,
+    active_tasks: Padded<AtomicUsize>,
+    done: Padded<AtomicBool>,
+    status: Vec<Padded<Mutex<TxStatus>>>,
 }
 
 impl TaskScheduler {
     /// A scheduler for `txs` transactions, all ready for their first incarnation.
     pub(super) fn new(txs: usize) -> Self {
+        let txs = u32::try_from(txs).expect("fewer than 2^32 transactions in a block");
         Self {
             txs,
-            execution_idx: AtomicUsize::new(0),
-            validation_idx: AtomicUsize::new(0),
-            decrease_cnt: AtomicUsize::new(0),
-            active_tasks: AtomicUsize::new(0),
-            done: AtomicBool::new(txs == 0),
-            status: (0..txs).map(|_| Mutex::new((0, Status::ReadyToExecute))).collect(),
-            dependents: (0..txs).map(|_| Mutex::new(Vec::new())).collect(),
+            execution_idx: Padded(AtomicU32::new(0)),
+            validation_idx: Padded(AtomicU32::new(0)),
+            decrease_cnt: Padded(AtomicUsize::new(0)),
+            active_tasks: Padded(AtomicUsize::new(0)),
+            done: Padded(AtomicBool::new(txs == 0)),
+            status: (0..txs).map(|_| Padded(Mutex::new(TxStatus::default()))).collect(),
         }
     }
 
-    /// Whether every transaction is executed and validated.
+    /// Makes it a scheduler for `txs` new transactions, reusing its allocations.
+    pub(super) fn reset(&mut self, txs: usize) {
+        self.txs = u32::try_from(txs).expect("fewer than 2^32 transactions in a block");
+        *self.execution_idx.0.get_mut() = 0;
+        *self.validation_idx.0.get_mut() = 0;
+        *self.decrease_cnt.0.get_mut() = 0;
+        *self.active_tasks.0.get_mut() = 0;
+        *self.done.0.get_mut() = txs == 0;
+        let status = &mut self.status;
+        for entry in status.iter_mut().take(txs) {
+            let entry = entry.0.get_mut();
+            entry.incarnation = 0;
+            entry.status = Status::ReadyToExecute;
+            entry.dependents.clear();
+        }
+        if status.len() < txs {
+            status.resize_with(txs, || Padded(Mutex::new(TxStatus::default())));
+        }
+    }
+
+    /// Whether every transaction is executed and validated (or the block was halted).
     pub(super) fn done(&self) -> bool {
         self.done.load(SeqCst)
     }
 
-    /// Stops every worker (after a fatal error).
+    /// Stops every worker (after a fatal error, or to finish the block another way).
     pub(super) fn halt(&self) {
         self.done.store(true, SeqCst);
     }
 
-    fn decrease_execution_idx(&self, target: usize) {
+    /// The status and incarnation of `txn` (for the caller once all workers stopped).
+    pub(super) fn status(&self, txn: u32) -> (Status, u32) {
+        let status = self.status[txn as usize].lock();
+        (status.status, status.incarnation)
+    }
+
+    fn decrease_execution_idx(&self, target: u32) {
         self.execution_idx.fetch_min(target, SeqCst);
         self.decrease_cnt.fetch_add(1, SeqCst);
     }
 
-    fn decrease_validation_idx(&self, target: usize) {
+    fn decrease_validation_idx(&self, target: u32) {
         self.validation_idx.fetch_min(target, SeqCst);
         self.decrease_cnt.fetch_add(1, SeqCst);
     }
@@ -87,12 +127,12 @@ impl TaskScheduler {
     }
 
     /// Starts the next incarnation of `txn` if it is ready (no `active_tasks` accounting).
-    fn try_incarnate(&self, txn: usize) -> Option<Version> {
+    fn try_incarnate(&self, txn: u32) -> Option<Version> {
         if txn < self.txs {
-            let mut status = self.status[txn].lock();
-            if status.1 == Status::ReadyToExecute {
-                status.1 = Status::Executing;
-                return Some((txn, status.0));
+            let mut status = self.status[txn as usize].lock();
+            if status.status == Status::ReadyToExecute {
+                status.status = Status::Executing;
+                return Some(Version { txn, incarnation: status.incarnation });
             }
         }
         None
@@ -122,9 +162,9 @@ impl TaskScheduler {
         self.active_tasks.fetch_add(1, SeqCst);
         let txn = self.validation_idx.fetch_add(1, SeqCst);
         if txn < self.txs {
-            let status = *self.status[txn].lock();
-            if status.1 == Status::Executed {
-                return Some(Task::Validate((txn, status.0)));
+            let status = self.status[txn as usize].lock();
+            if status.status == Status::Executed {
+                return Some(Task::Validate(Version { txn, incarnation: status.incarnation }));
             }
         }
         self.active_tasks.fetch_sub(1, SeqCst);
@@ -145,28 +185,34 @@ impl TaskScheduler {
 
     /// `txn` read an ESTIMATE of `blocking`: park it until `blocking` re-executes. Returns
     /// false when `blocking` already finished (the caller re-executes `txn` at once).
-    pub(super) fn add_dependency(&self, txn: usize, blocking: usize) -> bool {
-        let mut dependents = self.dependents[blocking].lock();
-        if self.status[blocking].lock().1 == Status::Executed {
+    pub(super) fn add_dependency(&self, txn: u32, blocking: u32) -> bool {
+        // Lock order: always the lower transaction first (`blocking < txn`).
+        let mut blocker = self.status[blocking as usize].lock();
+        if blocker.status == Status::Executed {
             return false;
         }
-        self.status[txn].lock().1 = Status::Aborting;
-        dependents.push(txn);
+        self.status[txn as usize].lock().status = Status::Aborting;
+        blocker.dependents.push(txn);
+        drop(blocker);
         self.active_tasks.fetch_sub(1, SeqCst);
         true
     }
 
-    fn set_ready(&self, txn: usize) {
-        let mut status = self.status[txn].lock();
-        *status = (status.0 + 1, Status::ReadyToExecute);
+    fn set_ready(&self, txn: u32) {
+        let mut status = self.status[txn as usize].lock();
+        status.incarnation += 1;
+        status.status = Status::ReadyToExecute;
     }
 
     /// An incarnation finished executing; `wrote_new_key` when it wrote a key its previous
     /// incarnation did not. May hand back its own validation as the next task.
     pub(super) fn finish_execution(&self, version: Version, wrote_new_key: bool) -> Option<Task> {
-        let (txn, incarnation) = version;
-        self.status[txn].lock().1 = Status::Executed;
-        let dependents = std::mem::take(&mut *self.dependents[txn].lock());
+        let Version { txn, incarnation } = version;
+        let dependents = {
+            let mut status = self.status[txn as usize].lock();
+            status.status = Status::Executed;
+            std::mem::take(&mut status.dependents)
+        };
         if let Some(min) = dependents.iter().min().copied() {
             for dependent in dependents {
                 self.set_ready(dependent);
@@ -175,7 +221,7 @@ impl TaskScheduler {
         }
         if self.validation_idx.load(SeqCst) > txn {
             if !wrote_new_key {
-                return Some(Task::Validate((txn, incarnation)));
+                return Some(Task::Validate(Version { txn, incarnation }));
             }
             self.decrease_validation_idx(txn);
         }
@@ -185,16 +231,16 @@ impl TaskScheduler {
 
     /// Claims the abort of a failed validation (only one validator of an incarnation wins).
     pub(super) fn try_validation_abort(&self, version: Version) -> bool {
-        let mut status = self.status[version.0].lock();
-        if *status == (version.1, Status::Executed) {
-            status.1 = Status::Aborting;
+        let mut status = self.status[version.txn as usize].lock();
+        if status.incarnation == version.incarnation && status.status == Status::Executed {
+            status.status = Status::Aborting;
             return true;
         }
         false
     }
 
     /// A validation finished; after an abort, may hand back the re-execution.
-    pub(super) fn finish_validation(&self, txn: usize, aborted: bool) -> Option<Task> {
+    pub(super) fn finish_validation(&self, txn: u32, aborted: bool) -> Option<Task> {
         if aborted {
             self.set_ready(txn);
             self.decrease_validation_idx(txn + 1);

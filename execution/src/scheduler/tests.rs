@@ -1,6 +1,9 @@
 //! Parallel == sequential, property-tested: random blocks mixing independent and conflicting
 //! transactions (hot recipients, one hot counter slot), reverts, out-of-gas, contract
-//! creations and nonce chains (with gaps that get rejected), at 1, 2, 4 and 8 threads.
+//! creations, nonce chains (with gaps that get rejected), value sent to contracts, precompiles,
+//! oneself and senders of later transactions (lazy credits read back), zero-value touches —
+//! under Block-STM forced at 1, 2, 4 and 8 threads, under Block-STM stopped for contention
+//! after every execution (final prefix + sequential rest), and as the strategy chooses.
 
 use std::{collections::BTreeMap, sync::OnceLock};
 
@@ -10,9 +13,9 @@ use alloy_network::TxSignerSync;
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256, keccak256};
 use alloy_signer_local::PrivateKeySigner;
 use node_config::{GenesisAccount, GenesisConfig};
-use proptest::prelude::*;
+use proptest::{prelude::*, test_runner::TestCaseError};
 
-use super::execute_block_parallel;
+use super::{ParallelExecutor, SchedulerConfig, Strategy as Plan, execute_block_parallel};
 use crate::{
     BlockEnv, RecoveredTx, Store,
     block::{InvalidTxPolicy, execute_block},
@@ -104,6 +107,10 @@ fn block_env(f: &Fixture) -> BlockEnv {
 #[derive(Debug, Clone)]
 enum Kind {
     Transfer(u8),
+    ToSender(usize),
+    ToSelf,
+    ToPrecompile,
+    PayCounter,
     Counter,
     OutOfGas,
     Revert,
@@ -114,6 +121,10 @@ enum Kind {
 fn kind() -> impl Strategy<Value = Kind> {
     prop_oneof![
         4 => (0u8..4).prop_map(Kind::Transfer),
+        2 => (0..SENDERS).prop_map(Kind::ToSender),
+        1 => Just(Kind::ToSelf),
+        1 => Just(Kind::ToPrecompile),
+        1 => Just(Kind::PayCounter),
         3 => Just(Kind::Counter),
         1 => Just(Kind::OutOfGas),
         1 => Just(Kind::Revert),
@@ -131,6 +142,10 @@ fn build(plan: &[(usize, Kind, u64)]) -> Vec<RecoveredTx> {
                 Kind::Transfer(r) => {
                     (TxKind::Call(Address::repeat_byte(0x10 + r)), 21_000, vec![], 0)
                 }
+                Kind::ToSender(s) => (TxKind::Call(f.signers[*s].address()), 21_000, vec![], 0),
+                Kind::ToSelf => (TxKind::Call(f.signers[*sender].address()), 21_000, vec![], 0),
+                Kind::ToPrecompile => (TxKind::Call(Address::with_last_byte(4)), 30_000, vec![], 0),
+                Kind::PayCounter => (TxKind::Call(counter()), 60_000, vec![], 0),
                 Kind::Counter => (TxKind::Call(counter()), 60_000, vec![], 0),
                 Kind::OutOfGas => (TxKind::Call(counter()), 21_100, vec![], 0),
                 Kind::Revert => (TxKind::Call(reverter()), 40_000, vec![], 0),
@@ -159,6 +174,85 @@ fn build(plan: &[(usize, Kind, u64)]) -> Vec<RecoveredTx> {
         .collect()
 }
 
+/// The executors every block is run with besides the sequential reference: Block-STM forced
+/// at 1, 2, 4 and 8 threads (never stopped), Block-STM that stops for contention at once
+/// (the final prefix, then the rest sequentially), declared access forced at 2 and 3 threads
+/// (Block-STM when a transaction declares nothing), and the default choice at any size.
+fn executors() -> Vec<(String, ParallelExecutor)> {
+    let forced = |threads| SchedulerConfig {
+        threads,
+        force: Some(Plan::Optimistic),
+        max_waste: f64::INFINITY,
+        ..SchedulerConfig::default()
+    };
+    let mut executors: Vec<(String, ParallelExecutor)> = [1, 2, 4, 8]
+        .into_iter()
+        .map(|t| (format!("block-stm@{t}"), ParallelExecutor::new(forced(t))))
+        .collect();
+    let stopping = SchedulerConfig { probe: 1, max_waste: 0.0, retry_after: 0, ..forced(2) };
+    executors.push(("stopping@2".into(), ParallelExecutor::new(stopping)));
+    for threads in [2, 3] {
+        let declared = SchedulerConfig { force: Some(Plan::Declared), ..forced(threads) };
+        executors.push((format!("declared@{threads}"), ParallelExecutor::new(declared)));
+    }
+    // The strategy choice as configured by default, but for blocks of any size.
+    let chosen = SchedulerConfig { min_txs: 2, ..SchedulerConfig::default() };
+    executors.push(("chosen".into(), ParallelExecutor::new(chosen)));
+    executors
+}
+
+fn check_block(txs: &[RecoveredTx]) -> Result<(), TestCaseError> {
+    let f = fixture();
+    let reader = f.store.reader().unwrap();
+    let config = EvmConfig::new(7);
+    let env = block_env(f);
+    let expected =
+        execute_block(&reader, &config, &env, txs.to_vec(), InvalidTxPolicy::Skip).unwrap();
+    for (name, mut executor) in executors() {
+        let block =
+            executor.execute(&reader, &config, &env, txs.to_vec(), InvalidTxPolicy::Skip).unwrap();
+        if name.starts_with("block-stm") {
+            prop_assert_eq!(block.report.strategy, Plan::Optimistic);
+            prop_assert_eq!(block.report.parallel_txs, txs.len(), "{:?}", block.report);
+        }
+        let got = block.outcome;
+        prop_assert_eq!(&got.changes, &expected.changes, "state under {}", name);
+        prop_assert_eq!(&got.receipts, &expected.receipts, "receipts under {}", name);
+        prop_assert_eq!(got.gas_used, expected.gas_used);
+        let hashes = |o: &crate::BlockOutcome| {
+            o.transactions
+                .iter()
+                .map(|t| (t.tx.hash, t.gas_used, t.contract_address, t.output.clone()))
+                .collect::<Vec<_>>()
+        };
+        prop_assert_eq!(hashes(&got), hashes(&expected), "transactions under {}", name);
+        let rejected = |o: &crate::BlockOutcome| {
+            o.rejected.iter().map(|(t, r)| (t.hash, r.clone())).collect::<Vec<_>>()
+        };
+        prop_assert_eq!(rejected(&got), rejected(&expected), "rejections under {}", name);
+    }
+    // And under the strict policy: the same block, or the same error.
+    let strict = execute_block(&reader, &config, &env, txs.to_vec(), InvalidTxPolicy::Fail);
+    let (_, mut executor) = executors().swap_remove(1);
+    let got = executor.execute(&reader, &config, &env, txs.to_vec(), InvalidTxPolicy::Fail);
+    match (strict, got) {
+        (Ok(expected), Ok(got)) => prop_assert_eq!(&got.outcome.changes, &expected.changes),
+        (Err(expected), Err(got)) => prop_assert_eq!(got.to_string(), expected.to_string()),
+        (expected, got) => prop_assert!(false, "strict: {:?} vs {:?}", expected.err(), got.err()),
+    }
+    Ok(())
+}
+
+/// Only value transfers: every block has declared (inferred) access unless it sends to
+/// oneself or to a precompile.
+fn transfer() -> impl Strategy<Value = Kind> {
+    prop_oneof![
+        4 => (0u8..4).prop_map(Kind::Transfer),
+        3 => (0..SENDERS).prop_map(Kind::ToSender),
+        1 => Just(Kind::NonceGap),
+    ]
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
@@ -166,22 +260,63 @@ proptest! {
     fn parallel_equals_sequential(
         plan in proptest::collection::vec((0..SENDERS, kind(), 0u64..1_000), 2..28)
     ) {
-        let f = fixture();
+        check_block(&build(&plan))?;
+    }
+
+    #[test]
+    fn declared_transfers_equal_sequential(
+        plan in proptest::collection::vec((0..SENDERS, transfer(), 1u64..1_000), 2..40)
+    ) {
         let txs = build(&plan);
-        let reader = f.store.reader().unwrap();
-        let config = EvmConfig::new(7);
-        let env = block_env(f);
-        let expected = execute_block(&reader, &config, &env, txs.clone(), InvalidTxPolicy::Skip).unwrap();
-        for threads in [1, 2, 4, 8] {
-            let got = execute_block_parallel(&reader, &config, &env, txs.clone(), InvalidTxPolicy::Skip, threads).unwrap();
-            prop_assert_eq!(&got.changes, &expected.changes, "state at {} threads", threads);
-            prop_assert_eq!(&got.receipts, &expected.receipts, "receipts at {} threads", threads);
-            prop_assert_eq!(got.gas_used, expected.gas_used);
-            let hashes = |o: &crate::BlockOutcome| o.transactions.iter().map(|t| (t.tx.hash, t.gas_used, t.contract_address)).collect::<Vec<_>>();
-            prop_assert_eq!(hashes(&got), hashes(&expected));
-            let rejected = |o: &crate::BlockOutcome| o.rejected.iter().map(|(t, r)| (t.hash, r.clone())).collect::<Vec<_>>();
-            prop_assert_eq!(rejected(&got), rejected(&expected));
+        check_block(&txs)?;
+        let declarable = plan.iter().all(|(sender, kind, _)| match kind {
+            Kind::ToSender(to) => to != sender,
+            _ => true,
+        });
+        if declarable {
+            let f = fixture();
+            let reader = f.store.reader().unwrap();
+            let config = SchedulerConfig { threads: 2, force: Some(Plan::Declared), ..Default::default() };
+            let block = ParallelExecutor::new(config)
+                .execute(&reader, &EvmConfig::new(7), &block_env(f), txs, InvalidTxPolicy::Skip)
+                .unwrap();
+            prop_assert_eq!(block.report.strategy, Plan::Declared, "{:?}", block.report);
         }
+    }
+}
+
+#[test]
+fn credits_to_one_recipient_commute_and_read_back() {
+    // Every sender pays sender 0, which then spends what it received: its reads resolve the
+    // credits of all the transactions before it.
+    let mut plan: Vec<_> = (1..SENDERS).map(|s| (s, Kind::ToSender(0), 500)).collect();
+    plan.push((0, Kind::Transfer(0), 1));
+    plan.extend((1..SENDERS).map(|s| (s, Kind::ToSender(0), 7)));
+    plan.push((0, Kind::ToSender(1), 3));
+    check_block(&build(&plan)).unwrap();
+}
+
+#[test]
+fn execute_block_parallel_matches_at_every_thread_count() {
+    let f = fixture();
+    let plan: Vec<_> = (0..40).map(|i| (i % SENDERS, Kind::Transfer((i % 4) as u8), 9)).collect();
+    let txs = build(&plan);
+    let reader = f.store.reader().unwrap();
+    let (config, env) = (EvmConfig::new(7), block_env(f));
+    let expected =
+        execute_block(&reader, &config, &env, txs.clone(), InvalidTxPolicy::Fail).unwrap();
+    for threads in [1, 2, 4, 8] {
+        let got = execute_block_parallel(
+            &reader,
+            &config,
+            &env,
+            txs.clone(),
+            InvalidTxPolicy::Fail,
+            threads,
+        )
+        .unwrap();
+        assert_eq!(got.changes, expected.changes);
+        assert_eq!(got.receipts, expected.receipts);
     }
 }
 

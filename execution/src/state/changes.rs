@@ -1,8 +1,11 @@
 //! `StateChanges`: the write set of a block, applied to the store when the block is sealed.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
-use alloy_primitives::{Address, B256, Bytes, U256};
+use alloy_primitives::{
+    Bytes, U256,
+    map::{AddressMap, B256Map},
+};
 
 use crate::AccountState;
 
@@ -22,9 +25,9 @@ pub struct AccountChange {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StateChanges {
     /// Changed accounts.
-    pub accounts: HashMap<Address, AccountChange>,
+    pub accounts: AddressMap<AccountChange>,
     /// New contract code, by hash.
-    pub code: HashMap<B256, Bytes>,
+    pub code: B256Map<Bytes>,
 }
 
 impl StateChanges {

@@ -205,7 +205,8 @@ pub fn execute_block<V: StateView>(
     txs: Vec<RecoveredTx>,
     policy: InvalidTxPolicy,
 ) -> Result<BlockOutcome, ExecutionError> {
-    let mut state = BlockState::new(base);
+    // Most transactions change their sender and one other account.
+    let mut state = BlockState::with_capacity(base, txs.len() * 2);
     let mut block = BlockAssembly::new(txs.len(), policy);
     let mut evm = EvmExecutor::new(config, env, &mut state);
     for tx in txs {

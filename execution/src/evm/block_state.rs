@@ -37,6 +37,14 @@ impl<V: StateView> BlockState<V> {
         Self::with_changes(base, StateChanges::default())
     }
 
+    /// An overlay with no writes yet and room for `accounts` changed accounts (a block's
+    /// map then never grows, rehashing, while its transactions commit).
+    pub fn with_capacity(base: V, accounts: usize) -> Self {
+        let mut changes = StateChanges::default();
+        changes.accounts.reserve(accounts);
+        Self::with_changes(base, changes)
+    }
+
     /// An overlay that already holds `changes`.
     pub fn with_changes(base: V, changes: StateChanges) -> Self {
         Self { base, changes, code: CodeCache::default() }

@@ -71,6 +71,7 @@ pub(crate) async fn run(args: BenchArgs) -> eyre::Result<()> {
     let mut config = NodeConfig { data_dir: dir.path().to_path_buf(), ..NodeConfig::default() };
     config.chain.block_gas_limit = (args.block_txs.max(1) as u64) * 21_000;
     config.chain.block_time_ms = args.block_time;
+    config.execution.threads = args.threads;
     config.mempool.max_per_sender = args.txs.div_ceil(args.senders) + 16;
     config.mempool.max_txs = args.txs + 1024;
     eprintln!("signing {} transfers from {} senders (not timed)...", args.txs, args.senders);
@@ -198,6 +199,15 @@ pub(crate) async fn run(args: BenchArgs) -> eyre::Result<()> {
     if sealed_txs != args.txs {
         eyre::bail!("sealed {sealed_txs} of {} transactions", args.txs);
     }
+    // How the scheduler executed the sealed blocks.
+    let strategies: Vec<String> = ["declared", "optimistic", "sequential"]
+        .into_iter()
+        .filter_map(|strategy| {
+            let labels = vec![("strategy".to_owned(), strategy.to_owned())];
+            let count = ctx.metrics.blocks_executed.get_or_create(&labels).get();
+            (count > 0).then(|| format!("{strategy} {count}"))
+        })
+        .collect();
     let root_check = ctx.store.reader()?;
     assert_eq!(root_check.state_root()?, root_check.head_header()?.state_root);
     let head = root_check.head_header()?;
@@ -271,9 +281,11 @@ pub(crate) async fn run(args: BenchArgs) -> eyre::Result<()> {
         admitted_secs
     );
     println!(
-        "  end to end sealed:             {:>10.0} tx/s  ({:.3} s, {blocks} blocks)",
+        "  end to end sealed, {} thread(s): {:>8.0} tx/s  ({:.3} s, {blocks} blocks: {})",
+        ctx.config.execution.worker_threads(),
         args.txs as f64 / total_secs,
-        total_secs
+        total_secs,
+        strategies.join(", ")
     );
     println!(
         "  derivation from DA (follower): {:>10.0} tx/s  ({:.3} s, {:.1} blocks/s, {:.2}x the \

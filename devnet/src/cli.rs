@@ -161,4 +161,8 @@ pub(crate) struct BenchArgs {
     /// Block time of the builder, in milliseconds (the devnet's default).
     #[arg(long, default_value_t = 250)]
     pub(crate) block_time: u64,
+    /// The sequencer's `execution.threads` for the end-to-end run (0: the cores; 1: every
+    /// block sequentially).
+    #[arg(long, default_value_t = 0)]
+    pub(crate) threads: usize,
 }

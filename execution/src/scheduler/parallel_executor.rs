@@ -79,6 +79,7 @@ impl ParallelExecutor {
         if let Ok(block) = &result {
             let mut report = block.report.clone();
             report.elapsed = started.elapsed();
+            report.gas_used = block.outcome.gas_used;
             self.history.record(&self.config, &report);
             tracing::debug!(
                 strategy = report.strategy.name(),
@@ -96,6 +97,7 @@ impl ParallelExecutor {
         }
         result.map(|mut block| {
             block.report.elapsed = started.elapsed();
+            block.report.gas_used = block.outcome.gas_used;
             block
         })
     }
@@ -150,6 +152,12 @@ fn execute<V: StateView + Sync>(
         None => preselect(scheduler, txs.len(), gas, env.gas_limit),
     };
     if let Err(reason) = preselected {
+        let report = ExecutionReport::sequential(reason, txs.len());
+        return sequential(base, config, env, txs, policy, report);
+    }
+    if forced.is_none()
+        && let Some(reason) = history.measured_choice(scheduler)
+    {
         let report = ExecutionReport::sequential(reason, txs.len());
         return sequential(base, config, env, txs, policy, report);
     }

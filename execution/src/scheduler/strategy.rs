@@ -11,6 +11,13 @@
 //! executions and the observed chain of transactions reading one another's writes (a hot
 //! counter is one long chain), either of which stops the run and finishes the block
 //! sequentially from the last final transaction.
+//!
+//! Last, what the signals cannot tell: whether parallel execution actually pays for this
+//! chain's blocks on this machine. The executor measures it — time per unit of gas of the
+//! blocks it ran in parallel and of those it ran sequentially, averaged over recent blocks —
+//! and runs blocks with whichever was faster, trying the other every `recheck_every` blocks
+//! so that a change of workload is noticed. A block that could run in parallel therefore
+//! loses at most the occasional re-check against sequential execution.
 
 use std::time::Duration;
 
@@ -35,6 +42,9 @@ pub struct SchedulerConfig {
     /// one another's writes) worth running a block in parallel: known up front for a block
     /// with declared access, observed during the probe of an optimistic run.
     pub min_parallelism: f64,
+    /// Blocks that could run in parallel between two runs with the strategy measured slower
+    /// (parallel or sequential), to notice when that changes.
+    pub recheck_every: u32,
     /// Run every block with this strategy, whatever the signals say (for tests and
     /// measurements; a forced optimistic run still stops when contended unless `max_waste`
     /// is infinite). `None`: choose per block.
@@ -50,6 +60,7 @@ impl Default for SchedulerConfig {
             max_waste: 0.35,
             retry_after: 8,
             min_parallelism: 1.25,
+            recheck_every: 16,
             force: None,
         }
     }
@@ -104,6 +115,8 @@ pub struct ExecutionReport {
     pub parallel_time: Duration,
     /// Wall-clock time of the block's execution.
     pub elapsed: Duration,
+    /// Gas the block used.
+    pub gas_used: u64,
 }
 
 impl ExecutionReport {
@@ -121,6 +134,7 @@ impl ExecutionReport {
             fallback: None,
             parallel_time: Duration::ZERO,
             elapsed: Duration::ZERO,
+            gas_used: 0,
         }
     }
 
@@ -144,7 +158,22 @@ pub(super) const CONTENDED: &str =
 pub(super) struct History {
     /// Blocks left to run sequentially after a contended one.
     sequential_left: u32,
+    /// Average nanoseconds per unit of gas of recent blocks that could have run in parallel
+    /// and ran sequentially (`None`: none measured yet).
+    sequential_cost: Option<f64>,
+    /// The same for such blocks run in parallel.
+    parallel_cost: Option<f64>,
+    /// Such blocks since one last ran with the strategy measured slower.
+    since_recheck: u32,
 }
+
+/// Weight of the latest block in the cost averages.
+const COST_WEIGHT: f64 = 0.3;
+
+/// Reasons for running sequentially a block that could run in parallel, by measurement.
+pub(super) const MEASURED_SLOWER: &str = "parallel blocks measured slower than sequential ones";
+/// ... and to measure sequential execution (once first, then every `recheck_every` blocks).
+pub(super) const MEASURING: &str = "measuring sequential execution against parallel";
 
 impl History {
     /// Takes the outcome of a block into account.
@@ -154,11 +183,44 @@ impl History {
         } else if report.strategy == Strategy::Sequential && report.reason == RECENTLY_CONTENDED {
             self.sequential_left = self.sequential_left.saturating_sub(1);
         }
+        let parallel = report.strategy != Strategy::Sequential;
+        let measured = parallel || report.reason == MEASURED_SLOWER || report.reason == MEASURING;
+        if !measured || report.gas_used == 0 {
+            return;
+        }
+        let slower = self.parallel_is_faster().map(|faster| faster != parallel);
+        let cost = report.elapsed.as_nanos() as f64 / report.gas_used as f64;
+        let average = if parallel { &mut self.parallel_cost } else { &mut self.sequential_cost };
+        *average = Some(average.map_or(cost, |a| a + COST_WEIGHT * (cost - a)));
+        // Counting restarts at every run with the slower strategy, or to compare the two.
+        self.since_recheck = if slower == Some(false) { self.since_recheck + 1 } else { 0 };
     }
 
     /// Whether recent blocks were too contended to try parallelism now.
     pub(super) fn recently_contended(&self) -> bool {
         self.sequential_left > 0
+    }
+
+    /// Whether parallel blocks were measured faster than sequential ones (`None`: not both
+    /// measured yet).
+    fn parallel_is_faster(&self) -> Option<bool> {
+        Some(self.parallel_cost? < self.sequential_cost?)
+    }
+
+    /// For a block that could run in parallel: `Some(reason)` to run it sequentially, by
+    /// what was measured. Parallel first, then sequential once, then the faster one, the
+    /// slower one every `recheck_every` blocks.
+    pub(super) fn measured_choice(&self, config: &SchedulerConfig) -> Option<&'static str> {
+        // Parallel first.
+        self.parallel_cost?;
+        let Some(parallel_faster) = self.parallel_is_faster() else { return Some(MEASURING) };
+        let recheck = self.since_recheck >= config.recheck_every;
+        match (parallel_faster, recheck) {
+            (true, false) => None,
+            (true, true) => Some(MEASURING),
+            (false, false) => Some(MEASURED_SLOWER),
+            (false, true) => None,
+        }
     }
 }
 
@@ -214,5 +276,55 @@ mod tests {
             history.record(&config, &ExecutionReport::sequential(RECENTLY_CONTENDED, 1000));
         }
         assert!(!history.recently_contended());
+    }
+
+    fn block(strategy: Strategy, reason: &'static str, micros: u64) -> ExecutionReport {
+        ExecutionReport {
+            strategy,
+            reason,
+            elapsed: Duration::from_micros(micros),
+            gas_used: 1_000_000,
+            ..ExecutionReport::sequential(reason, 5000)
+        }
+    }
+
+    #[test]
+    fn measured_faster_strategy_wins_and_the_other_is_rechecked() {
+        let config = SchedulerConfig { threads: 2, recheck_every: 3, ..Default::default() };
+        let mut history = History::default();
+        // Parallel first, then sequential once to compare.
+        assert_eq!(history.measured_choice(&config), None);
+        history.record(&config, &block(Strategy::Optimistic, "parallel", 2_000));
+        assert_eq!(history.measured_choice(&config), Some(MEASURING));
+        history.record(&config, &block(Strategy::Sequential, MEASURING, 1_000));
+        // Sequential was faster: sequential, but parallel again every 3 blocks.
+        let mut choices = Vec::new();
+        for _ in 0..8 {
+            let choice = history.measured_choice(&config);
+            choices.push(choice.is_none());
+            let report = match choice {
+                None => block(Strategy::Optimistic, "parallel", 2_000),
+                Some(reason) => block(Strategy::Sequential, reason, 1_000),
+            };
+            history.record(&config, &report);
+        }
+        assert_eq!(choices, [false, false, false, true, false, false, false, true]);
+        // Parallel gets faster (another workload): the re-checks notice, and parallel becomes
+        // the choice, sequential the one re-checked.
+        let mut parallel = Vec::new();
+        for _ in 0..24 {
+            let choice = history.measured_choice(&config);
+            parallel.push(choice.is_none());
+            let report = match choice {
+                None => block(Strategy::Optimistic, "parallel", 500),
+                Some(reason) => block(Strategy::Sequential, reason, 1_000),
+            };
+            history.record(&config, &report);
+        }
+        assert_eq!(parallel[16..], [true, true, true, false, true, true, true, false]);
+        // Blocks too small to run in parallel measure nothing.
+        let before = history.clone();
+        history.record(&config, &block(Strategy::Sequential, "block too small", 1));
+        assert_eq!(history.sequential_cost, before.sequential_cost);
     }
 }

@@ -206,17 +206,30 @@ pub fn execute_block<V: StateView>(
     policy: InvalidTxPolicy,
 ) -> Result<BlockOutcome, ExecutionError> {
     // Most transactions change their sender and one other account.
-    let mut state = BlockState::with_capacity(base, txs.len() * 2);
-    let mut block = BlockAssembly::new(txs.len(), policy);
-    let mut evm = EvmExecutor::new(config, env, &mut state);
-    for tx in txs {
-        let result = if block.gas_used().saturating_add(tx.gas_limit()) > env.gas_limit {
-            TxExecution::Rejected("exceeds block gas limit".to_string())
-        } else {
-            evm.execute(&tx)?
-        };
-        block.push(tx, result)?;
+    let state = BlockState::with_capacity(base, txs.len() * 2);
+    BlockAssembly::new(txs.len(), policy).execute_rest(config, env, state, txs)
+}
+
+impl BlockAssembly {
+    /// Executes `txs` one by one after the transactions added so far, on `state` (which
+    /// holds their writes), and finishes the block.
+    pub(crate) fn execute_rest<V: StateView>(
+        mut self,
+        config: &EvmConfig,
+        env: &BlockEnv,
+        mut state: BlockState<V>,
+        txs: impl IntoIterator<Item = RecoveredTx>,
+    ) -> Result<BlockOutcome, ExecutionError> {
+        let mut evm = EvmExecutor::new(config, env, &mut state);
+        for tx in txs {
+            let result = if self.gas_used().saturating_add(tx.gas_limit()) > env.gas_limit {
+                TxExecution::Rejected("exceeds block gas limit".to_string())
+            } else {
+                evm.execute(&tx)?
+            };
+            self.push(tx, result)?;
+        }
+        drop(evm);
+        self.finish(env, state)
     }
-    drop(evm);
-    block.finish(env, state)
 }

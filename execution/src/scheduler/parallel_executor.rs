@@ -27,7 +27,7 @@ use super::{
 use crate::{
     BlockEnv, BlockOutcome, ExecutionError, RecoveredTx, StateChanges, StateView,
     block::{BlockAssembly, InvalidTxPolicy, execute_block},
-    evm::{BlockState, EvmBlockVm, EvmConfig, EvmExecutor, TxExecution},
+    evm::{BlockState, EvmBlockVm, EvmConfig, TxExecution},
 };
 
 /// A block executed by the parallel executor, with how it was executed.
@@ -327,16 +327,5 @@ fn assemble<V: StateView>(
         let prefix: Vec<RecoveredTx> = rest.by_ref().take(outputs.len()).collect();
         block.push_all(prefix, outputs)?;
     }
-    let mut state = BlockState::with_changes(base, changes);
-    let mut evm = EvmExecutor::new(config, env, &mut state);
-    for tx in rest {
-        let result = if block.gas_used().saturating_add(tx.gas_limit()) > env.gas_limit {
-            TxExecution::Rejected("exceeds block gas limit".to_string())
-        } else {
-            evm.execute(&tx)?
-        };
-        block.push(tx, result)?;
-    }
-    drop(evm);
-    block.finish(env, state)
+    block.execute_rest(config, env, BlockState::with_changes(base, changes), rest)
 }

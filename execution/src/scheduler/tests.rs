@@ -1,6 +1,6 @@
 //! Parallel == sequential, property-tested: random blocks mixing independent and conflicting
 //! transactions (hot recipients, one hot counter slot), reverts, out-of-gas, contract
-//! creations, nonce chains (with gaps that get rejected), value sent to contracts, precompiles,
+//! creations, a contract calling itself, nonce chains (with gaps that get rejected), value sent to contracts, precompiles,
 //! oneself and senders of later transactions (lazy credits read back), zero-value touches —
 //! under Block-STM forced at 1, 2, 4 and 8 threads, under Block-STM stopped for contention
 //! after every execution (final prefix + sequential rest), and as the strategy chooses.
@@ -25,6 +25,14 @@ use crate::{
 const SENDERS: usize = 6;
 /// PUSH1 0 SLOAD PUSH1 1 ADD PUSH1 0 SSTORE STOP: increments slot 0.
 const COUNTER: &[u8] = &[0x60, 0x00, 0x54, 0x60, 0x01, 0x01, 0x60, 0x00, 0x55, 0x00];
+/// Called with no calldata, calls itself with one byte (CALL to ADDRESS with all gas); called
+/// with calldata, increments its slot 0.
+const SELF_CALLER: &[u8] = &[
+    0x36, 0x60, 0x13, 0x57, // CALLDATASIZE PUSH1 0x13 JUMPI
+    0x60, 0x00, 0x60, 0x00, 0x60, 0x01, 0x60, 0x00, 0x60, 0x00, // ret 0 0, args 0 1, value 0
+    0x30, 0x5a, 0xf1, 0x50, 0x00, // ADDRESS GAS CALL POP STOP
+    0x5b, 0x60, 0x00, 0x54, 0x60, 0x01, 0x01, 0x60, 0x00, 0x55, 0x00, // JUMPDEST: slot 0 += 1
+];
 /// PUSH1 0 PUSH1 0 REVERT.
 const REVERTER: &[u8] = &[0x60, 0x00, 0x60, 0x00, 0xfd];
 /// Init code: stores 0x2a at slot 0, deploys empty code.
@@ -38,6 +46,9 @@ fn counter() -> Address {
 }
 fn reverter() -> Address {
     Address::repeat_byte(0xde)
+}
+fn self_caller() -> Address {
+    Address::repeat_byte(0x5e)
 }
 
 struct Fixture {
@@ -67,7 +78,9 @@ fn fixture() -> &'static Fixture {
                 )
             })
             .collect();
-        for (address, code) in [(counter(), COUNTER), (reverter(), REVERTER)] {
+        for (address, code) in
+            [(counter(), COUNTER), (reverter(), REVERTER), (self_caller(), SELF_CALLER)]
+        {
             alloc.insert(
                 address,
                 GenesisAccount {
@@ -115,6 +128,7 @@ enum Kind {
     OutOfGas,
     Revert,
     Create,
+    SelfCall,
     NonceGap,
 }
 
@@ -129,6 +143,7 @@ fn kind() -> impl Strategy<Value = Kind> {
         1 => Just(Kind::OutOfGas),
         1 => Just(Kind::Revert),
         1 => Just(Kind::Create),
+        1 => Just(Kind::SelfCall),
         1 => Just(Kind::NonceGap),
     ]
 }
@@ -150,6 +165,7 @@ fn build(plan: &[(usize, Kind, u64)]) -> Vec<RecoveredTx> {
                 Kind::OutOfGas => (TxKind::Call(counter()), 21_100, vec![], 0),
                 Kind::Revert => (TxKind::Call(reverter()), 40_000, vec![], 0),
                 Kind::Create => (TxKind::Create, 100_000, INIT.to_vec(), 0),
+                Kind::SelfCall => (TxKind::Call(self_caller()), 100_000, vec![], 0),
                 Kind::NonceGap => (TxKind::Call(Address::repeat_byte(0x77)), 21_000, vec![], 5),
             };
             let nonce = nonces[*sender] + skew;
@@ -318,6 +334,25 @@ fn execute_block_parallel_matches_at_every_thread_count() {
         assert_eq!(got.changes, expected.changes);
         assert_eq!(got.receipts, expected.receipts);
     }
+}
+
+#[test]
+fn self_calls_increment_through_the_inner_call() {
+    let plan: Vec<_> = (0..12).map(|i| (i % SENDERS, Kind::SelfCall, 0)).collect();
+    let txs = build(&plan);
+    check_block(&txs).unwrap();
+    let f = fixture();
+    let reader = f.store.reader().unwrap();
+    let out = execute_block_parallel(
+        &reader,
+        &EvmConfig::new(7),
+        &block_env(f),
+        txs,
+        InvalidTxPolicy::Fail,
+        2,
+    )
+    .unwrap();
+    assert_eq!(out.changes.accounts[&self_caller()].storage[&U256::ZERO], U256::from(12));
 }
 
 #[test]

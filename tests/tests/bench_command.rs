@@ -6,13 +6,15 @@ use e2e::manifold_bin;
 #[test]
 fn bench_command_reports_throughput() -> eyre::Result<()> {
     let output = std::process::Command::new(manifold_bin()?)
-        .args(["bench", "--txs", "300", "--senders", "30", "--block-time", "20"])
+        .args(["bench", "--txs", "300", "--senders", "30", "--block-time", "20", "--threads", "1"])
         .output()?;
     let stdout = String::from_utf8(output.stdout)?;
     assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
     for line in [
         "signature recovery",
         "EVM transfer execution",
+        "block executor, sequential",
+        "block executor, Block-STM",
         "admission",
         "end to end sealed",
         "derivation from DA",
@@ -25,5 +27,10 @@ fn bench_command_reports_throughput() -> eyre::Result<()> {
             .ok_or_else(|| eyre::eyre!("no {line:?} figure in:\n{stdout}"))?;
         assert!(rate > 0.0, "{line}: {rate}");
     }
+    // `--threads 1` reaches the sequencer's scheduler, which says how it ran the blocks.
+    let end_to_end = stdout.lines().find(|l| l.contains("end to end sealed")).unwrap_or_default();
+    assert!(end_to_end.contains("1 thread(s)"), "{end_to_end}");
+    let (_, strategies) = end_to_end.split_once("blocks: ").unwrap_or_default();
+    assert!(strategies.starts_with("sequential "), "{end_to_end}");
     Ok(())
 }

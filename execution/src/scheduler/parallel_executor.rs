@@ -45,23 +45,17 @@ pub struct ScheduledBlock {
 pub struct ParallelExecutor {
     config: SchedulerConfig,
     history: History,
-    last: Option<ExecutionReport>,
 }
 
 impl ParallelExecutor {
     /// An executor with `config`.
     pub fn new(config: SchedulerConfig) -> Self {
-        Self { config, history: History::default(), last: None }
+        Self { config, history: History::default() }
     }
 
     /// Its configuration.
     pub fn config(&self) -> &SchedulerConfig {
         &self.config
-    }
-
-    /// The report of the last block it executed.
-    pub fn last_report(&self) -> Option<&ExecutionReport> {
-        self.last.as_ref()
     }
 
     /// Executes `txs` on top of `base` in block `env`; the outcome equals `execute_block`'s
@@ -75,31 +69,24 @@ impl ParallelExecutor {
         policy: InvalidTxPolicy,
     ) -> Result<ScheduledBlock, ExecutionError> {
         let started = Instant::now();
-        let result = execute(&self.config, &self.history, &base, config, env, txs, policy);
-        if let Ok(block) = &result {
-            let mut report = block.report.clone();
-            report.elapsed = started.elapsed();
-            report.gas_used = block.outcome.gas_used;
-            self.history.record(&self.config, &report);
-            tracing::debug!(
-                strategy = report.strategy.name(),
-                reason = report.reason,
-                txs = report.txs,
-                parallel_txs = report.parallel_txs,
-                executions = report.executions,
-                aborts = report.aborts,
-                waits = report.waits,
-                fallback = report.fallback,
-                us = report.elapsed.as_micros() as u64,
-                "block executed"
-            );
-            self.last = Some(report);
-        }
-        result.map(|mut block| {
-            block.report.elapsed = started.elapsed();
-            block.report.gas_used = block.outcome.gas_used;
-            block
-        })
+        let mut block = execute(&self.config, &self.history, &base, config, env, txs, policy)?;
+        let report = &mut block.report;
+        report.elapsed = started.elapsed();
+        report.gas_used = block.outcome.gas_used;
+        self.history.record(&self.config, report);
+        tracing::debug!(
+            strategy = report.strategy.name(),
+            reason = report.reason,
+            txs = report.txs,
+            parallel_txs = report.parallel_txs,
+            executions = report.executions,
+            aborts = report.aborts,
+            waits = report.waits,
+            fallback = report.fallback,
+            us = report.elapsed.as_micros() as u64,
+            "block executed"
+        );
+        Ok(block)
     }
 }
 

@@ -356,6 +356,27 @@ fn self_calls_increment_through_the_inner_call() {
 }
 
 #[test]
+fn executor_measures_sequential_after_its_first_parallel_block() {
+    let f = fixture();
+    let reader = f.store.reader().unwrap();
+    let (config, env) = (EvmConfig::new(7), block_env(f));
+    let plan: Vec<_> = (0..24).map(|i| (i % SENDERS, Kind::Counter, 0)).collect();
+    let txs = build(&plan);
+    let scheduler = SchedulerConfig { threads: 2, min_txs: 2, ..SchedulerConfig::default() };
+    let mut executor = ParallelExecutor::new(scheduler);
+    let mut run =
+        || executor.execute(&reader, &config, &env, txs.clone(), InvalidTxPolicy::Fail).unwrap();
+    let first = run();
+    assert_ne!(first.report.strategy, Plan::Sequential, "{:?}", first.report);
+    assert!(first.report.gas_used > 0 && first.report.elapsed > std::time::Duration::ZERO);
+    // Then the same kind of block sequentially, to compare the two.
+    let second = run();
+    assert_eq!(second.report.strategy, Plan::Sequential, "{:?}", second.report);
+    assert_eq!(second.report.reason, super::strategy::MEASURING);
+    assert_eq!(second.outcome.changes, first.outcome.changes);
+}
+
+#[test]
 fn hot_counter_serializes_correctly() {
     // Every transaction increments the same slot: the final value counts them all.
     let f = fixture();

@@ -14,8 +14,9 @@ pub use backend::{DaBackend, DaReceipt, check_blob_size};
 pub use celestia::CelestiaDa;
 pub use codec::{
     Batch, BatchAssembler, BatchBlock, COMPRESSION_LEVEL, CodecError, DEFAULT_MAX_PENDING_BYTES,
-    FRAME_HEADER_LEN, FRAME_MAGIC, FRAME_OVERHEAD, FRAME_VERSION, Frame, MAX_DECOMPRESSED_BYTES,
-    MIN_MAX_BLOB_BYTES, decode_frame, encode_batch,
+    FRAME_HEADER_LEN, FRAME_MAGIC, FRAME_OVERHEAD, FRAME_VERSION, FRAME_VERSION_V1, Frame,
+    MAX_DECOMPRESSED_BYTES, MIN_MAX_BLOB_BYTES, V1_TRANSACTION_KIND, decode_frame, encode_batch,
+    is_supported_version,
 };
 pub use error::DaError;
 pub use ethereum::EthereumDa;

@@ -10,15 +10,12 @@ use std::time::Instant;
 
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
 use alloy_network::TxSignerSync;
-use alloy_primitives::{Address, B256, Bytes, TxKind, U256, keccak256};
+use alloy_primitives::{Address, Bytes, TxKind, U256, keccak256};
 use alloy_signer_local::PrivateKeySigner;
 use execution::{
-    BlockEnv, RecoveredTx,
-    evm::{BlockState, EvmConfig, EvmExecutor, TxExecution},
-};
-use execution::{
+    BlockEnv, EngineKind, Engines, Transaction, TxError,
     block::{InvalidTxPolicy, execute_block},
-    scheduler::execute_block_parallel,
+    scheduler::{ParallelExecutor, SchedulerConfig},
 };
 use node_config::{GenesisAccount, NodeConfig};
 use rayon::prelude::*;
@@ -64,6 +61,11 @@ fn workload(args: &BenchArgs, chain_id: u64) -> (Vec<Address>, Vec<Bytes>) {
     (addresses, raws)
 }
 
+/// Decodes and recovers `raws` on all cores, keeping order.
+fn decode_all(engines: &Engines, raws: &[Bytes]) -> Result<Vec<Transaction>, TxError> {
+    raws.par_iter().map(|raw| engines.decode(EngineKind::Evm, raw)).collect()
+}
+
 pub(crate) async fn run(args: BenchArgs) -> eyre::Result<()> {
     crate::logging::init("warn", false);
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
@@ -84,57 +86,55 @@ pub(crate) async fn run(args: BenchArgs) -> eyre::Result<()> {
     };
     config.genesis.alloc = senders.iter().map(|a| (*a, funded.clone())).collect();
 
-    // 1. Pure EVM execution of the transfers (senders already recovered), one overlay.
+    // 1. Every transfer in one block through the block executor on one worker (senders
+    //    already recovered): EVM execution with the block's bookkeeping.
     let ctx = Node::open(config.clone())?;
     let started = Instant::now();
-    let txs: Vec<RecoveredTx> =
-        RecoveredTx::decode_batch(&raws).into_iter().collect::<Result<_, _>>()?;
+    let txs: Vec<Transaction> = decode_all(&ctx.engines, &raws)?;
     let recover_secs = started.elapsed().as_secs_f64();
     let reader = ctx.store.reader()?;
     let head = reader.head_header()?;
-    let env = BlockEnv {
-        number: 1,
-        timestamp: head.timestamp,
-        parent_hash: head.hash_slow(),
-        gas_limit: u64::MAX,
-        base_fee_per_gas: head.base_fee_per_gas.unwrap_or_default(),
-        beneficiary: config.genesis.fee_vault,
-        prevrandao: B256::ZERO,
-    };
-    let evm = EvmConfig::new(config.chain.chain_id);
-    let mut state = BlockState::new(&reader);
+    let env = BlockEnv { gas_limit: u64::MAX, ..ctx.chain.next_block_env(&head, head.timestamp) };
     let started = Instant::now();
-    let mut executor = EvmExecutor::new(&evm, &env, &mut state);
-    for tx in &txs {
-        match executor.execute(tx)? {
-            TxExecution::Included { .. } => {}
-            TxExecution::Rejected(reason) => eyre::bail!("bench transfer rejected: {reason}"),
-        }
-    }
+    let all = execute_block(
+        &ctx.engines,
+        &env,
+        &reader,
+        txs.clone(),
+        InvalidTxPolicy::Fail,
+        &mut ParallelExecutor::sequential(),
+    )?;
     let exec_secs = started.elapsed().as_secs_f64();
-    drop(executor);
-    assert!(state.account(senders[0])?.is_some_and(|a| a.nonce > 0));
-    drop(state);
+    if all.outcome.transactions.len() != txs.len() {
+        eyre::bail!("bench transfers rejected: {:?}", all.outcome.rejected.first());
+    }
+    drop(all);
 
-    // 1b. One block of the same transfers through the block executors: sequential, and
-    //     Block-STM at the core count, checked to agree.
-    let block: Vec<RecoveredTx> = txs.iter().take(args.block_txs).cloned().collect();
+    // 1b. One block of the same transfers through the block executor: on one worker, and
+    //     with the scheduler at the core count, checked to agree.
+    let block: Vec<Transaction> = txs.iter().take(args.block_txs).cloned().collect();
     let block_env = BlockEnv { gas_limit: block.len() as u64 * 21_000, ..env };
     let started = Instant::now();
-    let sequential =
-        execute_block(&reader, &evm, &block_env, block.clone(), InvalidTxPolicy::Fail)?;
-    let sequential_secs = started.elapsed().as_secs_f64();
-    let started = Instant::now();
-    let parallel = execute_block_parallel(
-        &reader,
-        &evm,
+    let sequential = execute_block(
+        &ctx.engines,
         &block_env,
+        &reader,
         block.clone(),
         InvalidTxPolicy::Fail,
-        cores,
+        &mut ParallelExecutor::sequential(),
+    )?;
+    let sequential_secs = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let parallel = execute_block(
+        &ctx.engines,
+        &block_env,
+        &reader,
+        block.clone(),
+        InvalidTxPolicy::Fail,
+        &mut ParallelExecutor::new(SchedulerConfig { threads: cores, ..Default::default() }),
     )?;
     let parallel_secs = started.elapsed().as_secs_f64();
-    if parallel.changes != sequential.changes {
+    if parallel.outcome.changes != sequential.outcome.changes {
         eyre::bail!("Block-STM and the sequential executor disagree");
     }
     drop(reader);
@@ -171,10 +171,17 @@ pub(crate) async fn run(args: BenchArgs) -> eyre::Result<()> {
         let chunk = chunk.to_vec();
         let mempool = ctx.mempool.clone();
         let pool = recovery_pool.clone();
+        let engines = ctx.engines.clone();
         admissions.spawn(async move {
             // Recover the chunk's senders in parallel, then admit.
             let decoded = tokio::task::spawn_blocking(move || {
-                pool.install(|| RecoveredTx::decode_batch(&chunk))
+                use rayon::prelude::*;
+                pool.install(|| {
+                    chunk
+                        .par_iter()
+                        .map(|raw| engines.decode(EngineKind::Evm, raw))
+                        .collect::<Vec<_>>()
+                })
             })
             .await?;
             let mut pending = Vec::with_capacity(decoded.len());
@@ -271,7 +278,7 @@ pub(crate) async fn run(args: BenchArgs) -> eyre::Result<()> {
         sequential_secs / parallel_secs
     );
     println!(
-        "  EVM transfer execution:        {:>10.0} tx/s  ({:.3} s)",
+        "  EVM transfers, one block:      {:>10.0} tx/s  ({:.3} s, one worker)",
         args.txs as f64 / exec_secs,
         exec_secs
     );

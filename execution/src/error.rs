@@ -1,6 +1,8 @@
 //! The execution crate's error type, split by who handles it.
 
-use alloy_primitives::{Address, B256};
+use alloy_primitives::B256;
+
+use crate::{AccountId, Rejection, TxError};
 
 /// Everything that can go wrong while executing or persisting blocks.
 ///
@@ -21,18 +23,18 @@ pub enum ExecutionError {
         /// Why it did not decode.
         reason: String,
     },
-    /// A transaction could not be decoded or its signature recovered.
+    /// A transaction could not be decoded or its signature verified.
     #[error("invalid transaction: {0}")]
-    InvalidTransaction(String),
+    InvalidTransaction(Box<TxError>),
     /// A transaction in a block to verify is not valid at its position.
-    #[error("transaction {hash} from {sender} is invalid in block: {reason}")]
+    #[error("transaction {hash} paid by {payer} is invalid in block: {reason}")]
     TransactionRejected {
         /// Hash of the rejected transaction.
         hash: B256,
-        /// Its recovered sender.
-        sender: Address,
-        /// The EVM's validation error.
-        reason: String,
+        /// Its payer.
+        payer: AccountId,
+        /// Why its engine refused it.
+        reason: Box<Rejection>,
     },
     /// A block to append does not extend the current head.
     #[error("block {number} does not extend head {head}")]
@@ -77,6 +79,12 @@ pub enum ExecutionError {
     /// An internal invariant was broken: a bug, never bad input.
     #[error("execution invariant broken: {0}")]
     Invariant(String),
+}
+
+impl From<TxError> for ExecutionError {
+    fn from(e: TxError) -> Self {
+        Self::InvalidTransaction(Box::new(e))
+    }
 }
 
 impl ExecutionError {

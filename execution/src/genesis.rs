@@ -1,14 +1,16 @@
 //! Genesis: the state and block 0 of a chain, built from the configuration.
 
-use alloy_primitives::{B256, KECCAK256_EMPTY, U256, keccak256};
+use alloy_primitives::{KECCAK256_EMPTY, U256, keccak256};
 use node_config::GenesisConfig;
 
 use crate::{
-    AccountState, BlockEnv, BlockOutcome, ExecutionError, SealedBlock, StateChanges, Store,
-    state::AccountChange,
+    AccountId, AccountState, BlockOutcome, ChainSpec, ExecutionError, SealedBlock, StateChanges,
+    Store,
+    state::{AccountChange, AccountData},
 };
 
-/// The genesis write set: every alloc account with its balance, nonce, code and storage.
+/// The genesis write set: every EVM alloc account with its balance, nonce, code and storage,
+/// and every account of another VM with its balance and data.
 pub fn genesis_changes(genesis: &GenesisConfig) -> StateChanges {
     let mut changes = StateChanges::default();
     for (address, alloc) in &genesis.alloc {
@@ -27,7 +29,7 @@ pub fn genesis_changes(genesis: &GenesisConfig) -> StateChanges {
             .filter(|(_, value)| !value.is_zero())
             .collect();
         changes.accounts.insert(
-            *address,
+            AccountId::from(*address),
             AccountChange {
                 account: Some(AccountState {
                     nonce: alloc.nonce,
@@ -37,6 +39,24 @@ pub fn genesis_changes(genesis: &GenesisConfig) -> StateChanges {
                 }),
                 storage_cleared: true,
                 storage,
+                data: None,
+            },
+        );
+    }
+    for (id, account) in &genesis.accounts {
+        let data = account.owner.map(|owner| AccountData {
+            owner: AccountId(owner),
+            executable: account.executable,
+            rent_epoch: 0,
+            data: account.data.clone(),
+        });
+        changes.accounts.insert(
+            AccountId(*id),
+            AccountChange {
+                account: Some(AccountState { balance: account.balance, ..Default::default() }),
+                storage_cleared: false,
+                storage: Default::default(),
+                data: Some(data),
             },
         );
     }
@@ -45,12 +65,12 @@ pub fn genesis_changes(genesis: &GenesisConfig) -> StateChanges {
 
 impl Store {
     /// Writes the genesis block if the database is empty; otherwise checks that it belongs
-    /// to `chain_id` and returns its stored genesis. `timestamp` is used only when writing.
+    /// to the chain of `spec` and returns its stored genesis. `timestamp` is used only when
+    /// writing.
     pub fn init_genesis(
         &self,
-        chain_id: u64,
+        spec: &ChainSpec,
         genesis: &GenesisConfig,
-        gas_limit: u64,
         timestamp: u64,
     ) -> Result<SealedBlock, ExecutionError> {
         let reader = self.reader()?;
@@ -59,34 +79,24 @@ impl Store {
             let block = reader
                 .block(0)?
                 .ok_or_else(|| ExecutionError::Invariant("head without genesis".into()))?;
-            if stored != chain_id {
+            if stored != spec.chain_id {
                 return Err(ExecutionError::ChainMismatch {
                     stored,
                     stored_genesis: block.hash,
-                    configured: chain_id,
+                    configured: spec.chain_id,
                 });
             }
             return Ok(block);
         }
         drop(reader);
         let outcome = BlockOutcome {
-            env: BlockEnv {
-                number: 0,
-                timestamp,
-                parent_hash: B256::ZERO,
-                gas_limit,
-                base_fee_per_gas: genesis.base_fee_per_gas,
-                beneficiary: genesis.fee_vault,
-                prevrandao: B256::ZERO,
-            },
+            env: spec.genesis_env(timestamp, genesis.base_fee_per_gas),
             transactions: Vec::new(),
-            receipts: Vec::new(),
             changes: genesis_changes(genesis),
             gas_used: 0,
             rejected: Vec::new(),
         };
-        self.seal_block(&outcome, genesis.extra_data.clone(), |txn, _| {
-            crate::store::write_chain_id(txn, chain_id)
-        })
+        let options = crate::store::SealOptions::default().chain_id(spec.chain_id);
+        self.seal_block_with(&outcome, genesis.extra_data.clone(), options, |_| Ok(()))
     }
 }

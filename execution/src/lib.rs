@@ -1,17 +1,28 @@
 #![doc = include_str!("../README.md")]
 
 pub mod block;
+mod chain_spec;
+pub mod engine;
 pub mod error;
 pub mod evm;
+pub mod fuzzing;
 pub mod genesis;
+#[cfg(any(test, feature = "test-utils"))]
+pub mod kv;
 pub mod scheduler;
 pub mod state;
 pub mod store;
-pub mod transaction;
 pub mod trie;
 
-pub use block::{BlockEnv, BlockOutcome, SealedBlock, execute_block};
+pub use block::{
+    BlockEnv, BlockExecutor, BlockOutcome, ExecutedBlock, IncludedTx, InvalidTxPolicy, SealedBlock,
+    execute_block,
+};
+pub use chain_spec::ChainSpec;
+pub use engine::{
+    AdmissionContext, Engine, EngineKind, EngineOutput, EngineTx, Engines, Executed, Receipt,
+    Rejection, ReplayGuard, RouterVm, Transaction, TxError, TxResult,
+};
 pub use error::ExecutionError;
-pub use state::{AccountState, StateChanges, StateView};
-pub use store::{Store, StoreReader};
-pub use transaction::RecoveredTx;
+pub use state::{AccountId, AccountState, ChainView, StateChanges, StateView};
+pub use store::{DaInclusion, ProgressStore, SealOptions, Store, StoreReader};

@@ -44,7 +44,7 @@ fn erc20_transfers() {
     // sum of the balances written is unchanged.
     let state = block.genesis.mem_state();
     let out = sequential(&state, &block, block.txs.clone());
-    let token = &out.changes.accounts[&TOKEN];
+    let token = &out.changes.accounts[&execution::AccountId::from(TOKEN)];
     let before: U256 = token
         .storage
         .keys()
@@ -60,7 +60,8 @@ fn hot_counter() {
     let block = check_workload(Workload::HotCounter);
     let state = block.genesis.mem_state();
     let out = parallel(&state, &block, block.txs.clone(), 2);
-    assert_eq!(out.changes.accounts[&COUNTER].storage[&U256::ZERO], U256::from(TXS));
+    let counter = &out.changes.accounts[&execution::AccountId::from(COUNTER)];
+    assert_eq!(counter.storage[&U256::ZERO], U256::from(TXS));
 }
 
 #[test]
@@ -69,7 +70,7 @@ fn swaps() {
     let state = block.genesis.mem_state();
     let out = parallel(&state, &block, block.txs.clone(), 2);
     for k in 0..POOLS {
-        let storage = &out.changes.accounts[&pool(k)].storage;
+        let storage = &out.changes.accounts[&execution::AccountId::from(pool(k))].storage;
         let (r0, r1) = (storage[&U256::ZERO], storage[&U256::from(1)]);
         // x·y never decreases (the fee stays in the pool).
         let genesis = U256::from(10u128.pow(24));
@@ -77,7 +78,7 @@ fn swaps() {
     }
     // Sender 0 swapped on pool 0: one of its two balances went down, the other up.
     let sender = signers()[0].address();
-    let storage = &out.changes.accounts[&pool(0)].storage;
+    let storage = &out.changes.accounts[&execution::AccountId::from(pool(0))].storage;
     assert!(storage.contains_key(&mapping_slot(sender, 2)));
     assert!(storage.contains_key(&mapping_slot(sender, 3)));
 }

@@ -27,6 +27,30 @@ pub struct GenesisConfig {
     pub alloc: BTreeMap<Address, GenesisAccount>,
     /// `extra_data` of the genesis block header, 0x-hex, at most 32 bytes. Default empty.
     pub extra_data: Bytes,
+    /// Accounts of other VMs that exist at genesis, keyed by their 32-byte id (a Solana
+    /// pubkey, 0x-hex; `[genesis.accounts."0x…"]` tables in TOML). EVM accounts go in
+    /// `alloc`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub accounts: BTreeMap<B256, GenesisIdAccount>,
+}
+
+/// One account of another VM than the EVM at genesis: its balance and, for a Solana-style
+/// account, its owner, flags and data.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GenesisIdAccount {
+    /// Balance in wei (a whole number of lamports: 1 lamport = 1 gwei), in the formats
+    /// `alloc` accepts.
+    #[serde(deserialize_with = "deserialize_balance")]
+    pub balance: U256,
+    /// The program owning the account (32-byte 0x-hex); `None`: a plain wallet, with no
+    /// owner, data or flags.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<B256>,
+    /// Whether the account holds an executable program.
+    pub executable: bool,
+    /// The account's data (0x-hex).
+    pub data: Bytes,
 }
 
 impl Default for GenesisConfig {
@@ -37,6 +61,7 @@ impl Default for GenesisConfig {
             fee_vault: address!("0x4200000000000000000000000000000000000011"),
             alloc: BTreeMap::new(),
             extra_data: Bytes::new(),
+            accounts: BTreeMap::new(),
         }
     }
 }

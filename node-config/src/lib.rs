@@ -30,7 +30,9 @@ pub use devnet::DevnetOptions;
 pub use error::ConfigError;
 pub use execution::{ExecutionConfig, MAX_EXECUTION_THREADS};
 pub use follower::FollowerConfig;
-pub use genesis::{GenesisAccount, GenesisConfig, MAX_CODE_SIZE, MAX_EXTRA_DATA_BYTES};
+pub use genesis::{
+    GenesisAccount, GenesisConfig, GenesisIdAccount, MAX_CODE_SIZE, MAX_EXTRA_DATA_BYTES,
+};
 pub use log::{LogConfig, LogFormat};
 pub use mempool::MempoolConfig;
 pub use node_config::NodeConfig;

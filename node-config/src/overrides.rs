@@ -212,6 +212,11 @@ impl Override {
                     self.invalid("expected a whole number, e.g. 250, without quotes".to_owned())
                 })
             }
+            Kind::Bool => match self.value.trim() {
+                "true" => Ok(toml::Value::Boolean(true)),
+                "false" => Ok(toml::Value::Boolean(false)),
+                _ => Err(self.invalid("expected true or false, without quotes".to_owned())),
+            },
             Kind::Float => {
                 let digits = self.value.trim().replace('_', "");
                 digits

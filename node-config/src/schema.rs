@@ -15,6 +15,8 @@ pub(crate) enum Kind {
     String,
     /// A TOML float (prices such as Celestia's gas price in utia).
     Float,
+    /// A TOML boolean (flags).
+    Bool,
 }
 
 /// A node of the key tree.
@@ -32,6 +34,7 @@ pub(crate) enum Node {
 const INT: Node = Node::Value(Kind::Integer);
 const STR: Node = Node::Value(Kind::String);
 const FLOAT: Node = Node::Value(Kind::Float);
+const BOOL: Node = Node::Value(Kind::Bool);
 
 const CHAIN: &[(&str, Node)] =
     &[("chain_id", INT), ("block_time_ms", INT), ("block_gas_limit", INT)];
@@ -101,12 +104,16 @@ const FOLLOWER: &[(&str, Node)] = &[("da_start_height", INT), ("poll_interval_ms
 const GENESIS_ACCOUNT: &[(&str, Node)] =
     &[("balance", STR), ("nonce", INT), ("code", STR), ("storage", Node::Map(&STR))];
 
+const GENESIS_ID_ACCOUNT: &[(&str, Node)] =
+    &[("balance", STR), ("owner", STR), ("executable", BOOL), ("data", STR)];
+
 const GENESIS: &[(&str, Node)] = &[
     ("timestamp", INT),
     ("base_fee_per_gas", INT),
     ("fee_vault", STR),
     ("alloc", Node::Map(&Node::Table(GENESIS_ACCOUNT))),
     ("extra_data", STR),
+    ("accounts", Node::Map(&Node::Table(GENESIS_ID_ACCOUNT))),
 ];
 
 /// The whole document.
@@ -166,7 +173,7 @@ mod tests {
     use alloy_primitives::{Address, B256, Bytes, U256};
 
     use super::*;
-    use crate::{GenesisAccount, NodeConfig};
+    use crate::{GenesisAccount, GenesisIdAccount, NodeConfig};
 
     /// Checks that `value` has exactly the shape of `node`, reporting the first mismatch.
     fn check(node: &Node, value: &toml::Value, path: &str) {
@@ -174,6 +181,7 @@ mod tests {
             (Node::Value(Kind::Integer), toml::Value::Integer(_)) => {}
             (Node::Value(Kind::String), toml::Value::String(_)) => {}
             (Node::Value(Kind::Float), toml::Value::Float(_)) => {}
+            (Node::Value(Kind::Bool), toml::Value::Boolean(_)) => {}
             (Node::Table(entries), toml::Value::Table(table)) => {
                 for (key, child) in table {
                     let n = node.child(key).unwrap_or_else(|| panic!("{path}.{key} not in schema"));
@@ -210,6 +218,15 @@ mod tests {
                 nonce: 1,
                 code: Some(Bytes::from_static(&[0x00])),
                 storage,
+            },
+        );
+        config.genesis.accounts.insert(
+            B256::repeat_byte(7),
+            GenesisIdAccount {
+                balance: U256::from(1_000_000_000u64),
+                owner: Some(B256::repeat_byte(8)),
+                executable: false,
+                data: Bytes::from_static(&[1]),
             },
         );
         let value = toml::Value::try_from(&config).unwrap();

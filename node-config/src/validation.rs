@@ -224,6 +224,43 @@ fn validate_genesis(g: &GenesisConfig) -> Result<(), ConfigError> {
             )
         })?;
     }
+    for (id, account) in &g.accounts {
+        let key = format!("genesis.accounts.\"{id}\"");
+        if id.0[..12].iter().all(|b| *b == 0) {
+            return Err(invalid(
+                key,
+                id,
+                "a 32-byte id whose first 12 bytes are not all zero: such an id is an EVM \
+                 address, which goes in genesis.alloc",
+                "[genesis.alloc.\"0x…20 bytes…\"]",
+            ));
+        }
+        let lamport = U256::from(1_000_000_000u64);
+        if !(account.balance % lamport).is_zero() {
+            return Err(invalid(
+                format!("{key}.balance"),
+                account.balance,
+                "a whole number of lamports (1 lamport = 1 gwei = 1000000000 wei)",
+                "balance = \"5000000000\" (5 lamports)",
+            ));
+        }
+        if account.owner.is_none() && (account.executable || !account.data.is_empty()) {
+            return Err(invalid(
+                format!("{key}.owner"),
+                "none",
+                "an owner for an account with data or the executable flag",
+                "owner = \"0x…32 bytes…\"",
+            ));
+        }
+        total = total.checked_add(account.balance).ok_or_else(|| {
+            invalid(
+                format!("{key}.balance"),
+                account.balance,
+                "the genesis balances must add up to at most 2^256 - 1 wei",
+                "balance = \"1000000000000000000\" (10^9 lamports)",
+            )
+        })?;
+    }
     Ok(())
 }
 

@@ -1,61 +1,32 @@
 //! The batcher: posts sealed blocks to the DA layer in order, as compressed, checksummed
 //! batches split into frames that fit the backend's blob limit, and advances the safe head.
 //!
-//! Progress (the last block on DA, and each block's DA height) is kept in the node database,
-//! so a restart resumes after the last posted block. A DA failure is retried with
+//! Progress (the last block on DA, and each block's DA height) is kept in the node database
+//! through its [`ProgressStore`], so a restart resumes after the last posted block. A DA failure is retried with
 //! exponential backoff and jitter; block production never waits for DA. A crash between
 //! posting and recording can post a batch again: the frames carry the same batch id, and a
 //! reader skips blocks it already has.
 
 use std::{collections::VecDeque, sync::Arc, time::Duration};
 
-use alloy_eips::eip2718::Encodable2718;
 use da::{Batch, BatchBlock, DaBackend, DaReceipt, encode_batch};
-use redb::{ReadableDatabase, TableDefinition};
+use execution::{DaInclusion, ProgressStore};
 use tokio::sync::watch;
 
 use crate::{NodeContext, SequencerError};
 
-/// Block number → DA height (u64 BE) ‖ blob commitment.
-const DA_INCLUSIONS: TableDefinition<'_, u64, [u8; 40]> = TableDefinition::new("da_inclusions");
-/// Batcher progress: "safe" → last block posted.
-const BATCHER_STATE: TableDefinition<'_, &str, u64> = TableDefinition::new("batcher_state");
-
-/// The last block posted to DA, from the node database (0 = only genesis, which is never
-/// posted: followers build it from the same genesis config).
+/// The last block posted to DA (0 = only genesis, which is never posted: followers build it
+/// from the same genesis config).
 pub fn posted_head(ctx: &NodeContext) -> Result<u64, SequencerError> {
-    let db = ctx.store.database();
-    let txn = db.begin_read().map_err(|e| SequencerError::Journal(e.to_string()))?;
-    let table = match txn.open_table(BATCHER_STATE) {
-        Ok(table) => table,
-        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(0),
-        Err(e) => return Err(SequencerError::Journal(e.to_string())),
-    };
-    Ok(table
-        .get("safe")
-        .map_err(|e| SequencerError::Journal(e.to_string()))?
-        .map(|v| v.value())
-        .unwrap_or(0))
+    Ok(ctx.store.posted_head()?)
 }
 
 /// Where block `number` landed on DA, if it was posted.
 pub fn da_inclusion(ctx: &NodeContext, number: u64) -> Result<Option<DaReceipt>, SequencerError> {
-    let db = ctx.store.database();
-    let txn = db.begin_read().map_err(|e| SequencerError::Journal(e.to_string()))?;
-    let table = match txn.open_table(DA_INCLUSIONS) {
-        Ok(table) => table,
-        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
-        Err(e) => return Err(SequencerError::Journal(e.to_string())),
-    };
-    Ok(table.get(number).map_err(|e| SequencerError::Journal(e.to_string()))?.map(|v| {
-        let raw = v.value();
-        let mut height = [0u8; 8];
-        height.copy_from_slice(&raw[..8]);
-        DaReceipt {
-            height: u64::from_be_bytes(height),
-            commitment: alloy_primitives::B256::from_slice(&raw[8..]),
-        }
-    }))
+    Ok(ctx
+        .store
+        .da_inclusion(number)?
+        .map(|i| DaReceipt { height: i.height, commitment: i.commitment }))
 }
 
 fn record_posted(
@@ -63,26 +34,11 @@ fn record_posted(
     blocks: &[u64],
     receipt: &DaReceipt,
 ) -> Result<(), SequencerError> {
-    let err = |e: redb::Error| SequencerError::Journal(e.to_string());
-    let txn = ctx.store.database().begin_write().map_err(|e| err(e.into()))?;
-    {
-        let mut inclusions = txn.open_table(DA_INCLUSIONS).map_err(|e| err(e.into()))?;
-        let mut value = [0u8; 40];
-        value[..8].copy_from_slice(&receipt.height.to_be_bytes());
-        value[8..].copy_from_slice(receipt.commitment.as_slice());
-        for number in blocks {
-            inclusions.insert(number, value).map_err(|e| err(e.into()))?;
-        }
-        let mut state = txn.open_table(BATCHER_STATE).map_err(|e| err(e.into()))?;
-        if let Some(last) = blocks.last() {
-            state.insert("safe", last).map_err(|e| err(e.into()))?;
-        }
-    }
-    txn.commit().map_err(|e| err(e.into()))?;
-    Ok(())
+    let inclusion = DaInclusion { height: receipt.height, commitment: receipt.commitment };
+    Ok(ctx.store.record_posted(blocks, inclusion)?)
 }
 
-/// Reads blocks `from..=to` as batch blocks.
+/// Reads blocks `from..=to` as batch blocks: their transactions of every engine, tagged.
 fn batch_blocks(ctx: &NodeContext, from: u64, to: u64) -> Result<Vec<BatchBlock>, SequencerError> {
     let reader = ctx.store.reader()?;
     let mut blocks = Vec::new();
@@ -96,11 +52,7 @@ fn batch_blocks(ctx: &NodeContext, from: u64, to: u64) -> Result<Vec<BatchBlock>
             state_root: block.header.state_root,
             gas_limit: block.header.gas_limit,
             base_fee_per_gas: block.header.base_fee_per_gas.unwrap_or_default(),
-            transactions: block
-                .transactions
-                .iter()
-                .map(|t| t.envelope.encoded_2718().into())
-                .collect(),
+            transactions: block.transactions.iter().map(|t| t.encode_tagged()).collect(),
         });
     }
     Ok(blocks)

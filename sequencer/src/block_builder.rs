@@ -1,8 +1,9 @@
-//! The block builder: on every `block_time` tick, takes transactions from the pool by fee
-//! priority and nonce order, executes them through the parallel scheduler (which picks, per
-//! block, sequential, optimistic or declared-access execution — same result either way),
-//! seals the block (state, root, block and receipts, atomically), then lets the pool forget
-//! its transactions and announces it.
+//! The block builder: on every `block_time` tick, takes transactions of every engine from the
+//! pool by fee priority (nonce order within a payer's lane, each engine within its block
+//! budget), executes them through the block executor (whose scheduler picks, per block,
+//! sequential, optimistic or declared-access execution — same result either way), seals the
+//! block (state, root, block and receipts, atomically), then lets the pool forget its
+//! transactions and announces it.
 //!
 //! A tick with nothing to include seals nothing: blocks are produced when there is work, as
 //! Arbitrum does, so an idle devnet does not grow its database by a block every 250 ms.
@@ -10,13 +11,10 @@
 use std::{sync::Arc, time::Instant};
 
 use alloy_primitives::{B256, Bytes};
-use execution::{
-    BlockEnv, SealedBlock,
-    block::{InvalidTxPolicy, next_base_fee},
-};
+use execution::{EngineKind, SealedBlock, block::InvalidTxPolicy, execute_block};
 use tokio::sync::watch;
 
-use crate::{NodeContext, SequencerError};
+use crate::{NodeContext, SequencerError, mempool::BlockSpace};
 
 /// Most transactions in one block.
 pub const MAX_TXS_PER_BLOCK: usize = 50_000;
@@ -46,44 +44,41 @@ pub fn build_block_with(
     let started = Instant::now();
     let reader = ctx.store.reader()?;
     let head = reader.head_header()?;
-    let head_hash = head.hash_slow();
-    let base_fee =
-        next_base_fee(head.gas_used, head.gas_limit, head.base_fee_per_gas.unwrap_or_default());
-    let gas_limit = ctx.config.chain.block_gas_limit;
-    let txs = ctx.mempool.select(&reader, base_fee, gas_limit, MAX_TXS_PER_BLOCK)?;
+    let env = ctx.chain.next_block_env(&head, now_secs);
+    let budget = |kind: EngineKind| ctx.engines.block_limit(kind, &env);
+    let space = BlockSpace {
+        number: env.number,
+        base_fee: env.base_fee_per_gas,
+        max_count: MAX_TXS_PER_BLOCK,
+        budget: &budget,
+    };
+    let txs = ctx.mempool.select(&reader, &space)?;
     let selected_at = Instant::now();
     if txs.is_empty() && !allow_empty {
         return Ok(BuildResult { block: None, dropped: Vec::new() });
     }
-    let env = BlockEnv {
-        number: head.number + 1,
-        timestamp: now_secs.max(head.timestamp),
-        parent_hash: head_hash,
-        gas_limit,
-        base_fee_per_gas: base_fee,
-        beneficiary: ctx.config.genesis.fee_vault,
-        prevrandao: head_hash,
+    let executed = {
+        let mut scheduler = ctx.executor.lock();
+        execute_block(&ctx.engines, &env, &reader, txs, InvalidTxPolicy::Skip, &mut scheduler)?
     };
-    let executed =
-        ctx.executor.lock().execute(&reader, &ctx.evm, &env, txs, InvalidTxPolicy::Skip)?;
     let (outcome, report) = (executed.outcome, executed.report);
     ctx.metrics.block_executed(&report);
     drop(reader);
     let executed_at = Instant::now();
-    let rejected: Vec<B256> = outcome.rejected.iter().map(|(tx, _)| tx.hash).collect();
+    let rejected: Vec<B256> = outcome.rejected.iter().map(|(tx, _)| tx.hash()).collect();
     for (tx, reason) in &outcome.rejected {
-        tracing::debug!(hash = %tx.hash, %reason, "transaction left out of block");
+        tracing::debug!(hash = %tx.hash(), kind = %tx.kind(), %reason, "transaction left out of block");
     }
     if outcome.transactions.is_empty() && !allow_empty {
         // Nothing executable: seal nothing, but do not offer the invalid ones again.
         let dropped = ctx.mempool.remove(&rejected);
         return Ok(BuildResult { block: None, dropped });
     }
-    let sealed = ctx.store.seal_block(&outcome, Bytes::new(), |_, _| Ok(()))?;
+    let sealed = ctx.store.seal_block(&outcome, Bytes::new())?;
     let sealed_at = Instant::now();
     let reader = ctx.store.reader()?;
     let mut dropped = ctx.mempool.on_block(&sealed, &rejected, &reader)?;
-    dropped.extend(sealed.transactions.iter().map(|t| t.hash));
+    dropped.extend(sealed.transactions.iter().map(|t| t.hash()));
     let block = Arc::new(sealed);
     let m = &ctx.metrics;
     m.head.set(block.number() as i64);

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use execution::{SealedBlock, Store, evm::EvmConfig, scheduler::ParallelExecutor};
+use execution::{ChainSpec, Engines, SealedBlock, Store, scheduler::ParallelExecutor};
 use node_config::NodeConfig;
 use parking_lot::Mutex;
 use tokio::sync::broadcast;
@@ -17,8 +17,10 @@ pub struct NodeContext {
     pub config: Arc<NodeConfig>,
     /// The node database (state and chain).
     pub store: Store,
-    /// EVM configuration (chain id, hard fork).
-    pub evm: EvmConfig,
+    /// The chain's parameters (chain id, hard fork, gas limit, fee vault).
+    pub chain: ChainSpec,
+    /// The chain's engines (the EVM, and the engines of other VMs).
+    pub engines: Arc<Engines>,
     /// The transaction pool.
     pub mempool: Arc<Mempool>,
     /// Safe and finalized heads.

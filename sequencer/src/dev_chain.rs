@@ -188,10 +188,14 @@ mod tests {
         let ctx = node.ctx.clone();
         let mut blocks = ctx.blocks.subscribe();
         for nonce in 0..2u64 {
-            let hash = ctx.mempool.submit(transfer(nonce)).await.unwrap();
+            let hash = ctx
+                .mempool
+                .submit_payload(execution::EngineKind::Evm, transfer(nonce))
+                .await
+                .unwrap();
             let block = tokio::time::timeout(WAIT, blocks.recv()).await.unwrap().unwrap();
             assert_eq!(block.number(), nonce + 1);
-            assert_eq!(block.transactions.iter().map(|t| t.hash).collect::<Vec<_>>(), vec![hash]);
+            assert_eq!(block.transactions.iter().map(|t| t.hash()).collect::<Vec<_>>(), vec![hash]);
             // The heads follow right after the block is announced.
             wait_final(&ctx, nonce + 1).await;
             assert_eq!(ctx.heads.safe(), nonce + 1);
@@ -218,14 +222,15 @@ mod tests {
             wait_final(&ctx, last).await;
         }
         // A transaction goes into one of the next blocks.
-        let hash = ctx.mempool.submit(transfer(0)).await.unwrap();
+        let hash =
+            ctx.mempool.submit_payload(execution::EngineKind::Evm, transfer(0)).await.unwrap();
         let included = loop {
             let block = tokio::time::timeout(WAIT, blocks.recv()).await.unwrap().unwrap();
             if !block.transactions.is_empty() {
                 break block;
             }
         };
-        assert_eq!(included.transactions[0].hash, hash);
+        assert_eq!(included.transactions[0].hash(), hash);
         drop(ctx);
         node.shutdown().await;
 

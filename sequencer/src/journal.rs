@@ -7,23 +7,56 @@
 //! The journal is its own redb file (`mempool.redb`), so its fsyncs never wait for a block
 //! being sealed and sealing never waits for them. Included transactions are forgotten after
 //! their block is durable; if the node dies in between, the entry is stale at the next start
-//! (its nonce is below the sender's) and is dropped then. So an acknowledged transaction is
-//! always in a block or in the journal.
+//! (its nonce is below the payer's, or it is in the chain) and is dropped then. So an
+//! acknowledged transaction is always in a block or in the journal.
+//!
+//! Entries are kind-tagged records of every engine (`Transaction::encode_record`), with what
+//! admission verified (the EVM sender), so a restart verifies no signature again.
 
-use std::thread;
+use std::{path::PathBuf, sync::Arc, thread};
 
-use alloy_primitives::{Address, B256, Bytes};
-use execution::RecoveredTx;
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use alloy_primitives::B256;
+use execution::Transaction;
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, TableHandle};
 use tokio::sync::oneshot;
 
-/// Journal table: transaction hash → sender ‖ EIP-2718 bytes.
-const JOURNAL: TableDefinition<'_, [u8; 32], &[u8]> = TableDefinition::new("mempool_journal");
+/// Journal table: transaction hash → its record (`Transaction::encode_record`: kind, what
+/// admission verified, payload).
+const JOURNAL: TableDefinition<'_, [u8; 32], &[u8]> = TableDefinition::new("mempool_journal_v2");
+/// The journal of builds before engines: hash → their record (`Transaction::decode_v1_record`).
+/// Its entries move to [`JOURNAL`] when the journal opens.
+const LEGACY_JOURNAL: TableDefinition<'_, [u8; 32], &[u8]> =
+    TableDefinition::new("mempool_journal");
+
+/// Why the journal failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum JournalError {
+    /// The journal file could not be opened.
+    #[error("mempool journal {}: {reason}", path.display())]
+    Open {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The writer thread has stopped (the node is shutting down).
+    #[error("mempool journal writer stopped")]
+    Stopped,
+    /// The database failed.
+    #[error("mempool journal: {0}")]
+    Database(Arc<redb::Error>),
+}
+
+impl<E: Into<redb::Error>> From<E> for JournalError {
+    fn from(e: E) -> Self {
+        Self::Database(Arc::new(e.into()))
+    }
+}
 
 struct Request {
-    put: Vec<RecoveredTx>,
+    put: Vec<Transaction>,
     delete: Vec<B256>,
-    done: oneshot::Sender<Result<(), String>>,
+    done: oneshot::Sender<Result<(), JournalError>>,
 }
 
 /// What the writer thread is asked to do, in order.
@@ -31,7 +64,7 @@ enum Command {
     /// Write (group-committed with the writes queued behind it).
     Write(Request),
     /// Read every entry.
-    Load(std::sync::mpsc::Sender<Result<Vec<RecoveredTx>, String>>),
+    Load(std::sync::mpsc::Sender<Result<Vec<Transaction>, JournalError>>),
     /// Finish the queued writes, close the file and stop; answered once it is closed.
     Close(oneshot::Sender<()>),
 }
@@ -48,37 +81,39 @@ impl std::fmt::Debug for Journal {
     }
 }
 
-const STOPPED: &str = "journal writer stopped";
-
 impl Journal {
-    /// Opens (creating if missing) the journal file at `path` and starts its writer thread.
-    pub fn start(path: &std::path::Path) -> Result<Self, String> {
-        let db = Database::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let txn = db.begin_write().map_err(|e| e.to_string())?;
-        txn.open_table(JOURNAL).map_err(|e| e.to_string())?;
-        txn.commit().map_err(|e| e.to_string())?;
+    /// Opens (creating if missing) the journal file at `path`, moves the entries of an older
+    /// build's journal into the current table, and starts the writer thread.
+    pub fn start(path: &std::path::Path) -> Result<Self, JournalError> {
+        let open_error = |reason: String| JournalError::Open { path: path.to_path_buf(), reason };
+        let db = Database::create(path).map_err(|e| open_error(e.to_string()))?;
+        migrate_legacy(&db)?;
         let (queue, rx) = std::sync::mpsc::channel::<Command>();
         thread::Builder::new()
             .name("mempool-journal".into())
             .spawn(move || writer_loop(db, rx))
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| open_error(e.to_string()))?;
         Ok(Self { queue })
     }
 
     /// Durably records `put` and forgets `delete`; resolves once on disk.
-    pub async fn write(&self, put: Vec<RecoveredTx>, delete: Vec<B256>) -> Result<(), String> {
+    pub async fn write(
+        &self,
+        put: Vec<Transaction>,
+        delete: Vec<B256>,
+    ) -> Result<(), JournalError> {
         let (done, wait) = oneshot::channel();
         self.queue
             .send(Command::Write(Request { put, delete, done }))
-            .map_err(|_| STOPPED.to_string())?;
-        wait.await.map_err(|_| STOPPED.to_string())?
+            .map_err(|_| JournalError::Stopped)?;
+        wait.await.map_err(|_| JournalError::Stopped)?
     }
 
     /// Every journaled transaction (read at start-up to refill the pool).
-    pub fn load(&self) -> Result<Vec<RecoveredTx>, String> {
+    pub fn load(&self) -> Result<Vec<Transaction>, JournalError> {
         let (reply, answer) = std::sync::mpsc::channel();
-        self.queue.send(Command::Load(reply)).map_err(|_| STOPPED.to_string())?;
-        answer.recv().map_err(|_| STOPPED.to_string())?
+        self.queue.send(Command::Load(reply)).map_err(|_| JournalError::Stopped)?;
+        answer.recv().map_err(|_| JournalError::Stopped)?
     }
 
     /// Writes what is queued, closes the file and stops the writer; resolves once the file
@@ -91,21 +126,46 @@ impl Journal {
     }
 }
 
-fn load(db: &Database) -> Result<Vec<RecoveredTx>, String> {
-    let txn = db.begin_read().map_err(|e| e.to_string())?;
-    let table = txn.open_table(JOURNAL).map_err(|e| e.to_string())?;
-    let mut out = Vec::new();
-    for entry in table.iter().map_err(|e| e.to_string())? {
-        let (_, value) = entry.map_err(|e| e.to_string())?;
-        let value = value.value();
-        if value.len() < 20 {
-            continue;
+/// Moves the entries of the journal of a build before engines into the current table.
+fn migrate_legacy(db: &Database) -> Result<(), JournalError> {
+    let txn = db.begin_write()?;
+    if txn.list_tables()?.any(|t| t.name() == LEGACY_JOURNAL.name()) {
+        {
+            let legacy = txn.open_table(LEGACY_JOURNAL)?;
+            let mut table = txn.open_table(JOURNAL)?;
+            let mut record = Vec::new();
+            for entry in legacy.iter()? {
+                let (hash, value) = entry?;
+                if let Ok(tx) = Transaction::decode_v1_record(value.value()) {
+                    record.clear();
+                    tx.encode_record(&mut record);
+                    table.insert(hash.value(), record.as_slice())?;
+                }
+            }
         }
-        let sender = Address::from_slice(&value[..20]);
-        let raw = Bytes::copy_from_slice(&value[20..]);
-        // The sender was recovered at admission; decode without recovering again.
-        if let Ok(tx) = RecoveredTx::decode_with_sender(&raw, sender) {
-            out.push(tx);
+        txn.delete_table(LEGACY_JOURNAL)?;
+    }
+    txn.commit()?;
+    Ok(())
+}
+
+fn load(db: &Database) -> Result<Vec<Transaction>, JournalError> {
+    let txn = db.begin_read()?;
+    let table = match txn.open_table(JOURNAL) {
+        Ok(table) => table,
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+        Err(e) => return Err(e.into()),
+    };
+    let mut out = Vec::new();
+    for entry in table.iter()? {
+        let (hash, value) = entry?;
+        // Verified at admission: decoded without verifying the signature again.
+        match Transaction::decode_record(value.value()) {
+            Ok(tx) => out.push(tx),
+            Err(e) => {
+                let hash = B256::from(hash.value());
+                tracing::warn!(%hash, error = %e, "unreadable journal entry skipped");
+            }
         }
     }
     Ok(out)
@@ -116,7 +176,7 @@ fn flush(db: &Database, batch: &mut Vec<Request>) {
     if batch.is_empty() {
         return;
     }
-    let result = write_batch(db, batch).map_err(|e| e.to_string());
+    let result = write_batch(db, batch);
     if let Err(e) = &result {
         tracing::error!(error = %e, "mempool journal write failed");
     }
@@ -156,7 +216,7 @@ fn writer_loop(db: Database, rx: std::sync::mpsc::Receiver<Command>) {
     flush(&db, &mut batch);
 }
 
-fn write_batch(db: &Database, batch: &[Request]) -> Result<(), redb::Error> {
+fn write_batch(db: &Database, batch: &[Request]) -> Result<(), JournalError> {
     let txn = db.begin_write()?;
     {
         let mut table = txn.open_table(JOURNAL)?;
@@ -167,9 +227,8 @@ fn write_batch(db: &Database, batch: &[Request]) -> Result<(), redb::Error> {
             }
             for tx in &request.put {
                 value.clear();
-                value.extend_from_slice(tx.sender.as_slice());
-                value.extend_from_slice(&tx.encoded);
-                table.insert(tx.hash.0, value.as_slice())?;
+                tx.encode_record(&mut value);
+                table.insert(tx.hash().0, value.as_slice())?;
             }
         }
     }
@@ -183,10 +242,11 @@ mod tests {
     use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
     use alloy_eips::eip2718::Encodable2718;
     use alloy_network::TxSignerSync;
-    use alloy_primitives::{TxKind, U256};
+    use alloy_primitives::{Address, TxKind, U256};
     use alloy_signer_local::PrivateKeySigner;
+    use execution::evm::EvmTx;
 
-    fn tx(signer: &PrivateKeySigner, nonce: u64) -> RecoveredTx {
+    fn tx(signer: &PrivateKeySigner, nonce: u64) -> Transaction {
         let mut tx = TxEip1559 {
             chain_id: 1,
             nonce,
@@ -198,7 +258,7 @@ mod tests {
         };
         let sig = signer.sign_transaction_sync(&mut tx).unwrap();
         let env: TxEnvelope = tx.into_signed(sig).into();
-        RecoveredTx::decode(&env.encoded_2718()).unwrap()
+        Transaction::Evm(EvmTx::decode(&env.encoded_2718()).unwrap())
     }
 
     #[tokio::test(flavor = "multi_thread")]
@@ -206,21 +266,21 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("mempool.redb");
         let signer = PrivateKeySigner::random();
-        let txs: Vec<RecoveredTx> = (0..64).map(|n| tx(&signer, n)).collect();
+        let txs: Vec<Transaction> = (0..64).map(|n| tx(&signer, n)).collect();
         {
             let journal = Journal::start(&path).unwrap();
             let writes = txs.iter().map(|t| journal.write(vec![t.clone()], vec![]));
             for result in futures::future::join_all(writes).await {
                 result.unwrap();
             }
-            journal.write(vec![], txs[..10].iter().map(|t| t.hash).collect()).await.unwrap();
+            journal.write(vec![], txs[..10].iter().map(|t| t.hash()).collect()).await.unwrap();
             let loaded = journal.load().unwrap();
             assert_eq!(loaded.len(), 54);
             // A clone still alive does not keep the file open once closed, and cannot write.
             let clone = journal.clone();
             journal.close().await;
             let err = clone.write(vec![txs[0].clone()], vec![]).await.unwrap_err();
-            assert!(err.contains("stopped"), "{err}");
+            assert!(matches!(err, JournalError::Stopped), "{err}");
             // Closed: the file reopens at once, with the same content, senders included
             // (no signature recovery on load).
             let reopened = Journal::start(&path).unwrap();
@@ -229,8 +289,8 @@ mod tests {
         }
         let reopened = Journal::start(&path).unwrap();
         let mut loaded = reopened.load().unwrap();
-        loaded.sort_by_key(|t| t.nonce());
+        loaded.sort_by_key(|t| t.as_evm().unwrap().nonce());
         assert_eq!(loaded, txs[10..].to_vec());
-        assert!(loaded.iter().all(|t| t.sender == signer.address()));
+        assert!(loaded.iter().all(|t| t.as_evm().unwrap().sender == signer.address()));
     }
 }

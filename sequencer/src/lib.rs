@@ -13,7 +13,6 @@ pub mod metrics;
 pub mod node;
 pub mod rpc;
 pub mod sync_state;
-mod tx_validation;
 
 pub use context::NodeContext;
 pub use dev_chain::Mining;

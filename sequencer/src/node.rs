@@ -5,8 +5,7 @@ use std::{net::SocketAddr, sync::Arc};
 
 use da::{DaBackend, LocalDa};
 use execution::{
-    Store,
-    evm::EvmConfig,
+    ChainSpec, Engines, Store,
     scheduler::{ParallelExecutor, SchedulerConfig},
 };
 use node_config::{DaBackendKind, NodeConfig};
@@ -81,35 +80,37 @@ impl Node {
 
     /// Like [`open`](Self::open), for a node of `role`.
     pub fn open_as(config: NodeConfig, role: NodeRole) -> Result<NodeContext, SequencerError> {
+        let engines = Engines::new(&ChainSpec::from_config(&config));
+        Self::open_with_engines(config, role, engines)
+    }
+
+    /// Like [`open_as`](Self::open_as), running `engines` (the chain's, with the engines of
+    /// other VMs a test adds).
+    pub fn open_with_engines(
+        config: NodeConfig,
+        role: NodeRole,
+        engines: Engines,
+    ) -> Result<NodeContext, SequencerError> {
         let config = Arc::new(config);
+        let chain = ChainSpec::from_config(&config);
         let store = Store::open(config.data_dir.join(DB_FILE))?;
         let timestamp =
             if config.genesis.timestamp == 0 { now_secs() } else { config.genesis.timestamp };
-        let genesis = store.init_genesis(
-            config.chain.chain_id,
-            &config.genesis,
-            config.chain.block_gas_limit,
-            timestamp,
-        )?;
+        let genesis = store.init_genesis(&chain, &config.genesis, timestamp)?;
         let head = store.head_number()?.unwrap_or_default();
         tracing::info!(genesis = %genesis.hash, head, chain_id = config.chain.chain_id, "chain opened");
 
         let metrics = Arc::new(Metrics::new());
         metrics.head.set(head as i64);
-        let evm = EvmConfig::new(config.chain.chain_id);
-        let journal =
-            Journal::start(&config.data_dir.join(JOURNAL_FILE)).map_err(SequencerError::Journal)?;
-        let mempool = Arc::new(
-            Mempool::new(
-                store.clone(),
-                journal,
-                evm,
-                config.mempool.clone(),
-                config.chain.block_gas_limit,
-                metrics.clone(),
-            )
-            .map_err(SequencerError::Journal)?,
-        );
+        let engines = Arc::new(engines);
+        let journal = Journal::start(&config.data_dir.join(JOURNAL_FILE))?;
+        let mempool = Arc::new(Mempool::new(
+            store.clone(),
+            journal,
+            engines.clone(),
+            config.mempool.clone(),
+            metrics.clone(),
+        )?);
         let (blocks, _) = broadcast::channel(1024);
         let executor = Arc::new(Mutex::new(ParallelExecutor::new(SchedulerConfig {
             threads: config.execution.worker_threads(),
@@ -118,7 +119,8 @@ impl Node {
         Ok(NodeContext {
             config,
             store,
-            evm,
+            chain,
+            engines,
             mempool,
             heads: Arc::new(Heads::default()),
             sync: Arc::new(SyncState::new(role)),
@@ -133,7 +135,17 @@ impl Node {
         config: NodeConfig,
         da: Arc<dyn DaBackend>,
     ) -> Result<NodeHandle, SequencerError> {
-        let ctx = Self::open(config)?;
+        let engines = Engines::new(&ChainSpec::from_config(&config));
+        Self::start_with_engines(config, da, engines).await
+    }
+
+    /// Like [`start_with_da`](Self::start_with_da), running `engines`.
+    pub async fn start_with_engines(
+        config: NodeConfig,
+        da: Arc<dyn DaBackend>,
+        engines: Engines,
+    ) -> Result<NodeHandle, SequencerError> {
+        let ctx = Self::open_with_engines(config, NodeRole::Sequencer, engines)?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let tasks = vec![
             tokio::spawn(block_builder::run_block_builder(ctx.clone(), shutdown_rx.clone())),

@@ -1,23 +1,48 @@
 //! The pool through a real node context: admission checks with geth's texts, nonce gaps held
-//! back, replacement by fee bump, fee-priority selection, and sealing that drains the pool.
+//! back, replacement by fee bump, fee-priority selection, and sealing that drains the pool;
+//! and the pool over two engines — the key-value test engine's transactions, guarded by a
+//! recent block, deduplicated by hash, expiring with their block, ordered by fee with EVM
+//! transactions in the same blocks.
 
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
 use alloy_eips::eip2718::Encodable2718;
 use alloy_network::TxSignerSync;
-use alloy_primitives::{Address, Bytes, TxKind, U256};
+use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
 use alloy_signer_local::PrivateKeySigner;
-use execution::StateView;
-use node_config::{DevnetOptions, NodeConfig, dev_accounts};
-use sequencer::{Node, NodeContext, PoolError, block_builder::build_block};
+use ed25519_dalek::SigningKey;
+use execution::{
+    AccountId, ChainSpec, EngineKind, Engines, StateView, Transaction,
+    kv::{KV_MAX_AGE, KvEngine, KvOp, KvTx, signer_id},
+};
+use node_config::{DevnetOptions, GenesisIdAccount, NodeConfig, dev_accounts};
+use sequencer::{
+    Node, NodeContext, NodeRole, PoolError, block_builder::build_block, mempool::BlockSpace,
+};
 
-fn context(dir: &std::path::Path) -> NodeContext {
-    let config = NodeConfig::devnet(&DevnetOptions {
+fn config(dir: &std::path::Path) -> NodeConfig {
+    NodeConfig::devnet(&DevnetOptions {
         data_dir: dir.to_path_buf(),
         accounts: 3,
         ..Default::default()
     })
-    .unwrap();
-    Node::open(config).unwrap()
+    .unwrap()
+}
+
+fn context(dir: &std::path::Path) -> NodeContext {
+    Node::open(config(dir)).unwrap()
+}
+
+fn kv_key() -> SigningKey {
+    SigningKey::from_bytes(&[0x4b; 32])
+}
+
+/// A node running the EVM and the key-value engine, the key-value payer funded.
+fn two_engine_context(dir: &std::path::Path) -> NodeContext {
+    let mut config = config(dir);
+    let funded = GenesisIdAccount { balance: U256::from(10u128.pow(21)), ..Default::default() };
+    config.genesis.accounts.insert(signer_id(&kv_key()).0, funded);
+    let engines = Engines::new(&ChainSpec::from_config(&config)).with_kv(KvEngine);
+    Node::open_with_engines(config, NodeRole::Sequencer, engines).unwrap()
 }
 
 fn key(i: usize) -> PrivateKeySigner {
@@ -40,6 +65,27 @@ fn transfer(signer: &PrivateKeySigner, nonce: u64, tip_gwei: u128, value: u64) -
     env.encoded_2718().into()
 }
 
+/// Submits the EVM transaction `raw` (as `eth_sendRawTransaction` does).
+async fn submit(ctx: &NodeContext, raw: Bytes) -> Result<B256, PoolError> {
+    ctx.mempool.submit_payload(EngineKind::Evm, raw).await
+}
+
+/// The next block's space on `ctx`'s chain, with an EVM gas budget of `gas`.
+fn select(ctx: &NodeContext, gas: u64) -> Vec<Transaction> {
+    let reader = ctx.store.reader().unwrap();
+    let head = reader.head_header().unwrap();
+    let env = ctx.chain.next_block_env(&head, head.timestamp);
+    let budget =
+        |kind| if kind == EngineKind::Evm { gas } else { ctx.engines.block_limit(kind, &env) };
+    let space =
+        BlockSpace { number: env.number, base_fee: 1_000_000_000, max_count: 100, budget: &budget };
+    ctx.mempool.select(&reader, &space).unwrap()
+}
+
+fn nonce(tx: &Transaction) -> u64 {
+    tx.as_evm().unwrap().nonce()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn gaps_wait_and_replacements_need_a_bump() {
     let dir = tempfile::tempdir().unwrap();
@@ -47,36 +93,35 @@ async fn gaps_wait_and_replacements_need_a_bump() {
     let alice = key(0);
     let pool = &ctx.mempool;
 
-    pool.submit(transfer(&alice, 0, 1, 1)).await.unwrap();
-    pool.submit(transfer(&alice, 2, 1, 1)).await.unwrap();
+    submit(&ctx, transfer(&alice, 0, 1, 1)).await.unwrap();
+    submit(&ctx, transfer(&alice, 2, 1, 1)).await.unwrap();
     assert_eq!(pool.len(), 2);
     assert_eq!(pool.pending_nonce(alice.address(), 0), 1, "nonce 2 waits behind the gap");
 
     // Same nonce without a 10% bump is refused; with it, it replaces.
-    let same_fee = pool.submit(transfer(&alice, 2, 1, 2)).await.unwrap_err();
-    assert_eq!(same_fee, PoolError::ReplacementUnderpriced);
+    let same_fee = submit(&ctx, transfer(&alice, 2, 1, 2)).await.unwrap_err();
+    assert!(matches!(same_fee, PoolError::ReplacementUnderpriced));
     assert_eq!(same_fee.to_string(), "replacement transaction underpriced");
-    let replacement = pool.submit(transfer(&alice, 2, 3, 2)).await.unwrap();
+    let replacement = submit(&ctx, transfer(&alice, 2, 3, 2)).await.unwrap();
     assert_eq!(pool.len(), 2);
     assert!(pool.get(&replacement).is_some());
-    assert_eq!(pool.submit(transfer(&alice, 2, 3, 2)).await.unwrap_err(), PoolError::AlreadyKnown);
+    let again = submit(&ctx, transfer(&alice, 2, 3, 2)).await.unwrap_err();
+    assert!(matches!(again, PoolError::AlreadyKnown), "{again}");
 
     // Only the contiguous nonce is selected.
-    let reader = ctx.store.reader().unwrap();
-    let picked = pool.select(&reader, 1_000_000_000, 30_000_000, 100).unwrap();
-    assert_eq!(picked.iter().map(|t| t.nonce()).collect::<Vec<_>>(), vec![0]);
-    drop(reader);
+    assert_eq!(select(&ctx, 30_000_000).iter().map(nonce).collect::<Vec<_>>(), vec![0]);
 
     // Filling the gap makes 1 and 2 executable; a block takes all three and drains the pool.
-    pool.submit(transfer(&alice, 1, 1, 1)).await.unwrap();
+    submit(&ctx, transfer(&alice, 1, 1, 1)).await.unwrap();
     assert_eq!(pool.pending_nonce(alice.address(), 0), 3);
     let built = build_block(&ctx, 0).unwrap();
     let block = built.block.expect("a block");
     assert_eq!(block.transactions.len(), 3);
     assert!(pool.is_empty());
-    assert_eq!(ctx.store.reader().unwrap().account(alice.address()).unwrap().unwrap().nonce, 3);
+    let account = ctx.store.reader().unwrap().account(AccountId::from(alice.address())).unwrap();
+    assert_eq!(account.unwrap().nonce, 3);
     // A mined nonce is now too low.
-    let err = pool.submit(transfer(&alice, 0, 5, 1)).await.unwrap_err();
+    let err = submit(&ctx, transfer(&alice, 0, 5, 1)).await.unwrap_err();
     assert!(err.to_string().starts_with("nonce too low"), "{err}");
 }
 
@@ -86,22 +131,85 @@ async fn higher_tips_go_first_and_bad_transactions_are_refused() {
     let ctx = context(dir.path());
     let (alice, bob) = (key(0), key(1));
     let pool = &ctx.mempool;
-    let low = pool.submit(transfer(&alice, 0, 1, 1)).await.unwrap();
-    let high = pool.submit(transfer(&bob, 0, 3, 1)).await.unwrap();
-    let reader = ctx.store.reader().unwrap();
-    let picked = pool.select(&reader, 1_000_000_000, 30_000_000, 100).unwrap();
-    assert_eq!(picked.iter().map(|t| t.hash).collect::<Vec<_>>(), vec![high, low]);
+    let low = submit(&ctx, transfer(&alice, 0, 1, 1)).await.unwrap();
+    let high = submit(&ctx, transfer(&bob, 0, 3, 1)).await.unwrap();
+    let picked = select(&ctx, 30_000_000);
+    assert_eq!(picked.iter().map(Transaction::hash).collect::<Vec<_>>(), vec![high, low]);
     // The block gas limit bounds the selection.
-    let one = pool.select(&reader, 1_000_000_000, 30_000, 100).unwrap();
-    assert_eq!(one.len(), 1);
-    drop(reader);
+    assert_eq!(select(&ctx, 30_000).len(), 1);
 
     let stranger = PrivateKeySigner::random();
-    let err = pool.submit(transfer(&stranger, 0, 1, 1)).await.unwrap_err();
+    let err = submit(&ctx, transfer(&stranger, 0, 1, 1)).await.unwrap_err();
     assert!(err.to_string().starts_with("insufficient funds for gas * price + value"), "{err}");
-    let err = pool.submit(Bytes::from_static(&[0x02, 0xc0])).await.unwrap_err();
-    assert!(matches!(err, PoolError::Malformed(_)), "{err}");
-    let err = pool.submit(Bytes::from(vec![0u8; 200_000])).await.unwrap_err();
+    let err = submit(&ctx, Bytes::from_static(&[0x02, 0xc0])).await.unwrap_err();
+    assert!(err.to_string().starts_with("rlp:"), "{err}");
+    let err = submit(&ctx, Bytes::from(vec![0u8; 200_000])).await.unwrap_err();
     assert!(err.to_string().starts_with("oversized data"), "{err}");
+    // A kind tag of an engine this node does not run, or of none at all.
+    let err = pool.submit(Bytes::from_static(&[0xf0, 1, 2, 3])).await.unwrap_err();
+    assert_eq!(err.to_string(), "this node does not run kv transactions");
+    let err = pool.submit(Bytes::from_static(&[0x77, 1, 2, 3])).await.unwrap_err();
+    assert_eq!(err.to_string(), "unknown transaction kind 0x77");
     assert_eq!(pool.len(), 2, "refused transactions change nothing");
+}
+
+/// A signed key-value transaction naming `recent` as its recent block.
+fn kv(recent: B256, priority: u64, op: KvOp) -> Bytes {
+    let tx = KvTx::sign(&kv_key(), recent, priority, vec![op]);
+    Transaction::Kv(tx).encode_tagged()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn recent_block_transactions_dedup_expire_and_share_blocks_by_fee() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = two_engine_context(dir.path());
+    let pool = &ctx.mempool;
+    let genesis = ctx.store.reader().unwrap().head_header().unwrap().hash_slow();
+    let put = |value: u8| KvOp::Put { key: B256::repeat_byte(1), value: vec![value].into() };
+    let to_alice = KvOp::Transfer { to: AccountId::from(key(0).address()), lamports: 5 };
+
+    // Admitted through the same path as EVM transactions; a second copy is already known.
+    let first = pool.submit(kv(genesis, 500_000_000, put(1))).await.unwrap();
+    let again = pool.submit(kv(genesis, 500_000_000, put(1))).await.unwrap_err();
+    assert!(matches!(again, PoolError::AlreadyKnown), "{again}");
+    // An unknown recent block is Solana's "blockhash not found".
+    let err = pool.submit(kv(B256::repeat_byte(9), 1, put(2))).await.unwrap_err();
+    assert_eq!(err.to_string(), "blockhash not found");
+    // A paying transfer to an EVM account, at a priority above the EVM tip.
+    let transfer_hash = pool.submit(kv(genesis, 5_000_000_000, to_alice)).await.unwrap();
+    let evm = submit(&ctx, transfer(&key(1), 0, 1, 1)).await.unwrap();
+
+    // One selection by fee across engines: the key-value transfer (5 gwei per unit), the EVM
+    // transfer (a 1 gwei tip), the key-value put (0.5 gwei per unit).
+    let picked: Vec<B256> = select(&ctx, 30_000_000).iter().map(Transaction::hash).collect();
+    assert_eq!(picked, vec![transfer_hash, evm, first]);
+
+    // One block with both engines' transactions; the pool drains.
+    let block = build_block(&ctx, 0).unwrap().block.expect("a block");
+    let kinds: Vec<EngineKind> = block.transactions.iter().map(Transaction::kind).collect();
+    assert_eq!(kinds, vec![EngineKind::Kv, EngineKind::Evm, EngineKind::Kv]);
+    assert!(block.receipts.iter().all(|r| r.success()));
+    assert!(pool.is_empty());
+    // In the chain: refused as already processed.
+    let err = pool.submit(kv(genesis, 500_000_000, put(1))).await.unwrap_err();
+    assert_eq!(err.to_string(), "already processed");
+
+    // A transaction naming block 1 waits in the pool while block 1 is recent enough for the
+    // next block, and leaves it with the block that makes it too old.
+    let waiting = pool.submit(kv(block.hash, 1, put(3))).await.unwrap();
+    let reader = ctx.store.reader().unwrap();
+    let at = |number: u64| execution::SealedBlock {
+        header: alloy_consensus::Header { number, ..Default::default() },
+        hash: B256::ZERO,
+        transactions: Vec::new(),
+        receipts: Vec::new(),
+    };
+    let dropped = pool.on_block(&at(KV_MAX_AGE), &[], &reader).unwrap();
+    assert!(
+        dropped.is_empty() && pool.get(&waiting).is_some(),
+        "block 1 + {KV_MAX_AGE} may include it"
+    );
+    let dropped = pool.on_block(&at(1 + KV_MAX_AGE), &[], &reader).unwrap();
+    assert_eq!(dropped, vec![waiting], "no block after 1 + {KV_MAX_AGE} may include it");
+    assert!(pool.is_empty());
 }

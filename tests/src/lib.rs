@@ -31,6 +31,15 @@ use sequencer::{Node, NodeHandle};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
+pub mod two_engines;
+
+/// The hash of an EVM transaction as DA batches carry it (`kind ‖ EIP-2718 bytes`, kind
+/// `0x00`): keccak256 of its EIP-2718 bytes. Panics on a transaction of another engine.
+pub fn da_evm_hash(tagged: &Bytes) -> B256 {
+    assert_eq!(tagged.first(), Some(&da::V1_TRANSACTION_KIND), "an EVM transaction on DA");
+    alloy::primitives::keccak256(&tagged[1..])
+}
+
 /// Chain id of the devnet.
 pub const CHAIN_ID: u64 = 31_337;
 /// The account that receives every fee (base and priority).
@@ -96,6 +105,8 @@ pub struct TestNode {
     handle: Option<NodeHandle>,
     /// A follower (derives from DA, read-only) rather than a sequencer.
     follower: Option<std::sync::Arc<dyn da::DaBackend>>,
+    /// The engines it runs when not only the chain's default ones.
+    engines: Option<execution::Engines>,
     /// The config it runs with.
     pub config: NodeConfig,
     /// `http://<rpc_addr>`.
@@ -130,7 +141,26 @@ impl TestNode {
         })?;
         edit(&mut config);
         let handle = Node::start(config.clone()).await.wrap_err("starting the node")?;
-        Self::running(handle, config, dir, None)
+        Self::running(handle, config, dir, None, None)
+    }
+
+    /// Starts a devnet node that runs the key-value test engine beside the EVM, its payer
+    /// funded (see [`two_engines`]).
+    pub async fn start_two_engines() -> eyre::Result<Self> {
+        let dir = tempfile::Builder::new().prefix("manifold-e2e-").tempdir()?;
+        let mut config = NodeConfig::devnet(&DevnetOptions {
+            data_dir: dir.path().join("data"),
+            rpc_listen: "127.0.0.1:0".parse()?,
+            block_time_ms: BLOCK_TIME_MS,
+            ..Default::default()
+        })?;
+        two_engines::fund_kv_payer(&mut config);
+        let engines = two_engines::two_engines(&config);
+        let da = sequencer::node::open_da(&config).await?;
+        let handle = Node::start_with_engines(config.clone(), da, engines.clone())
+            .await
+            .wrap_err("starting the node")?;
+        Self::running(handle, config, dir, None, Some(engines))
     }
 
     /// Starts a follower of `sequencer` reading `da`: the sequencer's config (genesis
@@ -148,10 +178,33 @@ impl TestNode {
         config.follower.poll_interval_ms = 20;
         config.genesis.timestamp = sequencer.genesis_timestamp()?;
         edit(&mut config);
+        let engines = sequencer.engines.clone();
+        let handle = match &engines {
+            Some(engines) => {
+                Node::start_follower_with_engines(config.clone(), da.clone(), engines.clone()).await
+            }
+            None => Node::start_follower_with_da(config.clone(), da.clone()).await,
+        }
+        .wrap_err("starting the follower")?;
+        Self::running(handle, config, dir, Some(da), engines)
+    }
+
+    /// Starts a follower of `sequencer` reading `da` that runs only the chain's default
+    /// engines (the EVM), whatever the sequencer runs.
+    pub async fn start_follower_evm_only(
+        sequencer: &TestNode,
+        da: std::sync::Arc<dyn da::DaBackend>,
+    ) -> eyre::Result<Self> {
+        let dir = tempfile::Builder::new().prefix("manifold-e2e-follower-").tempdir()?;
+        let mut config = sequencer.config.clone();
+        config.data_dir = dir.path().join("data");
+        config.rpc.listen = "127.0.0.1:0".parse()?;
+        config.follower.poll_interval_ms = 20;
+        config.genesis.timestamp = sequencer.genesis_timestamp()?;
         let handle = Node::start_follower_with_da(config.clone(), da.clone())
             .await
             .wrap_err("starting the follower")?;
-        Self::running(handle, config, dir, Some(da))
+        Self::running(handle, config, dir, Some(da), None)
     }
 
     /// Timestamp of this node's genesis block.
@@ -165,11 +218,13 @@ impl TestNode {
         config: NodeConfig,
         dir: tempfile::TempDir,
         follower: Option<std::sync::Arc<dyn da::DaBackend>>,
+        engines: Option<execution::Engines>,
     ) -> eyre::Result<Self> {
         let url: reqwest::Url = format!("http://{}", handle.rpc_addr).parse()?;
         Ok(Self {
             handle: Some(handle),
             follower,
+            engines,
             config,
             provider: wallet_provider(&url),
             rpc: RawRpc::new(url.clone()),
@@ -192,9 +247,17 @@ impl TestNode {
     /// free port; `url`, `provider` and `rpc` follow.
     pub async fn restart(&mut self) -> eyre::Result<()> {
         self.shutdown().await;
-        let handle = match &self.follower {
-            Some(da) => Node::start_follower_with_da(self.config.clone(), da.clone()).await,
-            None => Node::start(self.config.clone()).await,
+        let config = self.config.clone();
+        let handle = match (&self.follower, &self.engines) {
+            (Some(da), Some(engines)) => {
+                Node::start_follower_with_engines(config, da.clone(), engines.clone()).await
+            }
+            (Some(da), None) => Node::start_follower_with_da(config, da.clone()).await,
+            (None, Some(engines)) => {
+                let da = sequencer::node::open_da(&config).await?;
+                Node::start_with_engines(config, da, engines.clone()).await
+            }
+            (None, None) => Node::start(config).await,
         }
         .wrap_err("restarting the node")?;
         self.url = format!("http://{}", handle.rpc_addr).parse()?;
@@ -532,11 +595,22 @@ impl ManifoldProcess {
     /// and `chain_id` once it serves) and waits for that line. stderr goes to
     /// `<log_dir>/<name>.stderr.log`.
     pub async fn spawn_with(args: &[&str], log_dir: &Path, name: &str) -> eyre::Result<Self> {
-        let bin = manifold_bin()?;
+        Self::spawn_program(&manifold_bin()?, args, log_dir, name).await
+    }
+
+    /// Runs `bin <args>` (a program that prints one JSON line with at least `rpc_url` and
+    /// `chain_id` once it serves) and waits for that line. stderr goes to
+    /// `<log_dir>/<name>.stderr.log`.
+    pub async fn spawn_program(
+        bin: &Path,
+        args: &[&str],
+        log_dir: &Path,
+        name: &str,
+    ) -> eyre::Result<Self> {
         std::fs::create_dir_all(log_dir)?;
         let stderr_path = log_dir.join(format!("{name}.stderr.log"));
         let stderr = std::fs::File::create(&stderr_path)?;
-        let mut child = tokio::process::Command::new(&bin)
+        let mut child = tokio::process::Command::new(bin)
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

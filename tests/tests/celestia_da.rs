@@ -480,7 +480,7 @@ async fn sequencer_posts_its_blocks_to_celestia() -> eyre::Result<()> {
     for block in &blocks {
         let rpc = node.provider.get_block_by_number(block.number.into()).await?.expect("block");
         assert_eq!(block.block_hash, rpc.header.hash, "block {}", block.number);
-        on_da.extend(block.transactions.iter().map(alloy::primitives::keccak256));
+        on_da.extend(block.transactions.iter().map(e2e::da_evm_hash));
     }
     sent.sort();
     on_da.sort();

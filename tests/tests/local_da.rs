@@ -41,11 +41,11 @@ impl RpcBlock {
         assert_eq!(da.timestamp, self.timestamp, "block {n}: timestamp");
         assert_eq!(da.gas_limit, self.gas_limit, "block {n}: gas limit");
         assert_eq!(da.base_fee_per_gas, self.base_fee, "block {n}: base fee");
-        let da_hashes: Vec<B256> =
-            da.transactions.iter().map(alloy::primitives::keccak256).collect();
+        let da_hashes: Vec<B256> = da.transactions.iter().map(e2e::da_evm_hash).collect();
         assert_eq!(da_hashes, self.tx_hashes, "block {n}: transactions on DA");
         for (tx, hash) in da.transactions.iter().zip(&self.tx_hashes) {
-            assert_eq!(Some(tx), raw_by_hash.get(hash), "block {n}: bytes of {hash}");
+            let raw = Bytes::copy_from_slice(&tx[1..]);
+            assert_eq!(Some(&raw), raw_by_hash.get(hash), "block {n}: bytes of {hash}");
         }
     }
 }

@@ -42,11 +42,11 @@ struct Pending {
 /// - Memory is bounded: when more than `max_pending_bytes` are buffered for incomplete batches,
 ///   the oldest incomplete batch is dropped (logged with `tracing::warn`).
 ///
-/// Frames are grouped by `(batch id, frame count)`, so the same batch re-encoded with another
-/// blob limit does not mix with its first encoding.
+/// Frames are grouped by `(batch id, frame count, version)`, so the same batch re-encoded with
+/// another blob limit does not mix with its first encoding.
 #[derive(Debug)]
 pub struct BatchAssembler {
-    pending: HashMap<(B256, u16), Pending>,
+    pending: HashMap<(B256, u16, u8), Pending>,
     pending_bytes: usize,
     max_pending_bytes: usize,
     completed: HashSet<B256>,
@@ -83,14 +83,15 @@ impl BatchAssembler {
         self.push(decode_frame(blob)?)
     }
 
-    /// Adds one frame; returns the batch if this frame completed it.
+    /// Adds one frame; returns the batch if this frame completed it (its transactions as
+    /// `kind ‖ payload`, whatever the frame version).
     ///
     /// An error concerns this frame's batch only (the assembler stays usable):
     /// [`CodecError::BatchIdMismatch`], [`CodecError::Decompress`], [`CodecError::TooLarge`] or
     /// [`CodecError::Rlp`] when the completed batch is bad (its frames are dropped), and
     /// [`CodecError::FrameIndexOutOfRange`] for a hand-built frame with `index >= count`.
     pub fn push(&mut self, frame: Frame) -> Result<Option<Batch>, CodecError> {
-        let Frame { batch_id, index, count, data } = frame;
+        let Frame { version, batch_id, index, count, data } = frame;
         if index >= count {
             return Err(CodecError::FrameIndexOutOfRange { index, count });
         }
@@ -98,7 +99,7 @@ impl BatchAssembler {
             tracing::trace!(%batch_id, index, "frame of an already assembled batch ignored");
             return Ok(None);
         }
-        let key = (batch_id, count);
+        let key = (batch_id, count, version);
         let seq = self.next_seq;
         let entry = self.pending.entry(key).or_insert_with(|| {
             let slots = usize::from(count);
@@ -131,7 +132,7 @@ impl BatchAssembler {
 
         if entry.received == usize::from(count) {
             let Some(done) = self.remove(&key) else { return Ok(None) };
-            return self.finish(batch_id, done).map(Some);
+            return self.finish(batch_id, version, done).map(Some);
         }
         self.evict_over_budget();
         Ok(None)
@@ -147,13 +148,13 @@ impl BatchAssembler {
         self.pending_bytes
     }
 
-    fn remove(&mut self, key: &(B256, u16)) -> Option<Pending> {
+    fn remove(&mut self, key: &(B256, u16, u8)) -> Option<Pending> {
         let removed = self.pending.remove(key)?;
         self.pending_bytes -= removed.bytes;
         Some(removed)
     }
 
-    fn finish(&mut self, batch_id: B256, done: Pending) -> Result<Batch, CodecError> {
+    fn finish(&mut self, batch_id: B256, version: u8, done: Pending) -> Result<Batch, CodecError> {
         let compressed: Vec<u8> = done.frames.into_iter().flatten().flatten().collect();
         let actual = keccak256(&compressed);
         if actual != batch_id {
@@ -162,7 +163,8 @@ impl BatchAssembler {
         // The frames are authentic for this id: whatever the outcome, don't redo the work.
         self.remember_completed(batch_id);
         let payload = decompress_bounded(&compressed, MAX_DECOMPRESSED_BYTES)?;
-        let batch = Batch::decode_exact(&payload).map_err(|e| CodecError::Rlp(e.to_string()))?;
+        let batch =
+            Batch::decode_exact(version, &payload).map_err(|e| CodecError::Rlp(e.to_string()))?;
         tracing::debug!(%batch_id, blocks = batch.blocks.len(), "assembled batch");
         Ok(batch)
     }
@@ -267,6 +269,7 @@ mod tests {
     #[test]
     fn payload_not_matching_the_id_is_rejected() {
         let frame = Frame {
+            version: crate::FRAME_VERSION,
             batch_id: B256::repeat_byte(9),
             index: 0,
             count: 1,
@@ -294,7 +297,13 @@ mod tests {
 
     #[test]
     fn hand_built_frame_out_of_range() {
-        let frame = Frame { batch_id: B256::ZERO, index: 2, count: 2, data: Bytes::new() };
+        let frame = Frame {
+            version: crate::FRAME_VERSION,
+            batch_id: B256::ZERO,
+            index: 2,
+            count: 2,
+            data: Bytes::new(),
+        };
         assert_eq!(
             BatchAssembler::new().push(frame),
             Err(CodecError::FrameIndexOutOfRange { index: 2, count: 2 })
@@ -328,6 +337,7 @@ mod tests {
         for i in 0..1000u32 {
             // First frame of 1000 different 2-frame batches, never completed.
             let frame = Frame {
+                version: crate::FRAME_VERSION,
                 batch_id: keccak256(i.to_be_bytes()),
                 index: 0,
                 count: 2,

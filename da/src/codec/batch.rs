@@ -20,7 +20,8 @@ pub struct BatchBlock {
     pub gas_limit: u64,
     /// Base fee per gas of this block.
     pub base_fee_per_gas: u64,
-    /// The block's transactions in order, each EIP-2718 encoded.
+    /// The block's transactions in order, each `kind ‖ payload` (the engine's kind tag, then
+    /// its wire bytes: an EIP-2718 transaction for the EVM).
     pub transactions: Vec<Bytes>,
 }
 
@@ -31,12 +32,27 @@ pub struct Batch {
     pub blocks: Vec<BatchBlock>,
 }
 
+/// The kind tag of the transactions of a version-1 batch, which carried EVM transactions
+/// only (EIP-2718 bytes without a tag): the EVM's.
+pub const V1_TRANSACTION_KIND: u8 = 0x00;
+
 impl Batch {
-    /// RLP-decodes a batch, rejecting trailing bytes.
-    pub(crate) fn decode_exact(mut buf: &[u8]) -> Result<Self, alloy_rlp::Error> {
-        let batch = <Self as alloy_rlp::Decodable>::decode(&mut buf)?;
+    /// RLP-decodes a batch of format `version`, rejecting trailing bytes. The transactions of
+    /// a version-1 batch are tagged as EVM transactions ([`V1_TRANSACTION_KIND`]).
+    pub(crate) fn decode_exact(version: u8, mut buf: &[u8]) -> Result<Self, alloy_rlp::Error> {
+        let mut batch = <Self as alloy_rlp::Decodable>::decode(&mut buf)?;
         if !buf.is_empty() {
             return Err(alloy_rlp::Error::Custom("trailing bytes after batch"));
+        }
+        if version == super::FRAME_VERSION_V1 {
+            for block in &mut batch.blocks {
+                for tx in &mut block.transactions {
+                    let mut tagged = Vec::with_capacity(1 + tx.len());
+                    tagged.push(V1_TRANSACTION_KIND);
+                    tagged.extend_from_slice(tx);
+                    *tx = tagged.into();
+                }
+            }
         }
         Ok(batch)
     }

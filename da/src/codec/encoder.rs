@@ -59,7 +59,14 @@ pub(crate) fn frames_from_compressed(
         .into_iter()
         .zip(0u16..)
         .map(|(chunk, index)| {
-            Frame { batch_id, index, count, data: Bytes::copy_from_slice(chunk) }.encode()
+            Frame {
+                version: crate::FRAME_VERSION,
+                batch_id,
+                index,
+                count,
+                data: Bytes::copy_from_slice(chunk),
+            }
+            .encode()
         })
         .collect())
 }

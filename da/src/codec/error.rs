@@ -8,8 +8,12 @@ use alloy_primitives::B256;
 /// blob; none of them is a reason to stop.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CodecError {
-    /// The frame's version byte is not one this build understands.
-    #[error("unknown frame version {0:#04x}")]
+    /// The frame carries Manifold's magic but a format version this build does not read
+    /// (written by a newer Manifold).
+    #[error(
+        "batch format version {0} is not one this node reads (1 and 2): it was written by a \
+         newer manifold; upgrade this node"
+    )]
     UnknownVersion(u8),
     /// The blob does not carry the Manifold frame magic: it is not ours.
     #[error("bad magic: not a Manifold batch frame")]

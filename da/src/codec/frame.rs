@@ -2,7 +2,7 @@
 //!
 //! | offset | size | field |
 //! |---|---|---|
-//! | 0 | 1 | version (`0x01`) |
+//! | 0 | 1 | version: `0x02` (written), `0x01` (read: batches of EVM transactions only) |
 //! | 1 | 4 | magic `"MNFD"` |
 //! | 5 | 32 | batch id = keccak256(compressed payload) |
 //! | 37 | 2 | frame index, u16 big-endian |
@@ -16,8 +16,16 @@ use bytes::Bytes;
 
 use crate::CodecError;
 
-/// Frame format version written by this build.
-pub const FRAME_VERSION: u8 = 0x01;
+/// Frame (and batch) format version written by this build: transactions are `kind ‖ payload`.
+pub const FRAME_VERSION: u8 = 0x02;
+/// The first format: the same frame, a batch whose transactions are EIP-2718 bytes (EVM
+/// only). Still read, so that chains posted before engines derive unchanged.
+pub const FRAME_VERSION_V1: u8 = 0x01;
+
+/// Whether this build reads frames of `version`.
+pub fn is_supported_version(version: u8) -> bool {
+    version == FRAME_VERSION || version == FRAME_VERSION_V1
+}
 /// Magic identifying a Manifold batch frame.
 pub const FRAME_MAGIC: [u8; 4] = *b"MNFD";
 /// Bytes before the chunk: version, magic, batch id, index, count, length.
@@ -28,6 +36,8 @@ pub const FRAME_OVERHEAD: usize = FRAME_HEADER_LEN + 4;
 /// One decoded frame: the `index`-th of `count` chunks of the compressed batch `batch_id`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Frame {
+    /// The format version (decides how the batch's transactions are read).
+    pub version: u8,
     /// keccak256 of the whole compressed payload the chunk belongs to.
     pub batch_id: B256,
     /// Position of this chunk, `0 .. count`.
@@ -46,7 +56,7 @@ impl Frame {
     pub fn encode(&self) -> Bytes {
         let len = u32::try_from(self.data.len()).expect("frame chunk longer than u32::MAX");
         let mut out = Vec::with_capacity(FRAME_OVERHEAD + self.data.len());
-        out.push(FRAME_VERSION);
+        out.push(self.version);
         out.extend_from_slice(&FRAME_MAGIC);
         out.extend_from_slice(self.batch_id.as_slice());
         out.extend_from_slice(&self.index.to_be_bytes());
@@ -70,8 +80,8 @@ pub fn decode_frame(blob: &[u8]) -> Result<Frame, CodecError> {
         Some(_) => {}
         // Shorter than version ‖ magic: ours only if it is a prefix of them.
         None => {
-            let prefix = [FRAME_VERSION, FRAME_MAGIC[0], FRAME_MAGIC[1], FRAME_MAGIC[2]];
-            if !prefix.starts_with(blob) {
+            let version = blob.first().is_none_or(|v| is_supported_version(*v));
+            if !version || !FRAME_MAGIC.starts_with(blob.get(1..).unwrap_or_default()) {
                 return Err(CodecError::BadMagic);
             }
         }
@@ -79,7 +89,7 @@ pub fn decode_frame(blob: &[u8]) -> Result<Frame, CodecError> {
     if blob.len() < FRAME_OVERHEAD {
         return Err(CodecError::Truncated { needed: FRAME_OVERHEAD, got: blob.len() });
     }
-    if blob[0] != FRAME_VERSION {
+    if !is_supported_version(blob[0]) {
         return Err(CodecError::UnknownVersion(blob[0]));
     }
     let (header, rest) = blob.split_at(FRAME_HEADER_LEN);
@@ -106,7 +116,7 @@ pub fn decode_frame(blob: &[u8]) -> Result<Frame, CodecError> {
     if index >= count {
         return Err(CodecError::FrameIndexOutOfRange { index, count });
     }
-    Ok(Frame { batch_id, index, count, data: Bytes::copy_from_slice(data) })
+    Ok(Frame { version: blob[0], batch_id, index, count, data: Bytes::copy_from_slice(data) })
 }
 
 #[cfg(test)]
@@ -115,6 +125,7 @@ mod tests {
 
     fn sample() -> Frame {
         Frame {
+            version: FRAME_VERSION,
             batch_id: B256::repeat_byte(0x11),
             index: 1,
             count: 3,
@@ -140,7 +151,7 @@ mod tests {
     #[test]
     fn layout_matches_the_documented_table() {
         let blob = sample().encode();
-        assert_eq!(blob[0], 0x01);
+        assert_eq!(blob[0], 0x02);
         assert_eq!(&blob[1..5], b"MNFD");
         assert_eq!(&blob[5..37], &[0x11; 32]);
         assert_eq!(&blob[37..39], &[0, 1]);
@@ -200,11 +211,13 @@ mod tests {
     }
 
     #[test]
-    fn wrong_version() {
+    fn unknown_versions_are_refused_and_version_1_is_read() {
         let mut blob = sample().encode().to_vec();
-        blob[0] = 0x02;
+        blob[0] = 0x03;
         reseal(&mut blob);
-        assert_eq!(decode_frame(&blob), Err(CodecError::UnknownVersion(0x02)));
+        assert_eq!(decode_frame(&blob), Err(CodecError::UnknownVersion(0x03)));
+        let v1 = Frame { version: FRAME_VERSION_V1, ..sample() };
+        assert_eq!(decode_frame(&v1.encode()), Ok(v1));
     }
 
     #[test]

@@ -12,12 +12,13 @@ mod error;
 mod frame;
 
 pub use assembler::{BatchAssembler, DEFAULT_MAX_PENDING_BYTES};
-pub use batch::{Batch, BatchBlock};
+pub use batch::{Batch, BatchBlock, V1_TRANSACTION_KIND};
 pub use compression::{COMPRESSION_LEVEL, MAX_DECOMPRESSED_BYTES};
 pub use encoder::{MIN_MAX_BLOB_BYTES, encode_batch};
 pub use error::CodecError;
 pub use frame::{
-    FRAME_HEADER_LEN, FRAME_MAGIC, FRAME_OVERHEAD, FRAME_VERSION, Frame, decode_frame,
+    FRAME_HEADER_LEN, FRAME_MAGIC, FRAME_OVERHEAD, FRAME_VERSION, FRAME_VERSION_V1, Frame,
+    decode_frame, is_supported_version,
 };
 
 #[cfg(test)]

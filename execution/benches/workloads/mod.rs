@@ -20,7 +20,7 @@
 
 use std::{collections::BTreeMap, sync::OnceLock};
 
-use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope, TxReceipt};
+use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
 use alloy_eips::eip2718::Encodable2718;
 use alloy_network::TxSignerSync;
 use alloy_primitives::{
@@ -29,10 +29,12 @@ use alloy_primitives::{
 };
 use alloy_signer_local::Secp256k1Signer;
 use execution::{
-    AccountState, BlockEnv, BlockOutcome, ExecutionError, RecoveredTx, StateView,
+    AccountId, AccountState, BlockEnv, BlockOutcome, ChainSpec, ChainView, Engines, ExecutionError,
+    StateView, Transaction,
     block::{InvalidTxPolicy, execute_block},
-    evm::{BlockState, EvmConfig, revm_block_env, tx_env},
-    scheduler::execute_block_parallel,
+    evm::{EvmConfig, EvmTx, revm_block_env, tx_env},
+    scheduler::{ParallelExecutor, SchedulerConfig},
+    state::AccountData,
 };
 use rayon::prelude::*;
 use revm::{
@@ -305,8 +307,12 @@ pub(crate) struct MemState {
 }
 
 impl StateView for MemState {
-    fn account(&self, address: Address) -> Result<Option<AccountState>, ExecutionError> {
-        Ok(self.accounts.get(&address).copied())
+    fn account(&self, id: AccountId) -> Result<Option<AccountState>, ExecutionError> {
+        Ok(id.evm_address().and_then(|address| self.accounts.get(&address).copied()))
+    }
+
+    fn account_data(&self, _id: AccountId) -> Result<Option<AccountData>, ExecutionError> {
+        Ok(None)
     }
 
     fn storage(&self, address: Address, slot: U256) -> Result<U256, ExecutionError> {
@@ -318,6 +324,16 @@ impl StateView for MemState {
     }
 
     fn block_hash(&self, _number: u64) -> Result<Option<B256>, ExecutionError> {
+        Ok(None)
+    }
+}
+
+impl ChainView for MemState {
+    fn block_number(&self, _hash: B256) -> Result<Option<u64>, ExecutionError> {
+        Ok(None)
+    }
+
+    fn transaction_block(&self, _hash: B256) -> Result<Option<u64>, ExecutionError> {
         Ok(None)
     }
 }
@@ -334,7 +350,9 @@ pub(crate) struct Block {
     /// The block environment (its gas limit fits exactly the transactions' gas limits).
     pub(crate) env: BlockEnv,
     /// The transactions, senders recovered.
-    pub(crate) txs: Vec<RecoveredTx>,
+    pub(crate) txs: Vec<Transaction>,
+    /// The chain's engines (the EVM).
+    pub(crate) engines: Engines,
 }
 
 /// An unsigned transaction of the block: sender index, destination, value, calldata, gas.
@@ -471,7 +489,7 @@ impl Block {
                 Bytes::from(envelope.encoded_2718())
             })
             .collect();
-        let txs: Vec<RecoveredTx> = RecoveredTx::decode_batch(&raws)
+        let txs: Vec<EvmTx> = EvmTx::decode_batch(&raws)
             .into_iter()
             .zip(&plan)
             .map(|(tx, p)| {
@@ -481,7 +499,7 @@ impl Block {
             })
             .collect();
 
-        let gas_limit = txs.iter().map(RecoveredTx::gas_limit).sum();
+        let gas_limit = txs.iter().map(EvmTx::gas_limit).sum();
         let env = BlockEnv {
             number: 1,
             timestamp: 1_700_000_000,
@@ -491,7 +509,15 @@ impl Block {
             beneficiary: FEE_VAULT,
             prevrandao: B256::repeat_byte(0x11),
         };
-        Self { workload, genesis, config: EvmConfig::new(CHAIN_ID), env, txs }
+        let spec = ChainSpec {
+            chain_id: CHAIN_ID,
+            evm_spec: Default::default(),
+            block_gas_limit: gas_limit,
+            fee_vault: FEE_VAULT,
+        };
+        let txs = txs.into_iter().map(Transaction::Evm).collect();
+        let engines = Engines::new(&spec);
+        Self { workload, genesis, config: spec.evm(), env, txs, engines }
     }
 
     /// Number of transactions.
@@ -521,6 +547,7 @@ pub(crate) fn revm_loop(db: &mut InMemoryDB, block: &Block) -> RevmLoopOutcome {
         .build_mainnet();
     let mut outcome = RevmLoopOutcome { gas_used: 0, succeeded: 0 };
     for tx in &block.txs {
+        let tx = tx.as_evm().expect("EVM transactions");
         let result = evm.transact_commit(tx_env(tx)).expect("a benchmark transaction is valid");
         outcome.gas_used += result.tx_gas_used();
         outcome.succeeded += usize::from(result.is_success());
@@ -528,21 +555,27 @@ pub(crate) fn revm_loop(db: &mut InMemoryDB, block: &Block) -> RevmLoopOutcome {
     outcome
 }
 
-/// Our sequential executor on `state`.
-pub(crate) fn sequential(state: &MemState, block: &Block, txs: Vec<RecoveredTx>) -> BlockOutcome {
-    execute_block(state, &block.config, &block.env, txs, InvalidTxPolicy::Fail)
+/// Our block executor on `state`, one worker (the sequential case).
+pub(crate) fn sequential(state: &MemState, block: &Block, txs: Vec<Transaction>) -> BlockOutcome {
+    let mut scheduler = ParallelExecutor::sequential();
+    execute_block(&block.engines, &block.env, state, txs, InvalidTxPolicy::Fail, &mut scheduler)
         .expect("sequential execution")
+        .outcome
 }
 
-/// Our parallel executor (Block-STM) on `state` with `threads` workers.
+/// Our block executor on `state` with `threads` workers (the strategy chosen per block, as a
+/// fresh node chooses it).
 pub(crate) fn parallel(
     state: &MemState,
     block: &Block,
-    txs: Vec<RecoveredTx>,
+    txs: Vec<Transaction>,
     threads: usize,
 ) -> BlockOutcome {
-    execute_block_parallel(state, &block.config, &block.env, txs, InvalidTxPolicy::Fail, threads)
+    let mut scheduler =
+        ParallelExecutor::new(SchedulerConfig { threads, ..SchedulerConfig::default() });
+    execute_block(&block.engines, &block.env, state, txs, InvalidTxPolicy::Fail, &mut scheduler)
         .expect("parallel execution")
+        .outcome
 }
 
 /// Checks an outcome of ours: every transaction included and successful, and the same gas as
@@ -555,14 +588,18 @@ pub(crate) fn check_outcome(
     if !outcome.rejected.is_empty() {
         return Err(format!("{} transactions rejected", outcome.rejected.len()));
     }
-    if outcome.receipts.len() != block.len() {
+    if outcome.transactions.len() != block.len() {
         return Err(format!(
-            "{} receipts for {} transactions",
-            outcome.receipts.len(),
+            "{} included of {} transactions",
+            outcome.transactions.len(),
             block.len()
         ));
     }
-    let failed = outcome.receipts.iter().filter(|r| !r.status()).count();
+    let failed = outcome
+        .transactions
+        .iter()
+        .filter(|i| !i.result.output.as_evm().is_some_and(|o| o.success))
+        .count();
     if failed > 0 {
         return Err(format!("{failed} transactions failed (status 0)"));
     }
@@ -580,8 +617,8 @@ pub(crate) fn check_same(expected: &BlockOutcome, got: &BlockOutcome) -> Result<
     if got.changes != expected.changes {
         return Err("state changes differ".into());
     }
-    if got.receipts != expected.receipts {
-        return Err("receipts differ".into());
+    if got.transactions != expected.transactions {
+        return Err("transactions or their results differ".into());
     }
     if got.gas_used != expected.gas_used {
         return Err(format!("gas used {} != {}", got.gas_used, expected.gas_used));
@@ -598,9 +635,14 @@ pub(crate) fn check_state_against_revm(
     outcome: &BlockOutcome,
     db: &InMemoryDB,
 ) -> Result<(), String> {
-    let ours = BlockState::with_changes(state, outcome.changes.clone());
+    let changes = &outcome.changes;
     let account_of = |address: Address| -> (u64, U256, B256) {
-        let a = ours.account(address).expect("in memory").unwrap_or_default();
+        let id = AccountId::from(address);
+        let a = match changes.accounts.get(&id) {
+            Some(change) => change.account,
+            None => state.account(id).expect("in memory"),
+        }
+        .unwrap_or_default();
         (a.nonce, a.balance, a.code_hash)
     };
     let revm_account_of = |address: Address| -> (u64, U256, B256) {
@@ -608,7 +650,12 @@ pub(crate) fn check_state_against_revm(
         (a.nonce, a.balance, a.code_hash)
     };
     let compare = |address: Address, slot: U256| -> Result<(), String> {
-        let mine = StateView::storage(&ours, address, slot).expect("in memory");
+        let change = changes.accounts.get(&AccountId::from(address));
+        let mine = match change.and_then(|c| c.storage.get(&slot)) {
+            Some(value) => *value,
+            None if change.is_some_and(|c| c.storage_cleared) => U256::ZERO,
+            None => StateView::storage(state, address, slot).expect("in memory"),
+        };
         let theirs = db.storage_ref(address, slot).expect("in memory");
         if mine != theirs {
             return Err(format!("{address} slot {slot}: ours {mine}, revm {theirs}"));
@@ -629,12 +676,13 @@ pub(crate) fn check_state_against_revm(
         }
     }
     // ...and every account and slot we wrote.
-    for (address, change) in &outcome.changes.accounts {
-        if *address != FEE_VAULT && account_of(*address) != revm_account_of(*address) {
+    for (id, change) in &outcome.changes.accounts {
+        let address = id.evm_address().ok_or("a non-EVM account was written")?;
+        if address != FEE_VAULT && account_of(address) != revm_account_of(address) {
             return Err(format!("{address} differs from revm's"));
         }
         for slot in change.storage.keys() {
-            compare(*address, *slot)?;
+            compare(address, *slot)?;
         }
     }
     let base_fees = U256::from(block.env.base_fee_per_gas) * U256::from(outcome.gas_used);

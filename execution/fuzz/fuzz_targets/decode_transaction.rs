@@ -1,12 +1,8 @@
-//! Fuzz target: arbitrary bytes as a raw transaction (what `eth_sendRawTransaction` takes)
-//! must decode or fail with an error, never panic.
+//! Fuzz target: arbitrary bytes as a tagged transaction of any engine (what DA batches and
+//! `manifold_sendTransaction` carry) and as a stored receipt must decode or fail with an
+//! error, never panic; see `execution::fuzzing`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    if let Ok(tx) = execution::RecoveredTx::decode(data) {
-        // What decodes re-encodes to the same bytes.
-        assert_eq!(tx.encoded.as_ref(), data);
-    }
-});
+fuzz_target!(|data: &[u8]| execution::fuzzing::fuzz_decode_transaction(data));

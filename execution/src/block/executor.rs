@@ -1,235 +1,215 @@
-//! The sequential block executor: runs a block's transactions one by one in block order
-//! over an overlay of the parent state, and returns the receipts and the write set.
+//! `BlockExecutor`: the one lifecycle every block goes through, on every path (building,
+//! deriving, benchmarks), in alloy-evm's shape:
 //!
-//! Lifecycle: (1) each transaction executes against the state the previous ones left;
-//! (2) after the last one, the block's fees (base and priority) are credited to the fee vault,
-//! the block's beneficiary, in one step; (3) the outcome goes to
-//! `Store::seal_block`, which commits state, computes the state root and persists the block.
-//! This is the reference the parallel scheduler is tested against.
+//! 1. [`apply_pre_execution_changes`](BlockExecutor::apply_pre_execution_changes): changes
+//!    before the first transaction (where L1 deposits will go; none yet);
+//! 2. [`execute_transactions`](BlockExecutor::execute_transactions): the block's
+//!    transactions, in order — checked against their replay guard and the engines' block
+//!    budgets, run by the scheduler (in parallel where that pays, the rest one after another
+//!    on one worker of the same VM), their results collected in block order;
+//! 3. [`apply_post_execution_changes`](BlockExecutor::apply_post_execution_changes): every
+//!    fee of the block credited to the fee vault, in one step after the last transaction;
+//! 4. [`finish`](BlockExecutor::finish): the outcome, for `Store::seal_block`.
+//!
+//! The result is exactly that of running the transactions one by one in block order: the
+//! parallel scheduler is property-tested against its one-worker case.
 
-use alloy_consensus::ReceiptEnvelope;
-use alloy_primitives::{Address, Bytes, U256};
+use std::time::Instant;
+
+use alloy_primitives::B256;
 
 use crate::{
-    BlockEnv, ExecutionError, RecoveredTx, StateChanges, StateView,
-    evm::{BlockState, EvmConfig, EvmExecutor, TxExecution},
+    AccountId, BlockEnv, ChainView, Engines, ExecutionError, Rejection, ReplayGuard, StateChanges,
+    StateView, Transaction,
+    block::{BlockAssembly, BlockOutcome, InvalidTxPolicy},
+    scheduler::{BlockVm, ExecutionReport, ParallelExecutor, SequentialView, TxWrites, VmWorker},
 };
 
-/// What to do with a transaction that is invalid at its position in the block.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InvalidTxPolicy {
-    /// Building a block: leave it out and carry on.
-    Skip,
-    /// Verifying a block someone else built: the whole block is invalid.
-    Fail,
-}
-
-/// A transaction included in the block, with what its execution produced.
-#[derive(Debug, Clone)]
-pub struct IncludedTx {
-    /// The transaction.
-    pub tx: RecoveredTx,
-    /// Gas it used.
-    pub gas_used: u64,
-    /// Contract it created, if any.
-    pub contract_address: Option<Address>,
-    /// Its return or revert data.
-    pub output: Bytes,
-}
-
-/// The result of executing a block, ready to be sealed.
-#[derive(Debug, Clone)]
-pub struct BlockOutcome {
-    /// The block environment it ran in.
-    pub env: BlockEnv,
-    /// Included transactions, in block order.
-    pub transactions: Vec<IncludedTx>,
-    /// One receipt per included transaction.
-    pub receipts: Vec<ReceiptEnvelope>,
-    /// The block's write set.
-    pub changes: StateChanges,
-    /// Total gas used.
-    pub gas_used: u64,
-    /// Transactions left out (only with `InvalidTxPolicy::Skip`), with the reason.
-    pub rejected: Vec<(RecoveredTx, String)>,
-}
-
-/// Collects a block's results in block order — receipts with cumulative gas, included and
-/// rejected transactions, fees — and credits the fees when the block is finished. Shared by
-/// the sequential and the parallel executor, so both assemble blocks identically.
+/// A block being executed.
 #[derive(Debug)]
-pub(crate) struct BlockAssembly {
-    included: Vec<IncludedTx>,
-    receipts: Vec<ReceiptEnvelope>,
-    rejected: Vec<(RecoveredTx, String)>,
-    gas_used: u64,
-    priority_fees: U256,
-    policy: InvalidTxPolicy,
+pub struct BlockExecutor<'a, V> {
+    engines: &'a Engines,
+    env: &'a BlockEnv,
+    base: V,
+    assembly: BlockAssembly,
+    changes: StateChanges,
 }
 
-impl BlockAssembly {
-    pub(crate) fn new(capacity: usize, policy: InvalidTxPolicy) -> Self {
+/// A block executed, with how the scheduler ran it.
+#[derive(Debug, Clone)]
+pub struct ExecutedBlock {
+    /// The outcome, ready to seal.
+    pub outcome: BlockOutcome,
+    /// Strategy, threads, aborts, time.
+    pub report: ExecutionReport,
+}
+
+impl<'a, V: StateView + ChainView + Sync> BlockExecutor<'a, V> {
+    /// A block of `env` on top of `base`, run by `engines`; `policy` says what an invalid
+    /// transaction does to it.
+    pub fn new(engines: &'a Engines, env: &'a BlockEnv, base: V, policy: InvalidTxPolicy) -> Self {
         Self {
-            included: Vec::with_capacity(capacity),
-            receipts: Vec::with_capacity(capacity),
-            rejected: Vec::new(),
-            gas_used: 0,
-            priority_fees: U256::ZERO,
-            policy,
+            engines,
+            env,
+            base,
+            assembly: BlockAssembly::new(engines, env, 0, policy),
+            changes: StateChanges::default(),
         }
     }
 
-    /// Gas used by the transactions added so far.
-    pub(crate) fn gas_used(&self) -> u64 {
-        self.gas_used
-    }
-
-    /// Adds the next transaction's result; returns whether it is part of the block (its
-    /// writes count). A rejection fails the block under `InvalidTxPolicy::Fail`.
-    pub(crate) fn push(
-        &mut self,
-        tx: RecoveredTx,
-        result: TxExecution,
-    ) -> Result<bool, ExecutionError> {
-        match result {
-            TxExecution::Included {
-                gas_used,
-                priority_fee,
-                success,
-                logs,
-                contract_address,
-                output,
-            } => {
-                self.gas_used = self.gas_used.saturating_add(gas_used);
-                self.priority_fees = self.priority_fees.saturating_add(priority_fee);
-                let receipt =
-                    crate::evm::receipt_for(tx.envelope.tx_type(), success, self.gas_used, logs);
-                self.receipts.push(receipt);
-                self.included.push(IncludedTx { tx, gas_used, contract_address, output });
-                Ok(true)
-            }
-            TxExecution::Rejected(reason) => match self.policy {
-                InvalidTxPolicy::Skip => {
-                    self.rejected.push((tx, reason));
-                    Ok(false)
-                }
-                InvalidTxPolicy::Fail => Err(ExecutionError::TransactionRejected {
-                    hash: tx.hash,
-                    sender: tx.sender,
-                    reason,
-                }),
-            },
-        }
-    }
-
-    /// Adds the results of many transactions at once (the parallel executor's): the same as
-    /// pushing them one by one, but with receipts (their blooms hash every log) and included
-    /// transactions built on all cores when none of them is rejected.
-    pub(crate) fn push_all(
-        &mut self,
-        txs: Vec<RecoveredTx>,
-        results: Vec<TxExecution>,
-    ) -> Result<(), ExecutionError> {
-        use rayon::prelude::*;
-        let rejected = results.iter().any(|r| matches!(r, TxExecution::Rejected(_)));
-        if rejected || !self.included.is_empty() || txs.len() != results.len() || txs.len() < 256 {
-            for (tx, result) in txs.into_iter().zip(results) {
-                self.push(tx, result)?;
-            }
-            return Ok(());
-        }
-        let mut cumulative = Vec::with_capacity(results.len());
-        for result in &results {
-            if let TxExecution::Included { gas_used, priority_fee, .. } = result {
-                self.gas_used = self.gas_used.saturating_add(*gas_used);
-                self.priority_fees = self.priority_fees.saturating_add(*priority_fee);
-            }
-            cumulative.push(self.gas_used);
-        }
-        txs.into_par_iter()
-            .zip(results)
-            .zip(cumulative)
-            .map(|((tx, result), cumulative_gas_used)| {
-                let TxExecution::Included {
-                    gas_used, success, logs, contract_address, output, ..
-                } = result
-                else {
-                    unreachable!("rejections take the sequential path above")
-                };
-                let receipt = crate::evm::receipt_for(
-                    tx.envelope.tx_type(),
-                    success,
-                    cumulative_gas_used,
-                    logs,
-                );
-                (IncludedTx { tx, gas_used, contract_address, output }, receipt)
-            })
-            .unzip_into_vecs(&mut self.included, &mut self.receipts);
+    /// Changes applied before the block's first transaction. None yet: L1 deposits will be
+    /// minted here.
+    pub fn apply_pre_execution_changes(&mut self) -> Result<(), ExecutionError> {
         Ok(())
     }
 
-    /// The transactions added so far, in block order when none was rejected.
-    pub(crate) fn into_transactions(self) -> Vec<RecoveredTx> {
-        self.included
-            .into_iter()
-            .map(|i| i.tx)
-            .chain(self.rejected.into_iter().map(|r| r.0))
-            .collect()
-    }
-
-    /// Credits all of the block's fees (base and priority) to the fee vault after its last
-    /// transaction (see `DeferredFees`) and returns the outcome.
-    pub(crate) fn finish<V: StateView>(
-        self,
-        env: &BlockEnv,
-        mut state: BlockState<V>,
-    ) -> Result<BlockOutcome, ExecutionError> {
-        let base_fees = U256::from(env.base_fee_per_gas).saturating_mul(U256::from(self.gas_used));
-        state.credit(env.beneficiary, base_fees.saturating_add(self.priority_fees))?;
-        Ok(BlockOutcome {
-            env: *env,
-            transactions: self.included,
-            receipts: self.receipts,
-            changes: state.into_changes(),
-            gas_used: self.gas_used,
-            rejected: self.rejected,
-        })
-    }
-}
-
-/// Executes `txs` in order on top of `base` in block `env`.
-pub fn execute_block<V: StateView>(
-    base: V,
-    config: &EvmConfig,
-    env: &BlockEnv,
-    txs: Vec<RecoveredTx>,
-    policy: InvalidTxPolicy,
-) -> Result<BlockOutcome, ExecutionError> {
-    // Most transactions change their sender and one other account.
-    let state = BlockState::with_capacity(base, txs.len() * 2);
-    BlockAssembly::new(txs.len(), policy).execute_rest(config, env, state, txs)
-}
-
-impl BlockAssembly {
-    /// Executes `txs` one by one after the transactions added so far, on `state` (which
-    /// holds their writes), and finishes the block.
-    pub(crate) fn execute_rest<V: StateView>(
-        mut self,
-        config: &EvmConfig,
-        env: &BlockEnv,
-        mut state: BlockState<V>,
-        txs: impl IntoIterator<Item = RecoveredTx>,
-    ) -> Result<BlockOutcome, ExecutionError> {
-        let mut evm = EvmExecutor::new(config, env, &mut state);
-        for tx in txs {
-            let result = if self.gas_used().saturating_add(tx.gas_limit()) > env.gas_limit {
-                TxExecution::Rejected("exceeds block gas limit".to_string())
-            } else {
-                evm.execute(&tx)?
-            };
-            self.push(tx, result)?;
+    /// Executes `txs` in order after the block's transactions so far, through `scheduler`.
+    pub fn execute_transactions(
+        &mut self,
+        txs: Vec<Transaction>,
+        scheduler: &mut ParallelExecutor,
+    ) -> Result<ExecutionReport, ExecutionError> {
+        let started = Instant::now();
+        let txs = self.check_replay_guards(txs)?;
+        self.assembly.included.reserve(txs.len());
+        let vm = self.engines.block_vm(self.env);
+        let fits = self.assembly.all_fit(&txs);
+        // The parallel run works on the block's base state: only a block's first batch of
+        // transactions can run in parallel.
+        let fresh = self.changes.accounts.is_empty() && self.changes.code.is_empty();
+        let scheduled = if fresh {
+            scheduler.run(&vm, &self.base, &txs, fits)?
+        } else {
+            crate::scheduler::Scheduled {
+                outputs: Vec::new(),
+                changes: StateChanges::default(),
+                report: ExecutionReport::sequential("after earlier transactions", txs.len()),
+            }
+        };
+        let mut report = scheduled.report;
+        let mut rest = txs.into_iter();
+        if !scheduled.outputs.is_empty() {
+            self.changes = scheduled.changes;
+            for output in scheduled.outputs {
+                let tx = rest.next().ok_or_else(|| {
+                    ExecutionError::Invariant("more parallel outputs than transactions".into())
+                })?;
+                self.assembly.push(tx, output)?;
+            }
         }
-        drop(evm);
-        self.finish(env, state)
+        self.execute_sequentially(&vm, rest)?;
+        report.elapsed = started.elapsed();
+        report.gas_used = self.assembly.used(crate::EngineKind::Evm);
+        scheduler.record(&report);
+        Ok(report)
     }
+
+    /// Runs `txs` one after another on one worker of `vm`, on the block's state so far.
+    fn execute_sequentially(
+        &mut self,
+        vm: &crate::RouterVm<'_>,
+        txs: impl Iterator<Item = Transaction>,
+    ) -> Result<(), ExecutionError> {
+        let mut txs = txs.peekable();
+        if txs.peek().is_none() {
+            return Ok(());
+        }
+        let view = SequentialView::new(&self.base, std::mem::take(&mut self.changes));
+        let mut worker = vm.worker(&view);
+        let mut writes = TxWrites::default();
+        for tx in txs {
+            if let Some(rejection) = self.assembly.over_budget(&tx) {
+                self.assembly.reject(tx, rejection)?;
+                continue;
+            }
+            writes.clear();
+            let result = worker.execute(&tx, &mut writes)?;
+            if self.assembly.push(tx, result)? {
+                view.apply(&writes)?;
+            }
+        }
+        drop(worker);
+        self.changes = view.into_changes();
+        Ok(())
+    }
+
+    /// Leaves out the transactions whose recent block is unknown or too old, or that are in
+    /// the chain already or earlier in the block (replay guard [`ReplayGuard::RecentBlock`]);
+    /// returns the others, in order.
+    fn check_replay_guards(
+        &mut self,
+        txs: Vec<Transaction>,
+    ) -> Result<Vec<Transaction>, ExecutionError> {
+        if txs.iter().all(|tx| matches!(tx.replay_guard(), ReplayGuard::Nonce(_))) {
+            return Ok(txs);
+        }
+        let mut seen: Vec<B256> = Vec::new();
+        let mut kept = Vec::with_capacity(txs.len());
+        for tx in txs {
+            let ReplayGuard::RecentBlock { hash, .. } = tx.replay_guard() else {
+                kept.push(tx);
+                continue;
+            };
+            let named = self.base.block_number(hash)?;
+            let id = tx.hash();
+            let rejection = if !tx.replay_guard().is_fresh(named, self.env.number) {
+                Some(Rejection::Expired)
+            } else if seen.contains(&id) || self.base.transaction_block(id)?.is_some() {
+                Some(Rejection::Duplicate)
+            } else {
+                None
+            };
+            match rejection {
+                Some(rejection) => self.assembly.reject(tx, rejection)?,
+                None => {
+                    seen.push(id);
+                    kept.push(tx);
+                }
+            }
+        }
+        Ok(kept)
+    }
+
+    /// Credits every fee of the block (base and priority fees of every engine) to the fee
+    /// vault, the block's beneficiary, in one step after its last transaction: the vault is
+    /// then not a write every transaction shares, which would serialise the scheduler.
+    pub fn apply_post_execution_changes(&mut self) -> Result<(), ExecutionError> {
+        let fees = std::mem::take(&mut self.assembly.fees);
+        if fees.is_zero() {
+            return Ok(());
+        }
+        let vault = AccountId::from(self.env.beneficiary);
+        let view = SequentialView::new(&self.base, std::mem::take(&mut self.changes));
+        let writes = TxWrites { credits: vec![(vault, fees)], ..TxWrites::default() };
+        view.apply(&writes)?;
+        self.changes = view.into_changes();
+        Ok(())
+    }
+
+    /// The block's outcome.
+    pub fn finish(self) -> BlockOutcome {
+        BlockOutcome {
+            env: *self.env,
+            gas_used: self.assembly.used(crate::EngineKind::Evm),
+            transactions: self.assembly.included,
+            changes: self.changes,
+            rejected: self.assembly.rejected,
+        }
+    }
+}
+
+/// Executes a block of `txs` in `env` on top of `base` through the whole lifecycle.
+pub fn execute_block<V: StateView + ChainView + Sync>(
+    engines: &Engines,
+    env: &BlockEnv,
+    base: V,
+    txs: Vec<Transaction>,
+    policy: InvalidTxPolicy,
+    scheduler: &mut ParallelExecutor,
+) -> Result<ExecutedBlock, ExecutionError> {
+    let mut block = BlockExecutor::new(engines, env, base, policy);
+    block.apply_pre_execution_changes()?;
+    let report = block.execute_transactions(txs, scheduler)?;
+    block.apply_post_execution_changes()?;
+    Ok(ExecutedBlock { outcome: block.finish(), report })
 }

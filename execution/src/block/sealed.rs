@@ -1,14 +1,28 @@
-//! Sealed blocks: the header that commits to a block's transactions, receipts and state, and
-//! the block as persisted and served.
+//! Sealed blocks: the receipts and the header that commit to a block's transactions,
+//! receipts and state, and the block as persisted and served.
+//!
+//! The header is an Ethereum header, and its Ethereum fields describe the block as the EVM
+//! sees it: `transactionsRoot`, `receiptsRoot`, `logsBloom` and `gasUsed` are computed over
+//! the block's EVM transactions only, exactly as Ethereum computes them, so Ethereum clients
+//! can check them against what `eth_getBlockByNumber` lists. A block that also holds
+//! transactions of other engines commits to all of its transactions through `extraData`:
+//! it is then the 32-byte root of the ordered trie whose leaf `i` is
+//! `kind ‖ keccak256(payload) ‖ keccak256(receipt)` of the block's `i`-th transaction (every
+//! engine's, EVM included, so the order across engines is committed too). A block of EVM
+//! transactions only keeps the `extraData` it was given (empty for sealed blocks): an EVM-only
+//! chain is byte-identical to an Ethereum-style chain.
 
-use alloy_consensus::{
-    EMPTY_OMMER_ROOT_HASH, Header, ReceiptEnvelope, proofs::calculate_receipt_root,
+use alloy_consensus::{EMPTY_OMMER_ROOT_HASH, Header, ReceiptEnvelope, TxReceipt};
+use alloy_eips::{eip2718::Encodable2718, eip7685::EMPTY_REQUESTS_HASH};
+use alloy_primitives::{B64, B256, Bloom, Bytes, U256, keccak256};
+use alloy_trie::{EMPTY_ROOT_HASH, root::ordered_trie_root_with_encoder};
+use rayon::prelude::*;
+
+use crate::{
+    BlockEnv, EngineKind, Receipt, Transaction,
+    block::{BlockOutcome, IncludedTx},
+    evm::EvmTx,
 };
-use alloy_eips::eip7685::EMPTY_REQUESTS_HASH;
-use alloy_primitives::{B64, B256, Bloom, Bytes, U256};
-use alloy_trie::EMPTY_ROOT_HASH;
-
-use crate::{BlockEnv, RecoveredTx};
 
 /// A block whose header (and so hash) is final.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,10 +31,10 @@ pub struct SealedBlock {
     pub header: Header,
     /// keccak256 of the RLP header.
     pub hash: B256,
-    /// Transactions in block order, with their senders.
-    pub transactions: Vec<RecoveredTx>,
+    /// Transactions of every engine, in block order.
+    pub transactions: Vec<Transaction>,
     /// One receipt per transaction.
-    pub receipts: Vec<ReceiptEnvelope>,
+    pub receipts: Vec<Receipt>,
 }
 
 impl SealedBlock {
@@ -28,9 +42,77 @@ impl SealedBlock {
     pub fn number(&self) -> u64 {
         self.header.number
     }
+
+    /// The block's EVM transactions and their receipts, in block order (what Ethereum clients
+    /// see of it).
+    pub fn evm_transactions(&self) -> impl Iterator<Item = (&EvmTx, &ReceiptEnvelope)> {
+        self.transactions
+            .iter()
+            .zip(&self.receipts)
+            .filter_map(|(tx, receipt)| Some((tx.as_evm()?, receipt.as_evm()?)))
+    }
 }
 
-/// The Ethereum header for a block executed in `env` with the given results.
+/// Blocks with more transactions than this build their receipts on all cores.
+const PARALLEL_RECEIPTS: usize = 256;
+
+/// The receipts of `included`, in order: each engine's output turned into its receipt
+/// (Ethereum receipts get their cumulative gas and logs bloom).
+fn receipts(included: &[IncludedTx]) -> Vec<Receipt> {
+    let mut cumulative = 0u64;
+    let gas: Vec<u64> = included
+        .iter()
+        .map(|i| {
+            if i.tx.kind() == EngineKind::Evm {
+                cumulative = cumulative.saturating_add(i.result.used);
+            }
+            cumulative
+        })
+        .collect();
+    if included.len() > PARALLEL_RECEIPTS {
+        included.par_iter().zip(gas).map(|(i, gas)| i.result.output.receipt(gas)).collect()
+    } else {
+        included.iter().zip(gas).map(|(i, gas)| i.result.output.receipt(gas)).collect()
+    }
+}
+
+/// Seals `outcome` with the state root it leads to: its receipts and its header.
+pub fn seal(outcome: &BlockOutcome, state_root: B256, extra_data: Bytes) -> SealedBlock {
+    let receipts = receipts(&outcome.transactions);
+    let transactions: Vec<Transaction> =
+        outcome.transactions.iter().map(|i| i.tx.clone()).collect();
+    let header = build_header(
+        &outcome.env,
+        state_root,
+        &transactions,
+        &receipts,
+        outcome.gas_used,
+        extra_data,
+    );
+    SealedBlock { hash: header.hash_slow(), header, transactions, receipts }
+}
+
+/// The root committing to every transaction of a block and its receipt, in order (see the
+/// module documentation); `None` for a block of EVM transactions only.
+pub(crate) fn all_engines_root(transactions: &[Transaction], receipts: &[Receipt]) -> Option<B256> {
+    if transactions.iter().all(|tx| tx.kind() == EngineKind::Evm) {
+        return None;
+    }
+    let leaves: Vec<(u8, B256, B256)> = transactions
+        .iter()
+        .zip(receipts)
+        .map(|(tx, receipt)| {
+            (tx.kind().tag(), keccak256(tx.payload()), keccak256(receipt.encode_payload()))
+        })
+        .collect();
+    Some(ordered_trie_root_with_encoder(&leaves, |(kind, tx, receipt), buf| {
+        buf.push(*kind);
+        buf.extend_from_slice(tx.as_slice());
+        buf.extend_from_slice(receipt.as_slice());
+    }))
+}
+
+/// The Ethereum header of a block executed in `env` with the given results.
 ///
 /// Fields Manifold does not use carry their post-merge constants (zero difficulty and nonce,
 /// empty ommers, withdrawals and requests, no blob gas), so the header hashes like an
@@ -38,26 +120,31 @@ impl SealedBlock {
 pub fn build_header(
     env: &BlockEnv,
     state_root: B256,
-    transactions: &[RecoveredTx],
-    receipts: &[ReceiptEnvelope],
+    transactions: &[Transaction],
+    receipts: &[Receipt],
     gas_used: u64,
     extra_data: Bytes,
 ) -> Header {
+    let evm_txs: Vec<&EvmTx> = transactions.iter().filter_map(Transaction::as_evm).collect();
+    let evm_receipts: Vec<&ReceiptEnvelope> = receipts.iter().filter_map(Receipt::as_evm).collect();
     let mut logs_bloom = Bloom::ZERO;
-    for receipt in receipts {
-        logs_bloom.accrue_bloom(receipt.logs_bloom());
+    for receipt in &evm_receipts {
+        logs_bloom.accrue_bloom(receipt.bloom_cheap().as_ref().unwrap_or(&receipt.bloom()));
     }
+    let extra_data = match all_engines_root(transactions, receipts) {
+        Some(root) => Bytes::copy_from_slice(root.as_slice()),
+        None => extra_data,
+    };
     Header {
         parent_hash: env.parent_hash,
         ommers_hash: EMPTY_OMMER_ROOT_HASH,
         beneficiary: env.beneficiary,
         state_root,
         // The EIP-2718 bytes are at hand: no need to re-encode the transactions.
-        transactions_root: alloy_trie::root::ordered_trie_root_with_encoder(
-            transactions,
-            |tx: &RecoveredTx, buf: &mut Vec<u8>| buf.extend_from_slice(&tx.encoded),
-        ),
-        receipts_root: calculate_receipt_root(receipts),
+        transactions_root: ordered_trie_root_with_encoder(&evm_txs, |tx, buf| {
+            buf.extend_from_slice(&tx.encoded)
+        }),
+        receipts_root: ordered_trie_root_with_encoder(&evm_receipts, |r, buf| r.encode_2718(buf)),
         logs_bloom,
         difficulty: U256::ZERO,
         number: env.number,

@@ -23,11 +23,12 @@ use revm::{Database, bytecode::Bytecode, state::AccountInfo};
 
 use super::{
     code_cache::CodeCache,
-    engine::{EvmConfig, EvmExecutor, EvmFrames, TxExecution},
+    executor::{EvmConfig, EvmExecutor, EvmFrames},
     tx_effects::{account_effect, changed_slots, is_plain_credit, new_code},
 };
 use crate::{
-    BlockEnv, ExecutionError, RecoveredTx, StateView,
+    AccountId, BlockEnv, EngineOutput, Executed, ExecutionError, StateView, TxResult,
+    evm::EvmTx,
     scheduler::{BlockVm, DeclaredAccess, StateKey, StateValue, TxState, TxWrites, VmWorker},
 };
 
@@ -53,22 +54,24 @@ impl<'a> EvmBlockVm<'a> {
 }
 
 impl BlockVm for EvmBlockVm<'_> {
-    type Tx = RecoveredTx;
-    type Output = TxExecution;
+    type Tx = EvmTx;
+    type Output = TxResult;
     type Worker<'w>
         = EvmWorker<'w>
     where
         Self: 'w;
 
-    fn declared_access(&self, tx: &RecoveredTx, base: &dyn StateView) -> Option<DeclaredAccess> {
+    fn declared_access(&self, tx: &EvmTx, base: &dyn StateView) -> Option<DeclaredAccess> {
         let (to, _) = lazy_recipient(tx)?;
         let lists_access = tx.envelope.access_list().is_some_and(|list| !list.is_empty());
         if lists_access || self.precompiles.contains(&to) {
             return None;
         }
+        let to = AccountId::from(to);
         let code_hash = base.account(to).ok()?.map_or(KECCAK256_EMPTY, |a| a.code_hash);
-        (code_hash == KECCAK256_EMPTY)
-            .then(|| DeclaredAccess::new([], [StateKey::Account(tx.sender)]).credit(to))
+        (code_hash == KECCAK256_EMPTY).then(|| {
+            DeclaredAccess::new([], [StateKey::Account(AccountId::from(tx.sender))]).credit(to)
+        })
     }
 
     fn worker<'w>(&'w self, state: &'w dyn TxState) -> EvmWorker<'w> {
@@ -94,13 +97,13 @@ impl Database for ViewDb<'_> {
 
     fn basic(&mut self, address: Address) -> Result<Option<AccountInfo>, ExecutionError> {
         if self.lazy == Some(address) {
-            if self.state.credit_target_code_hash(address)? == KECCAK256_EMPTY {
+            if self.state.credit_target_code_hash(AccountId::from(address))? == KECCAK256_EMPTY {
                 self.lazy_used = true;
                 return Ok(Some(AccountInfo::default()));
             }
             self.lazy = None;
         }
-        Ok(self.state.account(address)?.map(|a| AccountInfo {
+        Ok(self.state.account(AccountId::from(address))?.map(|a| AccountInfo {
             balance: a.balance,
             nonce: a.nonce,
             code_hash: a.code_hash,
@@ -144,7 +147,7 @@ impl Drop for EvmWorker<'_> {
 }
 
 /// The recipient `tx` may credit lazily: a plain call with value, to another account.
-fn lazy_recipient(tx: &RecoveredTx) -> Option<(Address, U256)> {
+fn lazy_recipient(tx: &EvmTx) -> Option<(Address, U256)> {
     let TxKind::Call(to) = tx.envelope.kind() else { return None };
     let value = tx.envelope.value();
     let delegates = tx.envelope.authorization_list().is_some_and(|list| !list.is_empty());
@@ -152,14 +155,10 @@ fn lazy_recipient(tx: &RecoveredTx) -> Option<(Address, U256)> {
 }
 
 impl VmWorker for EvmWorker<'_> {
-    type Tx = RecoveredTx;
-    type Output = TxExecution;
+    type Tx = EvmTx;
+    type Output = TxResult;
 
-    fn execute(
-        &mut self,
-        tx: &RecoveredTx,
-        writes: &mut TxWrites,
-    ) -> Result<TxExecution, ExecutionError> {
+    fn execute(&mut self, tx: &EvmTx, writes: &mut TxWrites) -> Result<TxResult, ExecutionError> {
         let executor = self.executor.as_mut().expect("present until dropped");
         let lazy = lazy_recipient(tx).filter(|(to, _)| !self.precompiles.contains(to));
         let db = executor.db_mut();
@@ -170,13 +169,14 @@ impl VmWorker for EvmWorker<'_> {
         let mut credit = None;
         if db.lazy_used
             && let Some((to, value)) = lazy
-            && !matches!(execution, TxExecution::Rejected(_))
+            && let TxResult::Executed(Executed { output, .. }) = &execution
         {
-            let plain = matches!(execution, TxExecution::Included { success: true, .. })
-                && state.get(&to).is_some_and(|account| is_plain_credit(account, value));
+            let succeeded = matches!(output, EngineOutput::Evm(out) if out.success);
+            let plain =
+                succeeded && state.get(&to).is_some_and(|account| is_plain_credit(account, value));
             if plain {
                 state.remove(&to);
-                credit = Some((to, value));
+                credit = Some((AccountId::from(to), value));
             } else {
                 // Not a plain credit after all: run it again reading the recipient in full.
                 db.lazy = None;
@@ -196,7 +196,8 @@ impl VmWorker for EvmWorker<'_> {
                 writes.values.push((StateKey::Storage(*address, slot), StateValue::Storage(value)));
             }
             if let Some(record) = effect.account {
-                writes.values.push((StateKey::Account(*address), StateValue::Account(record)));
+                let key = StateKey::Account(AccountId::from(*address));
+                writes.values.push((key, StateValue::Account(record)));
             }
         }
         writes.credits.extend(credit);

@@ -1,4 +1,5 @@
-//! Decoded, signature-recovered transactions: the unit every later stage carries.
+//! `EvmTx`: a decoded Ethereum transaction with its recovered sender — the EVM engine's
+//! transaction.
 //!
 //! Signature recovery dominates the cost of a simple transaction, so it happens once, at
 //! admission (in parallel across cores for batches), and the sender travels with the
@@ -7,14 +8,14 @@
 
 use alloy_consensus::{Transaction as _, TxEnvelope, transaction::SignerRecoverable};
 use alloy_eips::eip2718::{Decodable2718, Encodable2718};
-use alloy_primitives::{Address, B256, Bytes};
+use alloy_primitives::{Address, B256, Bytes, U256};
 use rayon::prelude::*;
 
-use crate::ExecutionError;
+use crate::{AccountId, EngineKind, EngineTx, ReplayGuard, TxError};
 
 /// A signed Ethereum transaction with its recovered sender, hash and canonical encoding.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecoveredTx {
+pub struct EvmTx {
     /// The decoded transaction.
     pub envelope: TxEnvelope,
     /// The address recovered from its signature.
@@ -25,28 +26,28 @@ pub struct RecoveredTx {
     pub encoded: Bytes,
 }
 
-impl RecoveredTx {
+impl EvmTx {
     /// Decodes EIP-2718 bytes (legacy RLP or typed) and recovers the sender.
     ///
     /// Rejects trailing bytes, signatures with a high `s` (EIP-2) and unrecoverable signatures.
-    pub fn decode(raw: &[u8]) -> Result<Self, ExecutionError> {
+    pub fn decode(raw: &[u8]) -> Result<Self, TxError> {
+        // geth's text for input too short to hold a transaction type and payload.
+        if raw.len() < 2 {
+            return Err(TxError::Malformed("typed transaction too short".to_string()));
+        }
         let mut buf = raw;
         let envelope = TxEnvelope::decode_2718(&mut buf)
-            .map_err(|e| ExecutionError::InvalidTransaction(format!("rlp: {e}")))?;
+            .map_err(|e| TxError::Malformed(format!("rlp: {e}")))?;
         if !buf.is_empty() {
-            return Err(ExecutionError::InvalidTransaction(format!(
+            return Err(TxError::Malformed(format!(
                 "rlp: {} trailing bytes after the transaction",
                 buf.len()
             )));
         }
         if envelope.is_eip4844() {
-            return Err(ExecutionError::InvalidTransaction(
-                "transaction type not supported".to_string(),
-            ));
+            return Err(TxError::TxTypeNotSupported);
         }
-        let sender = envelope
-            .recover_signer()
-            .map_err(|_| ExecutionError::InvalidTransaction("invalid sender".to_string()))?;
+        let sender = envelope.recover_signer().map_err(|_| TxError::InvalidSender)?;
         let hash = *envelope.tx_hash();
         Ok(Self { envelope, sender, hash, encoded: Bytes::copy_from_slice(raw) })
     }
@@ -61,15 +62,15 @@ impl RecoveredTx {
 
     /// Decodes bytes whose sender was recovered before (read back from the node's own
     /// storage), without recovering the signature again.
-    pub fn decode_with_sender(raw: &[u8], sender: Address) -> Result<Self, ExecutionError> {
+    pub fn decode_with_sender(raw: &[u8], sender: Address) -> Result<Self, TxError> {
         let envelope = TxEnvelope::decode_2718(&mut &raw[..])
-            .map_err(|e| ExecutionError::InvalidTransaction(format!("rlp: {e}")))?;
+            .map_err(|e| TxError::Malformed(format!("rlp: {e}")))?;
         let hash = *envelope.tx_hash();
         Ok(Self { envelope, sender, hash, encoded: Bytes::copy_from_slice(raw) })
     }
 
     /// Decodes and recovers many transactions in parallel on the rayon pool, keeping order.
-    pub fn decode_batch(raws: &[Bytes]) -> Vec<Result<Self, ExecutionError>> {
+    pub fn decode_batch(raws: &[Bytes]) -> Vec<Result<Self, TxError>> {
         raws.par_iter().map(|raw| Self::decode(raw)).collect()
     }
 
@@ -91,6 +92,61 @@ impl RecoveredTx {
     /// Tip per gas this transaction pays at `base_fee`, or `None` if it cannot pay the base fee.
     pub fn effective_tip(&self, base_fee: u64) -> Option<u128> {
         self.envelope.effective_tip_per_gas(base_fee)
+    }
+}
+
+impl EngineTx for EvmTx {
+    const KIND: EngineKind = EngineKind::Evm;
+
+    fn hash(&self) -> B256 {
+        self.hash
+    }
+
+    fn payload(&self) -> &Bytes {
+        &self.encoded
+    }
+
+    fn verified(&self) -> Vec<u8> {
+        self.sender.to_vec()
+    }
+
+    fn decode_verified(payload: &[u8], verified: &[u8]) -> Result<Self, TxError> {
+        let sender = <[u8; 20]>::try_from(verified).map_err(|_| {
+            TxError::Malformed(format!("stored sender of {} bytes", verified.len()))
+        })?;
+        Self::decode_with_sender(payload, Address::from(sender))
+    }
+
+    fn payer(&self) -> AccountId {
+        AccountId::from(self.sender)
+    }
+
+    fn replay_guard(&self) -> ReplayGuard {
+        ReplayGuard::Nonce(self.nonce())
+    }
+
+    fn resource_limit(&self) -> u64 {
+        self.gas_limit()
+    }
+
+    fn priority(&self, base_fee: u64) -> Option<u128> {
+        self.effective_tip(base_fee)
+    }
+
+    /// Gas limit × fee cap + value.
+    fn max_cost(&self) -> U256 {
+        U256::from(self.gas_limit())
+            .saturating_mul(U256::from(self.envelope.max_fee_per_gas()))
+            .saturating_add(self.envelope.value())
+    }
+
+    /// Both fee caps (the fee cap and the tip, or the gas price) raised by `bump_percent`.
+    fn may_replace(&self, old: &Self, bump_percent: u64) -> bool {
+        let bumped = |v: u128| v.saturating_mul(100 + u128::from(bump_percent)).div_ceil(100);
+        let old_tip = old.envelope.priority_fee_or_price();
+        let new_tip = self.envelope.priority_fee_or_price();
+        self.envelope.max_fee_per_gas() >= bumped(old.envelope.max_fee_per_gas())
+            && new_tip >= bumped(old_tip)
     }
 }
 
@@ -122,21 +178,22 @@ mod tests {
     #[test]
     fn decodes_and_recovers_sender() {
         let (signer, raw) = signed(3);
-        let tx = RecoveredTx::decode(&raw).unwrap();
+        let tx = EvmTx::decode(&raw).unwrap();
         assert_eq!(tx.sender, signer.address());
+        assert_eq!(EvmTx::decode_verified(&raw, &tx.verified()).unwrap(), tx);
         assert_eq!(tx.nonce(), 3);
         assert_eq!(tx.encoded, raw);
-        assert_eq!(RecoveredTx::from_parts(tx.envelope.clone(), tx.sender), tx);
+        assert_eq!(EvmTx::from_parts(tx.envelope.clone(), tx.sender), tx);
     }
 
     #[test]
     fn rejects_garbage_and_trailing_bytes() {
-        assert!(RecoveredTx::decode(&[0xde, 0xad]).is_err());
-        assert!(RecoveredTx::decode(&[]).is_err());
+        assert!(EvmTx::decode(&[0xde, 0xad]).is_err());
+        assert_eq!(EvmTx::decode(&[1]).unwrap_err().to_string(), "typed transaction too short");
         let (_, raw) = signed(0);
         let mut long = raw.to_vec();
         long.push(0);
-        let err = RecoveredTx::decode(&long).unwrap_err().to_string();
+        let err = EvmTx::decode(&long).unwrap_err().to_string();
         assert!(err.contains("trailing"), "{err}");
     }
 
@@ -145,7 +202,7 @@ mod tests {
         /// whatever decodes is exactly the bytes it came from.
         #[test]
         fn arbitrary_bytes_never_panic(data in proptest::collection::vec(proptest::num::u8::ANY, 0..300)) {
-            if let Ok(tx) = RecoveredTx::decode(&data) {
+            if let Ok(tx) = EvmTx::decode(&data) {
                 proptest::prop_assert_eq!(tx.encoded.as_ref(), data.as_slice());
             }
         }
@@ -158,14 +215,14 @@ mod tests {
             let mut data = raw.to_vec();
             let i = index % data.len();
             data[i] = byte;
-            let _ = RecoveredTx::decode(&data);
+            let _ = EvmTx::decode(&data);
         }
     }
 
     #[test]
     fn batch_keeps_order() {
         let raws: Vec<Bytes> = (0..8).map(|n| signed(n).1).collect();
-        let txs = RecoveredTx::decode_batch(&raws);
+        let txs = EvmTx::decode_batch(&raws);
         for (n, tx) in txs.into_iter().enumerate() {
             assert_eq!(tx.unwrap().nonce(), n as u64);
         }

@@ -1,18 +1,21 @@
-//! The EVM engine: revm configured for Manifold, executing one transaction against a
-//! `BlockState` and turning revm's result into a receipt.
+//! The EVM executor: revm configured for Manifold, one EVM per block and worker, executing
+//! one transaction at a time against a revm database and turning revm's result into a
+//! VM-neutral [`TxResult`].
 
-use alloy_consensus::{Eip658Value, Receipt, ReceiptEnvelope, ReceiptWithBloom, TxType};
-use alloy_primitives::{Address, Bytes, U256};
+use alloy_primitives::{Bytes, U256};
 use revm::{
-    Context, Database, DatabaseCommit, ExecuteCommitEvm, ExecuteEvm, MainContext,
+    Context, Database, ExecuteEvm, MainContext,
     context::{BlockEnv as RevmBlockEnv, CfgEnv, result::ExecutionResult},
     context_interface::block::BlobExcessGasAndPrice,
     primitives::hardfork::SpecId,
     state::EvmState,
 };
 
-use super::deferred_fees::DeferredFees;
-use crate::{BlockEnv, ExecutionError, RecoveredTx, StateView, evm::BlockState, evm::tx_env};
+use super::{deferred_fees::DeferredFees, output::EvmOutput};
+use crate::{
+    BlockEnv, EngineOutput, Executed, ExecutionError, Rejection, TxResult,
+    evm::{EvmTx, tx_env},
+};
 
 /// Static EVM configuration of a chain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,29 +55,6 @@ pub fn revm_block_env(env: &BlockEnv) -> RevmBlockEnv {
     }
 }
 
-/// What executing one transaction produced.
-#[derive(Debug, Clone)]
-pub enum TxExecution {
-    /// Included: the receipt (cumulative gas filled in by the caller) and details.
-    Included {
-        /// Gas the transaction used.
-        gas_used: u64,
-        /// Its priority fee, owed to the fee vault at the end of the block.
-        priority_fee: U256,
-        /// Whether it succeeded (status 1).
-        success: bool,
-        /// Logs it emitted (empty when reverted).
-        logs: Vec<alloy_primitives::Log>,
-        /// Address of the contract it created, if any.
-        contract_address: Option<Address>,
-        /// Return data or revert data.
-        output: Bytes,
-    },
-    /// Not executable at this point (bad nonce, cannot pay, over the block gas limit...):
-    /// it changes nothing and is not part of the block.
-    Rejected(String),
-}
-
 /// revm's mainnet EVM over the database `DB`.
 type RevmEvm<DB> = revm::handler::MainnetEvm<
     Context<RevmBlockEnv, revm::context::TxEnv, CfgEnv, DB, revm::Journal<DB>, ()>,
@@ -94,8 +74,8 @@ impl std::fmt::Debug for EvmFrames {
 }
 
 /// One EVM for a whole block: built once (instruction table, precompiles), then each
-/// transaction executes against its database `DB` — the block's overlay state
-/// (`&mut BlockState`) for the sequential executor, a multi-version view for the parallel one.
+/// transaction executes against its database `DB` — a worker's view of the block's state
+/// (see `block_vm`), or a simulation's (`simulate`).
 pub struct EvmExecutor<DB: Database> {
     evm: RevmEvm<DB>,
 }
@@ -152,12 +132,9 @@ impl<DB: Database<Error = ExecutionError>> EvmExecutor<DB> {
     }
 
     /// Executes `tx` and returns its result with its state diff, without committing it
-    /// (a rejected transaction has an empty diff). Its priority fee is reported in the
-    /// result, not paid: the block credits fees at its end.
-    pub fn transact(
-        &mut self,
-        tx: &RecoveredTx,
-    ) -> Result<(TxExecution, EvmState), ExecutionError> {
+    /// (a rejected transaction has an empty diff). Its fee — base fee and priority fee — is
+    /// reported in the result, not paid: the block credits fees at its end.
+    pub fn transact(&mut self, tx: &EvmTx) -> Result<(TxResult, EvmState), ExecutionError> {
         use revm::{context::ContextSetters, handler::Handler};
         self.evm.ctx.set_tx(tx_env(tx));
         let mut handler = DeferredFees::default();
@@ -167,84 +144,47 @@ impl<DB: Database<Error = ExecutionError>> EvmExecutor<DB> {
         let result = match result {
             Ok(result) => result,
             Err(revm::context::result::EVMError::Transaction(invalid)) => {
-                return Ok((TxExecution::Rejected(invalid.to_string()), EvmState::default()));
+                let rejected = TxResult::Rejected(Rejection::Evm(invalid));
+                return Ok((rejected, EvmState::default()));
             }
             Err(revm::context::result::EVMError::Database(e)) => return Err(e),
             Err(other) => return Err(ExecutionError::Invariant(other.to_string())),
         };
-        Ok((included(result, handler.priority_fee()), state))
+        let base_fee = U256::from(self.evm.ctx.block.basefee);
+        Ok((included(tx, result, base_fee, handler.priority_fee()), state))
     }
 }
 
-impl<DB: Database<Error = ExecutionError> + DatabaseCommit> EvmExecutor<DB> {
-    /// Executes `tx` on the state left by the previous ones and commits its effects. Its
-    /// priority fee is reported in the result, not paid: the block credits fees at its end.
-    pub fn execute(&mut self, tx: &RecoveredTx) -> Result<TxExecution, ExecutionError> {
-        let (execution, state) = self.transact(tx)?;
-        if !state.is_empty() {
-            self.evm.commit(state);
-        }
-        Ok(execution)
-    }
-}
-
-/// Executes one `tx` on top of `state` in block `env` and commits its effects into `state`
-/// (for many transactions, keep one `EvmExecutor`).
-pub fn execute_transaction<V: StateView>(
-    config: &EvmConfig,
-    env: &BlockEnv,
-    state: &mut BlockState<V>,
-    tx: &RecoveredTx,
-) -> Result<TxExecution, ExecutionError> {
-    EvmExecutor::new(config, env, state).execute(tx)
-}
-
-fn included(result: ExecutionResult, priority_fee: U256) -> TxExecution {
+/// The result of an executed (included) transaction: its fee is `gas used × base fee` plus
+/// its priority fee.
+fn included(tx: &EvmTx, result: ExecutionResult, base_fee: U256, priority_fee: U256) -> TxResult {
     let gas_used = result.tx_gas_used();
     let contract_address = result.created_address();
-    match result {
-        ExecutionResult::Success { logs, output, .. } => TxExecution::Included {
+    let (success, logs, contract_address, output) = match result {
+        ExecutionResult::Success { logs, output, .. } => {
+            (true, logs, contract_address, output.into_data())
+        }
+        ExecutionResult::Revert { output, .. } => (false, Vec::new(), None, output),
+        ExecutionResult::Halt { .. } => (false, Vec::new(), None, Bytes::new()),
+    };
+    let fee = base_fee.saturating_mul(U256::from(gas_used)).saturating_add(priority_fee);
+    TxResult::Executed(Executed {
+        used: gas_used,
+        fee,
+        output: EngineOutput::Evm(EvmOutput {
+            tx_type: tx.envelope.tx_type(),
+            success,
             gas_used,
-            priority_fee,
-            success: true,
             logs,
             contract_address,
-            output: output.into_data(),
-        },
-        ExecutionResult::Revert { output, .. } => TxExecution::Included {
-            gas_used,
-            priority_fee,
-            success: false,
-            logs: Vec::new(),
-            contract_address: None,
             output,
-        },
-        ExecutionResult::Halt { .. } => TxExecution::Included {
-            gas_used,
-            priority_fee,
-            success: false,
-            logs: Vec::new(),
-            contract_address: None,
-            output: Bytes::new(),
-        },
-    }
-}
-
-/// Builds the receipt of an included transaction.
-pub(crate) fn receipt_for(
-    tx_type: TxType,
-    success: bool,
-    cumulative_gas_used: u64,
-    logs: Vec<alloy_primitives::Log>,
-) -> ReceiptEnvelope {
-    let logs_bloom = super::logs_bloom::logs_bloom(&logs);
-    let receipt = Receipt { status: Eip658Value::Eip658(success), cumulative_gas_used, logs };
-    ReceiptEnvelope::from_typed(tx_type, ReceiptWithBloom { receipt, logs_bloom })
+        }),
+    })
 }
 
 /// Intrinsic gas of `tx` (the minimum gas limit it can have): base cost, calldata, access
 /// list, authorizations, and the EIP-7623 calldata floor.
-pub fn intrinsic_gas(config: &EvmConfig, tx: &RecoveredTx) -> u64 {
+pub fn intrinsic_gas(config: &EvmConfig, tx: &EvmTx) -> u64 {
     let gas = revm::context_interface::cfg::gas::calculate_initial_tx_gas_for_tx(
         tx_env(tx),
         config.spec,

@@ -1,28 +1,32 @@
-//! The EVM engine on revm: transaction environments, the revm database over a block's
-//! overlay state (`block_state`, with analysed code cached per block: `code_cache`),
-//! transaction execution (`engine`, fees deferred: `deferred_fees`), what a transaction did to
-//! the state (`tx_effects`), receipts' blooms (`logs_bloom`), the EVM as a VM of the parallel
-//! scheduler (`block_vm`) and `eth_call`-style simulation (`simulate`).
+//! The EVM engine on revm: Ethereum transactions (`evm_tx`) and their admission rules
+//! (`admission`), the engine (`evm_engine`), the executor of one transaction (`executor`,
+//! fees deferred to block end: `deferred_fees`), what a transaction did to the state
+//! (`tx_effects`), its output and receipt (`output`, blooms: `logs_bloom`), the EVM as a VM of
+//! the scheduler (`block_vm`, analysed code cached per worker: `code_cache`), and
+//! `eth_call`-style simulation (`simulate`, over `state_db`).
 
-mod block_state;
+mod admission;
 mod block_vm;
 mod code_cache;
 mod deferred_fees;
-mod engine;
+mod evm_engine;
+mod evm_tx;
+mod executor;
 mod logs_bloom;
+mod output;
 mod simulate;
+mod state_db;
 mod tx_effects;
 mod tx_env;
 
-pub use block_state::BlockState;
-pub use block_vm::EvmBlockVm;
-pub(crate) use engine::receipt_for;
-pub use engine::{
-    EvmConfig, EvmExecutor, EvmFrames, TxExecution, execute_transaction, intrinsic_gas,
-    revm_block_env,
-};
+pub use block_vm::{EvmBlockVm, EvmWorker};
+pub use evm_engine::EvmEngine;
+pub use evm_tx::EvmTx;
+pub use executor::{EvmConfig, EvmExecutor, EvmFrames, intrinsic_gas, revm_block_env};
+pub use output::EvmOutput;
 pub use simulate::{
     CallRequest, CallResult, TX_GAS_LIMIT_CAP, estimate_gas, estimate_gas_cap, geth_message,
     simulate_call,
 };
+pub use state_db::StateDb;
 pub use tx_env::tx_env;

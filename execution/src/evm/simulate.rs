@@ -15,7 +15,7 @@ use revm::{
 
 use crate::{
     BlockEnv, ExecutionError, StateView,
-    evm::{BlockState, EvmConfig, engine::revm_block_env},
+    evm::{EvmConfig, StateDb, executor::revm_block_env},
 };
 
 /// EIP-7825 cap on one transaction's gas (Osaka).
@@ -105,7 +105,7 @@ fn run_once<V: StateView>(
     req: &CallRequest,
     gas: u64,
 ) -> Result<CallResult, ExecutionError> {
-    let mut overlay = BlockState::new(state);
+    let mut db = StateDb::new(state);
     let mut cfg = config.cfg_env();
     // geth skips nonce checks for calls and estimates (clients send the pending nonce).
     cfg.disable_nonce_check = true;
@@ -115,7 +115,7 @@ fn run_once<V: StateView>(
     let mut block = revm_block_env(env);
     block.gas_limit = block.gas_limit.max(gas);
     let mut evm =
-        Context::mainnet().with_db(&mut overlay).with_cfg(cfg).with_block(block).build_mainnet();
+        Context::mainnet().with_db(&mut db).with_cfg(cfg).with_block(block).build_mainnet();
     let result = match evm.transact(call_tx_env(req, gas, config.chain_id)) {
         Ok(outcome) => outcome.result,
         Err(EVMError::Transaction(invalid)) => {

@@ -1,12 +1,12 @@
-//! Conversion of a recovered Ethereum transaction into revm's `TxEnv`.
+//! Conversion of an Ethereum transaction into revm's `TxEnv`.
 
 use alloy_consensus::{Transaction as _, TxEnvelope};
 use revm::context::{TxEnv, either::Either};
 
-use crate::RecoveredTx;
+use crate::evm::EvmTx;
 
 /// The revm transaction environment for `tx`.
-pub fn tx_env(tx: &RecoveredTx) -> TxEnv {
+pub fn tx_env(tx: &EvmTx) -> TxEnv {
     let env = &tx.envelope;
     let (gas_price, gas_priority_fee) = match env {
         TxEnvelope::Legacy(_) | TxEnvelope::Eip2930(_) => {

@@ -6,9 +6,8 @@
 //! Credits (native tokens added to an account whose balance the transaction does not read)
 //! commute: two transactions that only credit the same account do not conflict.
 
-use alloy_primitives::Address;
-
 use super::state_key::StateKey;
+use crate::AccountId;
 
 /// How a transaction uses a key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,9 +64,9 @@ impl DeclaredAccess {
         }
     }
 
-    /// Adds a credit of `address`.
-    pub fn credit(mut self, address: Address) -> Self {
-        self.add(StateKey::Account(address), Access::Credit);
+    /// Adds a credit of account `id`.
+    pub fn credit(mut self, id: AccountId) -> Self {
+        self.add(StateKey::Account(id), Access::Credit);
         self
     }
 
@@ -86,9 +85,9 @@ impl DeclaredAccess {
             || matches!(self.access(key), Some(Access::Read | Access::Write))
     }
 
-    /// Whether reading the code hash of `address` (to credit it) is declared.
-    pub fn covers_credit_target(&self, address: Address) -> bool {
-        self.access(&StateKey::Account(address)).is_some()
+    /// Whether reading the code hash of account `id` (to credit it) is declared.
+    pub fn covers_credit_target(&self, id: AccountId) -> bool {
+        self.access(&StateKey::Account(id)).is_some()
     }
 
     /// Whether writing `key` is declared.
@@ -96,15 +95,15 @@ impl DeclaredAccess {
         matches!(key, StateKey::Code(_)) || self.access(key) == Some(Access::Write)
     }
 
-    /// Whether crediting `address` is declared.
-    pub fn covers_credit(&self, address: Address) -> bool {
-        matches!(self.access(&StateKey::Account(address)), Some(Access::Write | Access::Credit))
+    /// Whether crediting account `id` is declared.
+    pub fn covers_credit(&self, id: AccountId) -> bool {
+        matches!(self.access(&StateKey::Account(id)), Some(Access::Write | Access::Credit))
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use alloy_primitives::U256;
+    use alloy_primitives::{Address, U256};
 
     use super::*;
 
@@ -112,14 +111,18 @@ mod tests {
         StateKey::Storage(Address::ZERO, U256::from(i))
     }
 
+    fn id(byte: u8) -> AccountId {
+        AccountId::from(Address::repeat_byte(byte))
+    }
+
     #[test]
     fn coverage() {
-        let access = DeclaredAccess::new([slot(1)], [slot(2)]).credit(Address::repeat_byte(9));
+        let access = DeclaredAccess::new([slot(1)], [slot(2)]).credit(id(9));
         assert!(access.covers(&slot(1)) && access.covers(&slot(2)));
         assert!(!access.covers(&slot(3)));
         assert!(access.covers_write(&slot(2)) && !access.covers_write(&slot(1)));
         assert!(access.covers(&StateKey::Code(Default::default())));
-        let credited = Address::repeat_byte(9);
+        let credited = id(9);
         assert!(access.covers_credit(credited) && access.covers_credit_target(credited));
         assert!(!access.covers(&StateKey::Account(credited)));
         assert!(!access.covers_write(&StateKey::Account(credited)));
@@ -127,14 +130,14 @@ mod tests {
 
     #[test]
     fn the_strongest_access_wins() {
-        let mut access = DeclaredAccess::default().credit(Address::ZERO);
-        access.add(StateKey::Account(Address::ZERO), Access::Read);
+        let mut access = DeclaredAccess::default().credit(id(0));
+        access.add(StateKey::Account(id(0)), Access::Read);
         let keys = |a: &DeclaredAccess| a.keys().copied().collect::<Vec<_>>();
-        assert_eq!(keys(&access), [(StateKey::Account(Address::ZERO), Access::Read)]);
-        access.add(StateKey::Account(Address::ZERO), Access::Write);
-        assert_eq!(keys(&access), [(StateKey::Account(Address::ZERO), Access::Write)]);
+        assert_eq!(keys(&access), [(StateKey::Account(id(0)), Access::Read)]);
+        access.add(StateKey::Account(id(0)), Access::Write);
+        assert_eq!(keys(&access), [(StateKey::Account(id(0)), Access::Write)]);
         for i in 1..5 {
-            access.add(StateKey::Account(Address::repeat_byte(i)), Access::Read);
+            access.add(StateKey::Account(id(i)), Access::Read);
         }
         assert_eq!(keys(&access).len(), 5);
     }

@@ -34,7 +34,10 @@ use crate::{ExecutionError, StateChanges, StateView};
 pub(super) fn allows(declared: &DeclaredAccess, writes: &TxWrites) -> bool {
     writes.values.iter().all(|(key, _)| declared.covers_write(key))
         && writes.credits.iter().all(|(a, _)| declared.covers_credit(*a))
-        && writes.cleared.iter().all(|a| declared.covers_write(&StateKey::Account(*a)))
+        && writes
+            .cleared
+            .iter()
+            .all(|a| declared.covers_write(&StateKey::Account(crate::AccountId::from(*a))))
 }
 
 /// The dependency graph of a block under its declarations.
@@ -238,7 +241,7 @@ mod tests {
 
     #[test]
     fn credits_commute_but_reads_wait_for_them() {
-        let r = Address::repeat_byte(5);
+        let r = crate::AccountId::from(Address::repeat_byte(5));
         let credit = DeclaredAccess::default().credit(r);
         let read = DeclaredAccess::new([StateKey::Account(r)], []);
         let graph = DependencyGraph::new(&[&credit, &credit, &read, &credit]);

@@ -2,7 +2,8 @@
 //! the same result as executing them one by one in block order.
 //!
 //! VM-agnostic: it schedules transactions over the unified state keys; a VM plugs in through
-//! `vm` (the EVM's adapter is `evm::EvmBlockVm`).
+//! `vm` (the chain's engines plug in together through `engine::RouterVm`). Running a block
+//! one transaction after another is its one-worker case (`sequential_view`).
 //!
 //! - `state_key` — the unified keys and values the scheduler versions.
 //! - `vm` — what a VM provides (execute one transaction, report its writes) and gets (reads).
@@ -18,7 +19,8 @@
 //! - `write_fold` — the final writes folded into the block's write set.
 //! - `strategy` — choosing sequential / optimistic / declared per block; the report.
 //! - `thread_pool` — the persistent worker threads.
-//! - `parallel_executor` — the block executor on top (strategy, run, assembly).
+//! - `sequential_view` — the state of a block run on one worker, writes applied in order.
+//! - `parallel_executor` — strategy and parallel run of a block; the final prefix it settled.
 
 mod block_run;
 mod declared_access;
@@ -30,6 +32,7 @@ mod overlay_view;
 mod padded;
 mod parallel_executor;
 mod partition;
+mod sequential_view;
 mod state_key;
 mod strategy;
 mod task_scheduler;
@@ -38,7 +41,8 @@ mod vm;
 mod write_fold;
 
 pub use declared_access::{Access, DeclaredAccess};
-pub use parallel_executor::{ParallelExecutor, ScheduledBlock, execute_block_parallel};
+pub use parallel_executor::{ParallelExecutor, Scheduled};
+pub(crate) use sequential_view::SequentialView;
 pub use state_key::{StateKey, StateValue};
 pub use strategy::{ExecutionReport, SchedulerConfig, Strategy};
 pub use vm::{BlockVm, TxState, TxWrites, VmWorker};

@@ -8,7 +8,7 @@
 //! version, stored inline, is the common case). Reads copy the value out under the shard's
 //! read lock: no allocation on the read path.
 
-use alloy_primitives::{Address, U256, map::DefaultHashBuilder};
+use alloy_primitives::{U256, map::DefaultHashBuilder};
 use parking_lot::RwLock;
 use std::collections::HashMap;
 
@@ -17,7 +17,7 @@ use super::{
     state_key::{StateKey, StateValue},
     vm::TxWrites,
 };
-use crate::AccountState;
+use crate::{AccountId, AccountState};
 
 /// A version: (transaction index, incarnation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -389,15 +389,11 @@ impl MvMemory {
         }
     }
 
-    /// The account record at `address` as a transaction `txn` that only credits it sees it:
+    /// The record of account `id` as a transaction `txn` that only credits it sees it:
     /// credits skipped (they do not change whether it has code; an aborted one is redone as
     /// a credit unless a write below it gave the account code).
-    pub(super) fn read_account_skipping_credits(
-        &self,
-        address: Address,
-        txn: u32,
-    ) -> MvAccountRead {
-        let key = StateKey::Account(address);
+    pub(super) fn read_account_skipping_credits(&self, id: AccountId, txn: u32) -> MvAccountRead {
+        let key = StateKey::Account(id);
         let shard = self.shard(&key).read();
         let Some(versions) = shard.get(&key) else { return MvAccountRead::Base };
         match versions.written.below(txn) {
@@ -414,6 +410,8 @@ impl MvMemory {
 
 #[cfg(test)]
 mod tests {
+    use alloy_primitives::Address;
+
     use super::*;
 
     fn storage(v: u64) -> StateValue {
@@ -450,7 +448,7 @@ mod tests {
     #[test]
     fn credits_accumulate_over_the_last_write() {
         let mv = MvMemory::new(4);
-        let address = Address::repeat_byte(1);
+        let address = AccountId::from(Address::repeat_byte(1));
         let key = StateKey::Account(address);
         let mut keys = Vec::new();
         let credit =

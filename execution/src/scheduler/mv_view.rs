@@ -17,7 +17,7 @@ use super::{
     state_key::{StateKey, StateValue},
     vm::TxState,
 };
-use crate::{AccountState, ExecutionError, StateView};
+use crate::{AccountId, AccountState, ExecutionError, StateView, state::AccountData};
 
 /// Where a read's value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,10 +85,10 @@ fn resolve<V: StateView>(
         MvRead::Base => (None, ReadOrigin::Base),
         MvRead::Value(version, value) => (Some(value), ReadOrigin::Version(version)),
         MvRead::Credited { written, credits } => {
-            let StateKey::Account(address) = key else { return Err(mismatch(*key)) };
+            let StateKey::Account(id) = key else { return Err(mismatch(*key)) };
             let before = match written {
                 Some(account) => account,
-                None => base.account(*address)?,
+                None => base.account(*id)?,
             };
             let account = Some(credited(before, credits)?);
             (Some(StateValue::Account(account)), ReadOrigin::Credited(Box::new(account)))
@@ -96,17 +96,17 @@ fn resolve<V: StateView>(
     })
 }
 
-/// The code hash a crediting transaction `txn` sees at `address`.
+/// The code hash a crediting transaction `txn` sees at account `id`.
 fn credit_target<V: StateView>(
     mv: &MvMemory,
     base: &V,
-    address: Address,
+    id: AccountId,
     txn: u32,
 ) -> Result<B256, ExecutionError> {
-    let account = match mv.read_account_skipping_credits(address, txn) {
+    let account = match mv.read_account_skipping_credits(id, txn) {
         MvAccountRead::Estimate(blocking) => return Err(estimate(blocking)),
         MvAccountRead::Value(account) => account,
-        MvAccountRead::Base => base.account(address)?,
+        MvAccountRead::Base => base.account(id)?,
     };
     Ok(account.map_or(KECCAK256_EMPTY, |a| a.code_hash))
 }
@@ -124,14 +124,14 @@ pub(super) fn still_valid<V: StateView>(
         ReadOrigin::Credited(then) => match resolve(mv, base, &read.key, txn) {
             Ok((Some(StateValue::Account(now)), _)) => now == **then,
             Ok((None, _)) => {
-                let StateKey::Account(address) = read.key else { return false };
-                base.account(address).is_ok_and(|now| now == **then)
+                let StateKey::Account(id) = read.key else { return false };
+                base.account(id).is_ok_and(|now| now == **then)
             }
             _ => false,
         },
         ReadOrigin::CodeHash(then) => {
-            let StateKey::Account(address) = read.key else { return false };
-            credit_target(mv, base, address, txn).is_ok_and(|now| now == *then)
+            let StateKey::Account(id) = read.key else { return false };
+            credit_target(mv, base, id, txn).is_ok_and(|now| now == *then)
         }
     }
 }
@@ -192,11 +192,20 @@ impl<'a, V: StateView> MvView<'a, V> {
 }
 
 impl<V: StateView> StateView for MvView<'_, V> {
-    fn account(&self, address: Address) -> Result<Option<AccountState>, ExecutionError> {
-        let key = StateKey::Account(address);
+    fn account(&self, id: AccountId) -> Result<Option<AccountState>, ExecutionError> {
+        let key = StateKey::Account(id);
         match self.read(key)? {
-            None => self.base.account(address),
+            None => self.base.account(id),
             Some(StateValue::Account(account)) => Ok(account),
+            Some(_) => Err(mismatch(key)),
+        }
+    }
+
+    fn account_data(&self, id: AccountId) -> Result<Option<AccountData>, ExecutionError> {
+        let key = StateKey::Data(id);
+        match self.read(key)? {
+            None => self.base.account_data(id),
+            Some(StateValue::Data(data)) => Ok(data),
             Some(_) => Err(mismatch(key)),
         }
     }
@@ -224,15 +233,15 @@ impl<V: StateView> StateView for MvView<'_, V> {
 }
 
 impl<V: StateView> TxState for MvView<'_, V> {
-    fn credit_target_code_hash(&self, address: Address) -> Result<B256, ExecutionError> {
-        let key = StateKey::Account(address);
+    fn credit_target_code_hash(&self, id: AccountId) -> Result<B256, ExecutionError> {
+        let key = StateKey::Account(id);
         if let Some(declared) = self.declared.get()
-            && !declared.covers_credit_target(address)
+            && !declared.covers_credit_target(id)
         {
             self.undeclared.set(true);
             return Err(ExecutionError::Invariant(format!("read of undeclared {key:?}")));
         }
-        let code_hash = credit_target(self.mv, self.base, address, self.txn.get())?;
+        let code_hash = credit_target(self.mv, self.base, id, self.txn.get())?;
         if self.record {
             self.reads
                 .borrow_mut()

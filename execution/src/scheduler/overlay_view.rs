@@ -7,7 +7,7 @@
 
 use std::cell::{Cell, RefCell};
 
-use alloy_primitives::{Address, B256, Bytes, KECCAK256_EMPTY, U256, map::AddressMap};
+use alloy_primitives::{Address, B256, Bytes, KECCAK256_EMPTY, U256};
 use alloy_trie::EMPTY_ROOT_HASH;
 
 use super::{
@@ -16,7 +16,10 @@ use super::{
     vm::{TxState, TxWrites},
     write_fold::FoldError,
 };
-use crate::{AccountState, ExecutionError, StateChanges, StateView};
+use crate::{
+    AccountId, AccountState, ExecutionError, StateChanges, StateView,
+    state::{AccountData, AccountMap},
+};
 
 /// What a worker's overlay adds to the block's write set.
 #[derive(Debug, Default)]
@@ -24,9 +27,10 @@ pub(super) struct OverlayShare {
     /// Accounts, storage and code it wrote.
     pub(super) changes: StateChanges,
     /// Native tokens it credited to accounts it did not read.
-    pub(super) credits: AddressMap<U256>,
-    /// Accounts of `changes` whose record is the base state's (only storage was written).
-    pub(super) filled: Vec<Address>,
+    pub(super) credits: AccountMap<U256>,
+    /// Accounts of `changes` whose record is the base state's (only storage or data was
+    /// written).
+    pub(super) filled: Vec<AccountId>,
 }
 
 /// Merges the workers' shares into one write set over `base`: an account's slots may come
@@ -41,11 +45,11 @@ pub(super) fn merge_overlays<V: StateView>(
     let mut shares = shares.into_iter();
     let Some(first) = shares.next() else { return Ok(StateChanges::default()) };
     let mut changes = first.changes;
-    let mut filled: std::collections::HashSet<Address> = first.filled.into_iter().collect();
-    let mut credits: Vec<(Address, U256)> = first.credits.into_iter().collect();
+    let mut filled: std::collections::HashSet<AccountId> = first.filled.into_iter().collect();
+    let mut credits: Vec<(AccountId, U256)> = first.credits.into_iter().collect();
     for share in shares {
         changes.accounts.reserve(share.changes.accounts.len());
-        let share_filled: std::collections::HashSet<Address> = share.filled.into_iter().collect();
+        let share_filled: std::collections::HashSet<AccountId> = share.filled.into_iter().collect();
         for (address, change) in share.changes.accounts {
             match changes.accounts.entry(address) {
                 std::collections::hash_map::Entry::Vacant(entry) => {
@@ -57,6 +61,9 @@ pub(super) fn merge_overlays<V: StateView>(
                 std::collections::hash_map::Entry::Occupied(mut entry) => {
                     let entry = entry.get_mut();
                     entry.storage.extend(change.storage);
+                    if change.data.is_some() {
+                        entry.data = change.data;
+                    }
                     if !share_filled.contains(&address) {
                         entry.account = change.account;
                         filled.remove(&address);
@@ -75,17 +82,17 @@ pub(super) fn merge_overlays<V: StateView>(
 pub(super) struct OverlayView<'a, V> {
     base: &'a V,
     /// Accounts whose credits are summed across workers (see `Partition`).
-    shared_credits: &'a std::collections::HashSet<Address>,
+    shared_credits: &'a std::collections::HashSet<AccountId>,
     /// The worker's writes, as a block write set.
     changes: RefCell<StateChanges>,
-    /// Accounts of `changes` whose record was not written (only their storage was).
-    storage_only: RefCell<Vec<Address>>,
+    /// Accounts of `changes` whose record was not written (only their storage or data was).
+    storage_only: RefCell<Vec<AccountId>>,
     /// Pending credits to shared accounts.
-    credits: RefCell<AddressMap<U256>>,
+    credits: RefCell<AccountMap<U256>>,
     declared: Cell<Option<&'a DeclaredAccess>>,
     undeclared: Cell<bool>,
     /// The base record of the account the transaction credits, as read for its code hash.
-    credit_target: Cell<Option<(Address, Option<AccountState>)>>,
+    credit_target: Cell<Option<(AccountId, Option<AccountState>)>>,
 }
 
 /// An account as the sequential executor writes it (storage root recomputed at commit).
@@ -107,7 +114,7 @@ impl<'a, V: StateView> OverlayView<'a, V> {
     /// `shared_credits` stay pending sums.
     pub(super) fn new(
         base: &'a V,
-        shared_credits: &'a std::collections::HashSet<Address>,
+        shared_credits: &'a std::collections::HashSet<AccountId>,
         keys: usize,
     ) -> Self {
         let mut changes = StateChanges::default();
@@ -117,7 +124,7 @@ impl<'a, V: StateView> OverlayView<'a, V> {
             shared_credits,
             changes: RefCell::new(changes),
             storage_only: RefCell::new(Vec::new()),
-            credits: RefCell::new(AddressMap::default()),
+            credits: RefCell::new(AccountMap::default()),
             declared: Cell::new(None),
             undeclared: Cell::new(false),
             credit_target: Cell::new(None),
@@ -147,7 +154,7 @@ impl<'a, V: StateView> OverlayView<'a, V> {
     }
 
     /// The account's record if this worker wrote it.
-    fn written(&self, address: &Address) -> Option<Option<AccountState>> {
+    fn written(&self, address: &AccountId) -> Option<Option<AccountState>> {
         let changes = self.changes.borrow();
         let change = changes.accounts.get(address)?;
         (!self.storage_only.borrow().contains(address)).then_some(change.account)
@@ -169,11 +176,19 @@ impl<'a, V: StateView> OverlayView<'a, V> {
                     self.storage_only.borrow_mut().retain(|a| a != address);
                 }
                 (StateKey::Storage(address, slot), StateValue::Storage(value)) => {
-                    let entry = changes.accounts.entry(*address).or_insert_with(|| {
-                        self.storage_only.borrow_mut().push(*address);
+                    let id = AccountId::from(*address);
+                    let entry = changes.accounts.entry(id).or_insert_with(|| {
+                        self.storage_only.borrow_mut().push(id);
                         Default::default()
                     });
                     entry.storage.insert(*slot, *value);
+                }
+                (StateKey::Data(id), StateValue::Data(data)) => {
+                    let entry = changes.accounts.entry(*id).or_insert_with(|| {
+                        self.storage_only.borrow_mut().push(*id);
+                        Default::default()
+                    });
+                    entry.data = Some(data.clone());
                 }
                 (StateKey::Code(hash), StateValue::Code(code)) => {
                     changes.code.entry(*hash).or_insert_with(|| code.clone());
@@ -227,7 +242,7 @@ impl<'a, V: StateView> OverlayView<'a, V> {
 /// Adds the workers' pending `credits` to the merged write set `changes` over `base`.
 fn apply_credits<V: StateView>(
     base: &V,
-    credits: impl IntoIterator<Item = (Address, U256)>,
+    credits: impl IntoIterator<Item = (AccountId, U256)>,
     changes: &mut StateChanges,
 ) -> Result<(), FoldError> {
     for (address, amount) in credits {
@@ -242,7 +257,7 @@ fn apply_credits<V: StateView>(
 }
 
 impl<V: StateView> StateView for OverlayView<'_, V> {
-    fn account(&self, address: Address) -> Result<Option<AccountState>, ExecutionError> {
+    fn account(&self, address: AccountId) -> Result<Option<AccountState>, ExecutionError> {
         self.check(|d| d.covers(&StateKey::Account(address)))?;
         if let Some(account) = self.written(&address) {
             return Ok(account);
@@ -254,9 +269,19 @@ impl<V: StateView> StateView for OverlayView<'_, V> {
         }
     }
 
+    fn account_data(&self, id: AccountId) -> Result<Option<AccountData>, ExecutionError> {
+        self.check(|d| d.covers(&StateKey::Data(id)))?;
+        if let Some(change) = self.changes.borrow().accounts.get(&id)
+            && let Some(data) = &change.data
+        {
+            return Ok(data.clone());
+        }
+        self.base.account_data(id)
+    }
+
     fn storage(&self, address: Address, slot: U256) -> Result<U256, ExecutionError> {
         self.check(|d| d.covers(&StateKey::Storage(address, slot)))?;
-        if let Some(change) = self.changes.borrow().accounts.get(&address)
+        if let Some(change) = self.changes.borrow().accounts.get(&AccountId::from(address))
             && let Some(value) = change.storage.get(&slot)
         {
             return Ok(*value);
@@ -277,7 +302,7 @@ impl<V: StateView> StateView for OverlayView<'_, V> {
 }
 
 impl<V: StateView> TxState for OverlayView<'_, V> {
-    fn credit_target_code_hash(&self, address: Address) -> Result<B256, ExecutionError> {
+    fn credit_target_code_hash(&self, address: AccountId) -> Result<B256, ExecutionError> {
         self.check(|d| d.covers_credit_target(address))?;
         let account = match self.written(&address) {
             Some(account) => account,

@@ -56,7 +56,7 @@ pub(super) struct Partition {
     /// Accounts credited by more than one worker, or credited by one and read or written by
     /// another: their credits are summed across workers at the end. Every other credit is
     /// settled by the worker that makes it.
-    pub(super) shared_credits: std::collections::HashSet<alloy_primitives::Address>,
+    pub(super) shared_credits: std::collections::HashSet<crate::AccountId>,
 }
 
 /// Per key, while partitioning (`NONE`: no such transaction).
@@ -235,8 +235,14 @@ mod tests {
 
     use alloy_primitives::Address;
 
+    use crate::AccountId;
+
+    fn id(i: u8) -> AccountId {
+        AccountId::from(Address::repeat_byte(i))
+    }
+
     fn account(i: u8) -> StateKey {
-        StateKey::Account(Address::repeat_byte(i))
+        StateKey::Account(id(i))
     }
 
     #[test]
@@ -246,7 +252,7 @@ mod tests {
         let b = DeclaredAccess::new([], [account(2)]);
         let c = DeclaredAccess::new([account(1)], []);
         let d = DeclaredAccess::new([account(2)], [account(3)]);
-        let e = DeclaredAccess::default().credit(Address::repeat_byte(1));
+        let e = DeclaredAccess::default().credit(id(1));
         let partition = Partition::new(&[&a, &b, &c, &d, &e], 2);
         let mut parts = partition.parts.clone();
         parts.sort();
@@ -261,7 +267,7 @@ mod tests {
 
     #[test]
     fn a_reader_joins_the_creditors_before_it() {
-        let credit = DeclaredAccess::default().credit(Address::repeat_byte(1));
+        let credit = DeclaredAccess::default().credit(id(1));
         let read = DeclaredAccess::new([account(1)], []);
         let other = DeclaredAccess::new([], [account(9)]);
         let partition = Partition::new(&[&credit, &credit, &read, &credit, &other], 2);

@@ -121,7 +121,7 @@ pub struct ExecutionReport {
 
 impl ExecutionReport {
     /// A block run sequentially for `reason`.
-    pub(super) fn sequential(reason: &'static str, txs: usize) -> Self {
+    pub fn sequential(reason: &'static str, txs: usize) -> Self {
         Self {
             strategy: Strategy::Sequential,
             reason,
@@ -227,14 +227,13 @@ impl History {
 /// The reason given for a sequential block after a contended one.
 pub(super) const RECENTLY_CONTENDED: &str = "a recent block was contended";
 
-/// Whether a block of `txs` transactions whose gas limits sum to `gas` (against the block's
-/// `gas_limit`) may run in parallel, before looking at declarations and history:
-/// `Err(reason)` to run it sequentially.
+/// Whether a block of `txs` transactions (`fits`: whose resource limits fit in the block's)
+/// may run in parallel, before looking at declarations and history: `Err(reason)` to run it
+/// sequentially.
 pub(super) fn preselect(
     config: &SchedulerConfig,
     txs: usize,
-    gas: u64,
-    gas_limit: u64,
+    fits: bool,
 ) -> Result<(), &'static str> {
     if config.threads <= 1 {
         return Err("one worker thread");
@@ -242,7 +241,7 @@ pub(super) fn preselect(
     if txs < config.min_txs.max(2) {
         return Err("block too small to pay for parallelism");
     }
-    if gas > gas_limit {
+    if !fits {
         // The sequential executor decides which transactions fit.
         return Err("gas limits above the block's");
     }
@@ -256,11 +255,11 @@ mod tests {
     #[test]
     fn small_blocks_and_single_threads_run_sequentially() {
         let config = SchedulerConfig { threads: 2, ..Default::default() };
-        assert!(preselect(&config, 5000, 1, 2).is_ok());
-        assert!(preselect(&config, 10, 1, 2).is_err());
-        assert!(preselect(&config, 5000, 3, 2).is_err());
+        assert!(preselect(&config, 5000, true).is_ok());
+        assert!(preselect(&config, 10, true).is_err());
+        assert!(preselect(&config, 5000, false).is_err());
         let one = SchedulerConfig { threads: 1, ..config };
-        assert!(preselect(&one, 5000, 1, 2).is_err());
+        assert!(preselect(&one, 5000, true).is_err());
     }
 
     #[test]

@@ -1,9 +1,12 @@
 //! Parallel == sequential, property-tested: random blocks mixing independent and conflicting
-//! transactions (hot recipients, one hot counter slot), reverts, out-of-gas, contract
-//! creations, a contract calling itself, nonce chains (with gaps that get rejected), value sent to contracts, precompiles,
-//! oneself and senders of later transactions (lazy credits read back), zero-value touches —
-//! under Block-STM forced at 1, 2, 4 and 8 threads, under Block-STM stopped for contention
-//! after every execution (final prefix + sequential rest), and as the strategy chooses.
+//! transactions of both engines — EVM transactions (hot recipients, one hot counter slot,
+//! reverts, out-of-gas, contract creations, a contract calling itself, nonce chains with gaps
+//! that get rejected, value sent to contracts, precompiles, oneself and senders of later
+//! transactions — lazy credits read back — zero-value touches) and key-value transactions
+//! (puts, transfers to EVM accounts and to other key-value payers, transfers they cannot fund,
+//! duplicates) — under Block-STM forced at 1, 2, 4 and 8 threads, under Block-STM stopped for
+//! contention after every execution (final prefix + sequential rest), declared access forced,
+//! and as the strategy chooses; the reference is the one-worker (sequential) case.
 
 use std::{collections::BTreeMap, sync::OnceLock};
 
@@ -12,14 +15,17 @@ use alloy_eips::eip2718::Encodable2718;
 use alloy_network::TxSignerSync;
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256, keccak256};
 use alloy_signer_local::PrivateKeySigner;
-use node_config::{GenesisAccount, GenesisConfig};
+use ed25519_dalek::SigningKey;
+use node_config::{GenesisAccount, GenesisConfig, GenesisIdAccount};
 use proptest::{prelude::*, test_runner::TestCaseError};
 
-use super::{ParallelExecutor, SchedulerConfig, Strategy as Plan, execute_block_parallel};
+use super::{ParallelExecutor, SchedulerConfig, Strategy as Plan};
 use crate::{
-    BlockEnv, RecoveredTx, Store,
+    AccountId, BlockEnv, ChainSpec, Engines, ExecutedBlock, ExecutionError, Rejection, Store,
+    Transaction,
     block::{InvalidTxPolicy, execute_block},
-    evm::EvmConfig,
+    evm::EvmTx,
+    kv::{KvEngine, KvOp, KvTx, signer_id},
 };
 
 const SENDERS: usize = 6;
@@ -51,11 +57,20 @@ fn self_caller() -> Address {
     Address::repeat_byte(0x5e)
 }
 
+/// Key-value payers.
+const KV_SIGNERS: usize = 3;
+
+fn kv_key(i: usize) -> SigningKey {
+    SigningKey::from_bytes(&keccak256((i as u64 + 99).to_be_bytes()).0)
+}
+
 struct Fixture {
     _dir: tempfile::TempDir,
     store: Store,
     genesis: B256,
     signers: Vec<PrivateKeySigner>,
+    kv: Vec<SigningKey>,
+    engines: Engines,
 }
 
 fn fixture() -> &'static Fixture {
@@ -91,34 +106,58 @@ fn fixture() -> &'static Fixture {
                 },
             );
         }
+        let kv: Vec<SigningKey> = (0..KV_SIGNERS).map(kv_key).collect();
+        let accounts = kv
+            .iter()
+            .enumerate()
+            .map(|(i, key)| {
+                // The last one can pay its fees but little more: its transfers fail.
+                let balance = if i + 1 == KV_SIGNERS { 50_000_000 } else { 10u128.pow(21) };
+                let account =
+                    GenesisIdAccount { balance: U256::from(balance), ..Default::default() };
+                (signer_id(key).0, account)
+            })
+            .collect();
         let genesis = GenesisConfig {
             timestamp: 1,
             base_fee_per_gas: 1_000_000_000,
             fee_vault: Address::repeat_byte(0x42),
             alloc,
             extra_data: Bytes::new(),
+            accounts,
         };
-        let block = store.init_genesis(7, &genesis, 30_000_000, 1).unwrap();
-        Fixture { _dir: dir, store, genesis: block.hash, signers }
+        let block = store.init_genesis(&spec(), &genesis, 1).unwrap();
+        let engines = Engines::new(&spec()).with_kv(KvEngine);
+        Fixture { _dir: dir, store, genesis: block.hash, signers, kv, engines }
     })
+}
+
+fn spec() -> ChainSpec {
+    ChainSpec {
+        chain_id: 7,
+        evm_spec: Default::default(),
+        block_gas_limit: 30_000_000,
+        fee_vault: Address::repeat_byte(0x42),
+    }
 }
 
 /// Block 1 on top of the fixture's genesis.
 fn block_env(f: &Fixture) -> BlockEnv {
-    BlockEnv {
-        number: 1,
-        timestamp: 2,
-        parent_hash: f.genesis,
-        gas_limit: 30_000_000,
-        base_fee_per_gas: 1_000_000_000,
-        beneficiary: Address::repeat_byte(0x42),
-        prevrandao: f.genesis,
-    }
+    let genesis = f.store.reader().unwrap().header(0).unwrap().unwrap();
+    spec().next_block_env(&genesis, 2)
 }
 
-/// One generated transaction: (sender, kind, value, nonce skew).
+/// What one generated transaction does.
 #[derive(Debug, Clone)]
 enum Kind {
+    /// A key-value put into one of 4 keys.
+    KvPut(u8),
+    /// A key-value transfer to an EVM sender.
+    KvToEvm(usize),
+    /// A key-value transfer to another key-value payer.
+    KvToKv(usize),
+    /// The previous key-value transaction again (a duplicate).
+    KvAgain,
     Transfer(u8),
     ToSender(usize),
     ToSelf,
@@ -134,6 +173,10 @@ enum Kind {
 
 fn kind() -> impl Strategy<Value = Kind> {
     prop_oneof![
+        2 => (0u8..4).prop_map(Kind::KvPut),
+        1 => (0..SENDERS).prop_map(Kind::KvToEvm),
+        1 => (0..KV_SIGNERS).prop_map(Kind::KvToKv),
+        1 => Just(Kind::KvAgain),
         4 => (0u8..4).prop_map(Kind::Transfer),
         2 => (0..SENDERS).prop_map(Kind::ToSender),
         1 => Just(Kind::ToSelf),
@@ -148,46 +191,84 @@ fn kind() -> impl Strategy<Value = Kind> {
     ]
 }
 
-fn build(plan: &[(usize, Kind, u64)]) -> Vec<RecoveredTx> {
+fn build(plan: &[(usize, Kind, u64)]) -> Vec<Transaction> {
     let f = fixture();
     let mut nonces = [0u64; SENDERS];
-    plan.iter()
-        .map(|(sender, kind, value)| {
-            let (to, gas, input, skew) = match kind {
-                Kind::Transfer(r) => {
-                    (TxKind::Call(Address::repeat_byte(0x10 + r)), 21_000, vec![], 0)
-                }
-                Kind::ToSender(s) => (TxKind::Call(f.signers[*s].address()), 21_000, vec![], 0),
-                Kind::ToSelf => (TxKind::Call(f.signers[*sender].address()), 21_000, vec![], 0),
-                Kind::ToPrecompile => (TxKind::Call(Address::with_last_byte(4)), 30_000, vec![], 0),
-                Kind::PayCounter => (TxKind::Call(counter()), 60_000, vec![], 0),
-                Kind::Counter => (TxKind::Call(counter()), 60_000, vec![], 0),
-                Kind::OutOfGas => (TxKind::Call(counter()), 21_100, vec![], 0),
-                Kind::Revert => (TxKind::Call(reverter()), 40_000, vec![], 0),
-                Kind::Create => (TxKind::Create, 100_000, INIT.to_vec(), 0),
-                Kind::SelfCall => (TxKind::Call(self_caller()), 100_000, vec![], 0),
-                Kind::NonceGap => (TxKind::Call(Address::repeat_byte(0x77)), 21_000, vec![], 5),
-            };
-            let nonce = nonces[*sender] + skew;
-            if skew == 0 {
-                nonces[*sender] += 1;
+    let mut last_kv: Option<KvTx> = None;
+    let mut out = Vec::new();
+    for (sender, kind, value) in plan {
+        let kv =
+            |op: KvOp| KvTx::sign(&f.kv[*sender % KV_SIGNERS], f.genesis, 1 + *value % 3, vec![op]);
+        let (to, gas, input, skew) = match kind {
+            Kind::KvPut(key) => {
+                let value = Bytes::from(value.to_be_bytes().to_vec());
+                let tx = kv(KvOp::Put { key: B256::with_last_byte(*key), value });
+                last_kv = Some(tx.clone());
+                out.push(Transaction::Kv(tx));
+                continue;
             }
-            let mut tx = TxEip1559 {
-                chain_id: 7,
-                nonce,
-                gas_limit: gas,
-                max_fee_per_gas: 5_000_000_000,
-                max_priority_fee_per_gas: 1_000_000_000,
-                to,
-                value: U256::from(*value),
-                input: input.into(),
-                ..Default::default()
-            };
-            let sig = f.signers[*sender].sign_transaction_sync(&mut tx).unwrap();
-            let env: TxEnvelope = tx.into_signed(sig).into();
-            RecoveredTx::decode(&env.encoded_2718()).unwrap()
-        })
-        .collect()
+            Kind::KvToEvm(to) => {
+                let to = AccountId::from(f.signers[*to].address());
+                let tx = kv(KvOp::Transfer { to, lamports: *value });
+                last_kv = Some(tx.clone());
+                out.push(Transaction::Kv(tx));
+                continue;
+            }
+            Kind::KvToKv(to) => {
+                let tx = kv(KvOp::Transfer { to: signer_id(&f.kv[*to]), lamports: *value });
+                last_kv = Some(tx.clone());
+                out.push(Transaction::Kv(tx));
+                continue;
+            }
+            Kind::KvAgain => {
+                if let Some(tx) = &last_kv {
+                    out.push(Transaction::Kv(tx.clone()));
+                }
+                continue;
+            }
+            Kind::Transfer(r) => (TxKind::Call(Address::repeat_byte(0x10 + r)), 21_000, vec![], 0),
+            Kind::ToSender(s) => (TxKind::Call(f.signers[*s].address()), 21_000, vec![], 0),
+            Kind::ToSelf => (TxKind::Call(f.signers[*sender].address()), 21_000, vec![], 0),
+            Kind::ToPrecompile => (TxKind::Call(Address::with_last_byte(4)), 30_000, vec![], 0),
+            Kind::PayCounter => (TxKind::Call(counter()), 60_000, vec![], 0),
+            Kind::Counter => (TxKind::Call(counter()), 60_000, vec![], 0),
+            Kind::OutOfGas => (TxKind::Call(counter()), 21_100, vec![], 0),
+            Kind::Revert => (TxKind::Call(reverter()), 40_000, vec![], 0),
+            Kind::Create => (TxKind::Create, 100_000, INIT.to_vec(), 0),
+            Kind::SelfCall => (TxKind::Call(self_caller()), 100_000, vec![], 0),
+            Kind::NonceGap => (TxKind::Call(Address::repeat_byte(0x77)), 21_000, vec![], 5),
+        };
+        let nonce = nonces[*sender] + skew;
+        if skew == 0 {
+            nonces[*sender] += 1;
+        }
+        let mut tx = TxEip1559 {
+            chain_id: 7,
+            nonce,
+            gas_limit: gas,
+            max_fee_per_gas: 5_000_000_000,
+            max_priority_fee_per_gas: 1_000_000_000,
+            to,
+            value: U256::from(*value),
+            input: input.into(),
+            ..Default::default()
+        };
+        let sig = f.signers[*sender].sign_transaction_sync(&mut tx).unwrap();
+        let env: TxEnvelope = tx.into_signed(sig).into();
+        out.push(Transaction::Evm(EvmTx::decode(&env.encoded_2718()).unwrap()));
+    }
+    out
+}
+
+/// Executes `txs` as block 1 on the fixture's genesis with `executor`.
+fn run(
+    executor: &mut ParallelExecutor,
+    txs: &[Transaction],
+    policy: InvalidTxPolicy,
+) -> Result<ExecutedBlock, ExecutionError> {
+    let f = fixture();
+    let reader = f.store.reader().unwrap();
+    execute_block(&f.engines, &block_env(f), &reader, txs.to_vec(), policy, executor)
 }
 
 /// The executors every block is run with besides the sequential reference: Block-STM forced
@@ -217,42 +298,40 @@ fn executors() -> Vec<(String, ParallelExecutor)> {
     executors
 }
 
-fn check_block(txs: &[RecoveredTx]) -> Result<(), TestCaseError> {
-    let f = fixture();
-    let reader = f.store.reader().unwrap();
-    let config = EvmConfig::new(7);
-    let env = block_env(f);
+fn check_block(txs: &[Transaction]) -> Result<(), TestCaseError> {
     let expected =
-        execute_block(&reader, &config, &env, txs.to_vec(), InvalidTxPolicy::Skip).unwrap();
+        run(&mut ParallelExecutor::sequential(), txs, InvalidTxPolicy::Skip).unwrap().outcome;
+    prop_assert_eq!(expected.transactions.len() + expected.rejected.len(), txs.len());
+    // Transactions left out by their replay guard never reach the scheduler.
+    let prechecked = expected
+        .rejected
+        .iter()
+        .filter(|(_, r)| matches!(r, Rejection::Duplicate | Rejection::Expired))
+        .count();
     for (name, mut executor) in executors() {
-        let block =
-            executor.execute(&reader, &config, &env, txs.to_vec(), InvalidTxPolicy::Skip).unwrap();
+        let block = run(&mut executor, txs, InvalidTxPolicy::Skip).unwrap();
         if name.starts_with("block-stm") {
             prop_assert_eq!(block.report.strategy, Plan::Optimistic);
-            prop_assert_eq!(block.report.parallel_txs, txs.len(), "{:?}", block.report);
+            let scheduled = txs.len() - prechecked;
+            prop_assert_eq!(block.report.parallel_txs, scheduled, "{:?}", block.report);
         }
         let got = block.outcome;
         prop_assert_eq!(&got.changes, &expected.changes, "state under {}", name);
-        prop_assert_eq!(&got.receipts, &expected.receipts, "receipts under {}", name);
+        prop_assert_eq!(&got.transactions, &expected.transactions, "transactions under {}", name);
         prop_assert_eq!(got.gas_used, expected.gas_used);
-        let hashes = |o: &crate::BlockOutcome| {
-            o.transactions
-                .iter()
-                .map(|t| (t.tx.hash, t.gas_used, t.contract_address, t.output.clone()))
-                .collect::<Vec<_>>()
-        };
-        prop_assert_eq!(hashes(&got), hashes(&expected), "transactions under {}", name);
         let rejected = |o: &crate::BlockOutcome| {
-            o.rejected.iter().map(|(t, r)| (t.hash, r.clone())).collect::<Vec<_>>()
+            o.rejected.iter().map(|(t, r)| (t.hash(), r.clone())).collect::<Vec<_>>()
         };
         prop_assert_eq!(rejected(&got), rejected(&expected), "rejections under {}", name);
     }
     // And under the strict policy: the same block, or the same error.
-    let strict = execute_block(&reader, &config, &env, txs.to_vec(), InvalidTxPolicy::Fail);
+    let strict = run(&mut ParallelExecutor::sequential(), txs, InvalidTxPolicy::Fail);
     let (_, mut executor) = executors().swap_remove(1);
-    let got = executor.execute(&reader, &config, &env, txs.to_vec(), InvalidTxPolicy::Fail);
+    let got = run(&mut executor, txs, InvalidTxPolicy::Fail);
     match (strict, got) {
-        (Ok(expected), Ok(got)) => prop_assert_eq!(&got.outcome.changes, &expected.changes),
+        (Ok(expected), Ok(got)) => {
+            prop_assert_eq!(&got.outcome.changes, &expected.outcome.changes)
+        }
         (Err(expected), Err(got)) => prop_assert_eq!(got.to_string(), expected.to_string()),
         (expected, got) => prop_assert!(false, "strict: {:?} vs {:?}", expected.err(), got.err()),
     }
@@ -290,12 +369,8 @@ proptest! {
             _ => true,
         });
         if declarable {
-            let f = fixture();
-            let reader = f.store.reader().unwrap();
             let config = SchedulerConfig { threads: 2, force: Some(Plan::Declared), ..Default::default() };
-            let block = ParallelExecutor::new(config)
-                .execute(&reader, &EvmConfig::new(7), &block_env(f), txs, InvalidTxPolicy::Skip)
-                .unwrap();
+            let block = run(&mut ParallelExecutor::new(config), &txs, InvalidTxPolicy::Skip).unwrap();
             prop_assert_eq!(block.report.strategy, Plan::Declared, "{:?}", block.report);
         }
     }
@@ -312,27 +387,23 @@ fn credits_to_one_recipient_commute_and_read_back() {
     check_block(&build(&plan)).unwrap();
 }
 
+/// The outcome of `txs` with Block-STM at `threads` threads (and the default strategy choice
+/// for blocks of any size).
+fn parallel(txs: &[Transaction], threads: usize) -> crate::BlockOutcome {
+    let config = SchedulerConfig { threads, min_txs: 2, ..SchedulerConfig::default() };
+    run(&mut ParallelExecutor::new(config), txs, InvalidTxPolicy::Fail).unwrap().outcome
+}
+
 #[test]
-fn execute_block_parallel_matches_at_every_thread_count() {
-    let f = fixture();
+fn every_thread_count_gives_the_sequential_block() {
     let plan: Vec<_> = (0..40).map(|i| (i % SENDERS, Kind::Transfer((i % 4) as u8), 9)).collect();
     let txs = build(&plan);
-    let reader = f.store.reader().unwrap();
-    let (config, env) = (EvmConfig::new(7), block_env(f));
     let expected =
-        execute_block(&reader, &config, &env, txs.clone(), InvalidTxPolicy::Fail).unwrap();
+        run(&mut ParallelExecutor::sequential(), &txs, InvalidTxPolicy::Fail).unwrap().outcome;
     for threads in [1, 2, 4, 8] {
-        let got = execute_block_parallel(
-            &reader,
-            &config,
-            &env,
-            txs.clone(),
-            InvalidTxPolicy::Fail,
-            threads,
-        )
-        .unwrap();
+        let got = parallel(&txs, threads);
         assert_eq!(got.changes, expected.changes);
-        assert_eq!(got.receipts, expected.receipts);
+        assert_eq!(got.transactions, expected.transactions);
     }
 }
 
@@ -341,36 +412,22 @@ fn self_calls_increment_through_the_inner_call() {
     let plan: Vec<_> = (0..12).map(|i| (i % SENDERS, Kind::SelfCall, 0)).collect();
     let txs = build(&plan);
     check_block(&txs).unwrap();
-    let f = fixture();
-    let reader = f.store.reader().unwrap();
-    let out = execute_block_parallel(
-        &reader,
-        &EvmConfig::new(7),
-        &block_env(f),
-        txs,
-        InvalidTxPolicy::Fail,
-        2,
-    )
-    .unwrap();
-    assert_eq!(out.changes.accounts[&self_caller()].storage[&U256::ZERO], U256::from(12));
+    let out = parallel(&txs, 2);
+    let id = AccountId::from(self_caller());
+    assert_eq!(out.changes.accounts[&id].storage[&U256::ZERO], U256::from(12));
 }
 
 #[test]
 fn executor_measures_sequential_after_its_first_parallel_block() {
-    let f = fixture();
-    let reader = f.store.reader().unwrap();
-    let (config, env) = (EvmConfig::new(7), block_env(f));
     let plan: Vec<_> = (0..24).map(|i| (i % SENDERS, Kind::Counter, 0)).collect();
     let txs = build(&plan);
     let scheduler = SchedulerConfig { threads: 2, min_txs: 2, ..SchedulerConfig::default() };
     let mut executor = ParallelExecutor::new(scheduler);
-    let mut run =
-        || executor.execute(&reader, &config, &env, txs.clone(), InvalidTxPolicy::Fail).unwrap();
-    let first = run();
+    let first = run(&mut executor, &txs, InvalidTxPolicy::Fail).unwrap();
     assert_ne!(first.report.strategy, Plan::Sequential, "{:?}", first.report);
     assert!(first.report.gas_used > 0 && first.report.elapsed > std::time::Duration::ZERO);
     // Then the same kind of block sequentially, to compare the two.
-    let second = run();
+    let second = run(&mut executor, &txs, InvalidTxPolicy::Fail).unwrap();
     assert_eq!(second.report.strategy, Plan::Sequential, "{:?}", second.report);
     assert_eq!(second.report.reason, super::strategy::MEASURING);
     assert_eq!(second.outcome.changes, first.outcome.changes);
@@ -379,13 +436,46 @@ fn executor_measures_sequential_after_its_first_parallel_block() {
 #[test]
 fn hot_counter_serializes_correctly() {
     // Every transaction increments the same slot: the final value counts them all.
-    let f = fixture();
     let plan: Vec<_> = (0..24).map(|i| (i % SENDERS, Kind::Counter, 0)).collect();
+    let out = parallel(&build(&plan), 4);
+    let id = AccountId::from(counter());
+    assert_eq!(out.changes.accounts[&id].storage[&U256::ZERO], U256::from(24));
+}
+
+#[test]
+fn both_engines_share_blocks_and_the_native_token() {
+    // Key-value payers send lamports to EVM accounts, which spend them in the same block;
+    // puts create key-value accounts; a duplicate is left out.
+    let mut plan: Vec<(usize, Kind, u64)> =
+        (0..SENDERS).map(|s| (s % 2, Kind::KvToEvm(s), 1_000)).collect();
+    plan.extend((0..SENDERS).map(|s| (s, Kind::Transfer(0), 5)));
+    plan.push((0, Kind::KvPut(1), 42));
+    plan.push((0, Kind::KvAgain, 0));
     let txs = build(&plan);
+    check_block(&txs).unwrap();
+    let config = SchedulerConfig { threads: 2, min_txs: 2, ..SchedulerConfig::default() };
+    let block = run(&mut ParallelExecutor::new(config), &txs, InvalidTxPolicy::Skip).unwrap();
+    assert_ne!(block.report.strategy, Plan::Sequential, "{:?}", block.report);
+    let out = block.outcome;
+    assert_eq!(out.rejected.len(), 1);
+    assert_eq!(out.rejected[0].1, Rejection::Duplicate);
+    let f = fixture();
     let reader = f.store.reader().unwrap();
-    let env = block_env(f);
-    let out =
-        execute_block_parallel(&reader, &EvmConfig::new(7), &env, txs, InvalidTxPolicy::Fail, 4)
-            .unwrap();
-    assert_eq!(out.changes.accounts[&counter()].storage[&U256::ZERO], U256::from(24));
+    use crate::StateView;
+    // Each EVM sender received 1,000 lamports (10^12 wei), then paid 5 wei and 21,000 gas at
+    // the base fee plus its 1 gwei tip.
+    let price = U256::from(block_env(f).base_fee_per_gas + 1_000_000_000);
+    for signer in &f.signers {
+        let id = AccountId::from(signer.address());
+        let before = reader.account(id).unwrap().unwrap().balance;
+        let after = out.changes.accounts[&id].account.unwrap().balance;
+        let expected = before + crate::state::native_token::wei(1_000)
+            - U256::from(5)
+            - U256::from(21_000) * price;
+        assert_eq!(after, expected);
+    }
+    let key = crate::kv::kv_account(signer_id(&f.kv[0]), B256::with_last_byte(1));
+    let data = out.changes.accounts[&key].data.clone().unwrap().unwrap();
+    assert_eq!(data.owner, crate::kv::KV_PROGRAM);
+    assert_eq!(data.data.as_ref(), 42u64.to_be_bytes());
 }

@@ -5,6 +5,8 @@
 
 use alloy_primitives::{Address, B256, U256};
 
+use crate::AccountId;
+
 use super::{
     declared_access::DeclaredAccess,
     state_key::{StateKey, StateValue},
@@ -14,11 +16,11 @@ use crate::{ExecutionError, StateView};
 /// The state one execution of a transaction reads: under the scheduler, the block's base state
 /// overlaid with the writes of the transactions before it (the multi-version memory).
 pub trait TxState: StateView {
-    /// The code hash of `address` (`KECCAK256_EMPTY` when absent) for a transaction whose only
+    /// The code hash of account `id` (`KECCAK256_EMPTY` when absent) for a transaction whose only
     /// use of the account is to credit it native tokens (a plain value transfer). Such a
     /// transaction depends on whether the account has code, not on its balance: reporting the
     /// credit as [`TxWrites::credits`] lets credits from many senders to one recipient commute.
-    fn credit_target_code_hash(&self, address: Address) -> Result<B256, ExecutionError>;
+    fn credit_target_code_hash(&self, id: AccountId) -> Result<B256, ExecutionError>;
 }
 
 /// The effects of one transaction, by unified key.
@@ -28,8 +30,9 @@ pub struct TxWrites {
     /// per key.
     pub values: Vec<(StateKey, StateValue)>,
     /// Native tokens added to accounts' balances without reading them (commutative).
-    pub credits: Vec<(Address, U256)>,
-    /// Accounts whose previous storage the transaction wiped, before its own storage writes.
+    pub credits: Vec<(AccountId, U256)>,
+    /// EVM accounts whose previous storage the transaction wiped, before its own storage
+    /// writes.
     pub cleared: Vec<Address>,
 }
 

@@ -17,7 +17,7 @@ use super::{
     partition::{Partition, run_partitioned},
     vm::{BlockVm, VmWorker},
 };
-use crate::{AccountState, ExecutionError, StateView};
+use crate::{AccountId, AccountState, ExecutionError, StateView, state::AccountData};
 
 const OWNER: Address = Address::repeat_byte(0xab);
 
@@ -76,8 +76,11 @@ impl VmWorker for KvWorker<'_> {
 struct Base;
 
 impl StateView for Base {
-    fn account(&self, address: Address) -> Result<Option<AccountState>, ExecutionError> {
-        Ok((address == OWNER).then(|| AccountState { nonce: 1, ..Default::default() }))
+    fn account(&self, id: AccountId) -> Result<Option<AccountState>, ExecutionError> {
+        Ok((id == AccountId::from(OWNER)).then(|| AccountState { nonce: 1, ..Default::default() }))
+    }
+    fn account_data(&self, _: AccountId) -> Result<Option<AccountData>, ExecutionError> {
+        Ok(None)
     }
     fn storage(&self, _: Address, slot: U256) -> Result<U256, ExecutionError> {
         Ok(slot + U256::from(1))
@@ -133,7 +136,7 @@ fn declare_all(txs: &mut [KvTx]) {
 fn storage_of(changes: &crate::StateChanges) -> BTreeMap<U256, U256> {
     changes
         .accounts
-        .get(&OWNER)
+        .get(&AccountId::from(OWNER))
         .map(|c| c.storage.clone().into_iter().collect())
         .unwrap_or_default()
 }

@@ -10,7 +10,7 @@
 //! account whose base storage is not empty (later reads of that storage went to the base
 //! state); the block is then executed sequentially.
 
-use alloy_primitives::{Address, U256, map::AddressMap};
+use alloy_primitives::{Address, U256};
 use alloy_trie::EMPTY_ROOT_HASH;
 
 use super::{
@@ -18,7 +18,7 @@ use super::{
     state_key::{StateKey, StateValue},
     vm::TxWrites,
 };
-use crate::{AccountState, ExecutionError, StateChanges, StateView};
+use crate::{AccountId, AccountState, ExecutionError, StateChanges, StateView, state::AccountMap};
 
 /// Why writes could not be folded.
 #[derive(Debug)]
@@ -46,54 +46,60 @@ pub(super) fn fold_writes<'w, V: StateView>(
     changes: &mut StateChanges,
     writes: impl IntoIterator<Item = &'w TxWrites>,
 ) -> Result<(), FoldError> {
-    let mut storage_only: Vec<Address> = Vec::new();
+    // Accounts a transaction wrote only the storage or data of.
+    let mut unwritten: Vec<AccountId> = Vec::new();
     for tx in writes {
         for address in &tx.cleared {
-            if base.account(*address)?.is_some_and(|a| a.storage_root != EMPTY_ROOT_HASH) {
+            let id = AccountId::from(*address);
+            if base.account(id)?.is_some_and(|a| a.storage_root != EMPTY_ROOT_HASH) {
                 return Err(FoldError::NotExact("storage wiped over a non-empty base storage"));
             }
-            let entry = changes.accounts.entry(*address).or_default();
+            let entry = changes.accounts.entry(id).or_default();
             entry.storage_cleared = true;
             entry.storage.clear();
         }
-        storage_only.clear();
+        unwritten.clear();
         for (key, value) in &tx.values {
             match (key, value) {
-                (StateKey::Account(address), StateValue::Account(account)) => {
-                    changes.accounts.entry(*address).or_default().account = *account;
+                (StateKey::Account(id), StateValue::Account(account)) => {
+                    changes.accounts.entry(*id).or_default().account = *account;
                 }
                 (StateKey::Storage(address, slot), StateValue::Storage(value)) => {
-                    let entry = changes.accounts.entry(*address).or_insert_with(|| {
-                        storage_only.push(*address);
+                    let id = AccountId::from(*address);
+                    let entry = changes.accounts.entry(id).or_insert_with(|| {
+                        unwritten.push(id);
                         Default::default()
                     });
                     entry.storage.insert(*slot, *value);
                 }
+                (StateKey::Data(id), StateValue::Data(data)) => {
+                    let entry = changes.accounts.entry(*id).or_insert_with(|| {
+                        unwritten.push(*id);
+                        Default::default()
+                    });
+                    entry.data = Some(data.clone());
+                }
                 (StateKey::Code(hash), StateValue::Code(code)) => {
                     changes.code.entry(*hash).or_insert_with(|| code.clone());
                 }
-                _ => {
-                    return Err(FoldError::Execution(ExecutionError::Invariant(format!(
-                        "value of the wrong kind under {key:?}"
-                    ))));
-                }
+                _ => return Err(wrong_kind(key)),
             }
         }
-        for address in &storage_only {
-            let written = tx.values.iter().any(|(k, _)| *k == StateKey::Account(*address));
+        for id in &unwritten {
+            let written = tx.values.iter().any(|(k, _)| *k == StateKey::Account(*id));
             if !written {
-                // Only its storage changed: it carries the record the transaction saw.
-                let account = as_written(base.account(*address)?);
-                changes.accounts.entry(*address).or_default().account = Some(account);
+                // Only its storage or data changed: it carries the record the transaction saw.
+                let account = as_written(base.account(*id)?);
+                changes.accounts.entry(*id).or_default().account = Some(account);
             }
         }
-        for (address, amount) in &tx.credits {
-            let current = match changes.accounts.get(address) {
+        for (id, amount) in &tx.credits {
+            let current = match changes.accounts.get(id) {
                 Some(change) => change.account,
-                None => base.account(*address)?,
+                None => base.account(*id)?,
             };
             let account = credited(current, *amount)?;
-            changes.accounts.entry(*address).or_default().account = Some(account);
+            changes.accounts.entry(*id).or_default().account = Some(account);
         }
     }
     Ok(())
@@ -110,7 +116,7 @@ pub(super) fn fold_final<V: StateView>(
     changes: &mut StateChanges,
 ) -> Result<(), FoldError> {
     // Per shard: the accounts seen, and whether their record was written.
-    let mut seen: AddressMap<bool> = AddressMap::default();
+    let mut seen: AccountMap<bool> = AccountMap::default();
     for shard in shards {
         seen.clear();
         let mut failed: Option<FoldError> = None;
@@ -123,7 +129,7 @@ pub(super) fn fold_final<V: StateView>(
                     (_, FinalValue::Estimate) => {
                         return Err(FoldError::NotExact("a write is not final"));
                     }
-                    (StateKey::Account(address), FinalValue::Written { value, credits, .. }) => {
+                    (StateKey::Account(id), FinalValue::Written { value, credits, .. }) => {
                         let StateValue::Account(account) = value else {
                             return Err(wrong_kind(key));
                         };
@@ -132,13 +138,13 @@ pub(super) fn fold_final<V: StateView>(
                         } else {
                             Some(credited(*account, credits)?)
                         };
-                        changes.accounts.entry(*address).or_default().account = account;
-                        seen.insert(*address, true);
+                        changes.accounts.entry(*id).or_default().account = account;
+                        seen.insert(*id, true);
                     }
-                    (StateKey::Account(address), FinalValue::Credited { credits }) => {
-                        let account = credited(base.account(*address)?, credits)?;
-                        changes.accounts.entry(*address).or_default().account = Some(account);
-                        seen.insert(*address, true);
+                    (StateKey::Account(id), FinalValue::Credited { credits }) => {
+                        let account = credited(base.account(*id)?, credits)?;
+                        changes.accounts.entry(*id).or_default().account = Some(account);
+                        seen.insert(*id, true);
                     }
                     (
                         StateKey::Storage(address, slot),
@@ -150,8 +156,16 @@ pub(super) fn fold_final<V: StateView>(
                         if clears.iter().any(|(a, clearer)| a == address && writer < *clearer) {
                             return Ok(());
                         }
-                        changes.accounts.entry(*address).or_default().storage.insert(*slot, *value);
-                        seen.entry(*address).or_insert(false);
+                        let id = AccountId::from(*address);
+                        changes.accounts.entry(id).or_default().storage.insert(*slot, *value);
+                        seen.entry(id).or_insert(false);
+                    }
+                    (StateKey::Data(id), FinalValue::Written { value, .. }) => {
+                        let StateValue::Data(data) = value else {
+                            return Err(wrong_kind(key));
+                        };
+                        changes.accounts.entry(*id).or_default().data = Some(data.clone());
+                        seen.entry(*id).or_insert(false);
                     }
                     (
                         StateKey::Code(hash),
@@ -170,10 +184,10 @@ pub(super) fn fold_final<V: StateView>(
         if let Some(e) = failed {
             return Err(e);
         }
-        for (address, _) in seen.iter().filter(|(_, written)| !**written) {
-            // Only its storage changed: it carries its record as it was.
-            let account = as_written(base.account(*address)?);
-            changes.accounts.entry(*address).or_default().account = Some(account);
+        for (id, _) in seen.iter().filter(|(_, written)| !**written) {
+            // Only its storage or data changed: it carries its record as it was.
+            let account = as_written(base.account(*id)?);
+            changes.accounts.entry(*id).or_default().account = Some(account);
         }
     }
     Ok(())
@@ -187,10 +201,11 @@ pub(super) fn apply_clears<V: StateView>(
     changes: &mut StateChanges,
 ) -> Result<(), FoldError> {
     for (address, _) in clears {
-        if base.account(*address)?.is_some_and(|a| a.storage_root != EMPTY_ROOT_HASH) {
+        let id = AccountId::from(*address);
+        if base.account(id)?.is_some_and(|a| a.storage_root != EMPTY_ROOT_HASH) {
             return Err(FoldError::NotExact("storage wiped over a non-empty base storage"));
         }
-        changes.accounts.entry(*address).or_default().storage_cleared = true;
+        changes.accounts.entry(id).or_default().storage_cleared = true;
     }
     Ok(())
 }

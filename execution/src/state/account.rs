@@ -1,11 +1,14 @@
-//! One account as stored: nonce, balance, code hash and storage root.
+//! One account as stored: nonce, balance, code hash and storage root — the record every
+//! account id has, whatever VM uses it — and its leaf in the state trie.
 
 use alloy_primitives::{B256, KECCAK256_EMPTY, U256};
+use alloy_rlp::RlpEncodable;
 use alloy_trie::{EMPTY_ROOT_HASH, TrieAccount};
 
-use crate::ExecutionError;
+use crate::{ExecutionError, state::AccountData};
 
-/// An account of the unified state, as stored in the flat account table.
+/// An account of the unified state, as stored in the flat account table. Its balance is the
+/// one native token, in wei (see [`native_token`](crate::state::native_token)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AccountState {
     /// Transaction count (EVM nonce).
@@ -61,20 +64,48 @@ impl AccountState {
         })
     }
 
-    /// The RLP leaf value of this account in the state trie.
-    pub fn trie_leaf(&self) -> Vec<u8> {
-        alloy_rlp::encode(TrieAccount {
-            nonce: self.nonce,
-            balance: self.balance,
-            storage_root: self.storage_root,
-            code_hash: self.code_hash,
-        })
+    /// The RLP leaf value of this account in the state trie. An account without
+    /// [`AccountData`] has Ethereum's leaf, `[nonce, balance, storageRoot, codeHash]`, so EVM
+    /// accounts commit, and prove (`eth_getProof`), exactly as on Ethereum. An account with
+    /// data has that list extended by `[owner, executable, rentEpoch, keccak256(data)]`.
+    pub fn trie_leaf(&self, data: Option<&AccountData>) -> Vec<u8> {
+        match data {
+            None => alloy_rlp::encode(TrieAccount {
+                nonce: self.nonce,
+                balance: self.balance,
+                storage_root: self.storage_root,
+                code_hash: self.code_hash,
+            }),
+            Some(data) => alloy_rlp::encode(DataAccountLeaf {
+                nonce: self.nonce,
+                balance: self.balance,
+                storage_root: self.storage_root,
+                code_hash: self.code_hash,
+                owner: data.owner.0,
+                executable: u8::from(data.executable),
+                rent_epoch: data.rent_epoch,
+                data_hash: data.data_hash(),
+            }),
+        }
     }
 
     /// Whether the account is empty in the EIP-161 sense (no nonce, balance or code).
     pub fn is_empty(&self) -> bool {
         self.nonce == 0 && self.balance.is_zero() && self.code_hash == KECCAK256_EMPTY
     }
+}
+
+/// The state-trie leaf of an account that has [`AccountData`].
+#[derive(RlpEncodable)]
+struct DataAccountLeaf {
+    nonce: u64,
+    balance: U256,
+    storage_root: B256,
+    code_hash: B256,
+    owner: B256,
+    executable: u8,
+    rent_epoch: u64,
+    data_hash: B256,
 }
 
 #[cfg(test)]
@@ -93,5 +124,24 @@ mod tests {
         assert!(AccountState::decode(&[1, 2, 3]).is_err());
         assert!(AccountState::default().is_empty());
         assert!(!a.is_empty());
+    }
+
+    #[test]
+    fn leaves_with_and_without_data_differ() {
+        let a = AccountState { balance: U256::from(5), ..Default::default() };
+        let plain = a.trie_leaf(None);
+        assert_eq!(
+            plain,
+            alloy_rlp::encode(TrieAccount {
+                nonce: 0,
+                balance: U256::from(5),
+                storage_root: EMPTY_ROOT_HASH,
+                code_hash: KECCAK256_EMPTY,
+            })
+        );
+        let with_data = a.trie_leaf(Some(&AccountData::default()));
+        assert_ne!(plain, with_data);
+        let other = AccountData { data: vec![1].into(), ..Default::default() };
+        assert_ne!(with_data, a.trie_leaf(Some(&other)));
     }
 }

@@ -2,12 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use alloy_primitives::{
-    Bytes, U256,
-    map::{AddressMap, B256Map},
-};
+use alloy_primitives::{Bytes, U256, map::B256Map};
 
-use crate::AccountState;
+use crate::{AccountId, AccountState, state::AccountData, state::AccountMap};
 
 /// How one account changed in a block.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -19,13 +16,16 @@ pub struct AccountChange {
     pub storage_cleared: bool,
     /// Storage slots written, with their new values (zero deletes the slot).
     pub storage: BTreeMap<U256, U256>,
+    /// Its Solana-style owner, flags and data, when they changed (`Some(None)`: removed).
+    /// `None`: unchanged.
+    pub data: Option<Option<AccountData>>,
 }
 
 /// Everything a block (or a genesis) writes to the state.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StateChanges {
-    /// Changed accounts.
-    pub accounts: AddressMap<AccountChange>,
+    /// Changed accounts, by id.
+    pub accounts: AccountMap<AccountChange>,
     /// New contract code, by hash.
     pub code: B256Map<Bytes>,
 }
@@ -34,5 +34,10 @@ impl StateChanges {
     /// Number of accounts plus storage slots written: the work a commit has to do.
     pub fn keys_touched(&self) -> usize {
         self.accounts.values().map(|a| 1 + a.storage.len()).sum()
+    }
+
+    /// The change of account `id`, created empty if absent.
+    pub fn account_mut(&mut self, id: AccountId) -> &mut AccountChange {
+        self.accounts.entry(id).or_default()
     }
 }

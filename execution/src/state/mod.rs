@@ -1,9 +1,16 @@
-//! The unified state model: what an account is, how engines read state, and a block's write set.
+//! The unified state model: account ids, what an account is (its record, and the
+//! Solana-style data some accounts have), the one native token, how engines read state, and a
+//! block's write set.
 
 mod account;
+mod account_data;
+mod account_id;
 mod changes;
+pub mod native_token;
 mod view;
 
 pub use account::AccountState;
+pub use account_data::AccountData;
+pub use account_id::{AccountId, AccountMap};
 pub use changes::{AccountChange, StateChanges};
-pub use view::StateView;
+pub use view::{ChainView, StateView};

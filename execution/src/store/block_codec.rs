@@ -1,90 +1,74 @@
-//! Storage encodings of block bodies (transactions with their recovered senders, so a
-//! signature is never recovered twice) and receipts (EIP-2718).
+//! Storage encodings of block bodies and receipts: `len (u32 BE) ‖ record` for each
+//! transaction ([`Transaction::encode_record`]: kind, what admission verified, payload — so a
+//! signature is never verified twice) and each receipt ([`Receipt::encode_record`]).
 
-use alloy_consensus::{ReceiptEnvelope, TxEnvelope};
-use alloy_eips::eip2718::{Decodable2718, Encodable2718};
-use alloy_primitives::Address;
+use crate::{ExecutionError, Receipt, Transaction};
 
-use crate::{ExecutionError, RecoveredTx};
-
-fn corrupt(what: &'static str, reason: impl ToString) -> ExecutionError {
+pub(crate) fn corrupt(what: &'static str, reason: impl ToString) -> ExecutionError {
     ExecutionError::Corrupt { what, reason: reason.to_string() }
 }
 
 /// Splits `len u32 BE ‖ bytes` records.
-fn records<'a>(
+pub(crate) fn records<'a>(
     mut buf: &'a [u8],
     what: &'static str,
-    prefix: usize,
-) -> impl Iterator<Item = Result<(&'a [u8], &'a [u8]), ExecutionError>> + 'a {
+) -> impl Iterator<Item = Result<&'a [u8], ExecutionError>> + 'a {
     std::iter::from_fn(move || {
         if buf.is_empty() {
             return None;
         }
-        if buf.len() < prefix + 4 {
+        let Some((len, rest)) = buf.split_first_chunk::<4>() else {
             buf = &[];
             return Some(Err(corrupt(what, "truncated record header")));
-        }
-        let head = &buf[..prefix];
-        let len =
-            u32::from_be_bytes([buf[prefix], buf[prefix + 1], buf[prefix + 2], buf[prefix + 3]])
-                as usize;
-        let rest = &buf[prefix + 4..];
+        };
+        let len = u32::from_be_bytes(*len) as usize;
         if rest.len() < len {
             buf = &[];
             return Some(Err(corrupt(what, "truncated record")));
         }
         let (body, tail) = rest.split_at(len);
         buf = tail;
-        Some(Ok((head, body)))
+        Some(Ok(body))
     })
 }
 
-/// Encodes transactions as `sender ‖ len ‖ EIP-2718 bytes` records.
-pub(crate) fn encode_body(txs: &[RecoveredTx]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(txs.iter().map(|t| t.encoded.len() + 24).sum());
+/// Appends `record` with its length.
+pub(crate) fn push_record(out: &mut Vec<u8>, encode: impl FnOnce(&mut Vec<u8>)) {
+    let at = out.len();
+    out.extend_from_slice(&[0u8; 4]);
+    encode(out);
+    let len = (out.len() - at - 4) as u32;
+    out[at..at + 4].copy_from_slice(&len.to_be_bytes());
+}
+
+/// Encodes a block's transactions.
+pub(crate) fn encode_body(txs: &[Transaction]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(txs.iter().map(|t| t.size() + 32).sum());
     for tx in txs {
-        out.extend_from_slice(tx.sender.as_slice());
-        out.extend_from_slice(&(tx.encoded.len() as u32).to_be_bytes());
-        out.extend_from_slice(&tx.encoded);
+        push_record(&mut out, |out| tx.encode_record(out));
     }
     out
 }
 
 /// Decodes a body written by `encode_body`.
-pub(crate) fn decode_body(buf: &[u8]) -> Result<Vec<RecoveredTx>, ExecutionError> {
-    records(buf, "block body", 20)
-        .map(|record| {
-            let (sender, raw) = record?;
-            let envelope =
-                TxEnvelope::decode_2718(&mut &raw[..]).map_err(|e| corrupt("block body", e))?;
-            Ok(RecoveredTx {
-                hash: *envelope.tx_hash(),
-                envelope,
-                sender: Address::from_slice(sender),
-                encoded: raw.to_vec().into(),
-            })
-        })
+pub(crate) fn decode_body(buf: &[u8]) -> Result<Vec<Transaction>, ExecutionError> {
+    records(buf, "block body")
+        .map(|record| Transaction::decode_record(record?).map_err(|e| corrupt("block body", e)))
         .collect()
 }
 
-/// Encodes receipts as `len ‖ EIP-2718 receipt` records.
-pub(crate) fn encode_receipts(receipts: &[ReceiptEnvelope]) -> Vec<u8> {
+/// Encodes a block's receipts.
+pub(crate) fn encode_receipts(receipts: &[Receipt]) -> Vec<u8> {
     let mut out = Vec::new();
     for receipt in receipts {
-        let encoded = receipt.encoded_2718();
-        out.extend_from_slice(&(encoded.len() as u32).to_be_bytes());
-        out.extend_from_slice(&encoded);
+        push_record(&mut out, |out| receipt.encode_record(out));
     }
     out
 }
 
 /// Decodes receipts written by `encode_receipts`.
-pub(crate) fn decode_receipts(buf: &[u8]) -> Result<Vec<ReceiptEnvelope>, ExecutionError> {
-    records(buf, "receipts", 0)
-        .map(|record| {
-            let (_, mut raw) = record?;
-            ReceiptEnvelope::decode_2718(&mut raw).map_err(|e| corrupt("receipts", e))
-        })
+pub(crate) fn decode_receipts(buf: &[u8]) -> Result<Vec<Receipt>, ExecutionError> {
+    records(buf, "receipts")
+        .map(|record| Receipt::decode_record(record?).map_err(|e| corrupt("receipts", e)))
         .collect()
 }

@@ -4,91 +4,112 @@
 
 use std::collections::BTreeMap;
 
-use alloy_primitives::{Address, B256, Bytes, KECCAK256_EMPTY, keccak256};
+use alloy_primitives::{Address, B256, Bytes, keccak256};
+use alloy_trie::EMPTY_ROOT_HASH;
 use redb::{ReadableTable, Table, WriteTransaction};
 
 use super::{
-    Store, block_codec,
+    Store, block_codec, progress,
     reader::{NodeTable, u64_meta},
     tables::*,
 };
 use crate::{
-    AccountState, BlockOutcome, ExecutionError, SealedBlock, StateChanges,
-    block::build_header,
+    AccountId, AccountState, BlockOutcome, ExecutionError, SealedBlock, StateChanges,
+    block::seal,
+    state::{AccountChange, AccountData},
     trie::{self, NodeWrites, TrieId},
 };
 
+/// How a block is sealed (by default: durably, nothing else recorded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SealOptions {
+    durable: bool,
+    follower_cursor: Option<u64>,
+    chain_id: Option<u64>,
+}
+
+impl Default for SealOptions {
+    fn default() -> Self {
+        Self { durable: true, follower_cursor: None, chain_id: None }
+    }
+}
+
+impl SealOptions {
+    /// Skips the disk flush: a crash may lose the block (and every non-durable seal after the
+    /// last durable commit) but never leaves a torn database — fit for blocks that can be
+    /// derived again, as a follower's. [`Store::flush`] makes them durable.
+    pub fn non_durable(mut self) -> Self {
+        self.durable = false;
+        self
+    }
+
+    /// Records a follower's DA cursor (the first DA height it has not fully read) with the
+    /// block.
+    pub fn follower_cursor(mut self, next_da_height: u64) -> Self {
+        self.follower_cursor = Some(next_da_height);
+        self
+    }
+
+    /// Records the chain id with the block (the genesis block of a fresh database).
+    pub(crate) fn chain_id(mut self, chain_id: u64) -> Self {
+        self.chain_id = Some(chain_id);
+        self
+    }
+}
+
 impl Store {
-    /// Seals an executed block on top of the current head: commits its state, computes the
-    /// state root, persists the block and runs `also` with the sealed block inside the same
-    /// write transaction, before it commits. `also` records what must change atomically with
-    /// the block (a follower's DA cursor), or rejects the block: an error aborts the
-    /// transaction and nothing is written.
-    ///
-    /// Receipts become visible to readers only when this returns.
+    /// Seals an executed block on top of the current head, durably: commits its state,
+    /// computes the state root, persists the block. Receipts become visible to readers only
+    /// when this returns.
     pub fn seal_block(
         &self,
         outcome: &BlockOutcome,
         extra_data: Bytes,
-        also: impl FnOnce(&WriteTransaction, &SealedBlock) -> Result<(), ExecutionError>,
     ) -> Result<SealedBlock, ExecutionError> {
-        self.seal_block_with(outcome, extra_data, true, also)
+        self.seal_block_with(outcome, extra_data, SealOptions::default(), |_| Ok(()))
     }
 
-    /// [`seal_block`](Self::seal_block), durable on return only when `durable`. A
-    /// non-durable seal skips the disk flush: a crash may lose it (and every non-durable seal
-    /// after the last durable commit) but never leaves a torn database — fit for blocks that
-    /// can be derived again, as a follower's. [`flush`](Self::flush) makes them durable.
+    /// [`seal_block`](Self::seal_block) with `options`, after `check` accepted the sealed
+    /// block — a follower compares it with the block on DA: an error aborts the transaction
+    /// and nothing is written.
     pub fn seal_block_with(
         &self,
         outcome: &BlockOutcome,
         extra_data: Bytes,
-        durable: bool,
-        also: impl FnOnce(&WriteTransaction, &SealedBlock) -> Result<(), ExecutionError>,
+        options: SealOptions,
+        check: impl FnOnce(&SealedBlock) -> Result<(), ExecutionError>,
     ) -> Result<SealedBlock, ExecutionError> {
         let mut txn = self.db.begin_write()?;
-        if !durable {
+        if !options.durable {
             txn.set_durability(redb::Durability::None)?;
         }
-        let sealed = {
-            let head = {
-                let meta = txn.open_table(META)?;
-                u64_meta(meta.get(META_HEAD)?.as_ref().map(|v| v.value()))?
-            };
-            match head {
-                Some(head) if outcome.env.number == head + 1 => {}
-                None if outcome.env.number == 0 => {}
-                other => {
-                    return Err(ExecutionError::NotNextBlock {
-                        number: outcome.env.number,
-                        head: other.unwrap_or_default(),
-                    });
-                }
-            }
-            let started = std::time::Instant::now();
-            let state_root = apply_changes(&txn, &outcome.changes)?;
-            let applied = started.elapsed();
-            let transactions: Vec<_> = outcome.transactions.iter().map(|t| t.tx.clone()).collect();
-            let header = build_header(
-                &outcome.env,
-                state_root,
-                &transactions,
-                &outcome.receipts,
-                outcome.gas_used,
-                extra_data,
-            );
-            let sealed = SealedBlock {
-                hash: header.hash_slow(),
-                header,
-                transactions,
-                receipts: outcome.receipts.clone(),
-            };
-            write_block(&txn, &sealed)?;
-            also(&txn, &sealed)?;
-            let written = started.elapsed();
-            (sealed, applied, written, started)
+        let head = {
+            let meta = txn.open_table(META)?;
+            u64_meta(meta.get(META_HEAD)?.as_ref().map(|v| v.value()))?
         };
-        let (sealed, applied, written, started) = sealed;
+        match head {
+            Some(head) if outcome.env.number == head + 1 => {}
+            None if outcome.env.number == 0 => {}
+            other => {
+                return Err(ExecutionError::NotNextBlock {
+                    number: outcome.env.number,
+                    head: other.unwrap_or_default(),
+                });
+            }
+        }
+        let started = std::time::Instant::now();
+        let state_root = apply_changes(&txn, &outcome.changes)?;
+        let applied = started.elapsed();
+        let sealed = seal(outcome, state_root, extra_data);
+        check(&sealed)?;
+        write_block(&txn, &sealed)?;
+        if let Some(cursor) = options.follower_cursor {
+            progress::write_follower_cursor(&txn, cursor)?;
+        }
+        if let Some(chain_id) = options.chain_id {
+            txn.open_table(META)?.insert(META_CHAIN_ID, chain_id.to_be_bytes().as_slice())?;
+        }
+        let written = started.elapsed();
         txn.commit()?;
         tracing::debug!(
             number = sealed.number(),
@@ -100,9 +121,7 @@ impl Store {
         );
         Ok(sealed)
     }
-}
 
-impl Store {
     /// Makes every earlier non-durable seal durable (an empty durable commit).
     pub fn flush(&self) -> Result<(), ExecutionError> {
         self.db.begin_write()?.commit()?;
@@ -114,21 +133,15 @@ fn write_block(txn: &WriteTransaction, block: &SealedBlock) -> Result<(), Execut
     let number = block.number();
     txn.open_table(HEADERS)?.insert(number, alloy_rlp::encode(&block.header).as_slice())?;
     txn.open_table(BLOCK_NUMBERS)?.insert(block.hash.0, number)?;
-    txn.open_table(BODIES)?
+    txn.open_table(BLOCK_BODIES)?
         .insert(number, block_codec::encode_body(&block.transactions).as_slice())?;
-    txn.open_table(RECEIPTS)?
+    txn.open_table(BLOCK_RECEIPTS)?
         .insert(number, block_codec::encode_receipts(&block.receipts).as_slice())?;
     let mut index = txn.open_table(TX_INDEX)?;
     for (i, tx) in block.transactions.iter().enumerate() {
-        index.insert(tx.hash.0, tx_location(number, i as u32))?;
+        index.insert(tx.hash().0, tx_location(number, i as u32))?;
     }
     txn.open_table(META)?.insert(META_HEAD, number.to_be_bytes().as_slice())?;
-    Ok(())
-}
-
-/// Records the chain id in a fresh database.
-pub(crate) fn write_chain_id(txn: &WriteTransaction, chain_id: u64) -> Result<(), ExecutionError> {
-    txn.open_table(META)?.insert(META_CHAIN_ID, chain_id.to_be_bytes().as_slice())?;
     Ok(())
 }
 
@@ -157,69 +170,127 @@ fn drop_trie(
     Ok(())
 }
 
+/// The tables a commit writes.
+struct StateTables<'t> {
+    accounts: Table<'t, [u8; 20], &'static [u8]>,
+    id_accounts: Table<'t, [u8; 32], &'static [u8]>,
+    data: Table<'t, [u8; 32], &'static [u8]>,
+    storage: Table<'t, [u8; 52], [u8; 32]>,
+    nodes: Table<'t, &'static [u8], &'static [u8]>,
+}
+
 /// Applies `changes` to flat state and the trie; returns the new state root.
 fn apply_changes(txn: &WriteTransaction, changes: &StateChanges) -> Result<B256, ExecutionError> {
-    let mut accounts = txn.open_table(ACCOUNTS)?;
-    let mut storage = txn.open_table(STORAGE)?;
-    let mut nodes = txn.open_table(TRIE_NODES)?;
+    let mut tables = StateTables {
+        accounts: txn.open_table(ACCOUNTS)?,
+        id_accounts: txn.open_table(ID_ACCOUNTS)?,
+        data: txn.open_table(ACCOUNT_DATA)?,
+        storage: txn.open_table(STORAGE)?,
+        nodes: txn.open_table(TRIE_NODES)?,
+    };
     let mut code = txn.open_table(CODE)?;
     for (hash, bytecode) in &changes.code {
         code.insert(hash.0, bytecode.as_ref())?;
     }
 
     // Deterministic order (the trie result does not depend on it, but I/O patterns do).
-    let ordered: BTreeMap<&Address, _> = changes.accounts.iter().collect();
+    let ordered: BTreeMap<&AccountId, &AccountChange> = changes.accounts.iter().collect();
     let mut account_updates = Vec::with_capacity(ordered.len());
-    for (address, change) in ordered {
-        let hashed = keccak256(address);
-        let storage_id = TrieId::Storage(hashed);
-        // The previous record matters only for its storage root (kept when storage did not
-        // change) and to know whether a deleted account existed; an EOA has no storage.
-        let needs_previous = change.account.is_none_or(|a| a.code_hash != KECCAK256_EMPTY);
-        let previous = if needs_previous {
-            accounts.get(address.0.0)?.map(|v| AccountState::decode(v.value())).transpose()?
-        } else {
-            None
+    for (id, change) in ordered {
+        let leaf = match id.evm_address() {
+            Some(address) => apply_evm_account(&mut tables, address, change)?,
+            None => apply_id_account(&mut tables, id, change)?,
         };
-        if change.storage_cleared || change.account.is_none() {
-            storage.retain_in(storage_range(*address), |_, _| false)?;
-            drop_trie(&mut nodes, storage_id)?;
-        }
-        let Some(mut account) = change.account else {
-            if previous.is_some() {
-                accounts.remove(address.0.0)?;
-            }
-            account_updates.push((hashed, None));
-            continue;
-        };
-        account.storage_root = if change.storage.is_empty() {
-            match previous {
-                Some(prev) if !change.storage_cleared => prev.storage_root,
-                _ => alloy_trie::EMPTY_ROOT_HASH,
-            }
-        } else {
-            let mut slot_updates = Vec::with_capacity(change.storage.len());
-            for (slot, value) in &change.storage {
-                let key = storage_key(*address, *slot);
-                if value.is_zero() {
-                    storage.remove(key)?;
-                    slot_updates.push((keccak256(slot.to_be_bytes::<32>()), None));
-                } else {
-                    storage.insert(key, value.to_be_bytes::<32>())?;
-                    slot_updates.push((
-                        keccak256(slot.to_be_bytes::<32>()),
-                        Some(alloy_rlp::encode(value)),
-                    ));
-                }
-            }
-            let (root, writes) = trie::update_trie(&NodeTable(&nodes), storage_id, slot_updates)?;
-            apply_node_writes(&mut nodes, writes)?;
-            root
-        };
-        accounts.insert(address.0.0, account.encode().as_slice())?;
-        account_updates.push((hashed, Some(account.trie_leaf())));
+        account_updates.push((id.trie_key(), leaf));
     }
-    let (root, writes) = trie::update_trie(&NodeTable(&nodes), TrieId::Account, account_updates)?;
-    apply_node_writes(&mut nodes, writes)?;
+    let (root, writes) =
+        trie::update_trie(&NodeTable(&tables.nodes), TrieId::Account, account_updates)?;
+    apply_node_writes(&mut tables.nodes, writes)?;
     Ok(root)
+}
+
+/// Applies the change of the EVM account `address`; returns its new trie leaf.
+fn apply_evm_account(
+    tables: &mut StateTables<'_>,
+    address: Address,
+    change: &AccountChange,
+) -> Result<Option<Vec<u8>>, ExecutionError> {
+    let storage_id = TrieId::Storage(keccak256(address));
+    if change.storage_cleared || change.account.is_none() {
+        tables.storage.retain_in(storage_range(address), |_, _| false)?;
+        drop_trie(&mut tables.nodes, storage_id)?;
+    }
+    let Some(mut account) = change.account else {
+        tables.accounts.remove(address.0.0)?;
+        return Ok(None);
+    };
+    if !change.storage.is_empty() {
+        let mut slot_updates = Vec::with_capacity(change.storage.len());
+        for (slot, value) in &change.storage {
+            let key = storage_key(address, *slot);
+            let hashed_slot = keccak256(slot.to_be_bytes::<32>());
+            if value.is_zero() {
+                tables.storage.remove(key)?;
+                slot_updates.push((hashed_slot, None));
+            } else {
+                tables.storage.insert(key, value.to_be_bytes::<32>())?;
+                slot_updates.push((hashed_slot, Some(alloy_rlp::encode(value))));
+            }
+        }
+        let (root, writes) =
+            trie::update_trie(&NodeTable(&tables.nodes), storage_id, slot_updates)?;
+        apply_node_writes(&mut tables.nodes, writes)?;
+        account.storage_root = root;
+        tables.accounts.insert(address.0.0, account.encode().as_slice())?;
+    } else {
+        // Storage unchanged: the account keeps its storage root (empty if wiped). Any account
+        // may have storage — an EOA that was a contract's creation or an EIP-7702 delegate —
+        // so the previous root comes from the previous record, which the insert hands back.
+        account.storage_root = EMPTY_ROOT_HASH;
+        let previous = tables
+            .accounts
+            .insert(address.0.0, account.encode().as_slice())?
+            .map(|old| AccountState::decode(old.value()))
+            .transpose()?;
+        if let Some(previous) = previous
+            && !change.storage_cleared
+            && previous.storage_root != EMPTY_ROOT_HASH
+        {
+            account.storage_root = previous.storage_root;
+            tables.accounts.insert(address.0.0, account.encode().as_slice())?;
+        }
+    }
+    Ok(Some(account.trie_leaf(None)))
+}
+
+/// Applies the change of account `id` (not an EVM address): its record and its data; returns
+/// its new trie leaf.
+fn apply_id_account(
+    tables: &mut StateTables<'_>,
+    id: &AccountId,
+    change: &AccountChange,
+) -> Result<Option<Vec<u8>>, ExecutionError> {
+    let Some(mut account) = change.account else {
+        tables.id_accounts.remove(id.as_bytes())?;
+        tables.data.remove(id.as_bytes())?;
+        return Ok(None);
+    };
+    account.storage_root = EMPTY_ROOT_HASH;
+    tables.id_accounts.insert(id.as_bytes(), account.encode().as_slice())?;
+    let data = match &change.data {
+        Some(Some(data)) => {
+            tables.data.insert(id.as_bytes(), data.encode().as_slice())?;
+            Some(data.clone())
+        }
+        Some(None) => {
+            tables.data.remove(id.as_bytes())?;
+            None
+        }
+        None => tables
+            .data
+            .get(id.as_bytes())?
+            .map(|raw| AccountData::decode(raw.value()))
+            .transpose()?,
+    };
+    Ok(Some(account.trie_leaf(data.as_ref())))
 }

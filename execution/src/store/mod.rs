@@ -1,9 +1,11 @@
 //! `Store`: the node's redb database — state, state trie and chain in one file, so a block's
-//! state, header, body, receipts and transaction index commit in one atomic transaction.
+//! state, header, body, receipts and transaction index commit in one atomic transaction —
+//! and the rollup's progress beside it (`progress`).
 
 mod block_codec;
 mod commit;
-pub(crate) use commit::write_chain_id;
+mod migration;
+mod progress;
 mod reader;
 mod tables;
 
@@ -11,9 +13,11 @@ use std::{path::Path, sync::Arc};
 
 use redb::ReadableDatabase as _;
 
+pub use commit::SealOptions;
+pub use progress::{DaInclusion, ProgressStore};
 pub use reader::{AccountProof, StoreReader};
 
-use crate::ExecutionError;
+use crate::{AccountId, AccountState, ExecutionError};
 
 /// Handle to the node database. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -22,7 +26,8 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating if missing) the database at `path`.
+    /// Opens (creating if missing) the database at `path`, bringing an older layout up to
+    /// date (see `migration`).
     pub fn open(path: impl AsRef<Path>) -> Result<Self, ExecutionError> {
         let path = path.as_ref();
         if let Some(parent) = path.parent() {
@@ -42,24 +47,24 @@ impl Store {
         let txn = self.db.begin_write()?;
         {
             txn.open_table(tables::ACCOUNTS)?;
+            txn.open_table(tables::ID_ACCOUNTS)?;
+            txn.open_table(tables::ACCOUNT_DATA)?;
             txn.open_table(tables::STORAGE)?;
             txn.open_table(tables::CODE)?;
             txn.open_table(tables::TRIE_NODES)?;
             txn.open_table(tables::HEADERS)?;
             txn.open_table(tables::BLOCK_NUMBERS)?;
-            txn.open_table(tables::BODIES)?;
-            txn.open_table(tables::RECEIPTS)?;
+            txn.open_table(tables::BLOCK_BODIES)?;
+            txn.open_table(tables::BLOCK_RECEIPTS)?;
             txn.open_table(tables::TX_INDEX)?;
             txn.open_table(tables::META)?;
+            txn.open_table(progress::DA_INCLUSIONS)?;
+            txn.open_table(progress::BATCHER_STATE)?;
+            txn.open_table(progress::FOLLOWER_STATE)?;
         }
+        migration::migrate(&txn)?;
         txn.commit()?;
         Ok(())
-    }
-
-    /// The underlying database, for other components that keep their own tables in the same
-    /// file (the mempool journal) so they can commit together with blocks.
-    pub fn database(&self) -> &Arc<redb::Database> {
-        &self.db
     }
 
     /// A consistent read snapshot of the latest committed state and chain.
@@ -67,14 +72,14 @@ impl Store {
         StoreReader::new(&self.db)
     }
 
-    /// The latest committed state of one account (a cheaper read than a whole `reader()`).
-    pub fn account(
-        &self,
-        address: alloy_primitives::Address,
-    ) -> Result<Option<crate::AccountState>, ExecutionError> {
+    /// The latest committed record of account `id` (a cheaper read than a whole `reader()`).
+    pub fn account(&self, id: AccountId) -> Result<Option<AccountState>, ExecutionError> {
         let txn = self.db.begin_read()?;
-        let accounts = txn.open_table(tables::ACCOUNTS)?;
-        accounts.get(address.0.0)?.map(|raw| crate::AccountState::decode(raw.value())).transpose()
+        let raw = match id.evm_address() {
+            Some(address) => txn.open_table(tables::ACCOUNTS)?.get(address.0.0)?,
+            None => txn.open_table(tables::ID_ACCOUNTS)?.get(id.as_bytes())?,
+        };
+        raw.map(|raw| AccountState::decode(raw.value())).transpose()
     }
 
     /// Head block number, `None` before genesis.

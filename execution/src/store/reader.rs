@@ -1,20 +1,24 @@
 //! `StoreReader`: a consistent read snapshot of the node database — state for execution and
 //! RPC, and the chain (headers, bodies, receipts, transaction index).
 
-use alloy_consensus::{Header, ReceiptEnvelope};
+use alloy_consensus::Header;
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy_rlp::Decodable;
 use redb::{ReadOnlyTable, ReadableDatabase, ReadableTable};
 
 use super::{block_codec, tables::*};
 use crate::{
-    AccountState, ExecutionError, RecoveredTx, SealedBlock, StateView,
+    AccountId, AccountState, ChainView, ExecutionError, Receipt, SealedBlock, StateView,
+    Transaction,
+    state::AccountData,
     trie::{self, NodeReader, TrieError, TrieId},
 };
 
 /// A read snapshot: every read through one `StoreReader` sees the same committed block.
 pub struct StoreReader {
     accounts: ReadOnlyTable<[u8; 20], &'static [u8]>,
+    id_accounts: ReadOnlyTable<[u8; 32], &'static [u8]>,
+    account_data: ReadOnlyTable<[u8; 32], &'static [u8]>,
     storage: ReadOnlyTable<[u8; 52], [u8; 32]>,
     code: ReadOnlyTable<[u8; 32], &'static [u8]>,
     trie_nodes: ReadOnlyTable<&'static [u8], &'static [u8]>,
@@ -57,13 +61,15 @@ impl StoreReader {
         let txn = db.begin_read()?;
         Ok(Self {
             accounts: txn.open_table(ACCOUNTS)?,
+            id_accounts: txn.open_table(ID_ACCOUNTS)?,
+            account_data: txn.open_table(ACCOUNT_DATA)?,
             storage: txn.open_table(STORAGE)?,
             code: txn.open_table(CODE)?,
             trie_nodes: txn.open_table(TRIE_NODES)?,
             headers: txn.open_table(HEADERS)?,
             block_numbers: txn.open_table(BLOCK_NUMBERS)?,
-            bodies: txn.open_table(BODIES)?,
-            receipts: txn.open_table(RECEIPTS)?,
+            bodies: txn.open_table(BLOCK_BODIES)?,
+            receipts: txn.open_table(BLOCK_RECEIPTS)?,
             tx_index: txn.open_table(TX_INDEX)?,
             meta: txn.open_table(META)?,
         })
@@ -102,13 +108,13 @@ impl StoreReader {
         Ok(self.block_numbers.get(hash.0)?.map(|v| v.value()))
     }
 
-    /// Transactions of block `number`.
-    pub fn transactions(&self, number: u64) -> Result<Option<Vec<RecoveredTx>>, ExecutionError> {
+    /// Transactions of block `number`, of every engine.
+    pub fn transactions(&self, number: u64) -> Result<Option<Vec<Transaction>>, ExecutionError> {
         self.bodies.get(number)?.map(|raw| block_codec::decode_body(raw.value())).transpose()
     }
 
-    /// Receipts of block `number`.
-    pub fn receipts(&self, number: u64) -> Result<Option<Vec<ReceiptEnvelope>>, ExecutionError> {
+    /// Receipts of block `number`, of every engine.
+    pub fn receipts(&self, number: u64) -> Result<Option<Vec<Receipt>>, ExecutionError> {
         self.receipts.get(number)?.map(|raw| block_codec::decode_receipts(raw.value())).transpose()
     }
 
@@ -128,7 +134,7 @@ impl StoreReader {
     /// `eth_getProof` data for `address` and `slots` at this snapshot.
     pub fn proof(&self, address: Address, slots: &[B256]) -> Result<AccountProof, ExecutionError> {
         let nodes = NodeTable(&self.trie_nodes);
-        let account = self.account(address)?.unwrap_or_default();
+        let account = self.account(AccountId::from(address))?.unwrap_or_default();
         let account_proof = trie::proof(&nodes, TrieId::Account, keccak256(address))?;
         let storage_id = TrieId::Storage(keccak256(address));
         let mut storage_proofs = Vec::with_capacity(slots.len());
@@ -147,8 +153,23 @@ impl StoreReader {
 }
 
 impl StateView for StoreReader {
-    fn account(&self, address: Address) -> Result<Option<AccountState>, ExecutionError> {
-        self.accounts.get(address.0.0)?.map(|raw| AccountState::decode(raw.value())).transpose()
+    fn account(&self, id: AccountId) -> Result<Option<AccountState>, ExecutionError> {
+        let raw = match id.evm_address() {
+            Some(address) => self.accounts.get(address.0.0)?,
+            None => self.id_accounts.get(id.as_bytes())?,
+        };
+        raw.map(|raw| AccountState::decode(raw.value())).transpose()
+    }
+
+    fn account_data(&self, id: AccountId) -> Result<Option<AccountData>, ExecutionError> {
+        if id.evm_address().is_some() {
+            // EVM accounts have no Solana-style data.
+            return Ok(None);
+        }
+        self.account_data
+            .get(id.as_bytes())?
+            .map(|raw| AccountData::decode(raw.value()))
+            .transpose()
     }
 
     fn storage(&self, address: Address, slot: U256) -> Result<U256, ExecutionError> {
@@ -168,18 +189,13 @@ impl StateView for StoreReader {
     }
 }
 
-impl<T: StateView> StateView for &T {
-    fn account(&self, address: Address) -> Result<Option<AccountState>, ExecutionError> {
-        (**self).account(address)
+impl ChainView for StoreReader {
+    fn block_number(&self, hash: B256) -> Result<Option<u64>, ExecutionError> {
+        StoreReader::block_number(self, hash)
     }
-    fn storage(&self, address: Address, slot: U256) -> Result<U256, ExecutionError> {
-        (**self).storage(address, slot)
-    }
-    fn code(&self, code_hash: B256) -> Result<Option<Bytes>, ExecutionError> {
-        (**self).code(code_hash)
-    }
-    fn block_hash(&self, number: u64) -> Result<Option<B256>, ExecutionError> {
-        (**self).block_hash(number)
+
+    fn transaction_block(&self, hash: B256) -> Result<Option<u64>, ExecutionError> {
+        Ok(self.transaction_location(hash)?.map(|(block, _)| block))
     }
 }
 

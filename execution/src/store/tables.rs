@@ -3,8 +3,15 @@
 use alloy_primitives::{Address, U256};
 use redb::TableDefinition;
 
-/// Flat account state: address → `AccountState::encode()`.
+/// Flat state of EVM accounts (ids `0x00…00 ‖ address`): address → `AccountState::encode()`.
 pub(crate) const ACCOUNTS: TableDefinition<'_, [u8; 20], &[u8]> = TableDefinition::new("accounts");
+/// Flat state of every other account id: id → `AccountState::encode()`.
+pub(crate) const ID_ACCOUNTS: TableDefinition<'_, [u8; 32], &[u8]> =
+    TableDefinition::new("id_accounts");
+/// Solana-style owner, flags and data of the accounts that have them: id →
+/// `AccountData::encode()`.
+pub(crate) const ACCOUNT_DATA: TableDefinition<'_, [u8; 32], &[u8]> =
+    TableDefinition::new("account_data");
 /// Flat storage: address ‖ slot (big-endian) → value (big-endian, never zero).
 pub(crate) const STORAGE: TableDefinition<'_, [u8; 52], [u8; 32]> = TableDefinition::new("storage");
 /// Contract code: code hash → bytecode.
@@ -16,10 +23,12 @@ pub(crate) const HEADERS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new
 /// Block hash → number.
 pub(crate) const BLOCK_NUMBERS: TableDefinition<'_, [u8; 32], u64> =
     TableDefinition::new("block_numbers");
-/// Block bodies: number → encoded transactions with senders (see `block_codec`).
-pub(crate) const BODIES: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("bodies");
-/// Receipts: number → encoded receipts (see `block_codec`).
-pub(crate) const RECEIPTS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("receipts");
+/// Block bodies: number → transaction records of every engine (see `block_codec`).
+pub(crate) const BLOCK_BODIES: TableDefinition<'_, u64, &[u8]> =
+    TableDefinition::new("block_bodies");
+/// Receipts: number → receipt records of every engine (see `block_codec`).
+pub(crate) const BLOCK_RECEIPTS: TableDefinition<'_, u64, &[u8]> =
+    TableDefinition::new("block_receipts");
 /// Transaction hash → block number ‖ index in block (u64 BE ‖ u32 BE).
 pub(crate) const TX_INDEX: TableDefinition<'_, [u8; 32], [u8; 12]> =
     TableDefinition::new("tx_index");
@@ -30,6 +39,8 @@ pub(crate) const META: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("
 pub(crate) const META_HEAD: &str = "head";
 /// `META` key of the chain id.
 pub(crate) const META_CHAIN_ID: &str = "chain_id";
+/// `META` key of the layout version of the database (see `migration`).
+pub(crate) const META_SCHEMA: &str = "schema";
 
 /// Key of storage `slot` of `address` in `STORAGE`.
 pub(crate) fn storage_key(address: Address, slot: U256) -> [u8; 52] {

@@ -1,18 +1,18 @@
 //! Re-executes one block read from DA and seals it only if it is exactly the block the
-//! sequencer sealed: same parent, base fee by the EIP-1559 rule, every transaction valid,
-//! and the same state root and block hash.
+//! sequencer sealed: same parent, the chain's gas limit, base fee by the EIP-1559 rule, every
+//! transaction of every engine valid, and the same state root and block hash.
 
 use std::sync::Arc;
 
 use alloy_primitives::{B256, Bytes};
 use da::BatchBlock;
 use execution::{
-    BlockEnv, ExecutionError, RecoveredTx, SealedBlock,
-    block::{InvalidTxPolicy, next_base_fee},
-    execute_block,
+    Engines, ExecutionError, SealOptions, SealedBlock, Transaction, TxError,
+    block::InvalidTxPolicy, execute_block,
 };
+use rayon::prelude::*;
 
-use crate::{Divergence, NodeContext, SequencerError, follower::da_cursor};
+use crate::{Divergence, NodeContext, SequencerError};
 
 /// What deriving one block did.
 #[derive(Debug)]
@@ -53,17 +53,23 @@ impl From<ExecutionError> for DeriveError {
     }
 }
 
-/// A block's transactions with their senders recovered, or the first that is invalid (its
-/// index and why). Recovery is the costliest part of deriving, and independent of state, so
-/// the follower runs it ahead of execution. Blocking (uses every core).
-pub type RecoveredBlock = Result<Vec<RecoveredTx>, (usize, ExecutionError)>;
+/// A block's transactions decoded with their signatures verified, or the first that is
+/// invalid (its index and why). Verification is the costliest part of deriving, and
+/// independent of state, so the follower runs it ahead of execution. Blocking (uses every
+/// core).
+pub type RecoveredBlock = Result<Vec<Transaction>, (usize, Box<TxError>)>;
 
-/// Recovers the senders of `block`'s transactions; see [`RecoveredBlock`].
-pub fn recover_block(block: &BatchBlock) -> RecoveredBlock {
-    RecoveredTx::decode_batch(&block.transactions)
+/// Decodes `block`'s tagged transactions with `engines`, verifying their signatures on all
+/// cores; see [`RecoveredBlock`].
+pub fn recover_block(engines: &Engines, block: &BatchBlock) -> RecoveredBlock {
+    block
+        .transactions
+        .par_iter()
+        .map(|tagged| engines.decode_tagged(tagged))
+        .collect::<Vec<_>>()
         .into_iter()
         .enumerate()
-        .map(|(i, tx)| tx.map_err(|e| (i, e)))
+        .map(|(i, tx)| tx.map_err(|e| (i, Box::new(e))))
         .collect()
 }
 
@@ -110,17 +116,29 @@ pub fn derive_block(
             None,
         ));
     }
-    let base_fee =
-        next_base_fee(head.gas_used, head.gas_limit, head.base_fee_per_gas.unwrap_or_default());
-    if block.base_fee_per_gas != base_fee {
-        return Err(diverged(
-            format!("base fee {} is not the EIP-1559 value {base_fee}", block.base_fee_per_gas),
-            None,
-        ));
-    }
     if block.timestamp < head.timestamp {
         return Err(diverged(
             format!("timestamp {} is before the parent's {}", block.timestamp, head.timestamp),
+            None,
+        ));
+    }
+    let env = ctx.chain.next_block_env(&head, block.timestamp);
+    if block.base_fee_per_gas != env.base_fee_per_gas {
+        return Err(diverged(
+            format!(
+                "base fee {} is not the EIP-1559 value {}",
+                block.base_fee_per_gas, env.base_fee_per_gas
+            ),
+            None,
+        ));
+    }
+    if block.gas_limit != env.gas_limit {
+        return Err(diverged(
+            format!(
+                "gas limit {} is not the chain's {} (chain.block_gas_limit must be the \
+                 sequencer's)",
+                block.gas_limit, env.gas_limit
+            ),
             None,
         ));
     }
@@ -128,17 +146,12 @@ pub fn derive_block(
         Ok(txs) => txs,
         Err((i, e)) => return Err(diverged(format!("transaction {i} is invalid: {e}"), None)),
     };
-    let env = BlockEnv {
-        number: block.number,
-        timestamp: block.timestamp,
-        parent_hash: head_hash,
-        gas_limit: block.gas_limit,
-        base_fee_per_gas: base_fee,
-        beneficiary: ctx.config.genesis.fee_vault,
-        prevrandao: head_hash,
+    let executed = {
+        let mut scheduler = ctx.executor.lock();
+        execute_block(&ctx.engines, &env, &reader, txs, InvalidTxPolicy::Fail, &mut scheduler)
     };
-    let outcome = match execute_block(&reader, &ctx.evm, &env, txs, InvalidTxPolicy::Fail) {
-        Ok(outcome) => outcome,
+    let outcome = match executed {
+        Ok(executed) => executed.outcome,
         Err(e @ ExecutionError::TransactionRejected { .. }) => {
             return Err(diverged(e.to_string(), None));
         }
@@ -148,7 +161,8 @@ pub fn derive_block(
     let mut computed = None;
     // Not flushed to disk: a crash loses at most blocks DA still holds; the derivation loop
     // makes them durable with its cursor when it catches up, every few seconds, and at stop.
-    let sealed = ctx.store.seal_block_with(&outcome, Bytes::new(), false, |txn, sealed| {
+    let options = SealOptions::default().non_durable().follower_cursor(next_da_height);
+    let sealed = ctx.store.seal_block_with(&outcome, Bytes::new(), options, |sealed| {
         computed = Some((sealed.hash, sealed.header.state_root));
         if sealed.hash != block.block_hash || sealed.header.state_root != block.state_root {
             return Err(ExecutionError::SealRejected {
@@ -156,7 +170,7 @@ pub fn derive_block(
                 reason: "re-executed block differs from the block on DA".into(),
             });
         }
-        da_cursor::write(txn, next_da_height).map_err(ExecutionError::db_error)
+        Ok(())
     });
     match sealed {
         Ok(sealed) => Ok(Derived::Sealed(Arc::new(sealed))),

@@ -10,12 +10,11 @@ use da::{BatchAssembler, CodecError, DaBackend, DaError};
 use futures::{StreamExt, stream};
 use tokio::sync::watch;
 
+use execution::ProgressStore;
+
 use crate::{
     Divergence, NodeContext, SequencerError,
-    follower::{
-        block_deriver::{DeriveError, Derived, RecoveredBlock, derive_block, recover_block},
-        da_cursor,
-    },
+    follower::block_deriver::{DeriveError, Derived, RecoveredBlock, derive_block, recover_block},
 };
 
 /// DA heights fetched ahead of the one being derived.
@@ -55,7 +54,7 @@ pub async fn run_derivation(
     da: Arc<dyn DaBackend>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let next = match da_cursor::load(ctx.store.database()) {
+    let next = match ctx.store.follower_cursor() {
         Ok(Some(next)) => next,
         Ok(None) => ctx.config.follower.da_start_height,
         Err(e) => {
@@ -170,6 +169,21 @@ impl Derivation {
         for (index, blob) in blobs.iter().enumerate() {
             let batch = match self.assembler.push_blob(blob) {
                 Ok(batch) => batch,
+                Err(e @ CodecError::UnknownVersion(_)) => {
+                    // A batch of a newer format: its blocks cannot be derived by this build,
+                    // and every block after them depends on them.
+                    let head = self.ctx.store.head_number().ok().flatten().unwrap_or_default();
+                    self.halt(Divergence {
+                        number: head + 1,
+                        da_height: height,
+                        expected_hash: Default::default(),
+                        computed_hash: None,
+                        expected_state_root: Default::default(),
+                        computed_state_root: None,
+                        reason: e.to_string(),
+                    });
+                    return Err(PassError::Halt);
+                }
                 Err(e) => {
                     self.skip_blob(height, index, &e);
                     None
@@ -184,18 +198,21 @@ impl Derivation {
             let resume = self.pending_since.unwrap_or(height).min(height);
             // Senders of the next blocks are recovered (on all cores) while the current one
             // executes and commits.
+            let engines = self.ctx.engines.clone();
             let mut recovered = stream::iter(batch.blocks)
-                .map(|block| async move {
-                    tokio::task::spawn_blocking(move || {
-                        let txs = recover_block(&block);
-                        (block, txs)
-                    })
-                    .await
+                .map(|block| {
+                    let engines = engines.clone();
+                    async move {
+                        tokio::task::spawn_blocking(move || {
+                            let txs = recover_block(&engines, &block);
+                            (block, txs)
+                        })
+                        .await
+                    }
                 })
                 .buffered(RECOVER_AHEAD);
             while let Some(joined) = recovered.next().await {
-                let (block, txs) =
-                    joined.map_err(|e| PassError::Node(SequencerError::Journal(e.to_string())))?;
+                let (block, txs) = joined.map_err(|e| PassError::Node(e.into()))?;
                 self.derive(block, txs, height, resume).await?;
             }
         }
@@ -217,7 +234,7 @@ impl Derivation {
 
     fn skip_blob(&self, height: u64, index: usize, error: &CodecError) {
         let kind = match error {
-            CodecError::BadMagic | CodecError::UnknownVersion(_) => "foreign",
+            CodecError::BadMagic => "foreign",
             _ => "corrupt",
         };
         self.ctx.metrics.blob_skipped(kind);
@@ -236,7 +253,7 @@ impl Derivation {
         let result =
             tokio::task::spawn_blocking(move || derive_block(&ctx, &block, txs, height, resume))
                 .await
-                .map_err(|e| PassError::Node(SequencerError::Journal(e.to_string())))?;
+                .map_err(|e| PassError::Node(e.into()))?;
         match result {
             Ok(Derived::Sealed(sealed)) => {
                 let m = &self.ctx.metrics;
@@ -312,7 +329,7 @@ impl Derivation {
     /// durable (blocks are sealed without a disk flush: they can be derived again).
     fn save_cursor(&self) {
         let next = self.pending_since.unwrap_or(self.next);
-        if let Err(e) = da_cursor::save(self.ctx.store.database(), next) {
+        if let Err(e) = self.ctx.store.save_follower_cursor(next) {
             tracing::warn!(error = %e, "could not save the follower cursor");
         }
     }

@@ -5,12 +5,12 @@
 //! `manifold_syncStatus`.
 
 mod block_deriver;
-mod da_cursor;
 mod derivation;
 
 use std::sync::Arc;
 
 use da::DaBackend;
+use execution::{ChainSpec, Engines};
 use node_config::NodeConfig;
 use tokio::sync::watch;
 
@@ -33,7 +33,17 @@ impl Node {
         config: NodeConfig,
         da: Arc<dyn DaBackend>,
     ) -> Result<NodeHandle, SequencerError> {
-        let ctx = Self::open_as(config, NodeRole::Follower)?;
+        let engines = Engines::new(&ChainSpec::from_config(&config));
+        Self::start_follower_with_engines(config, da, engines).await
+    }
+
+    /// Like [`start_follower_with_da`](Self::start_follower_with_da), running `engines`.
+    pub async fn start_follower_with_engines(
+        config: NodeConfig,
+        da: Arc<dyn DaBackend>,
+        engines: Engines,
+    ) -> Result<NodeHandle, SequencerError> {
+        let ctx = Self::open_with_engines(config, NodeRole::Follower, engines)?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let tasks = vec![tokio::spawn(run_derivation(ctx.clone(), da, shutdown_rx))];
         NodeHandle::serve(ctx, shutdown, tasks).await

@@ -3,17 +3,20 @@
 
 use std::sync::Arc;
 
-use execution::{SealedBlock, StoreReader};
+use execution::StoreReader;
 use jsonrpsee::RpcModule;
 
 use super::{
-    api::{
-        EthBlocksApiServer, EthFeesApiServer, EthFiltersApiServer, EthNodeApiServer,
-        EthPubSubApiServer, EthStateApiServer, EthTransactionsApiServer, ManifoldApiServer,
-        NetApiServer, Web3ApiServer,
-    },
     errors::{RpcResult, internal},
-    filters::FilterRegistry,
+    eth::{
+        FilterRegistry,
+        api::{
+            EthBlocksApiServer, EthFeesApiServer, EthFiltersApiServer, EthNodeApiServer,
+            EthPubSubApiServer, EthStateApiServer, EthTransactionsApiServer, NetApiServer,
+            Web3ApiServer,
+        },
+    },
+    manifold::ManifoldApiServer,
 };
 use crate::{NodeContext, SequencerError};
 
@@ -35,11 +38,6 @@ impl RpcHandler {
     /// A consistent read snapshot of the store.
     pub(crate) fn reader(&self) -> RpcResult<StoreReader> {
         self.ctx.store.reader().map_err(internal)
-    }
-
-    /// Block `number` of `reader`'s snapshot, if it exists.
-    pub(crate) fn block(reader: &StoreReader, number: u64) -> RpcResult<Option<SealedBlock>> {
-        reader.block(number).map_err(internal)
     }
 
     /// Runs blocking work (EVM, scans over many blocks) off the async workers.

@@ -1,5 +1,5 @@
-//! The JSON-RPC interface: one `#[rpc(server)]` trait per group of methods. The handler
-//! ([`super::handler::RpcHandler`]) implements each in the module named after the group.
+//! The Ethereum JSON-RPC interface: one `#[rpc(server)]` trait per group of methods. The
+//! handler (`RpcHandler`) implements each in the module named after the group.
 
 use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::{Address, B256, Bytes, U64, U256};
@@ -9,7 +9,6 @@ use alloy_rpc_types_eth::{
     pubsub::{Params, SubscriptionKind},
 };
 use jsonrpsee::proc_macros::rpc;
-use serde::Serialize;
 
 use super::{
     errors::RpcResult,
@@ -70,39 +69,6 @@ pub(crate) trait EthNodeApi {
     /// Always zero.
     #[method(name = "hashrate")]
     fn hashrate(&self) -> RpcResult<U64>;
-}
-
-/// `manifold_syncStatus` result: the three heads, where the node stands on DA, and a
-/// follower's divergence.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct HeadsStatus {
-    /// What the node is: `sequencer`, `follower` or `devchain`.
-    pub(crate) role: crate::NodeRole,
-    /// Sealed (sequencer) or derived (follower) head.
-    #[serde(rename = "unsafe")]
-    pub(crate) unsafe_head: U64,
-    /// Highest block on DA.
-    pub(crate) safe: U64,
-    /// Highest block final on DA (settlement on L1, once it exists, will take over).
-    pub(crate) finalized: U64,
-    /// Highest DA height posted to (sequencer) or fully read (follower).
-    pub(crate) da_height: U64,
-    /// Latest DA head the node has seen (a follower; 0 on a sequencer).
-    pub(crate) da_head: U64,
-    /// How far behind the node is: a sequencer's sealed blocks not yet on DA, a follower's
-    /// DA heights not yet read.
-    pub(crate) lag: U64,
-    /// Where a follower's re-execution diverged from DA, if it did; it stopped there.
-    pub(crate) divergence: Option<crate::Divergence>,
-}
-
-/// `manifold_*`.
-#[rpc(server, namespace = "manifold")]
-pub(crate) trait ManifoldApi {
-    /// The unsafe (sealed), safe and finalized heads.
-    #[method(name = "syncStatus")]
-    fn sync_status(&self) -> RpcResult<HeadsStatus>;
 }
 
 /// Account state queries, and calls on the latest state.

@@ -1,5 +1,5 @@
-//! Execution types → alloy RPC types (`Block`, `Transaction`, `TransactionReceipt`, `Log`),
-//! which serialize to the shapes of the Ethereum execution-apis spec.
+//! A block's Ethereum view → alloy RPC types (`Block`, `Transaction`, `TransactionReceipt`,
+//! `Log`), which serialize to the shapes of the Ethereum execution-apis spec.
 
 use alloy_consensus::{Header, ReceiptEnvelope, Transaction as _, transaction::Recovered};
 use alloy_eips::eip4895::Withdrawals;
@@ -8,7 +8,9 @@ use alloy_rlp::Encodable as _;
 use alloy_rpc_types_eth::{
     Block, BlockTransactions, Header as RpcHeader, Log, Transaction, TransactionReceipt,
 };
-use execution::{RecoveredTx, SealedBlock};
+use execution::evm::EvmTx;
+
+use super::eth_block::EthBlock;
 
 /// Where a transaction sits in a sealed block.
 #[derive(Debug, Clone, Copy)]
@@ -23,7 +25,7 @@ pub(crate) struct TxPlace<'a> {
 
 /// The RPC transaction object; `place` is `None` for a pooled transaction (null block fields,
 /// `gasPrice` = its fee cap).
-pub(crate) fn rpc_transaction(tx: &RecoveredTx, place: Option<TxPlace<'_>>) -> Transaction {
+pub(crate) fn rpc_transaction(tx: &EvmTx, place: Option<TxPlace<'_>>) -> Transaction {
     let base_fee = place.and_then(|p| p.header.base_fee_per_gas);
     Transaction {
         inner: Recovered::new_unchecked(tx.envelope.clone(), tx.sender),
@@ -37,7 +39,7 @@ pub(crate) fn rpc_transaction(tx: &RecoveredTx, place: Option<TxPlace<'_>>) -> T
 
 /// RLP size of the block as Ethereum encodes it (header, transactions, no ommers, empty
 /// withdrawals): the `size` field.
-pub(crate) fn block_size(block: &SealedBlock) -> u64 {
+pub(crate) fn block_size(block: &EthBlock) -> u64 {
     let txs_payload: usize = block.transactions.iter().map(|tx| tx.envelope.length()).sum();
     let txs = txs_payload + alloy_rlp::length_of_length(txs_payload);
     // Ommers and withdrawals are empty lists (one byte each).
@@ -51,7 +53,7 @@ pub(crate) fn rpc_header(header: &Header, hash: B256) -> RpcHeader {
 }
 
 /// The RPC block: transaction hashes, or full transaction objects when `full`.
-pub(crate) fn rpc_block(block: &SealedBlock, full: bool) -> Block {
+pub(crate) fn rpc_block(block: &EthBlock, full: bool) -> Block {
     let transactions = if full {
         BlockTransactions::Full(
             block
@@ -81,7 +83,7 @@ fn rpc_log(
     log: alloy_primitives::Log,
     header: &Header,
     block_hash: B256,
-    tx: &RecoveredTx,
+    tx: &EvmTx,
     tx_index: usize,
     log_index: usize,
 ) -> Log {
@@ -102,7 +104,7 @@ fn rpc_log(
 pub(crate) fn block_logs(
     header: &Header,
     block_hash: B256,
-    transactions: &[RecoveredTx],
+    transactions: &[EvmTx],
     receipts: &[ReceiptEnvelope],
     mut keep: impl FnMut(&alloy_primitives::Log) -> bool,
 ) -> Vec<Log> {
@@ -120,7 +122,7 @@ pub(crate) fn block_logs(
 }
 
 /// The receipt of transaction `index` of `block`, `None` if there is none.
-pub(crate) fn rpc_receipt(block: &SealedBlock, index: usize) -> Option<TransactionReceipt> {
+pub(crate) fn rpc_receipt(block: &EthBlock, index: usize) -> Option<TransactionReceipt> {
     let tx = block.transactions.get(index)?;
     let receipt = block.receipts.get(index)?;
     let first_log: usize = block.receipts[..index].iter().map(|r| r.logs().len()).sum();
@@ -132,7 +134,7 @@ pub(crate) fn rpc_receipt(block: &SealedBlock, index: usize) -> Option<Transacti
 }
 
 /// Every receipt of `block`, in order.
-pub(crate) fn rpc_receipts(block: &SealedBlock) -> Vec<TransactionReceipt> {
+pub(crate) fn rpc_receipts(block: &EthBlock) -> Vec<TransactionReceipt> {
     let mut out = Vec::with_capacity(block.transactions.len());
     let mut first_log = 0;
     let mut gas_before = 0;
@@ -145,8 +147,8 @@ pub(crate) fn rpc_receipts(block: &SealedBlock) -> Vec<TransactionReceipt> {
 }
 
 fn build_receipt(
-    block: &SealedBlock,
-    tx: &RecoveredTx,
+    block: &EthBlock,
+    tx: &EvmTx,
     receipt: &ReceiptEnvelope,
     index: usize,
     first_log: usize,
@@ -191,7 +193,7 @@ pub(crate) mod tests {
 
     const KEY: B256 = b256!("0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318");
 
-    pub(crate) fn signed_1559(nonce: u64, to: TxKind) -> RecoveredTx {
+    pub(crate) fn signed_1559(nonce: u64, to: TxKind) -> EvmTx {
         let signer = PrivateKeySigner::from_bytes(&KEY).unwrap();
         let mut tx = TxEip1559 {
             chain_id: 901,
@@ -206,10 +208,10 @@ pub(crate) mod tests {
         };
         let sig = signer.sign_transaction_sync(&mut tx).unwrap();
         let env: TxEnvelope = tx.into_signed(sig).into();
-        RecoveredTx::decode(&env.encoded_2718()).unwrap()
+        EvmTx::decode(&env.encoded_2718()).unwrap()
     }
 
-    fn signed_legacy(nonce: u64) -> RecoveredTx {
+    fn signed_legacy(nonce: u64) -> EvmTx {
         let signer = PrivateKeySigner::from_bytes(&KEY).unwrap();
         let mut tx = TxLegacy {
             chain_id: Some(901),
@@ -222,7 +224,7 @@ pub(crate) mod tests {
         };
         let sig = signer.sign_transaction_sync(&mut tx).unwrap();
         let env: TxEnvelope = tx.into_signed(sig).into();
-        RecoveredTx::decode(&env.encoded_2718()).unwrap()
+        EvmTx::decode(&env.encoded_2718()).unwrap()
     }
 
     fn receipt(
@@ -248,7 +250,7 @@ pub(crate) mod tests {
     }
 
     /// A block 5 with a creation (1 log), a call (2 logs) and a legacy transfer.
-    pub(crate) fn sample_block() -> SealedBlock {
+    pub(crate) fn sample_block() -> EthBlock {
         let txs = vec![
             signed_1559(0, TxKind::Create),
             signed_1559(1, TxKind::Call(Address::repeat_byte(0x11))),
@@ -278,12 +280,23 @@ pub(crate) mod tests {
         let header = execution::block::build_header(
             &env,
             B256::repeat_byte(0x77),
-            &txs,
-            &receipts,
+            &txs.iter().cloned().map(execution::Transaction::Evm).collect::<Vec<_>>(),
+            &receipts.iter().cloned().map(execution::Receipt::Evm).collect::<Vec<_>>(),
             111_000,
             Bytes::new(),
         );
-        SealedBlock { hash: header.hash_slow(), header, transactions: txs, receipts }
+        EthBlock { hash: header.hash_slow(), header, transactions: txs, receipts }
+    }
+
+    /// [`sample_block`] as the store seals it (every transaction an EVM one).
+    pub(crate) fn sample_sealed_block() -> execution::SealedBlock {
+        let block = sample_block();
+        execution::SealedBlock {
+            header: block.header,
+            hash: block.hash,
+            transactions: block.transactions.into_iter().map(execution::Transaction::Evm).collect(),
+            receipts: block.receipts.into_iter().map(execution::Receipt::Evm).collect(),
+        }
     }
 
     #[test]

@@ -4,31 +4,32 @@
 use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::{B256, U64};
 use alloy_rpc_types_eth::{Block, Index, TransactionReceipt};
-use execution::{SealedBlock, StoreReader};
+use execution::StoreReader;
 
 use super::{
     api::EthBlocksApiServer,
     block_id::{head_number, resolve_block, resolve_hash, resolve_tag},
     convert::{rpc_block, rpc_receipts},
     errors::{RpcResult, internal},
+    eth_block::{EthBlock, eth_block},
     handler::RpcHandler,
 };
 
 impl RpcHandler {
     /// The existing block `id` means, read from one snapshot.
-    pub(crate) fn block_by_id(&self, id: BlockId) -> RpcResult<Option<SealedBlock>> {
+    pub(crate) fn block_by_id(&self, id: BlockId) -> RpcResult<Option<EthBlock>> {
         let reader = self.reader()?;
         match resolve_block(&reader, &self.ctx.heads, id)? {
-            Some(number) => Self::block(&reader, number),
+            Some(number) => eth_block(&reader, number),
             None => Ok(None),
         }
     }
 
-    /// Number of transactions of block `number`, if it exists.
+    /// Number of EVM transactions of block `number`, if it exists.
     fn transaction_count_of(reader: &StoreReader, number: Option<u64>) -> RpcResult<Option<U64>> {
         let Some(number) = number else { return Ok(None) };
         let txs = reader.transactions(number).map_err(internal)?;
-        Ok(txs.map(|txs| U64::from(txs.len())))
+        Ok(txs.map(|txs| U64::from(txs.iter().filter(|tx| tx.as_evm().is_some()).count())))
     }
 
     /// Zero uncles for an existing block, `None` for an unknown one.

@@ -1,6 +1,6 @@
 //! `eth_call` and `eth_estimateGas`: a call simulated on the latest state in the next block's
-//! environment (number head + 1, base fee from EIP-1559, PREVRANDAO = head hash), on a
-//! blocking thread, with geth's error shapes.
+//! environment (the chain's derivation from the head: number head + 1, base fee from
+//! EIP-1559, PREVRANDAO = head hash), on a blocking thread, with geth's error shapes.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -9,34 +9,23 @@ use alloy_primitives::{Bytes, TxKind, U64};
 use alloy_rpc_types_eth::TransactionRequest;
 use execution::{
     BlockEnv, StoreReader,
-    block::next_base_fee,
     evm::{CallRequest, CallResult, estimate_gas, estimate_gas_cap, simulate_call},
 };
 
 use super::{
     block_id::state_block,
-    errors::{RpcResult, call_error, estimate_error, internal, invalid_params},
+    call_errors::{call_error, estimate_error},
+    errors::{RpcResult, internal, invalid_params},
     handler::RpcHandler,
 };
 
-/// The environment of the block after the head of `reader`'s snapshot.
-pub(crate) fn next_block_env(reader: &StoreReader) -> RpcResult<BlockEnv> {
-    let head = reader.head_header().map_err(internal)?;
-    let hash = head.hash_slow();
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    Ok(BlockEnv {
-        number: head.number + 1,
-        timestamp: head.timestamp.max(now),
-        parent_hash: hash,
-        gas_limit: head.gas_limit,
-        base_fee_per_gas: next_base_fee(
-            head.gas_used,
-            head.gas_limit,
-            head.base_fee_per_gas.unwrap_or_default(),
-        ),
-        beneficiary: head.beneficiary,
-        prevrandao: hash,
-    })
+impl RpcHandler {
+    /// The environment of the block after the head of `reader`'s snapshot.
+    pub(crate) fn next_block_env(&self, reader: &StoreReader) -> RpcResult<BlockEnv> {
+        let head = reader.head_header().map_err(internal)?;
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        Ok(self.ctx.chain.next_block_env(&head, now))
+    }
 }
 
 /// The call of an `eth_call` transaction object.
@@ -75,7 +64,7 @@ impl RpcHandler {
         self.blocking(move |this| {
             let reader = this.reader()?;
             state_block(&reader, block)?;
-            let env = next_block_env(&reader)?;
+            let env = this.next_block_env(&reader)?;
             work(&this, &reader, &env)
         })
         .await
@@ -91,7 +80,8 @@ impl RpcHandler {
         self.with_call_state(block, move |this, reader, env| {
             let gas_cap = this.ctx.config.rpc.gas_cap;
             let result =
-                simulate_call(reader, &this.ctx.evm, env, &call, gas_cap).map_err(internal)?;
+                simulate_call(reader, this.ctx.engines.evm().config(), env, &call, gas_cap)
+                    .map_err(internal)?;
             match result {
                 CallResult::Success { output, .. } => Ok(output),
                 failure => Err(call_error(&failure).unwrap_or_else(|| internal("call failed"))),
@@ -110,7 +100,8 @@ impl RpcHandler {
         self.with_call_state(block, move |this, reader, env| {
             let gas_cap = this.ctx.config.rpc.gas_cap;
             let cap = estimate_gas_cap(&call, env, gas_cap);
-            match estimate_gas(reader, &this.ctx.evm, env, &call, gas_cap).map_err(internal)? {
+            let evm = this.ctx.engines.evm().config();
+            match estimate_gas(reader, evm, env, &call, gas_cap).map_err(internal)? {
                 Ok(gas) => Ok(U64::from(gas)),
                 Err(failure) => Err(estimate_error(&failure, cap)),
             }

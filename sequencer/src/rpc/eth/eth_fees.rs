@@ -16,6 +16,7 @@ use super::{
     api::EthFeesApiServer,
     block_id::{head_number, tag_number},
     errors::{RpcResult, internal, invalid_params, server_error},
+    eth_block::eth_block,
     handler::RpcHandler,
     params::Quantity,
 };
@@ -57,7 +58,8 @@ fn suggested_tip(reader: &StoreReader) -> RpcResult<u128> {
         }
         let base_fee = header.base_fee_per_gas.unwrap_or_default();
         let txs = reader.transactions(number).map_err(internal)?.unwrap_or_default();
-        if let Some(min) = txs.iter().filter_map(|tx| tx.effective_tip(base_fee)).min() {
+        let evm = txs.iter().filter_map(|tx| tx.as_evm());
+        if let Some(min) = evm.filter_map(|tx| tx.effective_tip(base_fee)).min() {
             minimums.push(min);
         }
     }
@@ -115,14 +117,13 @@ pub(crate) fn block_rewards(
         .collect()
 }
 
-/// (effective tip, gas used) of every transaction of block `number`.
+/// (effective tip, gas used) of every EVM transaction of block `number`.
 fn tips_and_gas(reader: &StoreReader, header: &Header) -> RpcResult<Vec<(u128, u64)>> {
     let base_fee = header.base_fee_per_gas.unwrap_or_default();
-    let txs = reader.transactions(header.number).map_err(internal)?.unwrap_or_default();
-    let receipts = reader.receipts(header.number).map_err(internal)?.unwrap_or_default();
-    let mut out = Vec::with_capacity(txs.len());
+    let Some(block) = eth_block(reader, header.number)? else { return Ok(Vec::new()) };
+    let mut out = Vec::with_capacity(block.transactions.len());
     let mut before = 0;
-    for (tx, receipt) in txs.iter().zip(&receipts) {
+    for (tx, receipt) in block.transactions.iter().zip(&block.receipts) {
         let cumulative = receipt.cumulative_gas_used();
         let tip = tx.envelope.effective_tip_per_gas(base_fee).unwrap_or(0);
         out.push((tip, cumulative.saturating_sub(before)));

@@ -5,7 +5,7 @@
 use alloy_eips::BlockId;
 use alloy_primitives::{Address, B256, Bytes, U64, U256};
 use alloy_rpc_types_eth::{EIP1186AccountProofResponse, EIP1186StorageProof, TransactionRequest};
-use execution::StateView as _;
+use execution::{AccountId, StateView as _};
 
 use super::{
     api::EthStateApiServer,
@@ -23,14 +23,15 @@ impl EthStateApiServer for RpcHandler {
     async fn balance(&self, address: Address, block: Option<BlockId>) -> RpcResult<U256> {
         let reader = self.reader()?;
         state_block(&reader, block)?;
-        let account = reader.account(address).map_err(internal)?;
+        let account = reader.account(AccountId::from(address)).map_err(internal)?;
         Ok(account.map(|a| a.balance).unwrap_or_default())
     }
 
     async fn transaction_count(&self, address: Address, block: Option<BlockId>) -> RpcResult<U64> {
         let reader = self.reader()?;
         state_block(&reader, block)?;
-        let nonce = reader.account(address).map_err(internal)?.map(|a| a.nonce).unwrap_or(0);
+        let account = reader.account(AccountId::from(address)).map_err(internal)?;
+        let nonce = account.map(|a| a.nonce).unwrap_or(0);
         if is_pending(block) {
             return Ok(U64::from(self.ctx.mempool.pending_nonce(address, nonce)));
         }
@@ -40,7 +41,7 @@ impl EthStateApiServer for RpcHandler {
     async fn code(&self, address: Address, block: Option<BlockId>) -> RpcResult<Bytes> {
         let reader = self.reader()?;
         state_block(&reader, block)?;
-        let Some(account) = reader.account(address).map_err(internal)? else {
+        let Some(account) = reader.account(AccountId::from(address)).map_err(internal)? else {
             return Ok(Bytes::new());
         };
         Ok(reader.code(account.code_hash).map_err(internal)?.unwrap_or_default())

@@ -3,47 +3,49 @@
 //!
 //! A lookup reads the store, then the pool, then the store again: a transaction sealed
 //! between the first two reads has left the pool but is in the second snapshot, so a known
-//! hash is never reported missing.
-
-use std::sync::Arc;
+//! hash is never reported missing. Transactions of other engines are not Ethereum
+//! transactions: their hashes are unknown here (see `manifold_transactionStatus`).
 
 use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::{B256, Bytes};
 use alloy_rpc_types_eth::{Index, Transaction, TransactionReceipt};
-use execution::{RecoveredTx, SealedBlock};
+use execution::{EngineKind, evm::EvmTx};
 
 use super::{
     api::EthTransactionsApiServer,
     convert::{TxPlace, rpc_receipt, rpc_transaction},
     errors::{RpcResult, internal, pool_error},
+    eth_block::{EthBlock, eth_index},
     handler::RpcHandler,
 };
 
-/// Where a looked-up transaction is.
+/// Where a looked-up EVM transaction is.
 enum Found {
-    /// Sealed: its block and its index there.
-    Sealed(Box<SealedBlock>, usize),
+    /// Sealed: its block (Ethereum view) and its index there.
+    Sealed(Box<EthBlock>, usize),
     /// In the pool.
-    Pooled(Arc<RecoveredTx>),
+    Pooled(Box<EvmTx>),
 }
 
 impl RpcHandler {
-    /// The sealed block and index of transaction `hash`, from a fresh snapshot.
-    fn sealed_transaction(&self, hash: B256) -> RpcResult<Option<(SealedBlock, usize)>> {
+    /// The sealed block and index (among the block's EVM transactions) of the EVM transaction
+    /// `hash`, from a fresh snapshot.
+    fn sealed_transaction(&self, hash: B256) -> RpcResult<Option<(EthBlock, usize)>> {
         let reader = self.reader()?;
-        let Some((number, index)) = reader.transaction_location(hash).map_err(internal)? else {
+        let Some((number, position)) = reader.transaction_location(hash).map_err(internal)? else {
             return Ok(None);
         };
-        Ok(Self::block(&reader, number)?.map(|block| (block, index as usize)))
+        let Some(block) = reader.block(number).map_err(internal)? else { return Ok(None) };
+        Ok(eth_index(&block, position as usize).map(|index| (EthBlock::from(block), index)))
     }
 
-    /// Finds transaction `hash` in the store or the pool.
+    /// Finds the EVM transaction `hash` in the store or the pool.
     fn find_transaction(&self, hash: B256) -> RpcResult<Option<Found>> {
         if let Some((block, index)) = self.sealed_transaction(hash)? {
             return Ok(Some(Found::Sealed(Box::new(block), index)));
         }
-        if let Some(tx) = self.ctx.mempool.get(&hash) {
-            return Ok(Some(Found::Pooled(tx)));
+        if let Some(tx) = self.ctx.mempool.get(&hash).and_then(|tx| tx.as_evm().cloned()) {
+            return Ok(Some(Found::Pooled(Box::new(tx))));
         }
         Ok(self
             .sealed_transaction(hash)?
@@ -51,7 +53,7 @@ impl RpcHandler {
     }
 
     /// Transaction `index` of `block` as an RPC object.
-    fn transaction_in(block: &SealedBlock, index: usize) -> Option<Transaction> {
+    fn transaction_in(block: &EthBlock, index: usize) -> Option<Transaction> {
         let tx = block.transactions.get(index)?;
         let place = TxPlace { header: &block.header, hash: block.hash, index };
         Some(rpc_transaction(tx, Some(place)))
@@ -67,14 +69,8 @@ impl RpcHandler {
 #[jsonrpsee::core::async_trait]
 impl EthTransactionsApiServer for RpcHandler {
     async fn send_raw_transaction(&self, raw: Bytes) -> RpcResult<B256> {
-        if self.ctx.sync.role() == crate::NodeRole::Follower {
-            return Err(super::errors::server_error(
-                "this node is a follower: it derives the chain from DA and accepts no \
-                 transactions; send them to the sequencer"
-                    .to_owned(),
-            ));
-        }
-        self.ctx.mempool.submit(raw).await.map_err(|e| pool_error(&e))
+        self.refuse_on_follower()?;
+        self.ctx.mempool.submit_payload(EngineKind::Evm, raw).await.map_err(|e| pool_error(&e))
     }
 
     async fn transaction_by_hash(&self, hash: B256) -> RpcResult<Option<Transaction>> {

@@ -7,7 +7,9 @@
 
 use alloy_eips::BlockNumberOrTag;
 use alloy_rpc_types_eth::{Filter, FilterBlockOption, Log};
-use execution::{SealedBlock, StoreReader};
+use execution::StoreReader;
+
+use super::eth_block::{EthBlock, eth_block};
 
 use super::{
     block_id::{head_number, tag_number},
@@ -54,7 +56,7 @@ pub(crate) fn check_range(from: u64, to: u64, max: u64) -> RpcResult<()> {
 
 /// The logs of `block` that `filter` matches (address and topics; the block range is the
 /// caller's business).
-pub(crate) fn matching_logs(block: &SealedBlock, filter: &Filter) -> Vec<Log> {
+pub(crate) fn matching_logs(block: &EthBlock, filter: &Filter) -> Vec<Log> {
     if !filter.matches_bloom(block.header.logs_bloom) {
         return vec![];
     }
@@ -80,10 +82,10 @@ pub(crate) fn logs_in_range(
         if !filter.matches_bloom(header.logs_bloom) {
             continue;
         }
-        let hash = header.hash_slow();
-        let transactions = reader.transactions(number).map_err(internal)?.unwrap_or_default();
-        let receipts = reader.receipts(number).map_err(internal)?.unwrap_or_default();
-        out.extend(block_logs(&header, hash, &transactions, &receipts, |log| filter.matches(log)));
+        let Some(block) = eth_block(reader, number)? else { break };
+        out.extend(block_logs(&header, block.hash, &block.transactions, &block.receipts, |log| {
+            filter.matches(log)
+        }));
         if out.len() > MAX_LOGS {
             return Err(too_many_logs());
         }
@@ -105,8 +107,7 @@ pub(crate) fn query_logs(
                 .block_number(hash)
                 .map_err(internal)?
                 .ok_or_else(|| server_error("unknown block"))?;
-            let block =
-                RpcHandler::block(reader, number)?.ok_or_else(|| server_error("unknown block"))?;
+            let block = eth_block(reader, number)?.ok_or_else(|| server_error("unknown block"))?;
             out = matching_logs(&block, filter);
             if out.len() > MAX_LOGS {
                 return Err(too_many_logs());
@@ -144,8 +145,8 @@ impl RpcHandler {
 mod tests {
     use alloy_primitives::{Address, B256};
 
+    use super::super::convert::tests::sample_block;
     use super::*;
-    use crate::rpc::convert::tests::sample_block;
 
     #[test]
     fn ranges_default_to_latest_and_clamp_to_head() {

@@ -18,8 +18,8 @@ use serde_json::value::{RawValue, to_raw_value};
 use tokio::sync::broadcast::{Receiver, error::RecvError};
 
 use super::{
-    api::EthPubSubApiServer, convert::rpc_header, errors::invalid_params, handler::RpcHandler,
-    logs::matching_logs,
+    api::EthPubSubApiServer, convert::rpc_header, errors::invalid_params, eth_block::EthBlock,
+    handler::RpcHandler, logs::matching_logs,
 };
 
 /// What one subscription sends.
@@ -54,7 +54,11 @@ fn feed_for(kind: SubscriptionKind, params: Option<Params>) -> Result<Feed, Stri
 fn notifications(feed: &Feed, block: &SealedBlock) -> Vec<Box<RawValue>> {
     let items: Result<Vec<_>, _> = match feed {
         Feed::Heads => to_raw_value(&rpc_header(&block.header, block.hash)).map(|v| vec![v]),
-        Feed::Logs(filter) => matching_logs(block, filter).iter().map(to_raw_value).collect(),
+        Feed::Logs(filter) if filter.matches_bloom(block.header.logs_bloom) => {
+            let block = EthBlock::from(block.clone());
+            matching_logs(&block, filter).iter().map(to_raw_value).collect()
+        }
+        Feed::Logs(_) => Ok(vec![]),
     };
     items.unwrap_or_else(|error| {
         tracing::warn!(%error, "could not serialize a subscription notification");
@@ -112,8 +116,8 @@ mod tests {
     use alloy_primitives::{Address, B256};
     use serde_json::Value;
 
+    use super::super::convert::tests::sample_sealed_block;
     use super::*;
-    use crate::rpc::convert::tests::sample_block;
 
     #[test]
     fn feeds_from_kind_and_params() {
@@ -131,7 +135,7 @@ mod tests {
 
     #[test]
     fn notifications_per_feed() {
-        let block = sample_block();
+        let block = sample_sealed_block();
         let heads = notifications(&Feed::Heads, &block);
         assert_eq!(heads.len(), 1);
         let head: Value = serde_json::from_str(heads[0].get()).unwrap();

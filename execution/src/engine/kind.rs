@@ -1,0 +1,72 @@
+//! `EngineKind`: which engine runs a transaction — the one-byte kind tag every transaction
+//! carries on the wire (journal records, stored block bodies and DA batches hold
+//! `kind ‖ bytes`).
+//!
+//! Tags: `0x00` EVM. Reserved: `0x01` Solana, `0x02` L1 deposit. `0xf0` is the key-value test
+//! engine, which exists only in builds with the `test-utils` feature. A byte no engine of the
+//! build has is [`TxError::UnknownKind`](crate::TxError::UnknownKind).
+
+use std::fmt;
+
+/// The engine a transaction belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum EngineKind {
+    /// Ethereum transactions (EIP-2718 bytes), executed by revm.
+    Evm,
+    /// The key-value test engine (ed25519 signatures), the second engine that proves the seam.
+    #[cfg(any(test, feature = "test-utils"))]
+    Kv,
+}
+
+impl EngineKind {
+    /// Every kind this build knows.
+    pub const ALL: &[EngineKind] = &[
+        EngineKind::Evm,
+        #[cfg(any(test, feature = "test-utils"))]
+        EngineKind::Kv,
+    ];
+
+    /// The kind's wire tag.
+    pub const fn tag(self) -> u8 {
+        match self {
+            EngineKind::Evm => 0x00,
+            #[cfg(any(test, feature = "test-utils"))]
+            EngineKind::Kv => 0xf0,
+        }
+    }
+
+    /// The kind with wire tag `tag`, if this build has it.
+    pub fn from_tag(tag: u8) -> Option<Self> {
+        Self::ALL.iter().copied().find(|kind| kind.tag() == tag)
+    }
+
+    /// Lower-case name, for logs, metrics labels and errors.
+    pub const fn name(self) -> &'static str {
+        match self {
+            EngineKind::Evm => "evm",
+            #[cfg(any(test, feature = "test-utils"))]
+            EngineKind::Kv => "kv",
+        }
+    }
+}
+
+impl fmt::Display for EngineKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_round_trip_and_are_distinct() {
+        for kind in EngineKind::ALL {
+            assert_eq!(EngineKind::from_tag(kind.tag()), Some(*kind));
+        }
+        assert_eq!(EngineKind::Evm.tag(), 0);
+        assert_eq!(EngineKind::from_tag(0x01), None, "reserved for Solana, not in this build");
+    }
+}

@@ -1,0 +1,88 @@
+//! `Receipt`: a sealed transaction's receipt, by engine, as the store keeps it and the RPC
+//! serves it; stored as `kind ‖ engine encoding` (EVM: the EIP-2718 receipt).
+
+use alloy_consensus::ReceiptEnvelope;
+use alloy_eips::eip2718::{Decodable2718, Encodable2718};
+
+#[cfg(any(test, feature = "test-utils"))]
+use crate::kv::KvReceipt;
+use crate::{EngineKind, TxError};
+
+/// The receipt of one sealed transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "EVM receipts are the common case: boxing them would allocate per receipt"
+)]
+pub enum Receipt {
+    /// An Ethereum receipt (status, cumulative gas, bloom, logs).
+    Evm(ReceiptEnvelope),
+    /// The key-value test engine's receipt.
+    #[cfg(any(test, feature = "test-utils"))]
+    Kv(KvReceipt),
+}
+
+impl Receipt {
+    /// The engine of the transaction.
+    pub fn kind(&self) -> EngineKind {
+        match self {
+            Receipt::Evm(_) => EngineKind::Evm,
+            #[cfg(any(test, feature = "test-utils"))]
+            Receipt::Kv(_) => EngineKind::Kv,
+        }
+    }
+
+    /// Whether the transaction succeeded.
+    pub fn success(&self) -> bool {
+        match self {
+            Receipt::Evm(receipt) => receipt.status(),
+            #[cfg(any(test, feature = "test-utils"))]
+            Receipt::Kv(receipt) => receipt.success,
+        }
+    }
+
+    /// The Ethereum receipt, if it is one.
+    pub fn as_evm(&self) -> Option<&ReceiptEnvelope> {
+        match self {
+            Receipt::Evm(receipt) => Some(receipt),
+            #[cfg(any(test, feature = "test-utils"))]
+            _ => None,
+        }
+    }
+
+    /// The engine's encoding of the receipt (EVM: EIP-2718), without the kind tag.
+    pub fn encode_payload(&self) -> Vec<u8> {
+        match self {
+            Receipt::Evm(receipt) => receipt.encoded_2718(),
+            #[cfg(any(test, feature = "test-utils"))]
+            Receipt::Kv(receipt) => receipt.encode(),
+        }
+    }
+
+    /// Appends `kind ‖ engine encoding`.
+    pub fn encode_record(&self, out: &mut Vec<u8>) {
+        out.push(self.kind().tag());
+        match self {
+            Receipt::Evm(receipt) => receipt.encode_2718(out),
+            #[cfg(any(test, feature = "test-utils"))]
+            Receipt::Kv(receipt) => out.extend_from_slice(&receipt.encode()),
+        }
+    }
+
+    /// Decodes a record written by [`encode_record`](Self::encode_record).
+    pub fn decode_record(record: &[u8]) -> Result<Self, TxError> {
+        let Some((tag, mut payload)) = record.split_first() else {
+            return Err(TxError::Malformed("empty receipt record".into()));
+        };
+        let kind = EngineKind::from_tag(*tag).ok_or(TxError::UnknownKind(*tag))?;
+        Ok(match kind {
+            EngineKind::Evm => Receipt::Evm(
+                ReceiptEnvelope::decode_2718(&mut payload)
+                    .map_err(|e| TxError::Malformed(format!("receipt: {e}")))?,
+            ),
+            #[cfg(any(test, feature = "test-utils"))]
+            EngineKind::Kv => Receipt::Kv(KvReceipt::decode(payload)?),
+        })
+    }
+}

@@ -1,0 +1,202 @@
+//! `Engines`: the engines a chain runs, and the router that dispatches each transaction to
+//! its engine by kind — for decoding and admission, and as the scheduler's VM of a block
+//! (`RouterVm`), whose workers hold one worker per engine.
+
+use crate::{
+    AccountState, AdmissionContext, BlockEnv, ChainSpec, Engine, EngineKind, ExecutionError,
+    Transaction, TxError, TxResult,
+    evm::{EvmBlockVm, EvmEngine, EvmWorker},
+    scheduler::{BlockVm, DeclaredAccess, TxState, TxWrites, VmWorker},
+    state::StateView,
+};
+#[cfg(any(test, feature = "test-utils"))]
+use crate::{
+    EngineTx,
+    kv::{KvBlockVm, KvEngine, KvWorker},
+};
+
+/// The engines of a chain. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Engines {
+    evm: EvmEngine,
+    #[cfg(any(test, feature = "test-utils"))]
+    kv: Option<KvEngine>,
+}
+
+impl Engines {
+    /// The engines of `spec`: the EVM.
+    pub fn new(spec: &ChainSpec) -> Self {
+        Self {
+            evm: EvmEngine::new(spec.evm(), spec.block_gas_limit),
+            #[cfg(any(test, feature = "test-utils"))]
+            kv: None,
+        }
+    }
+
+    /// These engines and the key-value test engine.
+    #[cfg(any(test, feature = "test-utils"))]
+    pub fn with_kv(mut self, kv: KvEngine) -> Self {
+        self.kv = Some(kv);
+        self
+    }
+
+    /// The EVM engine.
+    pub fn evm(&self) -> &EvmEngine {
+        &self.evm
+    }
+
+    /// Whether the chain runs engine `kind`.
+    pub fn runs(&self, kind: EngineKind) -> bool {
+        match kind {
+            EngineKind::Evm => true,
+            #[cfg(any(test, feature = "test-utils"))]
+            EngineKind::Kv => self.kv.is_some(),
+        }
+    }
+
+    /// Decodes a tagged transaction (`kind ‖ payload`) and verifies its signature.
+    pub fn decode_tagged(&self, tagged: &[u8]) -> Result<Transaction, TxError> {
+        let [tag, payload @ ..] = tagged else { return Err(TxError::Empty) };
+        let kind = EngineKind::from_tag(*tag).ok_or(TxError::UnknownKind(*tag))?;
+        self.decode(kind, payload)
+    }
+
+    /// Decodes the payload of a transaction of `kind` and verifies its signature.
+    pub fn decode(&self, kind: EngineKind, payload: &[u8]) -> Result<Transaction, TxError> {
+        match kind {
+            EngineKind::Evm => self.evm.decode(payload).map(Transaction::Evm),
+            #[cfg(any(test, feature = "test-utils"))]
+            EngineKind::Kv => {
+                let kv = self.kv.as_ref().ok_or(TxError::EngineNotRunning(kind))?;
+                kv.decode(payload).map(Transaction::Kv)
+            }
+        }
+    }
+
+    /// Admission checks of `tx` that need no state.
+    pub fn check(&self, tx: &Transaction) -> Result<(), TxError> {
+        match tx {
+            Transaction::Evm(tx) => self.evm.check(tx),
+            #[cfg(any(test, feature = "test-utils"))]
+            Transaction::Kv(tx) => self.kv()?.check(tx),
+        }
+    }
+
+    /// Admission checks of `tx` against its payer's account.
+    pub fn check_payer(
+        &self,
+        tx: &Transaction,
+        payer: Option<&AccountState>,
+        context: &AdmissionContext,
+    ) -> Result<(), TxError> {
+        match tx {
+            Transaction::Evm(tx) => self.evm.check_payer(tx, payer, context),
+            #[cfg(any(test, feature = "test-utils"))]
+            Transaction::Kv(tx) => self.kv()?.check_payer(tx, payer, context),
+        }
+    }
+
+    /// How much of engine `kind`'s resource block `env` may use (0 for an engine the chain
+    /// does not run).
+    pub fn block_limit(&self, kind: EngineKind, env: &BlockEnv) -> u64 {
+        match kind {
+            EngineKind::Evm => self.evm.block_limit(env),
+            #[cfg(any(test, feature = "test-utils"))]
+            EngineKind::Kv => self.kv.as_ref().map_or(0, |kv| kv.block_limit(env)),
+        }
+    }
+
+    /// The scheduler's VM for block `env`: every engine's.
+    pub fn block_vm<'a>(&'a self, env: &'a BlockEnv) -> RouterVm<'a> {
+        RouterVm {
+            evm: self.evm.block_vm(env),
+            #[cfg(any(test, feature = "test-utils"))]
+            kv: self.kv.as_ref().map(|kv| kv.block_vm(env)),
+        }
+    }
+
+    #[cfg(any(test, feature = "test-utils"))]
+    fn kv(&self) -> Result<&KvEngine, TxError> {
+        self.kv.as_ref().ok_or(TxError::EngineNotRunning(crate::kv::KvTx::KIND))
+    }
+}
+
+/// The VMs of every engine for one block, as one VM of the scheduler.
+#[derive(Debug)]
+pub struct RouterVm<'a> {
+    evm: EvmBlockVm<'a>,
+    #[cfg(any(test, feature = "test-utils"))]
+    kv: Option<KvBlockVm<'a>>,
+}
+
+impl BlockVm for RouterVm<'_> {
+    type Tx = Transaction;
+    type Output = TxResult;
+    type Worker<'w>
+        = RouterWorker<'w>
+    where
+        Self: 'w;
+
+    fn worker<'w>(&'w self, state: &'w dyn TxState) -> RouterWorker<'w> {
+        RouterWorker {
+            state,
+            evm_vm: &self.evm,
+            evm: None,
+            #[cfg(any(test, feature = "test-utils"))]
+            kv_vm: self.kv.as_ref(),
+            #[cfg(any(test, feature = "test-utils"))]
+            kv: None,
+        }
+    }
+
+    fn declared_access(&self, tx: &Transaction, base: &dyn StateView) -> Option<DeclaredAccess> {
+        match tx {
+            Transaction::Evm(tx) => self.evm.declared_access(tx, base),
+            #[cfg(any(test, feature = "test-utils"))]
+            Transaction::Kv(tx) => self.kv.as_ref()?.declared_access(tx, base),
+        }
+    }
+}
+
+/// One thread's workers, one per engine, each made when its first transaction comes.
+pub struct RouterWorker<'w> {
+    state: &'w dyn TxState,
+    evm_vm: &'w EvmBlockVm<'w>,
+    evm: Option<EvmWorker<'w>>,
+    #[cfg(any(test, feature = "test-utils"))]
+    kv_vm: Option<&'w KvBlockVm<'w>>,
+    #[cfg(any(test, feature = "test-utils"))]
+    kv: Option<KvWorker<'w>>,
+}
+
+impl std::fmt::Debug for RouterWorker<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RouterWorker").finish_non_exhaustive()
+    }
+}
+
+impl VmWorker for RouterWorker<'_> {
+    type Tx = Transaction;
+    type Output = TxResult;
+
+    fn execute(
+        &mut self,
+        tx: &Transaction,
+        writes: &mut TxWrites,
+    ) -> Result<TxResult, ExecutionError> {
+        match tx {
+            Transaction::Evm(tx) => {
+                let (vm, state) = (self.evm_vm, self.state);
+                self.evm.get_or_insert_with(|| vm.worker(state)).execute(tx, writes)
+            }
+            #[cfg(any(test, feature = "test-utils"))]
+            Transaction::Kv(tx) => {
+                let vm = self.kv_vm.ok_or_else(|| {
+                    ExecutionError::Invariant("a kv transaction reached a chain without it".into())
+                })?;
+                let state = self.state;
+                self.kv.get_or_insert_with(|| vm.worker(state)).execute(tx, writes)
+            }
+        }
+    }
+}

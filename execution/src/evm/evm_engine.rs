@@ -1,0 +1,57 @@
+//! `EvmEngine`: the EVM as an engine of the chain — decoding EIP-2718 transactions with their
+//! sender recovered, geth's admission rules, the block gas limit, and revm as the scheduler's
+//! VM.
+
+use crate::{
+    AccountState, AdmissionContext, BlockEnv, Engine, TxError,
+    evm::{EvmBlockVm, EvmConfig, EvmTx, admission},
+};
+
+/// The EVM engine of a chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EvmEngine {
+    config: EvmConfig,
+    block_gas_limit: u64,
+}
+
+impl EvmEngine {
+    /// The engine of a chain with `config` and blocks of `block_gas_limit` gas.
+    pub fn new(config: EvmConfig, block_gas_limit: u64) -> Self {
+        Self { config, block_gas_limit }
+    }
+
+    /// Its revm configuration.
+    pub fn config(&self) -> &EvmConfig {
+        &self.config
+    }
+}
+
+impl Engine for EvmEngine {
+    type Tx = EvmTx;
+    type Vm<'a> = EvmBlockVm<'a>;
+
+    fn decode(&self, payload: &[u8]) -> Result<EvmTx, TxError> {
+        EvmTx::decode(payload)
+    }
+
+    fn check(&self, tx: &EvmTx) -> Result<(), TxError> {
+        admission::check_stateless(tx, &self.config, self.block_gas_limit)
+    }
+
+    fn check_payer(
+        &self,
+        tx: &EvmTx,
+        payer: Option<&AccountState>,
+        context: &AdmissionContext,
+    ) -> Result<(), TxError> {
+        admission::check_sender(tx, payer, context)
+    }
+
+    fn block_limit(&self, env: &BlockEnv) -> u64 {
+        env.gas_limit
+    }
+
+    fn block_vm<'a>(&'a self, env: &'a BlockEnv) -> EvmBlockVm<'a> {
+        EvmBlockVm::new(&self.config, env)
+    }
+}

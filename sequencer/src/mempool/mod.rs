@@ -1,0 +1,312 @@
+//! The transaction pool of every engine: admission (the engine's decoding and checks, the
+//! payer's account, the replay guard), journaling before the hash is returned, one
+//! fee-ordered selection across engines for blocks (`selection`), and what a sealed block
+//! removes.
+//!
+//! Lanes by replay guard (`pool`): a payer's nonce lane holds one transaction per nonce —
+//! gapped nonces wait, a pooled one is replaced by one with enough higher fees (EVM); a
+//! transaction guarded by a recent block is unique by hash and expires with its block
+//! (Solana-style).
+
+mod pool;
+mod selection;
+
+use std::sync::{
+    Arc,
+    atomic::{AtomicU64, Ordering},
+};
+
+use alloy_primitives::{Address, B256, Bytes};
+use execution::{
+    AccountId, AdmissionContext, ChainView, EngineKind, Engines, ReplayGuard, SealedBlock,
+    StateView, Store, Transaction,
+};
+use node_config::MempoolConfig;
+use parking_lot::Mutex;
+
+pub use selection::BlockSpace;
+
+use crate::{Metrics, PoolError, journal::Journal};
+use pool::{Expiry, Pool};
+
+/// The transaction pool. Thread-safe; share it in an `Arc`.
+#[derive(Debug)]
+pub struct Mempool {
+    pool: Mutex<Pool>,
+    journal: Journal,
+    store: Store,
+    engines: Arc<Engines>,
+    limits: MempoolConfig,
+    metrics: Arc<Metrics>,
+    /// Number and base fee of the head block.
+    head: AtomicU64,
+    head_base_fee: AtomicU64,
+    /// Signalled after every admission (see [`Mempool::admitted`]).
+    admitted: tokio::sync::Notify,
+}
+
+impl Mempool {
+    /// A pool over `store` whose admissions are journaled through `journal`; refills itself
+    /// from the journal, dropping what a block already included or made stale.
+    pub fn new(
+        store: Store,
+        journal: Journal,
+        engines: Arc<Engines>,
+        limits: MempoolConfig,
+        metrics: Arc<Metrics>,
+    ) -> Result<Self, crate::SequencerError> {
+        let pool = Self {
+            pool: Mutex::new(Pool::default()),
+            journal,
+            store,
+            engines,
+            limits,
+            metrics,
+            head: AtomicU64::new(0),
+            head_base_fee: AtomicU64::new(0),
+            admitted: tokio::sync::Notify::new(),
+        };
+        let reader = pool.store.reader()?;
+        let head = reader.head_header()?;
+        pool.head.store(head.number, Ordering::Relaxed);
+        pool.head_base_fee.store(head.base_fee_per_gas.unwrap_or_default(), Ordering::Relaxed);
+        let mut restored = 0usize;
+        for tx in pool.journal.load()? {
+            let keep = match tx.replay_guard() {
+                ReplayGuard::Nonce(nonce) => {
+                    nonce >= reader.account(tx.payer())?.map_or(0, |a| a.nonce)
+                }
+                ReplayGuard::RecentBlock { .. } => reader.transaction_block(tx.hash())?.is_none(),
+            };
+            if !keep {
+                continue;
+            }
+            let expiry = match pool.expiry(&reader, &tx, head.number) {
+                Ok(expiry) => expiry,
+                Err(_) => continue,
+            };
+            pool.pool.lock().insert(Arc::new(tx), expiry);
+            restored += 1;
+        }
+        if restored > 0 {
+            tracing::info!(restored, "mempool refilled from journal");
+        }
+        pool.metrics.mempool_size.set(restored as i64);
+        Ok(pool)
+    }
+
+    /// Closes the journal (at shutdown): admissions fail from then on.
+    pub async fn close_journal(&self) {
+        self.journal.close().await;
+    }
+
+    /// Decodes a tagged transaction (`kind ‖ payload`) of any engine the chain runs, checks,
+    /// journals and admits it; returns its hash once it is durable.
+    pub async fn submit(&self, tagged: Bytes) -> Result<B256, PoolError> {
+        let [tag, ..] = tagged.as_ref() else {
+            return Err(execution::TxError::Empty.into());
+        };
+        let kind = EngineKind::from_tag(*tag).ok_or(execution::TxError::UnknownKind(*tag))?;
+        self.submit_payload(kind, tagged.slice(1..)).await
+    }
+
+    /// Like [`submit`](Self::submit), for the `payload` of a transaction of `kind`.
+    pub async fn submit_payload(
+        &self,
+        kind: EngineKind,
+        payload: Bytes,
+    ) -> Result<B256, PoolError> {
+        if payload.len() > self.limits.max_tx_bytes {
+            return Err(PoolError::OversizedData {
+                size: payload.len(),
+                limit: self.limits.max_tx_bytes,
+            });
+        }
+        let tx = self.engines.decode(kind, &payload)?;
+        self.admit(tx).await
+    }
+
+    /// The last block that may include `tx` (a recent-block transaction) after `head`;
+    /// `Err` when it names no block, or one already too old.
+    fn expiry(
+        &self,
+        chain: &impl ChainView,
+        tx: &Transaction,
+        head: u64,
+    ) -> Result<Option<Expiry>, PoolError> {
+        let ReplayGuard::RecentBlock { hash, max_age } = tx.replay_guard() else {
+            return Ok(None);
+        };
+        let named = chain.block_number(hash)?;
+        match named {
+            Some(named) if named.saturating_add(max_age) > head => {
+                Ok(Some(Expiry { last_block: named.saturating_add(max_age) }))
+            }
+            _ => Err(execution::TxError::BlockhashNotFound.into()),
+        }
+    }
+
+    /// Admits a decoded transaction, its signature verified: the engine's stateless checks,
+    /// its payer's account, its replay guard, the pool's caps; journals it.
+    pub async fn admit(&self, tx: Transaction) -> Result<B256, PoolError> {
+        self.engines.check(&tx)?;
+        let account = self.store.account(tx.payer())?;
+        let context = AdmissionContext {
+            head_base_fee: self.head_base_fee.load(Ordering::Relaxed),
+            max_nonce_ahead: self.limits.max_per_sender as u64,
+        };
+        self.engines.check_payer(&tx, account.as_ref(), &context)?;
+        let expiry = match tx.replay_guard() {
+            ReplayGuard::Nonce(_) => None,
+            ReplayGuard::RecentBlock { .. } => {
+                let reader = self.store.reader()?;
+                let expiry = self.expiry(&reader, &tx, self.head.load(Ordering::Relaxed))?;
+                if reader.transaction_block(tx.hash())?.is_some() {
+                    return Err(execution::TxError::AlreadyProcessed.into());
+                }
+                expiry
+            }
+        };
+        let tx = Arc::new(tx);
+        let replaced = {
+            let mut pool = self.pool.lock();
+            if pool.by_hash.contains_key(&tx.hash()) {
+                return Err(PoolError::AlreadyKnown);
+            }
+            let existing = pool.in_lane(&tx).cloned();
+            if let Some(old) = &existing
+                && !tx.may_replace(old, self.limits.price_bump_percent)
+            {
+                return Err(PoolError::ReplacementUnderpriced);
+            }
+            if existing.is_none() {
+                let payer = tx.payer();
+                if pool.lane_len(&payer) >= self.limits.max_per_sender {
+                    return Err(PoolError::AccountLimitExceeded {
+                        limit: self.limits.max_per_sender,
+                    });
+                }
+                if pool.len() >= self.limits.max_txs
+                    || pool.total_bytes + tx.size() > self.limits.max_bytes
+                {
+                    return Err(PoolError::PoolFull);
+                }
+            }
+            pool.insert(tx.clone(), expiry)
+        };
+        let delete = replaced.iter().map(|old| old.hash()).collect();
+        if let Err(e) = self.journal.write(vec![(*tx).clone()], delete).await {
+            let mut pool = self.pool.lock();
+            pool.remove(&tx.hash());
+            if let Some(old) = replaced {
+                pool.insert(old, None);
+            }
+            return Err(PoolError::Journal(e));
+        }
+        self.metrics.txs_admitted.inc();
+        self.metrics.mempool_size.set(self.len() as i64);
+        self.admitted.notify_one();
+        Ok(tx.hash())
+    }
+
+    /// Resolves once a transaction was admitted since the previous call returned (or at once
+    /// if one was admitted before the first call). Meant for one waiter: the builder of a dev
+    /// chain that seals as soon as there is something to seal.
+    pub async fn admitted(&self) {
+        self.admitted.notified().await;
+    }
+
+    /// Number of pooled transactions.
+    pub fn len(&self) -> usize {
+        self.pool.lock().len()
+    }
+
+    /// Whether the pool is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// A pooled transaction by hash.
+    pub fn get(&self, hash: &B256) -> Option<Arc<Transaction>> {
+        self.pool.lock().by_hash.get(hash).cloned()
+    }
+
+    /// The nonce the EVM account `sender`'s next transaction should use, counting pooled
+    /// transactions contiguous with `state_nonce` (the `pending` nonce).
+    pub fn pending_nonce(&self, sender: Address, state_nonce: u64) -> u64 {
+        let pool = self.pool.lock();
+        let mut next = state_nonce;
+        if let Some(lane) = pool.lanes.get(&AccountId::from(sender)) {
+            for nonce in lane.range(state_nonce..).map(|(n, _)| *n) {
+                if nonce != next {
+                    break;
+                }
+                next += 1;
+            }
+        }
+        next
+    }
+
+    /// The transactions for a block of `space`, in block order (see `selection`); `state`
+    /// gives the payers' nonces.
+    pub fn select<V: StateView>(
+        &self,
+        state: &V,
+        space: &BlockSpace<'_>,
+    ) -> Result<Vec<Transaction>, execution::ExecutionError> {
+        selection::select(&self.pool.lock(), state, space)
+    }
+
+    /// Removes `hashes` from the pool (transactions found invalid); returns those it held.
+    pub fn remove(&self, hashes: &[B256]) -> Vec<B256> {
+        let mut pool = self.pool.lock();
+        let removed = hashes.iter().filter_map(|hash| pool.remove(hash).map(|_| *hash)).collect();
+        self.metrics.mempool_size.set(pool.len() as i64);
+        removed
+    }
+
+    /// After a block is sealed: drops its transactions, those it made stale (nonce now too
+    /// low, recent block now too old) and those rejected while building it. Returns the
+    /// hashes dropped that the block did not include (their journal entries must go too).
+    pub fn on_block<V: StateView>(
+        &self,
+        block: &SealedBlock,
+        rejected: &[B256],
+        state: &V,
+    ) -> Result<Vec<B256>, execution::ExecutionError> {
+        self.head.store(block.number(), Ordering::Relaxed);
+        if let Some(base_fee) = block.header.base_fee_per_gas {
+            self.head_base_fee.store(base_fee, Ordering::Relaxed);
+        }
+        let mut pool = self.pool.lock();
+        let mut payers: Vec<AccountId> = Vec::new();
+        for tx in &block.transactions {
+            pool.remove(&tx.hash());
+            if matches!(tx.replay_guard(), ReplayGuard::Nonce(_)) {
+                payers.push(tx.payer());
+            }
+        }
+        let mut dropped: Vec<B256> =
+            rejected.iter().filter_map(|hash| pool.remove(hash).map(|_| *hash)).collect();
+        payers.sort();
+        payers.dedup();
+        for payer in payers {
+            let nonce = state.account(payer)?.map_or(0, |a| a.nonce);
+            dropped.extend(pool.remove_stale(&payer, nonce));
+        }
+        dropped.extend(pool.remove_expired(block.number()));
+        self.metrics.mempool_size.set(pool.len() as i64);
+        Ok(dropped)
+    }
+
+    /// Forgets dropped transactions in the journal (best effort: a stale entry left behind
+    /// is dropped again at the next start).
+    pub async fn forget(&self, hashes: Vec<B256>) {
+        if hashes.is_empty() {
+            return;
+        }
+        if let Err(e) = self.journal.write(Vec::new(), hashes).await {
+            tracing::warn!(error = %e, "could not drop stale transactions from the journal");
+        }
+    }
+}

@@ -1,0 +1,34 @@
+//! The Ethereum JSON-RPC API (`eth_`/`net_`/`web3_`) as the execution-apis spec gives it:
+//! shapes from `alloy-rpc-types-eth`, errors as geth returns them. It serves the chain's EVM
+//! transactions; a block that also holds transactions of other engines is shown as its
+//! Ethereum view ([`eth_block::EthBlock`]), which the header's Ethereum roots commit to.
+//!
+//! One file per concept: `api` declares the methods; `eth_state`, `eth_call`, `eth_blocks`,
+//! `eth_transactions`, `eth_fees`, `logs`, `filters`, `subscriptions` and `node_info`
+//! implement them; `eth_block`, `block_id`, `convert`, `params` and `call_errors` are their
+//! helpers.
+//!
+//! The node keeps only the latest state: state queries at an older block are refused with a
+//! clear error, while blocks, transactions, receipts and logs are served for the whole chain.
+
+pub(crate) mod api;
+mod block_id;
+mod call_errors;
+mod convert;
+mod eth_block;
+mod eth_blocks;
+mod eth_call;
+mod eth_fees;
+mod eth_state;
+mod eth_transactions;
+pub(crate) mod filters;
+mod logs;
+mod node_info;
+mod params;
+mod subscriptions;
+
+// The RPC's shared parts, under the names the method files use.
+use super::{errors, handler, ids};
+
+pub(crate) use block_id::head_number;
+pub(crate) use filters::FilterRegistry;

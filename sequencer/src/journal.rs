@@ -238,42 +238,61 @@ fn write_batch(db: &Database, batch: &[Request]) -> Result<(), JournalError> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
-    use alloy_eips::eip2718::Encodable2718;
-    use alloy_network::TxSignerSync;
-    use alloy_primitives::{Address, TxKind, U256};
-    use alloy_signer_local::PrivateKeySigner;
-    use execution::evm::EvmTx;
+    use alloy_primitives::hex;
+    use execution::{
+        ChainSpec, EngineKind, Engines,
+        kv::{KvEngine, KvOp, KvTx},
+    };
 
-    fn tx(signer: &PrivateKeySigner, nonce: u64) -> Transaction {
-        let mut tx = TxEip1559 {
-            chain_id: 1,
-            nonce,
-            gas_limit: 21_000,
-            max_fee_per_gas: 2,
-            to: TxKind::Call(Address::ZERO),
-            value: U256::from(1),
-            ..Default::default()
-        };
-        let sig = signer.sign_transaction_sync(&mut tx).unwrap();
-        let env: TxEnvelope = tx.into_signed(sig).into();
-        Transaction::Evm(EvmTx::decode(&env.encoded_2718()).unwrap())
+    use super::*;
+
+    /// 32 EVM transactions recorded in the execution crate's fixture chain, and 32 key-value
+    /// transactions: both engines' records.
+    fn transactions() -> Vec<Transaction> {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../execution/tests/fixtures/evm_chain_v1/blocks.json"
+        );
+        let blocks: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let spec = ChainSpec::from_config(&node_config::NodeConfig::default());
+        let engines = Engines::new(&spec).with_kv(KvEngine);
+        let evm = blocks["blocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|block| block["transactions"].as_array().unwrap().clone())
+            .take(32)
+            .map(|tx| {
+                let raw = hex::decode(tx["raw"].as_str().unwrap()).unwrap();
+                engines.decode(EngineKind::Evm, &raw).unwrap()
+            });
+        let key = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
+        let kv = (0..32u8).map(|i| {
+            let op = KvOp::Put { key: B256::with_last_byte(i), value: vec![i].into() };
+            Transaction::Kv(KvTx::sign(&key, B256::ZERO, 1, vec![op]))
+        });
+        evm.chain(kv).collect()
     }
 
     #[tokio::test(flavor = "multi_thread")]
     async fn concurrent_writes_are_durable_and_deletes_forget() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("mempool.redb");
-        let signer = PrivateKeySigner::random();
-        let txs: Vec<Transaction> = (0..64).map(|n| tx(&signer, n)).collect();
+        let txs = transactions();
+        assert_eq!(txs.len(), 64);
+        let by_hash = |mut txs: Vec<Transaction>| {
+            txs.sort_by_key(Transaction::hash);
+            txs
+        };
         {
             let journal = Journal::start(&path).unwrap();
             let writes = txs.iter().map(|t| journal.write(vec![t.clone()], vec![]));
             for result in futures::future::join_all(writes).await {
                 result.unwrap();
             }
-            journal.write(vec![], txs[..10].iter().map(|t| t.hash()).collect()).await.unwrap();
+            let forget = [&txs[..5], &txs[32..37]].concat();
+            journal.write(vec![], forget.iter().map(Transaction::hash).collect()).await.unwrap();
             let loaded = journal.load().unwrap();
             assert_eq!(loaded.len(), 54);
             // A clone still alive does not keep the file open once closed, and cannot write.
@@ -281,16 +300,15 @@ mod tests {
             journal.close().await;
             let err = clone.write(vec![txs[0].clone()], vec![]).await.unwrap_err();
             assert!(matches!(err, JournalError::Stopped), "{err}");
-            // Closed: the file reopens at once, with the same content, senders included
-            // (no signature recovery on load).
+            // Closed: the file reopens at once, with the same content.
             let reopened = Journal::start(&path).unwrap();
             drop(clone);
             reopened.close().await;
         }
+        // Both engines' records come back, EVM senders included (no signature recovery on
+        // load: the records carry them).
         let reopened = Journal::start(&path).unwrap();
-        let mut loaded = reopened.load().unwrap();
-        loaded.sort_by_key(|t| t.as_evm().unwrap().nonce());
-        assert_eq!(loaded, txs[10..].to_vec());
-        assert!(loaded.iter().all(|t| t.as_evm().unwrap().sender == signer.address()));
+        let kept = [&txs[5..32], &txs[37..]].concat();
+        assert_eq!(by_hash(reopened.load().unwrap()), by_hash(kept));
     }
 }

@@ -9,7 +9,7 @@ use revm::{
     Context, ExecuteEvm, MainBuilder, MainContext,
     context::{
         TxEnv,
-        result::{EVMError, ExecutionResult},
+        result::{EVMError, ExecutionResult, InvalidTransaction},
     },
 };
 
@@ -119,7 +119,7 @@ fn run_once<V: StateView>(
     let result = match evm.transact(call_tx_env(req, gas, config.chain_id)) {
         Ok(outcome) => outcome.result,
         Err(EVMError::Transaction(invalid)) => {
-            return Ok(CallResult::Invalid(geth_message(&invalid.to_string())));
+            return Ok(CallResult::Invalid(geth_message(&invalid)));
         }
         Err(EVMError::Database(e)) => return Err(e),
         Err(other) => return Ok(CallResult::Invalid(other.to_string())),
@@ -136,23 +136,22 @@ fn run_once<V: StateView>(
     })
 }
 
-/// Maps revm's transaction validation messages to geth's texts where one exists.
-pub fn geth_message(revm: &str) -> String {
-    let lower = revm.to_ascii_lowercase();
-    if lower.contains("lack of funds") || lower.contains("insufficient") {
-        "insufficient funds for gas * price + value".to_string()
-    } else if lower.contains("nonce too low") || lower.contains("nonce is too low") {
-        "nonce too low".to_string()
-    } else if lower.contains("nonce too high") {
-        "nonce too high".to_string()
-    } else if lower.contains("call gas cost") && lower.contains("exceeds the gas limit") {
-        "intrinsic gas too low".to_string()
-    } else if lower.contains("gas price is less than basefee")
-        || lower.contains("less than basefee")
-    {
-        "max fee per gas less than block base fee".to_string()
-    } else {
-        revm.to_string()
+/// geth's text for revm's reason a call is not a valid transaction, where geth has one;
+/// revm's own text otherwise.
+pub fn geth_message(invalid: &InvalidTransaction) -> String {
+    match invalid {
+        InvalidTransaction::LackOfFundForMaxFee { .. } => {
+            "insufficient funds for gas * price + value".to_string()
+        }
+        InvalidTransaction::NonceTooLow { .. } => "nonce too low".to_string(),
+        InvalidTransaction::NonceTooHigh { .. } => "nonce too high".to_string(),
+        InvalidTransaction::CallGasCostMoreThanGasLimit { .. } => {
+            "intrinsic gas too low".to_string()
+        }
+        InvalidTransaction::GasPriceLessThanBasefee => {
+            "max fee per gas less than block base fee".to_string()
+        }
+        other => other.to_string(),
     }
 }
 

@@ -13,7 +13,5 @@ mod http_endpoints;
 mod ids;
 mod manifold;
 mod server;
-#[cfg(test)]
-mod smoke_tests;
 
 pub use server::start_rpc;

@@ -25,6 +25,8 @@ pub(crate) mod filters;
 mod logs;
 mod node_info;
 mod params;
+#[cfg(test)]
+mod smoke_tests;
 mod subscriptions;
 
 // The RPC's shared parts, under the names the method files use.

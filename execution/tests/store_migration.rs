@@ -1,0 +1,116 @@
+//! A database written before engines (layout 1, recorded at commit 8ee03ea in
+//! `tests/fixtures/evm_chain_v1/node.redb.zst`) opens with today's store: it is migrated to
+//! kind-tagged block records, serves the same blocks, receipts, state and proofs, and the
+//! chain goes on from its head; opening it again migrates nothing.
+
+use alloy_eips::eip2718::Encodable2718;
+use alloy_primitives::{B256, Bytes, hex};
+use execution::{
+    ChainSpec, Engines, Receipt, Store, Transaction, block::InvalidTxPolicy, evm::EvmTx,
+    execute_block, scheduler::ParallelExecutor,
+};
+use node_config::GenesisConfig;
+use serde_json::Value;
+
+const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/evm_chain_v1");
+
+fn load(name: &str) -> Value {
+    let text = std::fs::read_to_string(format!("{FIXTURE}/{name}")).expect("fixture file");
+    serde_json::from_str(&text).expect("fixture JSON")
+}
+
+fn bytes(value: &Value) -> Vec<u8> {
+    hex::decode(value.as_str().expect("a hex string")).expect("hex")
+}
+
+/// The recorded layout-1 database, decompressed into `dir`.
+fn layout_1_database(dir: &std::path::Path) -> std::path::PathBuf {
+    let compressed = std::fs::read(format!("{FIXTURE}/node.redb.zst")).unwrap();
+    let path = dir.join("node.redb");
+    std::fs::write(&path, zstd::decode_all(compressed.as_slice()).unwrap()).unwrap();
+    path
+}
+
+#[test]
+fn a_layout_1_database_is_migrated_and_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = layout_1_database(dir.path());
+    let blocks = load("blocks.json");
+    let chain = load("chain.json");
+    let store = Store::open(&path).unwrap();
+    let reader = store.reader().unwrap();
+    assert_eq!(reader.head_number().unwrap(), Some(12));
+    for recorded in blocks["blocks"].as_array().unwrap() {
+        let number = recorded["number"].as_u64().unwrap();
+        let block = reader.block(number).unwrap().expect("the block");
+        assert_eq!(block.hash, B256::from_slice(&bytes(&recorded["hash"])), "block {number}");
+        let raws: Vec<Vec<u8>> =
+            block.transactions.iter().map(|tx| tx.as_evm().unwrap().encoded.to_vec()).collect();
+        let recorded_raws: Vec<Vec<u8>> = recorded["transactions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|tx| bytes(&tx["raw"]))
+            .collect();
+        assert_eq!(raws, recorded_raws, "block {number}: transactions");
+        for (tx, recorded) in
+            block.transactions.iter().zip(recorded["transactions"].as_array().unwrap())
+        {
+            // The stored sender came across: no signature was recovered.
+            let sender: alloy_primitives::Address =
+                recorded["sender"].as_str().unwrap().parse().unwrap();
+            assert_eq!(tx.as_evm().unwrap().sender, sender);
+            assert_eq!(reader.transaction_location(tx.hash()).unwrap().map(|l| l.0), Some(number));
+        }
+        let receipts: Vec<Vec<u8>> = block
+            .receipts
+            .iter()
+            .map(|r| match r {
+                Receipt::Evm(r) => r.encoded_2718(),
+                other => panic!("EVM receipts only: {other:?}"),
+            })
+            .collect();
+        let recorded_receipts: Vec<Vec<u8>> =
+            recorded["receipts"].as_array().unwrap().iter().map(bytes).collect();
+        assert_eq!(receipts, recorded_receipts, "block {number}: receipts");
+    }
+    let head = reader.head_header().unwrap();
+    assert_eq!(reader.state_root().unwrap(), head.state_root);
+    drop(reader);
+
+    // The chain goes on: block 13 with the transactions the old journal held.
+    let genesis: GenesisConfig = serde_json::from_value(chain["genesis"].clone()).unwrap();
+    let spec = ChainSpec {
+        chain_id: chain["chain_id"].as_u64().unwrap(),
+        evm_spec: Default::default(),
+        block_gas_limit: chain["block_gas_limit"].as_u64().unwrap(),
+        fee_vault: genesis.fee_vault,
+    };
+    assert_eq!(store.init_genesis(&spec, &genesis, 0).unwrap().number(), 0);
+    let txs: Vec<Transaction> = load("journal.json")["transactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|tx| Transaction::Evm(EvmTx::decode(&bytes(&tx["raw"])).unwrap()))
+        .collect();
+    let env = spec.next_block_env(&head, head.timestamp + 2);
+    let reader = store.reader().unwrap();
+    let engines = Engines::new(&spec);
+    let mut scheduler = ParallelExecutor::sequential();
+    let outcome =
+        execute_block(&engines, &env, &reader, txs, InvalidTxPolicy::Fail, &mut scheduler)
+            .unwrap()
+            .outcome;
+    drop(reader);
+    let sealed = store.seal_block(&outcome, Bytes::new()).unwrap();
+    assert_eq!(sealed.number(), 13);
+    assert!(sealed.receipts.iter().all(Receipt::success));
+    drop(store);
+
+    // Reopened: already migrated, the same chain.
+    let store = Store::open(&path).unwrap();
+    let reader = store.reader().unwrap();
+    assert_eq!(reader.head_number().unwrap(), Some(13));
+    assert_eq!(reader.block(13).unwrap().unwrap(), sealed);
+    assert_eq!(reader.state_root().unwrap(), sealed.header.state_root);
+}

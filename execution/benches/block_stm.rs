@@ -29,6 +29,8 @@ fn thread_counts() -> Vec<usize> {
 }
 
 fn block_execution(c: &mut Criterion) {
+    // As the node does: blocks reuse the memory earlier blocks freed.
+    execution::allocator::keep_freed_memory();
     for workload in Workload::ALL {
         for n in SIZES {
             let block = Block::build(workload, n);

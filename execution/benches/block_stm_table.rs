@@ -315,6 +315,8 @@ fn run() -> Result<(), String> {
 }
 
 fn main() {
+    // As the node does: blocks reuse the memory earlier blocks freed.
+    execution::allocator::keep_freed_memory();
     if let Err(e) = run() {
         eprintln!("error: {e}");
         std::process::exit(1);

@@ -39,7 +39,6 @@ pub fn genesis_changes(genesis: &GenesisConfig) -> StateChanges {
                 }),
                 storage_cleared: true,
                 storage,
-                data: None,
             },
         );
     }
@@ -56,9 +55,9 @@ pub fn genesis_changes(genesis: &GenesisConfig) -> StateChanges {
                 account: Some(AccountState { balance: account.balance, ..Default::default() }),
                 storage_cleared: false,
                 storage: Default::default(),
-                data: Some(data),
             },
         );
+        changes.data.insert(AccountId(*id), data);
     }
     changes
 }

@@ -114,7 +114,9 @@ impl<'a, V: StateView + ChainView + Sync> BlockExecutor<'a, V> {
         if txs.peek().is_none() {
             return Ok(());
         }
-        let view = SequentialView::new(&self.base, std::mem::take(&mut self.changes));
+        // Most transactions change their payer and one other account.
+        let accounts = txs.size_hint().0.saturating_mul(2).min(1 << 20);
+        let view = SequentialView::new(&self.base, std::mem::take(&mut self.changes), accounts);
         let mut worker = vm.worker(&view);
         let mut writes = TxWrites::default();
         for tx in txs {
@@ -179,7 +181,7 @@ impl<'a, V: StateView + ChainView + Sync> BlockExecutor<'a, V> {
             return Ok(());
         }
         let vault = AccountId::from(self.env.beneficiary);
-        let view = SequentialView::new(&self.base, std::mem::take(&mut self.changes));
+        let view = SequentialView::new(&self.base, std::mem::take(&mut self.changes), 1);
         let writes = TxWrites { credits: vec![(vault, fees)], ..TxWrites::default() };
         view.apply(&writes)?;
         self.changes = view.into_changes();

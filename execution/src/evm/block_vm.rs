@@ -160,7 +160,9 @@ impl VmWorker for EvmWorker<'_> {
 
     fn execute(&mut self, tx: &EvmTx, writes: &mut TxWrites) -> Result<TxResult, ExecutionError> {
         let executor = self.executor.as_mut().expect("present until dropped");
-        let lazy = lazy_recipient(tx).filter(|(to, _)| !self.precompiles.contains(to));
+        let lazy = lazy_recipient(tx)
+            .filter(|(to, _)| !self.precompiles.contains(to))
+            .filter(|_| executor.db_mut().state.commutative_credits());
         let db = executor.db_mut();
         db.lazy = lazy.map(|(to, _)| to);
         db.lazy_used = false;

@@ -315,6 +315,7 @@ pub(super) fn merge_shares(
         changes.accounts.reserve(share.accounts.len());
         changes.accounts.extend(share.accounts);
         changes.code.extend(share.code);
+        changes.data.extend(share.data);
     }
     Ok(changes)
 }

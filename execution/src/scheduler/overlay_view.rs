@@ -61,9 +61,6 @@ pub(super) fn merge_overlays<V: StateView>(
                 std::collections::hash_map::Entry::Occupied(mut entry) => {
                     let entry = entry.get_mut();
                     entry.storage.extend(change.storage);
-                    if change.data.is_some() {
-                        entry.data = change.data;
-                    }
                     if !share_filled.contains(&address) {
                         entry.account = change.account;
                         filled.remove(&address);
@@ -72,6 +69,7 @@ pub(super) fn merge_overlays<V: StateView>(
             }
         }
         changes.code.extend(share.changes.code);
+        changes.data.extend(share.changes.data);
         credits.extend(share.credits);
     }
     apply_credits(base, credits, &mut changes)?;
@@ -184,11 +182,11 @@ impl<'a, V: StateView> OverlayView<'a, V> {
                     entry.storage.insert(*slot, *value);
                 }
                 (StateKey::Data(id), StateValue::Data(data)) => {
-                    let entry = changes.accounts.entry(*id).or_insert_with(|| {
+                    changes.accounts.entry(*id).or_insert_with(|| {
                         self.storage_only.borrow_mut().push(*id);
                         Default::default()
                     });
-                    entry.data = Some(data.clone());
+                    changes.data.insert(*id, data.clone());
                 }
                 (StateKey::Code(hash), StateValue::Code(code)) => {
                     changes.code.entry(*hash).or_insert_with(|| code.clone());
@@ -271,9 +269,7 @@ impl<V: StateView> StateView for OverlayView<'_, V> {
 
     fn account_data(&self, id: AccountId) -> Result<Option<AccountData>, ExecutionError> {
         self.check(|d| d.covers(&StateKey::Data(id)))?;
-        if let Some(change) = self.changes.borrow().accounts.get(&id)
-            && let Some(data) = &change.data
-        {
+        if let Some(data) = self.changes.borrow().data.get(&id) {
             return Ok(data.clone());
         }
         self.base.account_data(id)

@@ -25,8 +25,11 @@ pub(crate) struct SequentialView<'a, V> {
 }
 
 impl<'a, V: StateView> SequentialView<'a, V> {
-    /// The state after `changes` (the writes of the block's transactions so far) on `base`.
-    pub(crate) fn new(base: &'a V, changes: StateChanges) -> Self {
+    /// The state after `changes` (the writes of the block's transactions so far) on `base`,
+    /// with room for `accounts` more changed accounts (the map then does not rehash while
+    /// the transactions apply their writes).
+    pub(crate) fn new(base: &'a V, mut changes: StateChanges, accounts: usize) -> Self {
+        changes.accounts.reserve(accounts);
         Self { base, changes: RefCell::new(changes) }
     }
 
@@ -75,8 +78,8 @@ impl<'a, V: StateView> SequentialView<'a, V> {
                 }
                 (StateKey::Data(id), StateValue::Data(data)) => {
                     let account = self.current(changes, *id)?;
-                    let entry = changes.accounts.entry(*id).or_insert_with(|| fresh(account));
-                    entry.data = Some(data.clone());
+                    changes.accounts.entry(*id).or_insert_with(|| fresh(account));
+                    changes.data.insert(*id, data.clone());
                 }
                 (key, _) => {
                     return Err(ExecutionError::Invariant(format!(
@@ -121,14 +124,16 @@ impl<V: StateView> StateView for SequentialView<'_, V> {
     }
 
     fn account_data(&self, id: AccountId) -> Result<Option<AccountData>, ExecutionError> {
-        if let Some(change) = self.changes.borrow().accounts.get(&id) {
-            if change.account.is_none() {
-                return Ok(None);
-            }
-            if let Some(data) = &change.data {
-                return Ok(data.clone());
-            }
+        let changes = self.changes.borrow();
+        if let Some(change) = changes.accounts.get(&id)
+            && change.account.is_none()
+        {
+            return Ok(None);
         }
+        if let Some(data) = changes.data.get(&id) {
+            return Ok(data.clone());
+        }
+        drop(changes);
         self.base.account_data(id)
     }
 
@@ -159,5 +164,9 @@ impl<V: StateView> StateView for SequentialView<'_, V> {
 impl<V: StateView> TxState for SequentialView<'_, V> {
     fn credit_target_code_hash(&self, id: AccountId) -> Result<B256, ExecutionError> {
         Ok(self.account(id)?.map_or(KECCAK256_EMPTY, |a| a.code_hash))
+    }
+
+    fn commutative_credits(&self) -> bool {
+        false
     }
 }

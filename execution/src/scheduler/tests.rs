@@ -475,7 +475,7 @@ fn both_engines_share_blocks_and_the_native_token() {
         assert_eq!(after, expected);
     }
     let key = crate::kv::kv_account(signer_id(&f.kv[0]), B256::with_last_byte(1));
-    let data = out.changes.accounts[&key].data.clone().unwrap().unwrap();
+    let data = out.changes.data[&key].clone().unwrap();
     assert_eq!(data.owner, crate::kv::KV_PROGRAM);
     assert_eq!(data.data.as_ref(), 42u64.to_be_bytes());
 }

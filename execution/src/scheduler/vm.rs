@@ -21,6 +21,14 @@ pub trait TxState: StateView {
     /// transaction depends on whether the account has code, not on its balance: reporting the
     /// credit as [`TxWrites::credits`] lets credits from many senders to one recipient commute.
     fn credit_target_code_hash(&self, id: AccountId) -> Result<B256, ExecutionError>;
+
+    /// Whether a VM should report plain value transfers as commutative credits. They let
+    /// transactions crediting one account run in parallel; a state that applies each
+    /// transaction's writes before the next runs (the one-worker case) has no use for them,
+    /// and a VM may then write the recipient's balance as it sees it.
+    fn commutative_credits(&self) -> bool {
+        true
+    }
 }
 
 /// The effects of one transaction, by unified key.

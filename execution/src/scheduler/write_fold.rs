@@ -73,11 +73,11 @@ pub(super) fn fold_writes<'w, V: StateView>(
                     entry.storage.insert(*slot, *value);
                 }
                 (StateKey::Data(id), StateValue::Data(data)) => {
-                    let entry = changes.accounts.entry(*id).or_insert_with(|| {
+                    changes.accounts.entry(*id).or_insert_with(|| {
                         unwritten.push(*id);
                         Default::default()
                     });
-                    entry.data = Some(data.clone());
+                    changes.data.insert(*id, data.clone());
                 }
                 (StateKey::Code(hash), StateValue::Code(code)) => {
                     changes.code.entry(*hash).or_insert_with(|| code.clone());
@@ -164,7 +164,8 @@ pub(super) fn fold_final<V: StateView>(
                         let StateValue::Data(data) = value else {
                             return Err(wrong_kind(key));
                         };
-                        changes.accounts.entry(*id).or_default().data = Some(data.clone());
+                        changes.accounts.entry(*id).or_default();
+                        changes.data.insert(*id, data.clone());
                         seen.entry(*id).or_insert(false);
                     }
                     (

@@ -26,6 +26,7 @@ impl AccountId {
     }
 
     /// The id of the EVM account at `address`: 12 zero bytes, then the address.
+    #[inline]
     pub fn from_address(address: Address) -> Self {
         let mut bytes = [0u8; 32];
         bytes[EVM_PREFIX_LEN..].copy_from_slice(address.as_slice());
@@ -33,12 +34,13 @@ impl AccountId {
     }
 
     /// The EVM address this id is, when its first 12 bytes are zero.
+    #[inline]
     pub fn evm_address(&self) -> Option<Address> {
-        let bytes = self.0.as_slice();
-        bytes[..EVM_PREFIX_LEN]
-            .iter()
-            .all(|b| *b == 0)
-            .then(|| Address::from_slice(&bytes[EVM_PREFIX_LEN..]))
+        let (prefix, address) = self.0.0.split_at(EVM_PREFIX_LEN);
+        let (head, tail) = prefix.split_at(8);
+        let zero = u64::from_ne_bytes(head.try_into().expect("8 bytes")) == 0
+            && u32::from_ne_bytes(tail.try_into().expect("4 bytes")) == 0;
+        zero.then(|| Address::from_slice(address))
     }
 
     /// The id's bytes.

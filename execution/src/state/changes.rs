@@ -1,10 +1,11 @@
 //! `StateChanges`: the write set of a block, applied to the store when the block is sealed.
 
-use std::collections::BTreeMap;
+use alloy_primitives::{Bytes, map::B256Map};
 
-use alloy_primitives::{Bytes, U256, map::B256Map};
-
-use crate::{AccountId, AccountState, state::AccountData, state::AccountMap};
+use crate::{
+    AccountId, AccountState,
+    state::{AccountData, AccountMap, SlotMap},
+};
 
 /// How one account changed in a block.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -15,10 +16,7 @@ pub struct AccountChange {
     /// Whether all of its previous storage was wiped (destroyed or re-created) before `storage`.
     pub storage_cleared: bool,
     /// Storage slots written, with their new values (zero deletes the slot).
-    pub storage: BTreeMap<U256, U256>,
-    /// Its Solana-style owner, flags and data, when they changed (`Some(None)`: removed).
-    /// `None`: unchanged.
-    pub data: Option<Option<AccountData>>,
+    pub storage: SlotMap,
 }
 
 /// Everything a block (or a genesis) writes to the state.
@@ -26,6 +24,10 @@ pub struct AccountChange {
 pub struct StateChanges {
     /// Changed accounts, by id.
     pub accounts: AccountMap<AccountChange>,
+    /// The new Solana-style owner, flags and data of accounts whose data changed (`None`:
+    /// removed), by id; each also has its entry in `accounts`. Apart from `accounts` because
+    /// few accounts have data, and the per-account entry of every EVM account stays small.
+    pub data: AccountMap<Option<AccountData>>,
     /// New contract code, by hash.
     pub code: B256Map<Bytes>,
 }

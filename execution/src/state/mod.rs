@@ -7,10 +7,12 @@ mod account_data;
 mod account_id;
 mod changes;
 pub mod native_token;
+mod slot_map;
 mod view;
 
 pub use account::AccountState;
 pub use account_data::AccountData;
 pub use account_id::{AccountId, AccountMap};
 pub use changes::{AccountChange, StateChanges};
+pub use slot_map::{SlotHasher, SlotMap};
 pub use view::{ChainView, StateView};

@@ -8,11 +8,12 @@
 //! (`--executors revm,seq,par1,par2,parN` measures only those, e.g. for a profiler.)
 //!
 //! Executors: the plain sequential revm loop (one revm EVM, `transact_commit` per transaction
-//! over revm's `InMemoryDB`), our sequential `execute_block`, and our `execute_block_parallel`
-//! at 1 and 2 threads and at the core count when it is higher. Before measuring, each block is
-//! run once by every executor and the results are checked: every transaction succeeds, our
-//! sequential and parallel blocks are identical (write set, receipts, gas), the gas equals the
-//! revm loop's, and the state equals the revm loop's but for the fee vault. Any mismatch aborts.
+//! over revm's `InMemoryDB`), our `execute_block` with the one-worker `ParallelExecutor`
+//! (sequential), and with the scheduler at 1 and 2 threads and at the core count when it is
+//! higher. Before measuring, each block is run once by every executor and the results are
+//! checked: every transaction succeeds, our sequential and parallel blocks are identical
+//! (write set, receipts, gas), the gas equals the revm loop's, and the state equals the revm
+//! loop's but for the fee vault. Any mismatch aborts.
 //! Block building (signing, sender recovery), cloning inputs and dropping outputs are not timed.
 
 #[path = "workloads/mod.rs"]

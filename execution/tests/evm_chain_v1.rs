@@ -5,41 +5,19 @@
 
 use std::collections::BTreeMap;
 
-use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Address, B256, Bytes, U256, hex};
 use execution::{
-    ChainSpec, Engines, Receipt, Store, Transaction,
+    ChainSpec, Engines, Store, Transaction,
     block::InvalidTxPolicy,
-    evm::EvmTx,
     execute_block,
     scheduler::{ParallelExecutor, SchedulerConfig, Strategy},
 };
 use node_config::GenesisConfig;
 use serde_json::Value;
 
-const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/evm_chain_v1");
+mod recorded_chain;
 
-fn load(name: &str) -> Value {
-    let text = std::fs::read_to_string(format!("{FIXTURE}/{name}")).expect("fixture file");
-    serde_json::from_str(&text).expect("fixture JSON")
-}
-
-fn bytes(value: &Value) -> Vec<u8> {
-    hex::decode(value.as_str().expect("a hex string")).expect("hex")
-}
-
-fn b256(value: &Value) -> B256 {
-    B256::from_slice(&bytes(value))
-}
-
-/// A recorded transaction, its recorded sender checked.
-fn transaction(value: &Value) -> Transaction {
-    let tx = EvmTx::decode(&bytes(&value["raw"])).expect("recorded transactions decode");
-    let sender: Address = value["sender"].as_str().unwrap().parse().unwrap();
-    assert_eq!(tx.sender, sender);
-    assert_eq!(tx.hash, b256(&value["hash"]));
-    Transaction::Evm(tx)
-}
+use recorded_chain::{b256, bytes, evm_receipts, load, recorded_receipts, transaction};
 
 #[test]
 fn recorded_evm_chain_replays_byte_for_byte() {
@@ -115,17 +93,11 @@ fn recorded_evm_chain_replays_byte_for_byte() {
             "block {number}: header"
         );
         assert_eq!(sealed.hash, b256(&block["hash"]), "block {number}: hash");
-        let receipts: Vec<Vec<u8>> = sealed
-            .receipts
-            .iter()
-            .map(|r| match r {
-                Receipt::Evm(r) => r.encoded_2718(),
-                other => panic!("an EVM chain has EVM receipts only: {other:?}"),
-            })
-            .collect();
-        let recorded_receipts: Vec<Vec<u8>> =
-            block["receipts"].as_array().unwrap().iter().map(bytes).collect();
-        assert_eq!(receipts, recorded_receipts, "block {number}: receipts");
+        assert_eq!(
+            evm_receipts(&sealed.receipts),
+            recorded_receipts(block),
+            "block {number}: receipts"
+        );
         parent = sealed.header;
     }
 

@@ -3,25 +3,16 @@
 //! kind-tagged block records, serves the same blocks, receipts, state and proofs, and the
 //! chain goes on from its head; opening it again migrates nothing.
 
-use alloy_eips::eip2718::Encodable2718;
-use alloy_primitives::{B256, Bytes, hex};
+use alloy_primitives::Bytes;
 use execution::{
-    ChainSpec, Engines, Receipt, Store, Transaction, block::InvalidTxPolicy, evm::EvmTx,
-    execute_block, scheduler::ParallelExecutor,
+    ChainSpec, Engines, Receipt, Store, Transaction, block::InvalidTxPolicy, execute_block,
+    scheduler::ParallelExecutor,
 };
 use node_config::GenesisConfig;
-use serde_json::Value;
 
-const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/evm_chain_v1");
+mod recorded_chain;
 
-fn load(name: &str) -> Value {
-    let text = std::fs::read_to_string(format!("{FIXTURE}/{name}")).expect("fixture file");
-    serde_json::from_str(&text).expect("fixture JSON")
-}
-
-fn bytes(value: &Value) -> Vec<u8> {
-    hex::decode(value.as_str().expect("a hex string")).expect("hex")
-}
+use recorded_chain::{FIXTURE, b256, bytes, evm_receipts, load, recorded_receipts};
 
 /// The recorded layout-1 database, decompressed into `dir`.
 fn layout_1_database(dir: &std::path::Path) -> std::path::PathBuf {
@@ -43,7 +34,7 @@ fn a_layout_1_database_is_migrated_and_goes_on() {
     for recorded in blocks["blocks"].as_array().unwrap() {
         let number = recorded["number"].as_u64().unwrap();
         let block = reader.block(number).unwrap().expect("the block");
-        assert_eq!(block.hash, B256::from_slice(&bytes(&recorded["hash"])), "block {number}");
+        assert_eq!(block.hash, b256(&recorded["hash"]), "block {number}");
         let raws: Vec<Vec<u8>> =
             block.transactions.iter().map(|tx| tx.as_evm().unwrap().encoded.to_vec()).collect();
         let recorded_raws: Vec<Vec<u8>> = recorded["transactions"]
@@ -62,17 +53,11 @@ fn a_layout_1_database_is_migrated_and_goes_on() {
             assert_eq!(tx.as_evm().unwrap().sender, sender);
             assert_eq!(reader.transaction_location(tx.hash()).unwrap().map(|l| l.0), Some(number));
         }
-        let receipts: Vec<Vec<u8>> = block
-            .receipts
-            .iter()
-            .map(|r| match r {
-                Receipt::Evm(r) => r.encoded_2718(),
-                other => panic!("EVM receipts only: {other:?}"),
-            })
-            .collect();
-        let recorded_receipts: Vec<Vec<u8>> =
-            recorded["receipts"].as_array().unwrap().iter().map(bytes).collect();
-        assert_eq!(receipts, recorded_receipts, "block {number}: receipts");
+        assert_eq!(
+            evm_receipts(&block.receipts),
+            recorded_receipts(recorded),
+            "block {number}: receipts"
+        );
     }
     let head = reader.head_header().unwrap();
     assert_eq!(reader.state_root().unwrap(), head.state_root);
@@ -91,7 +76,7 @@ fn a_layout_1_database_is_migrated_and_goes_on() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|tx| Transaction::Evm(EvmTx::decode(&bytes(&tx["raw"])).unwrap()))
+        .map(recorded_chain::transaction)
         .collect();
     let env = spec.next_block_env(&head, head.timestamp + 2);
     let reader = store.reader().unwrap();

@@ -40,6 +40,22 @@ pub struct Divergence {
     pub reason: String,
 }
 
+impl Divergence {
+    /// A stop before block `number` could be executed (a gap on DA, a batch of a newer
+    /// format): no hash or state root to compare, only `reason`.
+    pub fn before_execution(number: u64, da_height: u64, reason: String) -> Self {
+        Self {
+            number,
+            da_height,
+            expected_hash: B256::ZERO,
+            computed_hash: None,
+            expected_state_root: B256::ZERO,
+            computed_state_root: None,
+            reason,
+        }
+    }
+}
+
 /// Role, DA progress and divergence of a node. Cheap to read from any thread.
 #[derive(Debug)]
 pub struct SyncState {

@@ -125,6 +125,19 @@ impl std::fmt::Debug for TestNode {
 }
 
 impl TestNode {
+    /// A fresh data directory and the devnet config of a node in it: [`BLOCK_TIME_MS`]
+    /// blocks, RPC on a free local port.
+    fn devnet_config() -> eyre::Result<(tempfile::TempDir, NodeConfig)> {
+        let dir = tempfile::Builder::new().prefix("manifold-e2e-").tempdir()?;
+        let config = NodeConfig::devnet(&DevnetOptions {
+            data_dir: dir.path().join("data"),
+            rpc_listen: "127.0.0.1:0".parse()?,
+            block_time_ms: BLOCK_TIME_MS,
+            ..Default::default()
+        })?;
+        Ok((dir, config))
+    }
+
     /// Starts a devnet node with [`BLOCK_TIME_MS`] blocks.
     pub async fn start() -> eyre::Result<Self> {
         Self::start_with(|_| {}).await
@@ -132,13 +145,7 @@ impl TestNode {
 
     /// Starts a devnet node after `edit` adjusted its config.
     pub async fn start_with(edit: impl FnOnce(&mut NodeConfig)) -> eyre::Result<Self> {
-        let dir = tempfile::Builder::new().prefix("manifold-e2e-").tempdir()?;
-        let mut config = NodeConfig::devnet(&DevnetOptions {
-            data_dir: dir.path().join("data"),
-            rpc_listen: "127.0.0.1:0".parse()?,
-            block_time_ms: BLOCK_TIME_MS,
-            ..Default::default()
-        })?;
+        let (dir, mut config) = Self::devnet_config()?;
         edit(&mut config);
         let handle = Node::start(config.clone()).await.wrap_err("starting the node")?;
         Self::running(handle, config, dir, None, None)
@@ -147,13 +154,7 @@ impl TestNode {
     /// Starts a devnet node that runs the key-value test engine beside the EVM, its payer
     /// funded (see [`two_engines`]).
     pub async fn start_two_engines() -> eyre::Result<Self> {
-        let dir = tempfile::Builder::new().prefix("manifold-e2e-").tempdir()?;
-        let mut config = NodeConfig::devnet(&DevnetOptions {
-            data_dir: dir.path().join("data"),
-            rpc_listen: "127.0.0.1:0".parse()?,
-            block_time_ms: BLOCK_TIME_MS,
-            ..Default::default()
-        })?;
+        let (dir, mut config) = Self::devnet_config()?;
         two_engines::fund_kv_payer(&mut config);
         let engines = two_engines::two_engines(&config);
         let da = sequencer::node::open_da(&config).await?;

@@ -12,7 +12,7 @@ fn bench_command_reports_throughput() -> eyre::Result<()> {
     assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
     for line in [
         "signature recovery",
-        "EVM transfer execution",
+        "EVM transfers, one block",
         "block executor, sequential",
         "block executor, Block-STM",
         "admission",

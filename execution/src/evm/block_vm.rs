@@ -24,6 +24,7 @@ use revm::{Database, bytecode::Bytecode, state::AccountInfo};
 use super::{
     code_cache::CodeCache,
     executor::{EvmConfig, EvmExecutor, EvmFrames},
+    state_db::account_info,
     tx_effects::{account_effect, changed_slots, is_plain_credit, new_code},
 };
 use crate::{
@@ -103,13 +104,7 @@ impl Database for ViewDb<'_> {
             }
             self.lazy = None;
         }
-        Ok(self.state.account(AccountId::from(address))?.map(|a| AccountInfo {
-            balance: a.balance,
-            nonce: a.nonce,
-            code_hash: a.code_hash,
-            code: None,
-            ..Default::default()
-        }))
+        Ok(self.state.account(AccountId::from(address))?.map(account_info))
     }
 
     fn code_by_hash(&mut self, code_hash: B256) -> Result<Bytecode, ExecutionError> {

@@ -6,7 +6,7 @@ use alloy_primitives::{Address, B256, U256};
 use revm::{Database, bytecode::Bytecode, database_interface::DBErrorMarker, state::AccountInfo};
 
 use super::code_cache::CodeCache;
-use crate::{AccountId, ExecutionError, StateView};
+use crate::{AccountId, AccountState, ExecutionError, StateView};
 
 impl DBErrorMarker for ExecutionError {}
 
@@ -28,13 +28,7 @@ impl<V: StateView> Database for StateDb<V> {
     type Error = ExecutionError;
 
     fn basic(&mut self, address: Address) -> Result<Option<AccountInfo>, Self::Error> {
-        Ok(self.state.account(AccountId::from(address))?.map(|a| AccountInfo {
-            balance: a.balance,
-            nonce: a.nonce,
-            code_hash: a.code_hash,
-            code: None,
-            ..Default::default()
-        }))
+        Ok(self.state.account(AccountId::from(address))?.map(account_info))
     }
 
     fn code_by_hash(&mut self, code_hash: B256) -> Result<Bytecode, Self::Error> {
@@ -47,5 +41,17 @@ impl<V: StateView> Database for StateDb<V> {
 
     fn block_hash(&mut self, number: u64) -> Result<B256, Self::Error> {
         Ok(self.state.block_hash(number)?.unwrap_or_default())
+    }
+}
+
+/// What revm is told of an account: its balance, nonce and code hash (the code is loaded
+/// by hash, once, through the code cache).
+pub(super) fn account_info(account: AccountState) -> AccountInfo {
+    AccountInfo {
+        balance: account.balance,
+        nonce: account.nonce,
+        code_hash: account.code_hash,
+        code: None,
+        ..Default::default()
     }
 }

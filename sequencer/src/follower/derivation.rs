@@ -173,15 +173,7 @@ impl Derivation {
                     // A batch of a newer format: its blocks cannot be derived by this build,
                     // and every block after them depends on them.
                     let head = self.ctx.store.head_number().ok().flatten().unwrap_or_default();
-                    self.halt(Divergence {
-                        number: head + 1,
-                        da_height: height,
-                        expected_hash: Default::default(),
-                        computed_hash: None,
-                        expected_state_root: Default::default(),
-                        computed_state_root: None,
-                        reason: e.to_string(),
-                    });
+                    self.halt(Divergence::before_execution(head + 1, height, e.to_string()));
                     return Err(PassError::Halt);
                 }
                 Err(e) => {
@@ -277,15 +269,7 @@ impl Derivation {
             }
             Err(e @ DeriveError::Gap { .. }) => {
                 let head = self.ctx.store.head_number().ok().flatten().unwrap_or_default();
-                self.halt(Divergence {
-                    number,
-                    da_height: height,
-                    expected_hash: Default::default(),
-                    computed_hash: None,
-                    expected_state_root: Default::default(),
-                    computed_state_root: None,
-                    reason: e.to_string(),
-                });
+                self.halt(Divergence::before_execution(number, height, e.to_string()));
                 tracing::error!(head, "follower cannot continue");
                 Err(PassError::Halt)
             }

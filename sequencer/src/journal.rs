@@ -7,7 +7,7 @@
 //! The journal is its own redb file (`mempool.redb`), so its fsyncs never wait for a block
 //! being sealed and sealing never waits for them. Included transactions are forgotten after
 //! their block is durable; if the node dies in between, the entry is stale at the next start
-//! (its nonce is below the payer's, or it is in the chain) and is dropped then. So an
+//! (its nonce is below the payer's, or it is in the chain) and is deleted then. So an
 //! acknowledged transaction is always in a block or in the journal.
 //!
 //! Entries are kind-tagged records of every engine (`Transaction::encode_record`), with what
@@ -65,6 +65,8 @@ enum Command {
     Write(Request),
     /// Read every entry.
     Load(std::sync::mpsc::Sender<Result<Vec<Transaction>, JournalError>>),
+    /// Forget entries durably, answered once on disk (for synchronous callers).
+    Forget(Vec<B256>, std::sync::mpsc::Sender<Result<(), JournalError>>),
     /// Finish the queued writes, close the file and stop; answered once it is closed.
     Close(oneshot::Sender<()>),
 }
@@ -113,6 +115,14 @@ impl Journal {
     pub fn load(&self) -> Result<Vec<Transaction>, JournalError> {
         let (reply, answer) = std::sync::mpsc::channel();
         self.queue.send(Command::Load(reply)).map_err(|_| JournalError::Stopped)?;
+        answer.recv().map_err(|_| JournalError::Stopped)?
+    }
+
+    /// Durably forgets `delete`, from synchronous code: start-up drops the entries it found
+    /// stale, so that one left behind by a crash is not carried from start to start.
+    pub fn forget_now(&self, delete: Vec<B256>) -> Result<(), JournalError> {
+        let (reply, answer) = std::sync::mpsc::channel();
+        self.queue.send(Command::Forget(delete, reply)).map_err(|_| JournalError::Stopped)?;
         answer.recv().map_err(|_| JournalError::Stopped)?
     }
 
@@ -204,6 +214,10 @@ fn writer_loop(db: Database, rx: std::sync::mpsc::Receiver<Command>) {
                 flush(&db, &mut batch);
                 let _ = reply.send(load(&db));
             }
+            Command::Forget(delete, reply) => {
+                flush(&db, &mut batch);
+                let _ = reply.send(remove(&db, &delete));
+            }
             Command::Close(done) => {
                 flush(&db, &mut batch);
                 drop(db);
@@ -214,6 +228,18 @@ fn writer_loop(db: Database, rx: std::sync::mpsc::Receiver<Command>) {
         next = rx.recv().ok();
     }
     flush(&db, &mut batch);
+}
+
+fn remove(db: &Database, hashes: &[B256]) -> Result<(), JournalError> {
+    let txn = db.begin_write()?;
+    {
+        let mut table = txn.open_table(JOURNAL)?;
+        for hash in hashes {
+            table.remove(hash.0)?;
+        }
+    }
+    txn.commit()?;
+    Ok(())
 }
 
 fn write_batch(db: &Database, batch: &[Request]) -> Result<(), JournalError> {

@@ -86,4 +86,18 @@ async fn an_old_data_directory_opens_and_continues() {
     assert_eq!(included, expected);
     assert!(block.receipts.iter().all(execution::Receipt::success));
     assert!(ctx.mempool.is_empty());
+
+    // Stopped before the builder's task forgot them (as a crash right after sealing would):
+    // the next start finds the journaled transactions in the chain, leaves them out of the
+    // pool and deletes them from the journal.
+    let config = NodeConfig::clone(&ctx.config);
+    ctx.mempool.close_journal().await;
+    drop(ctx);
+    let ctx = Node::open(config.clone()).unwrap();
+    assert!(ctx.mempool.is_empty());
+    ctx.mempool.close_journal().await;
+    drop(ctx);
+    let journal = Journal::start(&config.data_dir.join(sequencer::node::JOURNAL_FILE)).unwrap();
+    assert_eq!(journal.load().unwrap().len(), 0, "stale entries were deleted at open");
+    journal.close().await;
 }

@@ -71,6 +71,7 @@ impl Mempool {
         pool.head.store(head.number, Ordering::Relaxed);
         pool.head_base_fee.store(head.base_fee_per_gas.unwrap_or_default(), Ordering::Relaxed);
         let mut restored = 0usize;
+        let mut stale = Vec::new();
         for tx in pool.journal.load()? {
             let keep = match tx.replay_guard() {
                 ReplayGuard::Nonce(nonce) => {
@@ -78,18 +79,23 @@ impl Mempool {
                 }
                 ReplayGuard::RecentBlock { .. } => reader.transaction_block(tx.hash())?.is_none(),
             };
-            if !keep {
-                continue;
-            }
-            let expiry = match pool.expiry(&reader, &tx, head.number) {
-                Ok(expiry) => expiry,
-                Err(_) => continue,
+            let expiry = match keep.then(|| pool.expiry(&reader, &tx, head.number)) {
+                Some(Ok(expiry)) => expiry,
+                None | Some(Err(_)) => {
+                    stale.push(tx.hash());
+                    continue;
+                }
             };
             pool.pool.lock().insert(Arc::new(tx), expiry);
             restored += 1;
         }
         if restored > 0 {
             tracing::info!(restored, "mempool refilled from journal");
+        }
+        if !stale.is_empty() {
+            // Included or expired while the node was down (or before it could forget them).
+            tracing::info!(stale = stale.len(), "stale journal entries dropped");
+            pool.journal.forget_now(stale)?;
         }
         pool.metrics.mempool_size.set(restored as i64);
         Ok(pool)
@@ -300,7 +306,7 @@ impl Mempool {
     }
 
     /// Forgets dropped transactions in the journal (best effort: a stale entry left behind
-    /// is dropped again at the next start).
+    /// is deleted at the next start).
     pub async fn forget(&self, hashes: Vec<B256>) {
         if hashes.is_empty() {
             return;

@@ -4,9 +4,11 @@
 //!
 //! Tags: `0x00` EVM. Reserved: `0x01` Solana, `0x02` L1 deposit. `0xf0` is the key-value test
 //! engine, which exists only in builds with the `test-utils` feature. A byte no engine of the
-//! build has is [`TxError::UnknownKind`](crate::TxError::UnknownKind).
+//! build has is [`TxError::UnknownKind`].
 
 use std::fmt;
+
+use crate::TxError;
 
 /// The engine a transaction belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -36,9 +38,15 @@ impl EngineKind {
         }
     }
 
-    /// The kind with wire tag `tag`, if this build has it.
-    pub fn from_tag(tag: u8) -> Option<Self> {
-        Self::ALL.iter().copied().find(|kind| kind.tag() == tag)
+    /// The kind with wire tag `tag`; [`TxError::UnknownKind`] if this build has none.
+    pub fn from_tag(tag: u8) -> Result<Self, TxError> {
+        Self::ALL.iter().copied().find(|kind| kind.tag() == tag).ok_or(TxError::UnknownKind(tag))
+    }
+
+    /// Splits a tagged encoding, `kind ‖ payload`, into its kind and payload.
+    pub fn split_tagged(tagged: &[u8]) -> Result<(Self, &[u8]), TxError> {
+        let [tag, payload @ ..] = tagged else { return Err(TxError::Empty) };
+        Ok((Self::from_tag(*tag)?, payload))
     }
 
     /// Lower-case name, for logs, metrics labels and errors.
@@ -64,9 +72,13 @@ mod tests {
     #[test]
     fn tags_round_trip_and_are_distinct() {
         for kind in EngineKind::ALL {
-            assert_eq!(EngineKind::from_tag(kind.tag()), Some(*kind));
+            assert_eq!(EngineKind::from_tag(kind.tag()), Ok(*kind));
         }
         assert_eq!(EngineKind::Evm.tag(), 0);
-        assert_eq!(EngineKind::from_tag(0x01), None, "reserved for Solana, not in this build");
+        assert_eq!(
+            EngineKind::from_tag(0x01),
+            Err(TxError::UnknownKind(0x01)),
+            "reserved for Solana, not in this build"
+        );
     }
 }

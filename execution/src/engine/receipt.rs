@@ -75,7 +75,7 @@ impl Receipt {
         let Some((tag, mut payload)) = record.split_first() else {
             return Err(TxError::Malformed("empty receipt record".into()));
         };
-        let kind = EngineKind::from_tag(*tag).ok_or(TxError::UnknownKind(*tag))?;
+        let kind = EngineKind::from_tag(*tag)?;
         Ok(match kind {
             EngineKind::Evm => Receipt::Evm(
                 ReceiptEnvelope::decode_2718(&mut payload)

@@ -56,8 +56,7 @@ impl Engines {
 
     /// Decodes a tagged transaction (`kind ‖ payload`) and verifies its signature.
     pub fn decode_tagged(&self, tagged: &[u8]) -> Result<Transaction, TxError> {
-        let [tag, payload @ ..] = tagged else { return Err(TxError::Empty) };
-        let kind = EngineKind::from_tag(*tag).ok_or(TxError::UnknownKind(*tag))?;
+        let (kind, payload) = EngineKind::split_tagged(tagged)?;
         self.decode(kind, payload)
     }
 

@@ -139,7 +139,7 @@ impl Transaction {
             return Err(TxError::Malformed("truncated transaction record".into()));
         }
         let (verified, payload) = rest.split_at(len);
-        let kind = EngineKind::from_tag(*tag).ok_or(TxError::UnknownKind(*tag))?;
+        let kind = EngineKind::from_tag(*tag)?;
         Ok(match kind {
             EngineKind::Evm => Transaction::Evm(EvmTx::decode_verified(payload, verified)?),
             #[cfg(any(test, feature = "test-utils"))]

@@ -109,10 +109,7 @@ impl Mempool {
     /// Decodes a tagged transaction (`kind ‖ payload`) of any engine the chain runs, checks,
     /// journals and admits it; returns its hash once it is durable.
     pub async fn submit(&self, tagged: Bytes) -> Result<B256, PoolError> {
-        let [tag, ..] = tagged.as_ref() else {
-            return Err(execution::TxError::Empty.into());
-        };
-        let kind = EngineKind::from_tag(*tag).ok_or(execution::TxError::UnknownKind(*tag))?;
+        let (kind, _) = EngineKind::split_tagged(&tagged)?;
         self.submit_payload(kind, tagged.slice(1..)).await
     }
 

@@ -16,7 +16,7 @@
 
 use std::time::Instant;
 
-use alloy_primitives::B256;
+use alloy_primitives::map::B256Set;
 
 use crate::{
     AccountId, BlockEnv, ChainView, Engines, ExecutionError, Rejection, ReplayGuard, StateChanges,
@@ -73,35 +73,38 @@ impl<'a, V: StateView + ChainView + Sync> BlockExecutor<'a, V> {
         let txs = self.check_replay_guards(txs)?;
         self.assembly.included.reserve(txs.len());
         let vm = self.engines.block_vm(self.env);
+        // The scheduler runs on the block's base state: only transactions before which the
+        // block changed nothing can run in parallel.
+        if !self.changes.is_empty() {
+            let report = ExecutionReport::sequential("after earlier changes", txs.len());
+            self.execute_sequentially(&vm, txs.into_iter())?;
+            return Ok(self.report(report, started, scheduler));
+        }
         let fits = self.assembly.all_fit(&txs);
-        // The parallel run works on the block's base state: only a block's first batch of
-        // transactions can run in parallel.
-        let fresh = self.changes.accounts.is_empty() && self.changes.code.is_empty();
-        let scheduled = if fresh {
-            scheduler.run(&vm, &self.base, &txs, fits)?
-        } else {
-            crate::scheduler::Scheduled {
-                outputs: Vec::new(),
-                changes: StateChanges::default(),
-                report: ExecutionReport::sequential("after earlier transactions", txs.len()),
-            }
-        };
-        let mut report = scheduled.report;
+        let scheduled = scheduler.run(&vm, &self.base, &txs, fits)?;
         let mut rest = txs.into_iter();
-        if !scheduled.outputs.is_empty() {
-            self.changes = scheduled.changes;
-            for output in scheduled.outputs {
-                let tx = rest.next().ok_or_else(|| {
-                    ExecutionError::Invariant("more parallel outputs than transactions".into())
-                })?;
-                self.assembly.push(tx, output)?;
-            }
+        self.changes = scheduled.changes;
+        for output in scheduled.outputs {
+            let tx = rest.next().ok_or_else(|| {
+                ExecutionError::Invariant("more parallel outputs than transactions".into())
+            })?;
+            self.assembly.push(tx, output)?;
         }
         self.execute_sequentially(&vm, rest)?;
+        Ok(self.report(scheduled.report, started, scheduler))
+    }
+
+    /// `report` completed with the block's time and gas so far, recorded by `scheduler`.
+    fn report(
+        &self,
+        mut report: ExecutionReport,
+        started: Instant,
+        scheduler: &mut ParallelExecutor,
+    ) -> ExecutionReport {
         report.elapsed = started.elapsed();
         report.gas_used = self.assembly.used(crate::EngineKind::Evm);
         scheduler.record(&report);
-        Ok(report)
+        report
     }
 
     /// Runs `txs` one after another on one worker of `vm`, on the block's state so far.
@@ -145,7 +148,7 @@ impl<'a, V: StateView + ChainView + Sync> BlockExecutor<'a, V> {
         if txs.iter().all(|tx| matches!(tx.replay_guard(), ReplayGuard::Nonce(_))) {
             return Ok(txs);
         }
-        let mut seen: Vec<B256> = Vec::new();
+        let mut seen: B256Set = B256Set::default();
         let mut kept = Vec::with_capacity(txs.len());
         for tx in txs {
             let ReplayGuard::RecentBlock { hash, .. } = tx.replay_guard() else {
@@ -164,7 +167,7 @@ impl<'a, V: StateView + ChainView + Sync> BlockExecutor<'a, V> {
             match rejection {
                 Some(rejection) => self.assembly.reject(tx, rejection)?,
                 None => {
-                    seen.push(id);
+                    seen.insert(id);
                     kept.push(tx);
                 }
             }

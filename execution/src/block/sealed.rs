@@ -12,7 +12,7 @@
 //! transactions only keeps the `extraData` it was given (empty for sealed blocks): an EVM-only
 //! chain is byte-identical to an Ethereum-style chain.
 
-use alloy_consensus::{EMPTY_OMMER_ROOT_HASH, Header, ReceiptEnvelope, TxReceipt};
+use alloy_consensus::{EMPTY_OMMER_ROOT_HASH, Header, ReceiptEnvelope};
 use alloy_eips::{eip2718::Encodable2718, eip7685::EMPTY_REQUESTS_HASH};
 use alloy_primitives::{B64, B256, Bloom, Bytes, U256, keccak256};
 use alloy_trie::{EMPTY_ROOT_HASH, root::ordered_trie_root_with_encoder};
@@ -129,7 +129,7 @@ pub fn build_header(
     let evm_receipts: Vec<&ReceiptEnvelope> = receipts.iter().filter_map(Receipt::as_evm).collect();
     let mut logs_bloom = Bloom::ZERO;
     for receipt in &evm_receipts {
-        logs_bloom.accrue_bloom(receipt.bloom_cheap().as_ref().unwrap_or(&receipt.bloom()));
+        logs_bloom.accrue_bloom(receipt.logs_bloom());
     }
     let extra_data = match all_engines_root(transactions, receipts) {
         Some(root) => Bytes::copy_from_slice(root.as_slice()),

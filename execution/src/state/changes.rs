@@ -38,6 +38,11 @@ impl StateChanges {
         self.accounts.values().map(|a| 1 + a.storage.len()).sum()
     }
 
+    /// Whether nothing was written.
+    pub fn is_empty(&self) -> bool {
+        self.accounts.is_empty() && self.data.is_empty() && self.code.is_empty()
+    }
+
     /// The change of account `id`, created empty if absent.
     pub fn account_mut(&mut self, id: AccountId) -> &mut AccountChange {
         self.accounts.entry(id).or_default()

@@ -86,20 +86,14 @@ pub(super) fn select<V: StateView>(
             heap.push(Candidate { priority, tx: tx.clone() });
         }
     }
-    let mut used: Vec<(EngineKind, u64)> = Vec::new();
+    let mut used: HashMap<EngineKind, u64> = HashMap::new();
     let mut selected = Vec::new();
     while let Some(Candidate { tx, .. }) = heap.pop() {
         if selected.len() >= space.max_count {
             break;
         }
         let kind = tx.kind();
-        let spent = match used.iter_mut().find(|(k, _)| *k == kind) {
-            Some((_, spent)) => spent,
-            None => {
-                used.push((kind, 0));
-                &mut used.last_mut().expect("just pushed").1
-            }
-        };
+        let spent = used.entry(kind).or_default();
         let wanted = spent.saturating_add(tx.resource_limit());
         if wanted > (space.budget)(kind) {
             // Too big for what is left; its payer's later nonces must wait too.

@@ -197,9 +197,15 @@ fn apply_changes(txn: &WriteTransaction, changes: &StateChanges) -> Result<B256,
     let ordered: BTreeMap<&AccountId, &AccountChange> = changes.accounts.iter().collect();
     let mut account_updates = Vec::with_capacity(ordered.len());
     for (id, change) in ordered {
+        let data = changes.data.get(id);
         let leaf = match id.evm_address() {
+            Some(_) if data.is_some() => {
+                return Err(ExecutionError::Invariant(format!(
+                    "account data written to the EVM account {id:?}"
+                )));
+            }
             Some(address) => apply_evm_account(&mut tables, address, change)?,
-            None => apply_id_account(&mut tables, id, change, changes.data.get(id))?,
+            None => apply_id_account(&mut tables, id, change, data)?,
         };
         account_updates.push((id.trie_key(), leaf));
     }
@@ -281,20 +287,130 @@ fn apply_id_account(
     };
     account.storage_root = EMPTY_ROOT_HASH;
     tables.id_accounts.insert(id.as_bytes(), account.encode().as_slice())?;
-    let data = match data {
+    let leaf = match data {
         Some(Some(data)) => {
             tables.data.insert(id.as_bytes(), data.encode().as_slice())?;
-            Some(data.clone())
+            account.trie_leaf(Some(data))
         }
         Some(None) => {
             tables.data.remove(id.as_bytes())?;
-            None
+            account.trie_leaf(None)
         }
-        None => tables
-            .data
-            .get(id.as_bytes())?
-            .map(|raw| AccountData::decode(raw.value()))
-            .transpose()?,
+        // Data unchanged (only the balance or nonce moved): the leaf commits to it as stored.
+        None => {
+            let stored = tables.data.get(id.as_bytes())?;
+            let stored = stored.map(|raw| AccountData::decode(raw.value())).transpose()?;
+            account.trie_leaf(stored.as_ref())
+        }
     };
-    Ok(Some(account.trie_leaf(data.as_ref())))
+    Ok(Some(leaf))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use alloy_trie::{HashBuilder, Nibbles};
+    use ed25519_dalek::SigningKey;
+    use node_config::{GenesisConfig, GenesisIdAccount};
+
+    use super::*;
+    use crate::{
+        ChainSpec, Engines, StateView, Transaction,
+        block::InvalidTxPolicy,
+        execute_block,
+        kv::{KvEngine, KvOp, KvTx, signer_id},
+        scheduler::ParallelExecutor,
+        state::native_token,
+    };
+
+    /// The state root rebuilt from scratch over `ids`, as the store reads them.
+    fn full_root(reader: &impl StateView, ids: &[AccountId]) -> B256 {
+        let mut leaves = BTreeMap::new();
+        for id in ids {
+            let Some(account) = reader.account(*id).unwrap() else { continue };
+            let data = reader.account_data(*id).unwrap();
+            leaves.insert(id.trie_key(), account.trie_leaf(data.as_ref()));
+        }
+        let mut hb = HashBuilder::default();
+        for (key, leaf) in &leaves {
+            hb.add_leaf(Nibbles::unpack(key), leaf);
+        }
+        hb.root()
+    }
+
+    #[test]
+    fn accounts_with_data_commit_to_it_when_only_their_balance_moves() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("db")).unwrap();
+        let payer_key = SigningKey::from_bytes(&[9u8; 32]);
+        let payer = signer_id(&payer_key);
+        let program = AccountId::new([0xaa; 32]);
+        let owned = B256::repeat_byte(0x77);
+        let lamports = native_token::wei(1_000_000_000);
+        let accounts = [
+            (payer.0, GenesisIdAccount { balance: lamports, ..Default::default() }),
+            (
+                owned,
+                GenesisIdAccount {
+                    balance: native_token::wei(5),
+                    owner: Some(program.0),
+                    executable: false,
+                    data: Bytes::from_static(b"state of a program"),
+                },
+            ),
+        ];
+        let genesis = GenesisConfig {
+            timestamp: 1,
+            base_fee_per_gas: 1_000_000_000,
+            fee_vault: Address::repeat_byte(0x42),
+            alloc: Default::default(),
+            extra_data: Bytes::new(),
+            accounts: accounts.into_iter().collect(),
+        };
+        let spec = ChainSpec {
+            chain_id: 31337,
+            evm_spec: Default::default(),
+            block_gas_limit: 30_000_000,
+            fee_vault: genesis.fee_vault,
+        };
+        let genesis_block = store.init_genesis(&spec, &genesis, 1).unwrap();
+        let ids = [payer, AccountId(owned), AccountId::from(genesis.fee_vault)];
+        let reader = store.reader().unwrap();
+        assert_eq!(full_root(&reader, &ids), genesis_block.header.state_root);
+        let data_before = reader.account_data(AccountId(owned)).unwrap().unwrap();
+        assert_eq!(data_before.owner, program);
+
+        // Only the owned account's lamports change: its leaf still commits to its data.
+        let engines = Engines::new(&spec).with_kv(KvEngine);
+        let env = spec.next_block_env(&genesis_block.header, 2);
+        let transfer = KvOp::Transfer { to: AccountId(owned), lamports: 7 };
+        let tx = KvTx::sign(&payer_key, genesis_block.hash, 1, vec![transfer]);
+        let mut scheduler = ParallelExecutor::sequential();
+        let txs = vec![Transaction::Kv(tx)];
+        let executed =
+            execute_block(&engines, &env, &reader, txs, InvalidTxPolicy::Fail, &mut scheduler)
+                .unwrap();
+        assert!(!executed.outcome.changes.data.contains_key(&AccountId(owned)));
+        drop(reader);
+        let block = store.seal_block(&executed.outcome, Bytes::new()).unwrap();
+        let reader = store.reader().unwrap();
+        let after = reader.account(AccountId(owned)).unwrap().unwrap();
+        assert_eq!(after.balance, native_token::wei(12));
+        assert_eq!(reader.account_data(AccountId(owned)).unwrap(), Some(data_before));
+        assert_eq!(full_root(&reader, &ids), block.header.state_root);
+        assert_ne!(block.header.state_root, genesis_block.header.state_root);
+        drop(reader);
+
+        // Data written under an EVM account's id is refused, and nothing is written.
+        let mut outcome = executed.outcome;
+        outcome.env = spec.next_block_env(&block.header, 3);
+        outcome.transactions.clear();
+        let evm = AccountId::from(Address::repeat_byte(1));
+        outcome.changes.account_mut(evm).account = Some(AccountState::default());
+        outcome.changes.data.insert(evm, Some(AccountData::default()));
+        let err = store.seal_block(&outcome, Bytes::new()).unwrap_err();
+        assert!(matches!(err, ExecutionError::Invariant(_)), "{err}");
+        assert_eq!(store.reader().unwrap().head_number().unwrap(), Some(1));
+    }
 }

@@ -1,7 +1,8 @@
 //! Followers derive the chain from DA alone: they reach the sequencer's head with identical
 //! block hashes and state roots, serve it read-only, resume after a restart, skip foreign
-//! and corrupt blobs (counted in `/metrics`), and stop with both roots reported when the chain
-//! on DA is not what re-execution gives.
+//! and corrupt blobs (counted in `/metrics`), stop with both roots reported when the chain
+//! on DA is not what re-execution gives, and stop asking for an upgrade at a batch of a newer
+//! format.
 
 use std::sync::Arc;
 
@@ -187,5 +188,44 @@ async fn a_wrong_state_root_on_da_stops_the_follower_with_both_roots() -> eyre::
     let text = metrics(&follower).await?;
     assert!(text.contains("manifold_follower_diverged 1"), "{text}");
     assert!(text.contains(&format!("manifold_follower_divergence_block {head}")), "{text}");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_of_a_newer_format_stops_the_follower_asking_for_an_upgrade() -> eyre::Result<()> {
+    let sequencer = TestNode::start().await?;
+    run_workload(&sequencer, 2).await?;
+    let head = wait_posted(&sequencer).await?;
+
+    // The chain on a DA of our own, then a frame that a newer build would write (a format
+    // version this one does not read) at the next height.
+    let real = local_da(&sequencer)?;
+    let dir = tempfile::tempdir()?;
+    let copy: Arc<dyn DaBackend> = Arc::new(LocalDa::open(dir.path().join("da"), 1 << 20)?);
+    let mut last = None;
+    for height in 1..=real.head_height().await? {
+        for blob in real.blobs_at(height).await? {
+            last = Some(blob.clone());
+            copy.submit(blob).await?;
+        }
+    }
+    let mut newer = last.expect("the sequencer posted a frame").to_vec();
+    newer[0] = 0x7f;
+    copy.submit(newer.into()).await?;
+
+    let follower = TestNode::start_follower(&sequencer, copy, |_| {}).await?;
+    let status = poll_until("the follower to stop at the newer batch", e2e::TIMEOUT, || async {
+        let status = sync_status(&follower.rpc).await?;
+        Ok((!status.divergence.is_null()).then_some(status))
+    })
+    .await?;
+    let divergence = &status.divergence;
+    assert_eq!(divergence["number"], json!(head + 1), "{divergence}");
+    let reason = divergence["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("batch format version 127"), "{reason}");
+    assert!(reason.contains("upgrade this node"), "{reason}");
+    // Everything before it was derived.
+    assert_eq!(status.unsafe_head, head);
+    assert_same_chain(&sequencer, &follower, head).await?;
     Ok(())
 }

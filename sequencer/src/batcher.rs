@@ -2,10 +2,10 @@
 //! batches split into frames that fit the backend's blob limit, and advances the safe head.
 //!
 //! Progress (the last block on DA, and each block's DA height) is kept in the node database
-//! through its [`ProgressStore`], so a restart resumes after the last posted block. A DA failure is retried with
-//! exponential backoff and jitter; block production never waits for DA. A crash between
-//! posting and recording can post a batch again: the frames carry the same batch id, and a
-//! reader skips blocks it already has.
+//! through its [`ProgressStore`], so a restart resumes after the last posted block. A DA
+//! failure is retried with exponential backoff and jitter; block production never waits for
+//! DA. A crash between posting and recording can post a batch again: the frames carry the
+//! same batch id, and a reader skips blocks it already has.
 
 use std::{collections::VecDeque, sync::Arc, time::Duration};
 

@@ -67,7 +67,8 @@ pub fn build_block_with(
     let executed_at = Instant::now();
     let rejected: Vec<B256> = outcome.rejected.iter().map(|(tx, _)| tx.hash()).collect();
     for (tx, reason) in &outcome.rejected {
-        tracing::debug!(hash = %tx.hash(), kind = %tx.kind(), %reason, "transaction left out of block");
+        let (hash, kind) = (tx.hash(), tx.kind());
+        tracing::debug!(%hash, %kind, %reason, "transaction left out of block");
     }
     if outcome.transactions.is_empty() && !allow_empty {
         // Nothing executable: seal nothing, but do not offer the invalid ones again.

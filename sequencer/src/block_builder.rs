@@ -65,10 +65,17 @@ pub fn build_block_with(
     ctx.metrics.block_executed(&report);
     drop(reader);
     let executed_at = Instant::now();
-    let rejected: Vec<B256> = outcome.rejected.iter().map(|(tx, _)| tx.hash()).collect();
+    // What the block refused leaves the pool only when it can never pass; the rest waits
+    // for a later block (see `Rejection::may_pass_later`).
+    let mut rejected: Vec<B256> = Vec::new();
     for (tx, reason) in &outcome.rejected {
         let (hash, kind) = (tx.hash(), tx.kind());
-        tracing::debug!(%hash, %kind, %reason, "transaction left out of block");
+        if reason.may_pass_later() {
+            tracing::debug!(%hash, %kind, %reason, "transaction waits for a later block");
+        } else {
+            tracing::info!(%hash, %kind, %reason, "transaction dropped: its block refused it");
+            rejected.push(hash);
+        }
     }
     if outcome.transactions.is_empty() && !allow_empty {
         // Nothing executable: seal nothing, but do not offer the invalid ones again.

@@ -33,7 +33,7 @@ pub use transaction::Transaction;
 pub use tx_error::TxError;
 pub use tx_result::{Executed, Rejection, TxResult};
 
-use crate::{AccountId, AccountState, BlockEnv, scheduler::BlockVm};
+use crate::{AccountId, BlockEnv, ExecutionError, StateView, scheduler::BlockVm};
 
 /// What every engine's transaction type tells the VM-neutral layers (mempool, block builder,
 /// store, DA), without them knowing the engine.
@@ -90,16 +90,20 @@ pub trait Engine: Send + Sync + std::fmt::Debug {
     /// Decodes wire bytes and verifies the signature. Rejects anything else than exactly one
     /// well-formed transaction.
     fn decode(&self, payload: &[u8]) -> Result<Self::Tx, TxError>;
-    /// Admission checks that need no state: chain id, the engine's limits, fee fields.
+    /// Admission checks that need no state (signature aside, done by `decode`): the
+    /// engine's own rules, cheap, before any state is read.
     fn check(&self, tx: &Self::Tx) -> Result<(), TxError>;
-    /// Admission checks against the payer's account and the head: replay guard (nonce), funds,
-    /// fee floor.
-    fn check_payer(
+    /// Admission against the latest state: exactly the checks block execution applies to
+    /// the transaction on its own (through the same code), except where the pool holds what
+    /// a block would refuse now but may take later (a nonce ahead, a fee cap under the base
+    /// fee), which `context` bounds. `Ok(Err(_))` refuses the transaction; `Err(_)` is a
+    /// state that could not be read.
+    fn check_with_state<V: StateView>(
         &self,
         tx: &Self::Tx,
-        payer: Option<&AccountState>,
+        state: &V,
         context: &AdmissionContext,
-    ) -> Result<(), TxError>;
+    ) -> Result<Result<(), TxError>, ExecutionError>;
     /// How much of the engine's resource one block may use.
     fn block_limit(&self, env: &BlockEnv) -> u64;
     /// The engine's VM for block `env`.

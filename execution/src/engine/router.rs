@@ -3,8 +3,8 @@
 //! (`RouterVm`), whose workers hold one worker per engine.
 
 use crate::{
-    AccountState, AdmissionContext, BlockEnv, ChainSpec, Engine, EngineKind, ExecutionError,
-    Transaction, TxError, TxResult,
+    AdmissionContext, BlockEnv, ChainSpec, Engine, EngineKind, ExecutionError, Transaction,
+    TxError, TxResult,
     evm::{EvmBlockVm, EvmEngine, EvmWorker},
     scheduler::{BlockVm, DeclaredAccess, TxState, TxWrites, VmWorker},
     state::StateView,
@@ -81,17 +81,21 @@ impl Engines {
         }
     }
 
-    /// Admission checks of `tx` against its payer's account.
-    pub fn check_payer(
+    /// Admission checks of `tx` against the latest state (see
+    /// [`Engine::check_with_state`]).
+    pub fn check_with_state<V: StateView>(
         &self,
         tx: &Transaction,
-        payer: Option<&AccountState>,
+        state: &V,
         context: &AdmissionContext,
-    ) -> Result<(), TxError> {
+    ) -> Result<Result<(), TxError>, ExecutionError> {
         match tx {
-            Transaction::Evm(tx) => self.evm.check_payer(tx, payer, context),
+            Transaction::Evm(tx) => self.evm.check_with_state(tx, state, context),
             #[cfg(any(test, feature = "test-utils"))]
-            Transaction::Kv(tx) => self.kv()?.check_payer(tx, payer, context),
+            Transaction::Kv(tx) => match self.kv() {
+                Ok(kv) => kv.check_with_state(tx, state, context),
+                Err(e) => Ok(Err(e)),
+            },
         }
     }
 

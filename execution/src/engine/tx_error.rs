@@ -54,6 +54,34 @@ pub enum TxError {
         /// Intrinsic gas of the transaction.
         needed: u64,
     },
+    /// Gas limit below the EIP-7623 calldata floor.
+    #[error("insufficient gas for floor data gas cost: gas {gas}, minimum needed {needed}")]
+    FloorDataGas {
+        /// The transaction's gas limit.
+        gas: u64,
+        /// Its calldata floor.
+        needed: u64,
+    },
+    /// Contract creation with init code above the EIP-3860 limit.
+    #[error("max initcode size exceeded: code size {size}, limit {limit}")]
+    MaxInitCodeSize {
+        /// Size of the init code.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// An EIP-7702 transaction without authorizations.
+    #[error("EIP-7702 transaction with empty auth list")]
+    EmptyAuthList,
+    /// The sender has code that is not an EIP-7702 delegation (EIP-3607).
+    #[error("sender not an eoa: address {0}")]
+    SenderNotEoa(Address),
+    /// The nonce is 2^64 - 1: incrementing it would overflow.
+    #[error("nonce has max value")]
+    NonceMax,
+    /// Any other reason the EVM refuses the transaction, in revm's words.
+    #[error("{0}")]
+    EvmRefused(String),
     /// Tip above fee cap.
     #[error("max priority fee per gas higher than max fee per gas")]
     TipAboveFeeCap,

@@ -55,6 +55,26 @@ pub enum Rejection {
     Kv(KvRejection),
 }
 
+impl Rejection {
+    /// Whether the transaction may be executable in a later block without changing it: it
+    /// waits behind a nonce left out before it, for the base fee to fall to its fee cap, for
+    /// its payer's funds, or for room in a block. Other rejections are final.
+    pub fn may_pass_later(&self) -> bool {
+        match self {
+            Rejection::BlockFull { .. } => true,
+            Rejection::Expired | Rejection::Duplicate => false,
+            Rejection::Evm(invalid) => matches!(
+                invalid,
+                InvalidTransaction::NonceTooHigh { .. }
+                    | InvalidTransaction::GasPriceLessThanBasefee
+                    | InvalidTransaction::LackOfFundForMaxFee { .. }
+            ),
+            #[cfg(any(test, feature = "test-utils"))]
+            Rejection::Kv(KvRejection::CannotPayFee { .. }) => true,
+        }
+    }
+}
+
 impl TxResult {
     /// The included result, if it was included.
     pub fn executed(&self) -> Option<&Executed> {

@@ -1,9 +1,9 @@
 //! `EvmEngine`: the EVM as an engine of the chain — decoding EIP-2718 transactions with their
-//! sender recovered, geth's admission rules, the block gas limit, and revm as the scheduler's
+//! sender recovered, admission by revm's own validation (see `admission`), the block gas limit, and revm as the scheduler's
 //! VM.
 
 use crate::{
-    AccountState, AdmissionContext, BlockEnv, Engine, TxError,
+    AdmissionContext, BlockEnv, Engine, ExecutionError, StateView, TxError,
     evm::{EvmBlockVm, EvmConfig, EvmTx, admission},
 };
 
@@ -35,16 +35,16 @@ impl Engine for EvmEngine {
     }
 
     fn check(&self, tx: &EvmTx) -> Result<(), TxError> {
-        admission::check_stateless(tx, &self.config, self.block_gas_limit)
+        admission::check_stateless(tx)
     }
 
-    fn check_payer(
+    fn check_with_state<V: StateView>(
         &self,
         tx: &EvmTx,
-        payer: Option<&AccountState>,
+        state: &V,
         context: &AdmissionContext,
-    ) -> Result<(), TxError> {
-        admission::check_sender(tx, payer, context)
+    ) -> Result<Result<(), TxError>, ExecutionError> {
+        admission::check_with_state(tx, &self.config, self.block_gas_limit, state, context)
     }
 
     fn block_limit(&self, env: &BlockEnv) -> u64 {

@@ -5,7 +5,10 @@
 use alloy_primitives::{Bytes, U256};
 use revm::{
     Context, Database, ExecuteEvm, MainContext,
-    context::{BlockEnv as RevmBlockEnv, CfgEnv, result::ExecutionResult},
+    context::{
+        BlockEnv as RevmBlockEnv, CfgEnv,
+        result::{ExecutionResult, InvalidTransaction},
+    },
     context_interface::block::BlobExcessGasAndPrice,
     primitives::hardfork::SpecId,
     state::EvmState,
@@ -100,12 +103,37 @@ impl<DB: Database<Error = ExecutionError>> EvmExecutor<DB> {
         db: DB,
         frames: Option<EvmFrames>,
     ) -> Self {
-        let ctx = Context::mainnet()
-            .with_db(db)
-            .with_cfg(config.cfg_env())
-            .with_block(revm_block_env(env));
-        // What `build_mainnet` assembles, with the frame stack reused when one is given
-        // (allocating eight fresh interpreters is most of the cost of a new EVM).
+        let frames = frames.map_or_else(
+            || revm::context_interface::local::FrameStack::new_prealloc(8),
+            |frames| frames.0,
+        );
+        Self::build(config, config.cfg_env(), env, db, frames)
+    }
+
+    /// An executor that only validates ([`validate`](Self::validate)), for admission to the
+    /// pool: no call frames, and the two checks the pool applies rules of its own for
+    /// switched off — the nonce (the pool holds nonces ahead of the account's) and the fee
+    /// cap against the base fee (the pool holds a transaction until the base fee falls to its
+    /// cap).
+    pub fn for_admission(config: &EvmConfig, env: &BlockEnv, db: DB) -> Self {
+        let mut cfg = config.cfg_env();
+        cfg.disable_nonce_check = true;
+        cfg.disable_base_fee = true;
+        Self::build(config, cfg, env, db, revm::context_interface::local::FrameStack::new())
+    }
+
+    fn build(
+        config: &EvmConfig,
+        cfg: CfgEnv,
+        env: &BlockEnv,
+        db: DB,
+        frame_stack: revm::context_interface::local::FrameStack<
+            revm::handler::EthFrame<revm::interpreter::interpreter::EthInterpreter>,
+        >,
+    ) -> Self {
+        let ctx = Context::mainnet().with_db(db).with_cfg(cfg).with_block(revm_block_env(env));
+        // What `build_mainnet` assembles, with the frame stack given (allocating eight fresh
+        // interpreters is most of the cost of a new EVM).
         let evm = revm::context::Evm {
             ctx,
             inspector: (),
@@ -113,12 +141,44 @@ impl<DB: Database<Error = ExecutionError>> EvmExecutor<DB> {
                 config.spec,
             ),
             precompiles: revm::handler::EthPrecompiles::new(config.spec),
-            frame_stack: frames.map_or_else(
-                || revm::context_interface::local::FrameStack::new_prealloc(8),
-                |frames| frames.0,
-            ),
+            frame_stack,
         };
         Self { evm }
+    }
+
+    /// revm's validation of `tx` — the very steps [`transact`](Self::transact) runs before it
+    /// executes anything, by the same handler — without executing it: first the transaction on
+    /// its own against the block (chain id, fee fields, the EIP-7825 gas cap, the block gas
+    /// limit, initcode size, an empty authorization list, intrinsic gas with the EIP-7623
+    /// floor), then `between` (the caller's own checks), then the sender's account (EIP-3607
+    /// code, nonce, funds for gas limit × fee cap + value). Nothing is committed.
+    pub fn validate<E>(
+        &mut self,
+        tx: &EvmTx,
+        between: impl FnOnce() -> Result<(), E>,
+    ) -> Result<Result<(), Validation<E>>, ExecutionError> {
+        use revm::{context::ContextSetters, handler::Handler};
+        self.evm.ctx.set_tx(tx_env(tx));
+        let handler = DeferredFees::default();
+        let result = (|| {
+            handler.validate_env(&mut self.evm)?;
+            let mut gas = handler.validate_initial_tx_gas(&mut self.evm)?;
+            if let Err(e) = between() {
+                return Ok(Err(Validation::Caller(e)));
+            }
+            handler.validate_against_state_and_deduct_caller(&mut self.evm, &mut gas)?;
+            Ok(Ok(()))
+        })();
+        // The journal holds the caller's account loaded (and charged): drop it.
+        let _ = self.evm.finalize();
+        match result {
+            Ok(outcome) => Ok(outcome),
+            Err(revm::context::result::EVMError::Transaction(invalid)) => {
+                Ok(Err(Validation::Invalid(invalid)))
+            }
+            Err(revm::context::result::EVMError::Database(e)) => Err(e),
+            Err(other) => Err(ExecutionError::Invariant(other.to_string())),
+        }
     }
 
     /// Gives back the call-frame stack for the next executor.
@@ -155,6 +215,15 @@ impl<DB: Database<Error = ExecutionError>> EvmExecutor<DB> {
     }
 }
 
+/// Why [`EvmExecutor::validate`] refused a transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Validation<E> {
+    /// revm refused it, as it would refuse it in a block.
+    Invalid(InvalidTransaction),
+    /// The caller's own check between the two stages refused it.
+    Caller(E),
+}
+
 /// The result of an executed (included) transaction: its fee is `gas used × base fee` plus
 /// its priority fee.
 fn included(tx: &EvmTx, result: ExecutionResult, base_fee: U256, priority_fee: U256) -> TxResult {
@@ -180,15 +249,4 @@ fn included(tx: &EvmTx, result: ExecutionResult, base_fee: U256, priority_fee: U
             output,
         }),
     })
-}
-
-/// Intrinsic gas of `tx` (the minimum gas limit it can have): base cost, calldata, access
-/// list, authorizations, and the EIP-7623 calldata floor.
-pub fn intrinsic_gas(config: &EvmConfig, tx: &EvmTx) -> u64 {
-    let gas = revm::context_interface::cfg::gas::calculate_initial_tx_gas_for_tx(
-        tx_env(tx),
-        config.spec,
-        None,
-    );
-    (gas.initial_regular_gas + gas.initial_state_gas).max(gas.floor_gas)
 }

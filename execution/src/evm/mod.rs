@@ -22,7 +22,7 @@ mod tx_env;
 pub use block_vm::{EvmBlockVm, EvmWorker};
 pub use evm_engine::EvmEngine;
 pub use evm_tx::EvmTx;
-pub use executor::{EvmConfig, EvmExecutor, EvmFrames, intrinsic_gas, revm_block_env};
+pub use executor::{EvmConfig, EvmExecutor, EvmFrames, Validation, revm_block_env};
 pub use output::EvmOutput;
 pub use simulate::{
     CallRequest, CallResult, TX_GAS_LIMIT_CAP, estimate_gas, estimate_gas_cap, geth_message,

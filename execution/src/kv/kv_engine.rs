@@ -3,7 +3,7 @@
 //! most the transaction can cost), its block budget of units.
 
 use crate::{
-    AccountState, AdmissionContext, BlockEnv, Engine, EngineTx, TxError,
+    AdmissionContext, BlockEnv, Engine, EngineTx, ExecutionError, StateView, TxError,
     kv::{KvBlockVm, KvTx},
 };
 
@@ -32,18 +32,18 @@ impl Engine for KvEngine {
         Ok(())
     }
 
-    fn check_payer(
+    fn check_with_state<V: StateView>(
         &self,
         tx: &KvTx,
-        payer: Option<&AccountState>,
+        state: &V,
         _context: &AdmissionContext,
-    ) -> Result<(), TxError> {
-        let have = payer.map(|a| a.balance).unwrap_or_default();
+    ) -> Result<Result<(), TxError>, ExecutionError> {
+        let have = state.account(tx.payer())?.map(|a| a.balance).unwrap_or_default();
         let want = tx.max_cost();
         if have < want {
-            return Err(TxError::PayerCannotPay { payer: tx.payer(), have, want });
+            return Ok(Err(TxError::PayerCannotPay { payer: tx.payer(), have, want }));
         }
-        Ok(())
+        Ok(Ok(()))
     }
 
     fn block_limit(&self, _env: &BlockEnv) -> u64 {

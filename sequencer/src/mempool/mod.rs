@@ -149,20 +149,20 @@ impl Mempool {
         }
     }
 
-    /// Admits a decoded transaction, its signature verified: the engine's stateless checks,
-    /// its payer's account, its replay guard, the pool's caps; journals it.
+    /// Admits a decoded transaction, its signature verified: the engine's checks — those a
+    /// block applies to it, against the latest state (see `Engine::check_with_state`) — its
+    /// replay guard, the pool's caps; journals it.
     pub async fn admit(&self, tx: Transaction) -> Result<B256, PoolError> {
         self.engines.check(&tx)?;
-        let account = self.store.account(tx.payer())?;
+        let reader = self.store.reader()?;
         let context = AdmissionContext {
             head_base_fee: self.head_base_fee.load(Ordering::Relaxed),
             max_nonce_ahead: self.limits.max_per_sender as u64,
         };
-        self.engines.check_payer(&tx, account.as_ref(), &context)?;
+        self.engines.check_with_state(&tx, &reader, &context)??;
         let expiry = match tx.replay_guard() {
             ReplayGuard::Nonce(_) => None,
             ReplayGuard::RecentBlock { .. } => {
-                let reader = self.store.reader()?;
                 let expiry = self.expiry(&reader, &tx, self.head.load(Ordering::Relaxed))?;
                 if reader.transaction_block(tx.hash())?.is_some() {
                     return Err(execution::TxError::AlreadyProcessed.into());

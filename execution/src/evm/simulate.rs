@@ -1,5 +1,5 @@
 //! Simulation without commitment: `eth_call` and `eth_estimateGas` semantics as geth
-//! implements them (unspecified gas price means no fee and no base-fee check, unspecified
+//! implements them (no gas price means no fee, no base-fee check and BASEFEE 0, unspecified
 //! nonce is not checked, gas defaults to the RPC gas cap, estimation binary-searches the
 //! smallest gas limit that does not fail).
 
@@ -75,13 +75,11 @@ pub enum CallResult {
 }
 
 fn call_tx_env(req: &CallRequest, gas: u64, chain_id: u64) -> TxEnv {
-    let priced = req.gas_price.is_some() || req.max_fee_per_gas.is_some();
     let (gas_price, gas_priority_fee, tx_type) = match (req.gas_price, req.max_fee_per_gas) {
         (Some(price), _) => (price, None, 0u8),
         (None, Some(max_fee)) => (max_fee, Some(req.max_priority_fee_per_gas.unwrap_or(0)), 2),
         (None, None) => (0, None, if req.access_list.is_some() { 1 } else { 0 }),
     };
-    let _ = priced;
     TxEnv {
         tx_type,
         caller: req.from.unwrap_or_default(),
@@ -109,10 +107,13 @@ fn run_once<V: StateView>(
     let mut cfg = config.cfg_env();
     // geth skips nonce checks for calls and estimates (clients send the pending nonce).
     cfg.disable_nonce_check = true;
-    if req.gas_price.is_none() && req.max_fee_per_gas.is_none() {
-        cfg.disable_base_fee = true;
-    }
     let mut block = revm_block_env(env);
+    // geth: a call that pays no gas price skips the fee-cap check and runs with BASEFEE 0
+    // (a priced one is checked against, and sees, the block's base fee).
+    if req.gas_price.unwrap_or(0) == 0 && req.max_fee_per_gas.unwrap_or(0) == 0 {
+        cfg.disable_base_fee = true;
+        block.basefee = 0;
+    }
     block.gas_limit = block.gas_limit.max(gas);
     let mut evm =
         Context::mainnet().with_db(&mut db).with_cfg(cfg).with_block(block).build_mainnet();

@@ -1,6 +1,9 @@
-//! `eth_call` and `eth_estimateGas`: a call simulated on the latest state in the next block's
-//! environment (the chain's derivation from the head: number head + 1, base fee from
-//! EIP-1559, PREVRANDAO = head hash), on a blocking thread, with geth's error shapes.
+//! `eth_call` and `eth_estimateGas`: a call simulated at the block it names, on a blocking
+//! thread, with geth's error shapes. At block N (`latest` is the head) it runs on N's state
+//! in N's environment — NUMBER, TIMESTAMP, BASEFEE, PREVRANDAO and the gas limit from N's
+//! header — as geth and anvil run calls; at `pending` on the latest state in the next
+//! block's environment (number head + 1, the EIP-1559 base fee, PREVRANDAO = head hash, the
+//! current time).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -13,7 +16,7 @@ use execution::{
 };
 
 use super::{
-    block_id::state_block,
+    block_id::{is_pending, state_block},
     call_errors::{call_error, estimate_error},
     errors::{RpcResult, internal, invalid_params},
     handler::RpcHandler,
@@ -54,8 +57,10 @@ pub(crate) fn call_request(request: TransactionRequest) -> RpcResult<CallRequest
 }
 
 impl RpcHandler {
-    /// Runs `work` on a blocking thread against the head state (after checking that `block`
-    /// names it) and the environment of the next block, where calls are simulated.
+    /// Runs `work` on a blocking thread with the state and environment of a call at `block`:
+    /// a named block's state in that block's own environment (read from its header, as geth
+    /// and anvil run calls), or for `pending` the latest state in the next block's
+    /// environment.
     async fn with_call_state<T: Send + 'static>(
         &self,
         block: Option<BlockId>,
@@ -64,7 +69,12 @@ impl RpcHandler {
         self.blocking(move |this| {
             let reader = this.reader()?;
             state_block(&reader, block)?;
-            let env = this.next_block_env(&reader)?;
+            let env = if is_pending(block) {
+                this.next_block_env(&reader)?
+            } else {
+                // The node serves the head's state only (`state_block` refused any other).
+                BlockEnv::of_header(&reader.head_header().map_err(internal)?)
+            };
             work(&this, &reader, &env)
         })
         .await

@@ -6,6 +6,7 @@ mod chain_spec;
 pub mod engine;
 pub mod error;
 pub mod evm;
+mod fork_config;
 pub mod fuzzing;
 pub mod genesis;
 #[cfg(any(test, feature = "test-utils"))]

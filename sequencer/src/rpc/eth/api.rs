@@ -1,7 +1,7 @@
 //! The Ethereum JSON-RPC interface: one `#[rpc(server)]` trait per group of methods. The
 //! handler (`RpcHandler`) implements each in the module named after the group.
 
-use alloy_eips::{BlockId, BlockNumberOrTag};
+use alloy_eips::{BlockId, BlockNumberOrTag, eip7910::EthConfig};
 use alloy_primitives::{Address, B256, Bytes, U64, U256};
 use alloy_rpc_types_eth::{
     Block, EIP1186AccountProofResponse, FeeHistory, Filter, FilterChanges, Index, Log, SyncStatus,
@@ -69,6 +69,10 @@ pub(crate) trait EthNodeApi {
     /// Always zero.
     #[method(name = "hashrate")]
     fn hashrate(&self) -> RpcResult<U64>;
+
+    /// The active fork and its parameters (EIP-7910).
+    #[method(name = "config")]
+    fn config(&self) -> RpcResult<EthConfig>;
 }
 
 /// Account state queries, and calls on the latest state.

@@ -1,12 +1,14 @@
-//! Node and chain information: `web3_*`, `net_*`, and the constant `eth_*` answers of a node
-//! that neither mines nor syncs nor holds keys.
+//! Node and chain information: `web3_*`, `net_*`, the constant `eth_*` answers of a node
+//! that neither mines nor syncs nor holds keys, and `eth_config` (EIP-7910).
 
+use alloy_eips::eip7910::EthConfig;
 use alloy_primitives::{Address, B256, Bytes, U64, keccak256};
 use alloy_rpc_types_eth::SyncStatus;
+use execution::StateView as _;
 
 use super::{
     api::{EthNodeApiServer, NetApiServer, Web3ApiServer},
-    errors::RpcResult,
+    errors::{RpcResult, internal},
     handler::RpcHandler,
 };
 
@@ -60,6 +62,15 @@ impl EthNodeApiServer for RpcHandler {
 
     fn hashrate(&self) -> RpcResult<U64> {
         Ok(U64::ZERO)
+    }
+
+    fn config(&self) -> RpcResult<EthConfig> {
+        let genesis = self
+            .reader()?
+            .block_hash(0)
+            .map_err(internal)?
+            .ok_or_else(|| internal("the chain has no genesis"))?;
+        Ok(self.ctx.chain.eth_config(genesis))
     }
 }
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from web3 import Web3
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TOKEN_ARTIFACT = REPO_ROOT / "tests" / "contracts" / "out" / "Token.json"
@@ -145,6 +146,14 @@ def devnet():
     finally:
         _stop(node.process)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def w3(devnet) -> Web3:
+    """web3.py over HTTP to the module's devnet."""
+    web3 = Web3(Web3.HTTPProvider(devnet.rpc_url, request_kwargs={"timeout": 30}))
+    assert web3.is_connected(), f"cannot reach {devnet.rpc_url}\n{devnet.stderr}"
+    return web3
 
 
 @pytest.fixture(scope="session")

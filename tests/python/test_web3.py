@@ -9,37 +9,14 @@ from eth_account import Account
 from web3 import Web3
 from web3.exceptions import ContractLogicError
 
-DEV0_ADDRESS = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
-DEV0_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
-DEV1_ADDRESS = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+from wallet import DEV0_ADDRESS, DEV0_KEY, DEV1_ADDRESS, RECEIPT_TIMEOUT, eip1559_fees, sign_and_send
+
 DEV_BALANCE_WEI = 10_000 * 10**18
 MNEMONIC = "test test test test test test test test test test test junk"
 REVERT_REASON = "ERC20: transfer amount exceeds balance"
 SUPPLY = 1_000_000 * 10**18
-RECEIPT_TIMEOUT = 30
 
 Account.enable_unaudited_hdwallet_features()
-
-
-@pytest.fixture(scope="module")
-def w3(devnet) -> Web3:
-    web3 = Web3(Web3.HTTPProvider(devnet.rpc_url, request_kwargs={"timeout": 30}))
-    assert web3.is_connected(), f"cannot reach {devnet.rpc_url}\n{devnet.stderr}"
-    return web3
-
-
-def eip1559_fees(w3: Web3) -> dict:
-    """The fee fields a wallet would set: tip from eth_maxPriorityFeePerGas, cap = 2 * base fee + tip."""
-    base_fee = w3.eth.get_block("latest")["baseFeePerGas"]
-    tip = w3.eth.max_priority_fee
-    return {"maxPriorityFeePerGas": tip, "maxFeePerGas": 2 * base_fee + tip}
-
-
-def sign_and_send(w3: Web3, tx: dict, key: str = DEV0_KEY):
-    signed = w3.eth.account.sign_transaction(tx, key)
-    tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
-    assert tx_hash == signed.hash
-    return w3.eth.wait_for_transaction_receipt(tx_hash, timeout=RECEIPT_TIMEOUT, poll_latency=0.1)
 
 
 def transact(w3: Web3, fn, key: str = DEV0_KEY, **overrides):

@@ -55,7 +55,7 @@ pub(crate) fn check_with_state<V: StateView>(
         Ok(()) => {}
         Err(Validation::Caller(refusal)) => return Ok(Err(refusal)),
         Err(Validation::Invalid(invalid)) => {
-            return Ok(Err(geth_error(config, tx, &invalid, account.balance)));
+            return Ok(Err(geth_error(config, block_gas_limit, tx, &invalid, account.balance)));
         }
     }
     let max_fee = tx.envelope.max_fee_per_gas();
@@ -77,9 +77,11 @@ fn check_nonce(tx: &EvmTx, next: u64, max_ahead: u64) -> Result<(), TxError> {
     Ok(())
 }
 
-/// geth's refusal for revm's reason `invalid` under `config`; `balance` is the sender's.
+/// geth's refusal for revm's reason `invalid` under `config` and blocks of
+/// `block_gas_limit`; `balance` is the sender's.
 fn geth_error(
     config: &EvmConfig,
+    block_gas_limit: u64,
     tx: &EvmTx,
     invalid: &InvalidTransaction,
     balance: U256,
@@ -89,6 +91,10 @@ fn geth_error(
     match *invalid {
         I::InvalidChainId | I::MissingChainId => TxError::InvalidChainId,
         I::CallerGasLimitMoreThanBlock => TxError::ExceedsBlockGasLimit,
+        // revm checks the EIP-7825 cap first; geth names the block's limit first.
+        I::TxGasLimitGreaterThanCap { gas_limit, .. } if gas_limit > block_gas_limit => {
+            TxError::ExceedsBlockGasLimit
+        }
         I::TxGasLimitGreaterThanCap { gas_limit, cap } => {
             TxError::GasLimitTooHigh { cap, gas: gas_limit }
         }

@@ -6,7 +6,9 @@
 //! [`MAX_FILTERS`] exist at once. Each remembers the next block it has not reported; a poll
 //! reports blocks from there to the head, at most `rpc.get_logs_max_block_range` (log
 //! filters) or [`MAX_HASHES_PER_POLL`] (block filters) blocks at a time; the rest comes with
-//! the next poll.
+//! the next poll. A log filter's poll whose blocks hold more matching logs than a query may
+//! return answers the `-32005` limit error and still moves past those blocks (see
+//! [`poll_logs`]), so one huge block cannot wedge a filter.
 
 use std::{
     collections::HashMap,
@@ -22,7 +24,7 @@ use parking_lot::Mutex;
 use super::{
     api::EthFiltersApiServer,
     block_id::{head_number, tag_number},
-    errors::{RpcResult, internal, limit_exceeded, server_error},
+    errors::{LIMIT_EXCEEDED, RpcResult, internal, limit_exceeded, server_error},
     handler::RpcHandler,
     ids::random_id,
     logs::logs_in_range,
@@ -166,6 +168,37 @@ pub(crate) fn log_poll_window(
     (Some((from, to)), to + 1)
 }
 
+/// One poll of a log filter whose cursor is `next`: the logs of its window (see
+/// [`log_poll_window`]), which `collect` appends for a block range (the store's
+/// `logs_in_range`), and the cursor to keep.
+///
+/// A window over a query limit (`-32005`, more than `MAX_LOGS` matching logs) answers that
+/// error and the cursor still moves past the window. That is what geth's polling filters
+/// amount to: geth feeds a log filter the matching logs of each block as it is imported, and
+/// `eth_getFilterChanges` hands over what is buffered and empties the buffer, so every poll
+/// consumes what it covers and no block is ever reported twice (geth puts no cap on that
+/// answer). We serve a poll from the store with a cap instead of buffering; keeping the
+/// cursor on an over-cap window would make every later poll meet the same window and fail for
+/// good. The error tells the client those blocks' logs were not delivered. Any other failure
+/// (storage) keeps the cursor, so the next poll retries the same window.
+pub(crate) fn poll_logs(
+    filter: &Filter,
+    next: u64,
+    head: u64,
+    heads: (u64, u64),
+    max_range: u64,
+    collect: impl FnOnce(u64, u64, &mut Vec<Log>) -> RpcResult<()>,
+) -> (RpcResult<Vec<Log>>, u64) {
+    let (window, after) = log_poll_window(filter, next, head, heads, max_range);
+    let Some((from, to)) = window else { return (Ok(vec![]), after) };
+    let mut logs = Vec::new();
+    match collect(from, to, &mut logs) {
+        Ok(()) => (Ok(logs), after),
+        Err(err) if err.code() == LIMIT_EXCEEDED => (Err(err), after),
+        Err(err) => (Err(err), next),
+    }
+}
+
 impl RpcHandler {
     fn head(&self) -> RpcResult<u64> {
         head_number(&self.reader()?)
@@ -194,34 +227,32 @@ impl EthFiltersApiServer for RpcHandler {
 
     async fn filter_changes(&self, id: String) -> RpcResult<FilterChanges<Transaction, Log>> {
         let (kind, next) = self.filters.poll(&id, Instant::now())?;
+        // The answer, and the cursor to keep whether or not the answer is an error.
         let (changes, next) = self
             .blocking(move |this| {
                 let reader = this.reader()?;
                 match kind {
                     FilterKind::Blocks => {
                         let (hashes, next) = block_changes(&reader, next)?;
-                        Ok((FilterChanges::Hashes(hashes), next))
+                        Ok((Ok(FilterChanges::Hashes(hashes)), next))
                     }
                     FilterKind::Logs(filter) => {
                         let head = head_number(&reader)?;
-                        let (window, next) = log_poll_window(
+                        let (logs, next) = poll_logs(
                             &filter,
                             next,
                             head,
                             Self::heads_pair(&this.ctx.heads),
                             this.ctx.config.rpc.get_logs_max_block_range,
+                            |from, to, out| logs_in_range(&reader, &filter, from, to, out),
                         );
-                        let mut logs = Vec::new();
-                        if let Some((from, to)) = window {
-                            logs_in_range(&reader, &filter, from, to, &mut logs)?;
-                        }
-                        Ok((FilterChanges::Logs(logs), next))
+                        Ok((logs.map(FilterChanges::Logs), next))
                     }
                 }
             })
             .await?;
         self.filters.advance(&id, next);
-        Ok(match changes {
+        Ok(match changes? {
             FilterChanges::Hashes(h) if h.is_empty() => FilterChanges::Empty,
             FilterChanges::Logs(l) if l.is_empty() => FilterChanges::Empty,
             other => other,
@@ -241,6 +272,7 @@ impl EthFiltersApiServer for RpcHandler {
 
 #[cfg(test)]
 mod tests {
+    use super::super::logs::MAX_LOGS;
     use super::*;
 
     #[test]
@@ -299,5 +331,60 @@ mod tests {
         // Explicit start after the cursor.
         let later = Filter::new().from_block(8u64);
         assert_eq!(log_poll_window(&later, 6, 10, (0, 0), 100), (Some((8, 10)), 11));
+    }
+
+    /// `logs_in_range` over a chain where block `n` holds `logs(n)` matching logs: appends
+    /// them and stops with the result-cap error once there are more than `MAX_LOGS`.
+    fn chain(logs: impl Fn(u64) -> usize) -> impl Fn(u64, u64, &mut Vec<Log>) -> RpcResult<()> {
+        move |from, to, out| {
+            for number in from..=to {
+                let log = Log { block_number: Some(number), ..Default::default() };
+                out.extend(std::iter::repeat_n(log, logs(number)));
+                if out.len() > MAX_LOGS {
+                    return Err(limit_exceeded(format!(
+                        "query returned more than {MAX_LOGS} results"
+                    )));
+                }
+            }
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn over_cap_poll_errs_once_and_the_filter_keeps_delivering() {
+        // Block 7 holds 30,000 logs; every other block one.
+        let collect = chain(|n| if n == 7 { 30_000 } else { 1 });
+        let registry = FilterRegistry::default();
+        let now = Instant::now();
+        let filter = Filter::new();
+        let id = registry.install(FilterKind::Logs(Box::new(filter.clone())), 7, now).unwrap();
+
+        // Polled with block 7 sealed: the bounded error, and the cursor moves past block 7.
+        let (_, next) = registry.poll(&id, now).unwrap();
+        let (logs, next) = poll_logs(&filter, next, 7, (0, 0), 100, &collect);
+        let err = logs.unwrap_err();
+        assert_eq!(err.code(), -32005);
+        assert_eq!(err.message(), "query returned more than 10000 results");
+        registry.advance(&id, next);
+
+        // Blocks 8 and 9 sealed since: the next poll delivers their logs, and only those.
+        let (_, next) = registry.poll(&id, now).unwrap();
+        assert_eq!(next, 8);
+        let (logs, next) = poll_logs(&filter, next, 9, (0, 0), 100, &collect);
+        let blocks: Vec<_> = logs.unwrap().iter().map(|l| l.block_number).collect();
+        assert_eq!(blocks, vec![Some(8), Some(9)]);
+        registry.advance(&id, next);
+
+        // Nothing new: an empty answer, the cursor stays.
+        let (_, next) = registry.poll(&id, now).unwrap();
+        assert_eq!(poll_logs(&filter, next, 9, (0, 0), 100, &collect), (Ok(vec![]), 10));
+    }
+
+    #[test]
+    fn failed_poll_keeps_the_cursor() {
+        let broken = |_: u64, _: u64, _: &mut Vec<Log>| Err(internal("disk on fire"));
+        let (logs, next) = poll_logs(&Filter::new(), 6, 10, (0, 0), 100, broken);
+        assert_eq!(logs.unwrap_err().code(), -32603);
+        assert_eq!(next, 6);
     }
 }

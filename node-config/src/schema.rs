@@ -43,6 +43,12 @@ const RPC: &[(&str, Node)] = &[
     ("listen", STR),
     ("max_request_body_bytes", INT),
     ("max_connections", INT),
+    ("max_requests_in_flight", INT),
+    ("max_streams_per_connection", INT),
+    ("max_subscriptions_per_connection", INT),
+    ("idle_timeout_ms", INT),
+    ("header_read_timeout_ms", INT),
+    ("body_read_timeout_ms", INT),
     ("get_logs_max_block_range", INT),
     ("gas_cap", INT),
 ];

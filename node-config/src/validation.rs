@@ -80,6 +80,28 @@ fn validate_rpc(rpc: &RpcConfig, mempool: &MempoolConfig) -> Result<(), ConfigEr
     }
     positive("rpc.max_connections", rpc.max_connections, "max_connections = 1000")?;
     positive(
+        "rpc.max_requests_in_flight",
+        rpc.max_requests_in_flight,
+        "max_requests_in_flight = 1000",
+    )?;
+    positive(
+        "rpc.max_streams_per_connection",
+        rpc.max_streams_per_connection,
+        "max_streams_per_connection = 100",
+    )?;
+    positive(
+        "rpc.max_subscriptions_per_connection",
+        rpc.max_subscriptions_per_connection,
+        "max_subscriptions_per_connection = 1024",
+    )?;
+    positive("rpc.idle_timeout_ms", rpc.idle_timeout_ms, "idle_timeout_ms = 60000")?;
+    positive(
+        "rpc.header_read_timeout_ms",
+        rpc.header_read_timeout_ms,
+        "header_read_timeout_ms = 10000",
+    )?;
+    positive("rpc.body_read_timeout_ms", rpc.body_read_timeout_ms, "body_read_timeout_ms = 10000")?;
+    positive(
         "rpc.get_logs_max_block_range",
         rpc.get_logs_max_block_range,
         "get_logs_max_block_range = 10000",

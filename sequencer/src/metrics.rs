@@ -60,6 +60,22 @@ pub struct Metrics {
     pub parallel_aborts: Counter,
     /// Parallel runs stopped for contention and finished sequentially.
     pub parallel_fallbacks: Counter,
+    /// Open RPC connections (idle ones included).
+    pub rpc_connections: Gauge,
+    /// RPC connections refused (`503`) because every open one was busy.
+    pub rpc_connections_refused: Counter,
+    /// RPC connections closed to make room for a new one (the one waiting longest).
+    pub rpc_connections_shed: Counter,
+    /// RPC connections closed after the idle timeout.
+    pub rpc_connections_idle_closed: Counter,
+    /// RPC requests executing now.
+    pub rpc_requests_in_flight: Gauge,
+    /// RPC requests refused (`503`) at the in-flight limit.
+    pub rpc_requests_refused: Counter,
+    /// RPC requests whose body did not arrive in time (`408`).
+    pub rpc_body_timeouts: Counter,
+    /// RPC requests whose body exceeded the limit (`413`).
+    pub rpc_bodies_too_large: Counter,
 }
 
 impl Default for Metrics {
@@ -97,6 +113,14 @@ impl Metrics {
             parallel_executions: Counter::default(),
             parallel_aborts: Counter::default(),
             parallel_fallbacks: Counter::default(),
+            rpc_connections: Gauge::default(),
+            rpc_connections_refused: Counter::default(),
+            rpc_connections_shed: Counter::default(),
+            rpc_connections_idle_closed: Counter::default(),
+            rpc_requests_in_flight: Gauge::default(),
+            rpc_requests_refused: Counter::default(),
+            rpc_body_timeouts: Counter::default(),
+            rpc_bodies_too_large: Counter::default(),
         };
         let r = &mut registry;
         r.register("head_block", "Number of the latest sealed block", m.head.clone());
@@ -163,6 +187,42 @@ impl Metrics {
             "parallel_fallbacks",
             "Parallel runs that stopped early and finished the block sequentially",
             m.parallel_fallbacks.clone(),
+        );
+        r.register(
+            "rpc_connections",
+            "Open RPC connections, idle ones included",
+            m.rpc_connections.clone(),
+        );
+        r.register(
+            "rpc_connections_refused",
+            "RPC connections refused with 503 because every open one was busy",
+            m.rpc_connections_refused.clone(),
+        );
+        r.register("rpc_connections_shed", "RPC connections closed at the limit to make room for a new one (the one waiting longest)", m.rpc_connections_shed.clone());
+        r.register(
+            "rpc_connections_idle_closed",
+            "RPC connections closed after the idle timeout",
+            m.rpc_connections_idle_closed.clone(),
+        );
+        r.register(
+            "rpc_requests_in_flight",
+            "RPC requests executing now",
+            m.rpc_requests_in_flight.clone(),
+        );
+        r.register(
+            "rpc_requests_refused",
+            "RPC requests refused with 503 at the in-flight limit",
+            m.rpc_requests_refused.clone(),
+        );
+        r.register(
+            "rpc_body_timeouts",
+            "RPC requests whose body did not arrive within the body timeout (408)",
+            m.rpc_body_timeouts.clone(),
+        );
+        r.register(
+            "rpc_bodies_too_large",
+            "RPC requests whose body exceeded the size limit (413)",
+            m.rpc_bodies_too_large.clone(),
         );
         Self { registry, ..m }
     }

@@ -2,16 +2,24 @@
 //! Ethereum API in [`eth`] (room for `svm/` beside it) — the VM-neutral `manifold_*` methods
 //! (`manifold`), and `/health` + `/metrics` on the same port.
 //!
-//! One file per concept: [`server`] starts it; `handler` holds the methods' shared state and
-//! assembles them into one module; `errors` and `ids` are shared helpers; `http_endpoints`
-//! serves the non-RPC paths.
+//! One file per concept: [`server`] starts it and runs its accept loop; `connections` counts
+//! and sheds connections, `fd_limit` raises the open-file limit, `request_gate` reads bodies
+//! within limits before jsonrpsee, `request_ids` makes request ids exact, `strict_calls`
+//! checks calls as geth does; `handler` holds the methods' shared state and assembles them
+//! into one module; `errors` and `ids` are shared helpers; `http_endpoints` serves the
+//! non-RPC paths.
 
+mod connections;
 mod errors;
 mod eth;
+mod fd_limit;
 mod handler;
 mod http_endpoints;
 mod ids;
 mod manifold;
+mod request_gate;
+mod request_ids;
 mod server;
+mod strict_calls;
 
 pub use server::start_rpc;

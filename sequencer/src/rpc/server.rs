@@ -1,51 +1,263 @@
-//! The JSON-RPC server: jsonrpsee serving HTTP and WebSocket on one port, behind permissive
-//! CORS (browser wallets and dapps call it directly) and the `/health` and `/metrics`
-//! endpoints.
+//! The JSON-RPC server: jsonrpsee's service (HTTP and WebSocket on one port, behind
+//! permissive CORS and the `/health` and `/metrics` endpoints), served by an accept loop of
+//! our own so that every limit is real and holds against hostile clients:
 //!
-//! Limits: request body size and connection count from `[rpc]`; batches of at most
-//! [`MAX_BATCH_REQUESTS`] calls and responses of at most [`MAX_RESPONSE_BYTES`] (geth's
-//! defaults); subscription ids in geth's hex format.
+//! - open connections, idle ones included, at most `rpc.max_connections` and below the
+//!   open-file limit (raised to its hard value at start-up); at the limit a new connection
+//!   takes the place of the one that has waited longest (see [`Connections`]);
+//! - a header read timeout (hyper's), a body read timeout and body size limit (the
+//!   [`RequestGate`]), an idle timeout (a reaper closes connections with nothing executing);
+//! - HTTP/2 streams per connection, requests in flight in total, subscriptions per WebSocket;
+//! - batches of at most [`MAX_BATCH_REQUESTS`] calls and responses of at most
+//!   [`MAX_RESPONSE_BYTES`] (geth's defaults); subscription ids in geth's hex format;
+//! - calls checked as geth checks them ([`StrictCallsLayer`]).
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 
-use jsonrpsee::server::{BatchRequestConfig, Server, ServerConfig, ServerHandle};
+use hyper_util::{
+    rt::{TokioExecutor, TokioIo, TokioTimer},
+    server::conn::auto,
+    service::TowerToHyperService,
+};
+use jsonrpsee::server::{
+    BatchRequestConfig, Methods, Server, ServerConfig, ServerHandle, StopHandle,
+    middleware::rpc::RpcServiceBuilder, stop_channel,
+};
+use tokio::{
+    io::AsyncWriteExt,
+    net::{TcpListener, TcpStream},
+    sync::Semaphore,
+};
 use tower_http::cors::CorsLayer;
 
-use super::{handler::RpcHandler, http_endpoints::NodeEndpointsLayer, ids::HexIdProvider};
+use super::{
+    connections::{AllBusy, Connections},
+    fd_limit,
+    handler::RpcHandler,
+    http_endpoints::NodeEndpointsLayer,
+    ids::HexIdProvider,
+    request_gate::{GateLimits, RequestGate},
+    strict_calls::StrictCallsLayer,
+};
 use crate::{NodeContext, SequencerError};
 
 /// Most calls in one batch request (geth's default).
 pub(crate) const MAX_BATCH_REQUESTS: u32 = 1000;
 /// Largest response body, in bytes (geth's default batch response limit).
 pub(crate) const MAX_RESPONSE_BYTES: u32 = 25 * 1024 * 1024;
-/// Most subscriptions one WebSocket connection may hold.
-pub(crate) const MAX_SUBSCRIPTIONS_PER_CONNECTION: u32 = 1024;
 
 /// Starts the RPC server on `config.rpc.listen` (port 0 picks a free port) and returns its
 /// handle and the address it is bound to. The server runs until the handle is stopped or
-/// dropped.
+/// dropped; [`ServerHandle::stopped`] resolves once every connection has finished.
 pub async fn start_rpc(ctx: NodeContext) -> Result<(ServerHandle, SocketAddr), SequencerError> {
-    let rpc = &ctx.config.rpc;
+    let rpc = ctx.config.rpc.clone();
+    let fds = fd_limit::raise();
+    match fds {
+        Some(l) => tracing::info!(
+            soft_at_start = l.soft_before,
+            soft = l.soft,
+            hard = l.hard,
+            "open-file limit"
+        ),
+        None => tracing::warn!("the open-file limit is unknown"),
+    }
+    let max_connections = fd_limit::connection_limit(rpc.max_connections, fds.map(|l| l.soft));
+    if max_connections < rpc.max_connections as usize {
+        tracing::warn!(
+            configured = rpc.max_connections,
+            max_connections,
+            "rpc.max_connections lowered to fit under the open-file limit"
+        );
+    }
     let config = ServerConfig::builder()
         .max_request_body_size(rpc.max_request_body_bytes)
         .max_response_body_size(MAX_RESPONSE_BYTES)
-        .max_connections(rpc.max_connections)
-        .max_subscriptions_per_connection(MAX_SUBSCRIPTIONS_PER_CONNECTION)
+        // The gate and the connection table enforce the limits; jsonrpsee's own guard (which
+        // counts requests in flight) is sized never to bind before them.
+        .max_connections(rpc.max_requests_in_flight.saturating_add(rpc.max_connections))
+        .max_subscriptions_per_connection(rpc.max_subscriptions_per_connection)
         .set_batch_request_config(BatchRequestConfig::Limit(MAX_BATCH_REQUESTS))
         .set_id_provider(HexIdProvider)
         .build();
     let http = tower::ServiceBuilder::new()
         .layer(CorsLayer::permissive())
         .layer(NodeEndpointsLayer::new(ctx.store.clone(), ctx.metrics.clone()));
-    let server = Server::builder()
+    let services = Server::builder()
         .set_config(config)
         .set_http_middleware(http)
-        .build(rpc.listen)
+        .set_rpc_middleware(RpcServiceBuilder::new().layer(StrictCallsLayer))
+        .to_service_builder();
+    let methods: Methods = RpcHandler::new(ctx.clone()).into_module()?.into();
+    let listener = TcpListener::bind(rpc.listen)
         .await
         .map_err(|e| SequencerError::Rpc(format!("cannot listen on {}: {e}", rpc.listen)))?;
-    let addr = server.local_addr().map_err(|e| SequencerError::Rpc(e.to_string()))?;
-    let module = RpcHandler::new(ctx).into_module()?;
-    let handle = server.start(module);
-    tracing::info!(%addr, "JSON-RPC listening (HTTP and WebSocket)");
+    let addr = listener.local_addr().map_err(|e| SequencerError::Rpc(e.to_string()))?;
+
+    let (stop, handle) = stop_channel();
+    let connections = Connections::new(max_connections, ctx.metrics.clone());
+    let limits = Arc::new(GateLimits {
+        max_body: rpc.max_request_body_bytes,
+        body_timeout: Duration::from_millis(rpc.body_read_timeout_ms),
+        in_flight: Arc::new(Semaphore::new(rpc.max_requests_in_flight as usize)),
+        metrics: ctx.metrics.clone(),
+    });
+    let mut hyper = auto::Builder::new(TokioExecutor::new());
+    hyper
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_millis(rpc.header_read_timeout_ms))
+        .keep_alive(true);
+    hyper
+        .http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(rpc.max_streams_per_connection)
+        .max_pending_accept_reset_streams(Some(rpc.max_streams_per_connection as usize));
+    let serving = Serving { hyper: Arc::new(hyper), limits, methods, stop: stop.clone() };
+    tokio::spawn(close_idle(
+        connections.clone(),
+        Duration::from_millis(rpc.idle_timeout_ms),
+        stop.clone(),
+    ));
+    tokio::spawn(accept_loop(listener, services, serving, connections, stop));
+    tracing::info!(%addr, max_connections, "JSON-RPC listening (HTTP and WebSocket)");
     Ok((handle, addr))
+}
+
+/// What serving one connection needs.
+struct Serving {
+    hyper: Arc<auto::Builder<TokioExecutor>>,
+    limits: Arc<GateLimits>,
+    methods: Methods,
+    stop: StopHandle,
+}
+
+/// jsonrpsee's per-connection service factory, with our HTTP and RPC middleware.
+type Services = jsonrpsee::server::TowerServiceBuilder<
+    tower::layer::util::Stack<StrictCallsLayer, tower::layer::util::Identity>,
+    tower::layer::util::Stack<
+        NodeEndpointsLayer,
+        tower::layer::util::Stack<CorsLayer, tower::layer::util::Identity>,
+    >,
+>;
+
+async fn accept_loop(
+    listener: TcpListener,
+    services: Services,
+    serving: Serving,
+    connections: Arc<Connections>,
+    stop: StopHandle,
+) {
+    let stopped = stop.shutdown();
+    tokio::pin!(stopped);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => stream,
+                Err(e) => {
+                    on_accept_error(&e, &connections).await;
+                    continue;
+                }
+            },
+            _ = &mut stopped => break,
+        };
+        let slot = match connections.admit() {
+            Ok(slot) => Arc::new(slot),
+            Err(AllBusy) => {
+                tokio::spawn(refuse(stream));
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let service = services.clone().build(serving.methods.clone(), serving.stop.clone());
+        let gate = RequestGate::new(service, slot.clone(), serving.limits.clone());
+        let task = tokio::spawn(serve_connection(
+            stream,
+            gate,
+            serving.hyper.clone(),
+            serving.stop.clone(),
+        ));
+        slot.set_abort(task.abort_handle());
+    }
+    tracing::debug!("JSON-RPC accept loop stopped");
+}
+
+/// An accept that failed: out of file descriptors frees one by shedding the connection
+/// waiting longest; any failure backs off briefly so the loop does not spin.
+async fn on_accept_error(error: &std::io::Error, connections: &Connections) {
+    let out_of_fds = matches!(error.raw_os_error(), Some(libc::EMFILE | libc::ENFILE));
+    if out_of_fds {
+        connections.shed_longest_waiting();
+    }
+    tracing::debug!(%error, out_of_fds, open = connections.len(), "accept failed");
+    tokio::time::sleep(Duration::from_millis(5)).await;
+}
+
+/// Answers a connection that found every place busy: `503` with `Retry-After`, then closes.
+async fn refuse(mut stream: TcpStream) {
+    let body = "too many busy connections, retry later\n";
+    let response = format!(
+        "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: text/plain\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let write = async {
+        stream.write_all(response.as_bytes()).await?;
+        stream.shutdown().await
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(1), write).await;
+}
+
+/// Serves one connection (HTTP/1.1 with upgrades to WebSocket, or HTTP/2) until it ends or
+/// the server stops, when it finishes its requests and closes.
+async fn serve_connection<S>(
+    stream: TcpStream,
+    gate: RequestGate<S>,
+    hyper: Arc<auto::Builder<TokioExecutor>>,
+    stop: StopHandle,
+) where
+    RequestGate<S>: tower::Service<
+            http::Request<hyper::body::Incoming>,
+            Response = http::Response<jsonrpsee::server::HttpBody>,
+            Error = Box<dyn std::error::Error + Send + Sync>,
+        > + Clone
+        + Send
+        + 'static,
+    <RequestGate<S> as tower::Service<http::Request<hyper::body::Incoming>>>::Future:
+        Send + 'static,
+{
+    let conn =
+        hyper.serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(gate));
+    let stopped = stop.shutdown();
+    tokio::pin!(conn, stopped);
+    tokio::select! {
+        result = &mut conn => {
+            if let Err(e) = result {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        }
+        _ = &mut stopped => {
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.await;
+        }
+    }
+}
+
+/// Closes connections that have waited longer than `idle` with nothing executing, checking
+/// a few times per timeout, until the server stops.
+async fn close_idle(connections: Arc<Connections>, idle: Duration, stop: StopHandle) {
+    let mut ticks = tokio::time::interval((idle / 4).max(Duration::from_millis(50)));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let stopped = stop.shutdown();
+    tokio::pin!(stopped);
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {
+                let closed = connections.close_idle(idle);
+                if closed > 0 {
+                    tracing::debug!(closed, "idle connections closed");
+                }
+            }
+            _ = &mut stopped => break,
+        }
+    }
 }

@@ -85,8 +85,33 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|window| window == needle)
 }
 
-/// The members of a JSON object, in order, with their raw values.
-struct Members<'a>(Vec<(String, &'a RawValue)>);
+/// The members of a JSON object, in order: each name's bytes (undecodable escapes such as a lone
+/// surrogate kept as serde_json reads them for bytes) and the raw value, borrowed from the
+/// object's text.
+struct Members<'a>(Vec<(Vec<u8>, &'a RawValue)>);
+
+/// A member name as bytes: no UTF-16 validation, so a name like `"\ud800"` does not stop the
+/// ids of the request from being read.
+struct Name(Vec<u8>);
+
+impl<'de> Deserialize<'de> for Name {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct NameVisitor;
+        impl Visitor<'_> for NameVisitor {
+            type Value = Name;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Name, E> {
+                Ok(Name(v.to_vec()))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Name, E> {
+                Ok(Name(v.as_bytes().to_vec()))
+            }
+        }
+        deserializer.deserialize_bytes(NameVisitor)
+    }
+}
 
 impl<'de: 'a, 'a> Deserialize<'de> for Members<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -98,8 +123,8 @@ impl<'de: 'a, 'a> Deserialize<'de> for Members<'a> {
             }
             fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Members<'a>, M::Error> {
                 let mut members = Vec::new();
-                while let Some((key, value)) = map.next_entry::<String, &'de RawValue>()? {
-                    members.push((key, value));
+                while let Some((Name(name), value)) = map.next_entry::<Name, &'de RawValue>()? {
+                    members.push((name, value));
                 }
                 Ok(Members(members))
             }
@@ -147,12 +172,13 @@ fn placeholder() -> String {
 /// `request` with its id rewritten if jsonrpsee would mishandle it; `None` when it needs no
 /// rewriting (or is not an object).
 fn rewrite_request(request: &RawValue, restore: &mut Vec<(String, String)>) -> Option<String> {
-    let Members(members) = serde_json::from_str(request.get()).ok()?;
-    let ids: Vec<&str> =
-        members.iter().filter(|(key, _)| key == "id").map(|(_, value)| value.get()).collect();
+    let text = request.get();
+    let Members(members) = serde_json::from_str(text).ok()?;
+    let ids: Vec<&RawValue> =
+        members.iter().filter(|(name, _)| name == b"id").map(|(_, value)| *value).collect();
     let shape = match ids.as_slice() {
         [] => return None,
-        [id] => id_shape(id),
+        [id] => id_shape(id.get()),
         _ => IdShape::Invalid,
     };
     let placeholder = placeholder();
@@ -160,12 +186,16 @@ fn rewrite_request(request: &RawValue, restore: &mut Vec<(String, String)>) -> O
     match shape {
         IdShape::Handled => None,
         IdShape::Echo => {
-            restore.push((placeholder, ids[0].to_string()));
-            let members = members.iter().map(|(key, value)| {
-                let value = if key == "id" { quoted.as_str() } else { value.get() };
-                format!("{}:{value}", json_string(key))
-            });
-            Some(format!("{{{}}}", members.collect::<Vec<_>>().join(",")))
+            // The id's raw text is a slice of the request's text: splice the placeholder in,
+            // leaving every other byte as the client sent it.
+            let id = ids[0].get();
+            let start = (id.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+            let end = start + id.len();
+            if end > text.len() || &text[start..end] != id {
+                return None;
+            }
+            restore.push((placeholder, id.to_string()));
+            Some(format!("{}{quoted}{}", &text[..start], &text[end..]))
         }
         IdShape::Invalid => {
             // A request jsonrpsee refuses as invalid (`method` is not a string), with an id it
@@ -174,10 +204,6 @@ fn rewrite_request(request: &RawValue, restore: &mut Vec<(String, String)>) -> O
             Some(format!(r#"{{"jsonrpc":"2.0","id":{quoted},"method":null}}"#))
         }
     }
-}
-
-fn json_string(key: &str) -> String {
-    serde_json::to_string(key).unwrap_or_else(|_| "\"\"".to_string())
 }
 
 #[cfg(test)]
@@ -239,6 +265,16 @@ mod tests {
             let rewritten: serde_json::Value = serde_json::from_slice(&out.body).unwrap();
             assert_eq!(rewritten["method"], serde_json::Value::Null);
         }
+    }
+
+    #[test]
+    fn undecodable_member_names_do_not_hide_the_id() {
+        let body = r#"{"\ud800":0,"jsonrpc":"2.0","id":-1,"method":"eth_chainId"}"#;
+        let out = prepared(body);
+        assert_eq!(out.restore.len(), 1, "the id is rewritten");
+        assert_eq!(out.restore[0].1, "-1");
+        let text = std::str::from_utf8(&out.body).unwrap();
+        assert!(text.starts_with(r#"{"\ud800":0,"jsonrpc":"2.0","id":"manifold-id-"#), "{text}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command of Manifold: Rust unit/integration tests, then the real-client
-# end-to-end tests (web3.py, ethers, viem) against a freshly built `manifold` binary.
+# end-to-end tests (web3.py, ethers, viem) against a freshly built `manifold` binary, then
+# bounded fuzzing of every decoder of untrusted bytes (scripts/fuzz.sh).
 #
 #   scripts/test.sh
 #
@@ -14,6 +15,7 @@
 #   NEXTEST_PROFILE   nextest profile from .config/nextest.toml (default: `ci` when CI is set and
 #                     that profile exists, else `default`)
 #   MANIFOLD_LOG=1    echo the node's stderr while the client tests run
+#   FUZZ_SECONDS      seconds each fuzz target runs (default 30)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -116,7 +118,14 @@ run_phase "setup: npm ci (tests/js, tests/l1-hardhat) + contract artifact check"
 run_phase "cargo build --workspace --all-targets" cargo_build
 run_phase "cargo nextest run --workspace" cargo_tests
 run_phase "pytest tests/python (web3.py)" python_tests
+fuzz_runs() {
+  # Bounded libFuzzer runs of every decoder of untrusted bytes (see scripts/fuzz.sh); their
+  # corpora accumulate in target/fuzz from run to run on one machine.
+  FUZZ_SECONDS="${FUZZ_SECONDS:-30}" bash scripts/fuzz.sh
+}
+
 run_phase "node --test tests/js (ethers, viem)" js_tests
+run_phase "fuzz: scripts/fuzz.sh, ${FUZZ_SECONDS:-30}s per target" fuzz_runs
 
 section "summary"
 for p in "${PASSED[@]+"${PASSED[@]}"}"; do printf '  ok      %s\n' "$p"; done

@@ -6,6 +6,7 @@ pub mod context;
 mod dev_chain;
 pub mod error;
 pub mod follower;
+pub mod fuzzing;
 pub mod heads;
 pub mod journal;
 pub mod mempool;

@@ -13,13 +13,13 @@ mod connections;
 mod errors;
 mod eth;
 mod fd_limit;
-mod handler;
+pub(crate) mod handler;
 mod http_endpoints;
 mod ids;
 mod manifold;
 mod request_gate;
-mod request_ids;
+pub(crate) mod request_ids;
 mod server;
-mod strict_calls;
+pub(crate) mod strict_calls;
 
 pub use server::start_rpc;

@@ -125,6 +125,16 @@ fn spec() -> impl Strategy<Value = Spec> {
         )
 }
 
+/// `tx` signed by `signer`.
+fn signed<T>(signer: &PrivateKeySigner, mut tx: T) -> TxEnvelope
+where
+    T: SignableTransaction<alloy_primitives::Signature>,
+    alloy_consensus::Signed<T>: Into<TxEnvelope>,
+{
+    let sig = signer.sign_transaction_sync(&mut tx).unwrap();
+    tx.into_signed(sig).into()
+}
+
 /// `spec` signed: its EIP-2718 bytes.
 fn sign(spec: &Spec) -> Bytes {
     let signer = key(spec.signer);
@@ -133,7 +143,7 @@ fn sign(spec: &Spec) -> Bytes {
     let input = Bytes::from(spec.input.clone());
     let envelope: TxEnvelope = match spec.tx_type {
         TxType::Legacy { protected } => {
-            let mut tx = TxLegacy {
+            let tx = TxLegacy {
                 chain_id: protected.then_some(chain_id),
                 nonce: spec.nonce,
                 gas_price: spec.max_fee,
@@ -142,11 +152,10 @@ fn sign(spec: &Spec) -> Bytes {
                 value: spec.value,
                 input,
             };
-            let sig = signer.sign_transaction_sync(&mut tx).unwrap();
-            tx.into_signed(sig).into()
+            signed(&signer, tx)
         }
         TxType::AccessList => {
-            let mut tx = TxEip2930 {
+            let tx = TxEip2930 {
                 chain_id,
                 nonce: spec.nonce,
                 gas_price: spec.max_fee,
@@ -156,11 +165,10 @@ fn sign(spec: &Spec) -> Bytes {
                 input,
                 ..Default::default()
             };
-            let sig = signer.sign_transaction_sync(&mut tx).unwrap();
-            tx.into_signed(sig).into()
+            signed(&signer, tx)
         }
         TxType::DynamicFee => {
-            let mut tx = TxEip1559 {
+            let tx = TxEip1559 {
                 chain_id,
                 nonce: spec.nonce,
                 gas_limit: spec.gas,
@@ -171,8 +179,7 @@ fn sign(spec: &Spec) -> Bytes {
                 input,
                 ..Default::default()
             };
-            let sig = signer.sign_transaction_sync(&mut tx).unwrap();
-            tx.into_signed(sig).into()
+            signed(&signer, tx)
         }
         TxType::SetCode { authorizations } => {
             let authority = PrivateKeySigner::from_bytes(&B256::repeat_byte(0xa7)).unwrap();
@@ -187,7 +194,7 @@ fn sign(spec: &Spec) -> Bytes {
                     auth.into_signed(sig)
                 })
                 .collect();
-            let mut tx = TxEip7702 {
+            let tx = TxEip7702 {
                 chain_id,
                 nonce: spec.nonce,
                 gas_limit: spec.gas,
@@ -199,8 +206,7 @@ fn sign(spec: &Spec) -> Bytes {
                 authorization_list,
                 ..Default::default()
             };
-            let sig = signer.sign_transaction_sync(&mut tx).unwrap();
-            tx.into_signed(sig).into()
+            signed(&signer, tx)
         }
         TxType::Blob => {
             let mut tx = TxEip4844 {

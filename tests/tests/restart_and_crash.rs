@@ -25,6 +25,22 @@ use e2e::{
 };
 use serde_json::json;
 
+/// Waits until every transaction of `hashes` has a receipt.
+async fn all_mined(provider: &DynProvider, hashes: &[B256]) -> eyre::Result<()> {
+    poll_until("every acknowledged transaction mined", Duration::from_secs(60), || {
+        let (provider, hashes) = (provider.clone(), hashes.to_vec());
+        async move {
+            for hash in &hashes {
+                if provider.get_transaction_receipt(*hash).await?.is_none() {
+                    return Ok(None);
+                }
+            }
+            Ok(Some(()))
+        }
+    })
+    .await
+}
+
 /// Hashes of blocks `0..=head`, in order.
 async fn block_hashes(provider: &DynProvider, head: u64) -> eyre::Result<Vec<B256>> {
     let mut hashes = Vec::new();
@@ -213,19 +229,7 @@ async fn kill_9_loses_no_acknowledged_transaction_and_no_seen_block() -> eyre::R
     );
 
     // The pool drains: all of them get mined.
-    poll_until("every acknowledged transaction mined", Duration::from_secs(60), || {
-        let provider = provider.clone();
-        let acknowledged = acknowledged.clone();
-        async move {
-            for hash in &acknowledged {
-                if provider.get_transaction_receipt(*hash).await?.is_none() {
-                    return Ok(None);
-                }
-            }
-            Ok(Some(()))
-        }
-    })
-    .await?;
+    all_mined(&provider, &acknowledged).await?;
     for hash in &acknowledged {
         let receipt = provider.get_transaction_receipt(*hash).await?.expect("mined");
         assert!(receipt.status(), "{hash} failed: {receipt:?}");
@@ -344,18 +348,7 @@ async fn kill_9_under_batched_submissions_twenty_times_loses_nothing() -> eyre::
     // After the last crash every acknowledged transaction gets mined.
     let node = ManifoldProcess::spawn(&data_dir, &logs, "final").await?;
     let provider = wallet_provider(&node.info.rpc_url);
-    poll_until("every acknowledged transaction mined", Duration::from_secs(60), || {
-        let (provider, acknowledged) = (provider.clone(), acknowledged.clone());
-        async move {
-            for hash in &acknowledged {
-                if provider.get_transaction_receipt(*hash).await?.is_none() {
-                    return Ok(None);
-                }
-            }
-            Ok(Some(()))
-        }
-    })
-    .await?;
+    all_mined(&provider, &acknowledged).await?;
     for (number, hash) in &seen_blocks {
         let block = provider.get_block_by_number((*number).into()).await?;
         assert_eq!(block.map(|b| b.header.hash), Some(*hash), "block {number} changed");

@@ -21,7 +21,7 @@ use std::{
 };
 
 use http::{HeaderValue, Request, Response, StatusCode, header};
-use http_body_util::{BodyExt, Limited};
+use http_body_util::BodyExt;
 use hyper::body::{Bytes, Incoming};
 use jsonrpsee::server::{HttpBody, http::response, ws::is_upgrade_request};
 use tokio::sync::Semaphore;
@@ -108,10 +108,10 @@ where
         limits.metrics.rpc_bodies_too_large.inc();
         return Ok(closing(response::too_large(limits.max_body)));
     }
-    let read = Limited::new(body, limits.max_body as usize).collect();
+    let read = read_body(body, limits.max_body as usize);
     let body = match tokio::time::timeout(limits.body_timeout, read).await {
-        Ok(Ok(collected)) => collected.to_bytes(),
-        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
+        Ok(Ok(Some(bytes))) => bytes,
+        Ok(Ok(None)) => {
             limits.metrics.rpc_bodies_too_large.inc();
             return Ok(closing(response::too_large(limits.max_body)));
         }
@@ -148,6 +148,27 @@ where
     let mut response = Response::from_parts(parts, HttpBody::from(restored.to_vec()));
     response.headers_mut().remove(header::CONTENT_LENGTH);
     Ok(response)
+}
+
+/// Most time spent reading and discarding the rest of a body over the limit before answering
+/// `413`, so that a client still sending it reads the answer instead of a broken pipe.
+const DRAIN_AFTER_LIMIT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The whole body if it is at most `max` bytes; `None` if it is larger — after reading and
+/// discarding what follows for at most [`DRAIN_AFTER_LIMIT`] (a lingering close: answering
+/// while the client still writes would reset the connection under its answer).
+async fn read_body(mut body: Incoming, max: usize) -> Result<Option<Bytes>, hyper::Error> {
+    let mut collected = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame?.into_data() else { continue };
+        if collected.len() + data.len() > max {
+            let drain = async { while let Some(Ok(_)) = body.frame().await {} };
+            let _ = tokio::time::timeout(DRAIN_AFTER_LIMIT, drain).await;
+            return Ok(None);
+        }
+        collected.extend_from_slice(&data);
+    }
+    Ok(Some(Bytes::from(collected)))
 }
 
 /// `response` with `Connection: close` (its request's body may be unread) and the CORS

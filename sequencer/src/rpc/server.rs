@@ -88,8 +88,7 @@ pub async fn start_rpc(ctx: NodeContext) -> Result<(ServerHandle, SocketAddr), S
         .set_rpc_middleware(RpcServiceBuilder::new().layer(StrictCallsLayer))
         .to_service_builder();
     let methods: Methods = RpcHandler::new(ctx.clone()).into_module()?.into();
-    let listener = TcpListener::bind(rpc.listen)
-        .await
+    let listener = listen(rpc.listen)
         .map_err(|e| SequencerError::Rpc(format!("cannot listen on {}: {e}", rpc.listen)))?;
     let addr = listener.local_addr().map_err(|e| SequencerError::Rpc(e.to_string()))?;
 
@@ -121,6 +120,23 @@ pub async fn start_rpc(ctx: NodeContext) -> Result<(ServerHandle, SocketAddr), S
     tokio::spawn(accept_loop(listener, services, serving, connections, stop));
     tracing::info!(%addr, max_connections, "JSON-RPC listening (HTTP and WebSocket)");
     Ok((handle, addr))
+}
+
+/// Connections the kernel may queue for `accept` (capped by `net.core.somaxconn`): a burst of
+/// connections must not overflow the queue, or a client's SYN is dropped and it waits a second
+/// to retry.
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// A listener on `addr` with [`LISTEN_BACKLOG`].
+fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
 }
 
 /// What serving one connection needs.
@@ -182,13 +198,16 @@ async fn accept_loop(
 }
 
 /// An accept that failed: out of file descriptors frees one by shedding the connection
-/// waiting longest; any failure backs off briefly so the loop does not spin.
+/// waiting longest and retries as soon as its task has closed it (a yield, not a sleep: a burst
+/// of connections behind a well-behaved client must not cost 5 ms each); with nothing to shed,
+/// or on any other failure, it backs off briefly so the loop does not spin.
 async fn on_accept_error(error: &std::io::Error, connections: &Connections) {
     let out_of_fds = matches!(error.raw_os_error(), Some(libc::EMFILE | libc::ENFILE));
-    if out_of_fds {
-        connections.shed_longest_waiting();
-    }
     tracing::debug!(%error, out_of_fds, open = connections.len(), "accept failed");
+    if out_of_fds && connections.shed_longest_waiting() {
+        tokio::task::yield_now().await;
+        return;
+    }
     tokio::time::sleep(Duration::from_millis(5)).await;
 }
 

@@ -14,6 +14,7 @@ pub mod kv;
 pub mod scheduler;
 pub mod state;
 pub mod store;
+pub mod svm;
 pub mod trie;
 
 pub use block::{

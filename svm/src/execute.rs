@@ -32,6 +32,42 @@ pub trait AccountSource {
     fn account(&self, key: &Pubkey) -> Option<AccountSharedData>;
 }
 
+/// Sanitizes `tx` as agave does under the chain's features (reserved accounts demoted to
+/// read-only, the account-lock limit), without verifying its signatures (for transactions
+/// verified before, read back from the node's own storage). A v0 message that uses address
+/// lookup tables is refused (`AddressLookupTableNotFound`) until tables are served.
+pub fn sanitize_unverified(
+    tx: solana_transaction::versioned::VersionedTransaction,
+) -> Result<SanitizedTransaction, TransactionError> {
+    static RESERVED: std::sync::OnceLock<std::collections::HashSet<Pubkey>> =
+        std::sync::OnceLock::new();
+    let reserved = RESERVED.get_or_init(|| {
+        let mut keys = agave_reserved_account_keys::ReservedAccountKeys::default();
+        keys.update_active_set(crate::chain_feature_set());
+        keys.active
+    });
+    sanitize_with(tx, reserved)
+}
+
+fn sanitize_with(
+    tx: solana_transaction::versioned::VersionedTransaction,
+    reserved: &std::collections::HashSet<Pubkey>,
+) -> Result<SanitizedTransaction, TransactionError> {
+    if tx.message.address_table_lookups().is_some_and(|lookups| !lookups.is_empty()) {
+        return Err(TransactionError::AddressLookupTableNotFound);
+    }
+    let no_lookups = solana_message::SimpleAddressLoader::Enabled(Default::default());
+    let tx = SanitizedTransaction::try_create(
+        tx,
+        solana_transaction::sanitized::MessageHash::Compute,
+        Some(false),
+        no_lookups,
+        reserved,
+    )?;
+    SanitizedTransaction::validate_account_locks(tx.message(), ACCOUNT_LOCK_LIMIT)?;
+    Ok(tx)
+}
+
 impl<S: std::hash::BuildHasher> AccountSource
     for std::collections::HashMap<Pubkey, AccountSharedData, S>
 {
@@ -67,26 +103,12 @@ struct NoStakes;
 impl InvokeContextCallback for NoStakes {}
 
 impl SvmRuntime {
-    /// Sanitizes `tx` against the runtime's reserved accounts and account-lock limit, and
-    /// verifies its signatures. A v0 message that uses address lookup tables is refused
-    /// (`AddressLookupTableNotFound`) until tables are served.
+    /// Sanitizes `tx` (see [`sanitize_unverified`]) and verifies its signatures.
     pub fn sanitize(
         &self,
         tx: solana_transaction::versioned::VersionedTransaction,
     ) -> Result<SanitizedTransaction, TransactionError> {
-        // Address lookup tables are not served yet: a v0 message may use none.
-        if tx.message.address_table_lookups().is_some_and(|lookups| !lookups.is_empty()) {
-            return Err(TransactionError::AddressLookupTableNotFound);
-        }
-        let no_lookups = solana_message::SimpleAddressLoader::Enabled(Default::default());
-        let tx = SanitizedTransaction::try_create(
-            tx,
-            solana_transaction::sanitized::MessageHash::Compute,
-            Some(false),
-            no_lookups,
-            &self.reserved_keys,
-        )?;
-        SanitizedTransaction::validate_account_locks(tx.message(), ACCOUNT_LOCK_LIMIT)?;
+        let tx = sanitize_with(tx, &self.reserved_keys)?;
         tx.verify()?;
         Ok(tx)
     }

@@ -10,17 +10,20 @@
 //! - [`SvmRuntime::execute`] (`execute`): fee payer, compute budget, account loading, the
 //!   instructions, rent-state checks; the accounts it wrote, logs, compute units.
 //! - [`GENESIS_PROGRAMS`] (`programs`): the SPL programs at their mainnet addresses.
+//! - [`chain_feature_set`] (`features`): mainnet-beta's active features, the chain's.
 //! - `rent_state`: agave's rule for which rent-state transitions a transaction may make.
 
 mod error;
 mod execute;
+mod features;
 mod programs;
 mod rent_state;
 mod runtime;
 mod sysvars;
 
 pub use error::SvmError;
-pub use execute::{AccountSource, Outcome};
+pub use execute::{AccountSource, Outcome, sanitize_unverified};
+pub use features::chain_feature_set;
 pub use programs::{GENESIS_PROGRAMS, GenesisProgram, TOKEN};
 pub use runtime::SvmRuntime;
 pub use sysvars::BlockSysvars;
@@ -30,6 +33,7 @@ pub mod types {
     pub use agave_feature_set::FeatureSet;
     pub use solana_account::{AccountSharedData, ReadableAccount, WritableAccount};
     pub use solana_hash::Hash;
+    pub use solana_instruction::error::InstructionError;
     pub use solana_pubkey::Pubkey;
     pub use solana_transaction::{
         sanitized::SanitizedTransaction, versioned::VersionedTransaction,

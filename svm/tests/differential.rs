@@ -45,7 +45,7 @@ impl Pair {
             unix_timestamp: clock.unix_timestamp,
             blockhash: lite.latest_blockhash(),
         };
-        let mut runtime = SvmRuntime::new(LiteSVM::mainnet_feature_set()).unwrap();
+        let mut runtime = SvmRuntime::new(svm::chain_feature_set().clone()).unwrap();
         let mut accounts: HashMap<Pubkey, AccountSharedData> =
             runtime.builtin_accounts().into_iter().collect();
         for program in &GENESIS_PROGRAMS {
@@ -257,6 +257,16 @@ fn memo(text: &str, signer: &Pubkey) -> Instruction {
         accounts: vec![AccountMeta::new_readonly(*signer, true)],
         data: text.as_bytes().to_vec(),
     }
+}
+
+#[test]
+fn the_chain_runs_mainnets_features_as_litesvm_does() {
+    let ours: std::collections::BTreeMap<Pubkey, u64> =
+        svm::chain_feature_set().active().iter().map(|(k, v)| (*k, *v)).collect();
+    let lite: std::collections::BTreeMap<Pubkey, u64> =
+        LiteSVM::mainnet_feature_set().active().iter().map(|(k, v)| (*k, *v)).collect();
+    assert_eq!(ours, lite);
+    assert!(ours.len() > 200);
 }
 
 #[test]

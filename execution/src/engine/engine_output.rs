@@ -3,7 +3,7 @@
 
 #[cfg(any(test, feature = "test-utils"))]
 use crate::kv::KvReceipt;
-use crate::{Receipt, evm::EvmOutput};
+use crate::{Receipt, evm::EvmOutput, svm::SvmReceipt};
 
 /// One transaction's output, by engine.
 #[derive(Debug, Clone, PartialEq)]
@@ -11,6 +11,8 @@ use crate::{Receipt, evm::EvmOutput};
 pub enum EngineOutput {
     /// The EVM's: status, gas, logs.
     Evm(EvmOutput),
+    /// The Solana VM's receipt.
+    Svm(SvmReceipt),
     /// The key-value test engine's receipt.
     #[cfg(any(test, feature = "test-utils"))]
     Kv(KvReceipt),
@@ -22,6 +24,7 @@ impl EngineOutput {
     pub fn receipt(&self, cumulative_evm_gas: u64) -> Receipt {
         match self {
             EngineOutput::Evm(output) => Receipt::Evm(output.receipt(cumulative_evm_gas)),
+            EngineOutput::Svm(receipt) => Receipt::Svm(receipt.clone()),
             #[cfg(any(test, feature = "test-utils"))]
             EngineOutput::Kv(receipt) => Receipt::Kv(receipt.clone()),
         }
@@ -31,7 +34,6 @@ impl EngineOutput {
     pub fn as_evm(&self) -> Option<&EvmOutput> {
         match self {
             EngineOutput::Evm(output) => Some(output),
-            #[cfg(any(test, feature = "test-utils"))]
             _ => None,
         }
     }

@@ -2,7 +2,7 @@
 //! carries on the wire (journal records, stored block bodies and DA batches hold
 //! `kind ‖ bytes`).
 //!
-//! Tags: `0x00` EVM. Reserved: `0x01` Solana, `0x02` L1 deposit. `0xf0` is the key-value test
+//! Tags: `0x00` EVM, `0x01` Solana. Reserved: `0x02` L1 deposit. `0xf0` is the key-value test
 //! engine, which exists only in builds with the `test-utils` feature. A byte no engine of the
 //! build has is [`TxError::UnknownKind`].
 
@@ -16,6 +16,8 @@ use crate::TxError;
 pub enum EngineKind {
     /// Ethereum transactions (EIP-2718 bytes), executed by revm.
     Evm,
+    /// Solana transactions (bincode `VersionedTransaction`), executed by agave's runtime.
+    Svm,
     /// The key-value test engine (ed25519 signatures), the second engine that proves the seam.
     #[cfg(any(test, feature = "test-utils"))]
     Kv,
@@ -25,6 +27,7 @@ impl EngineKind {
     /// Every kind this build knows.
     pub const ALL: &[EngineKind] = &[
         EngineKind::Evm,
+        EngineKind::Svm,
         #[cfg(any(test, feature = "test-utils"))]
         EngineKind::Kv,
     ];
@@ -33,6 +36,7 @@ impl EngineKind {
     pub const fn tag(self) -> u8 {
         match self {
             EngineKind::Evm => 0x00,
+            EngineKind::Svm => 0x01,
             #[cfg(any(test, feature = "test-utils"))]
             EngineKind::Kv => 0xf0,
         }
@@ -53,6 +57,7 @@ impl EngineKind {
     pub const fn name(self) -> &'static str {
         match self {
             EngineKind::Evm => "evm",
+            EngineKind::Svm => "svm",
             #[cfg(any(test, feature = "test-utils"))]
             EngineKind::Kv => "kv",
         }
@@ -75,10 +80,11 @@ mod tests {
             assert_eq!(EngineKind::from_tag(kind.tag()), Ok(*kind));
         }
         assert_eq!(EngineKind::Evm.tag(), 0);
+        assert_eq!(EngineKind::Svm.tag(), 1);
         assert_eq!(
-            EngineKind::from_tag(0x01),
-            Err(TxError::UnknownKind(0x01)),
-            "reserved for Solana, not in this build"
+            EngineKind::from_tag(0x02),
+            Err(TxError::UnknownKind(0x02)),
+            "reserved for L1 deposits, not in this build"
         );
     }
 }

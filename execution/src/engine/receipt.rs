@@ -6,7 +6,7 @@ use alloy_eips::eip2718::{Decodable2718, Encodable2718};
 
 #[cfg(any(test, feature = "test-utils"))]
 use crate::kv::KvReceipt;
-use crate::{EngineKind, TxError};
+use crate::{EngineKind, TxError, svm::SvmReceipt};
 
 /// The receipt of one sealed transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +18,8 @@ use crate::{EngineKind, TxError};
 pub enum Receipt {
     /// An Ethereum receipt (status, cumulative gas, bloom, logs).
     Evm(ReceiptEnvelope),
+    /// A Solana transaction's receipt.
+    Svm(SvmReceipt),
     /// The key-value test engine's receipt.
     #[cfg(any(test, feature = "test-utils"))]
     Kv(KvReceipt),
@@ -28,6 +30,7 @@ impl Receipt {
     pub fn kind(&self) -> EngineKind {
         match self {
             Receipt::Evm(_) => EngineKind::Evm,
+            Receipt::Svm(_) => EngineKind::Svm,
             #[cfg(any(test, feature = "test-utils"))]
             Receipt::Kv(_) => EngineKind::Kv,
         }
@@ -37,6 +40,7 @@ impl Receipt {
     pub fn success(&self) -> bool {
         match self {
             Receipt::Evm(receipt) => receipt.status(),
+            Receipt::Svm(receipt) => receipt.success(),
             #[cfg(any(test, feature = "test-utils"))]
             Receipt::Kv(receipt) => receipt.success,
         }
@@ -46,7 +50,6 @@ impl Receipt {
     pub fn as_evm(&self) -> Option<&ReceiptEnvelope> {
         match self {
             Receipt::Evm(receipt) => Some(receipt),
-            #[cfg(any(test, feature = "test-utils"))]
             _ => None,
         }
     }
@@ -55,6 +58,7 @@ impl Receipt {
     pub fn encode_payload(&self) -> Vec<u8> {
         match self {
             Receipt::Evm(receipt) => receipt.encoded_2718(),
+            Receipt::Svm(receipt) => receipt.encode(),
             #[cfg(any(test, feature = "test-utils"))]
             Receipt::Kv(receipt) => receipt.encode(),
         }
@@ -65,6 +69,7 @@ impl Receipt {
         out.push(self.kind().tag());
         match self {
             Receipt::Evm(receipt) => receipt.encode_2718(out),
+            Receipt::Svm(receipt) => out.extend_from_slice(&receipt.encode()),
             #[cfg(any(test, feature = "test-utils"))]
             Receipt::Kv(receipt) => out.extend_from_slice(&receipt.encode()),
         }
@@ -83,6 +88,7 @@ impl Receipt {
             ),
             #[cfg(any(test, feature = "test-utils"))]
             EngineKind::Kv => Receipt::Kv(KvReceipt::decode(payload)?),
+            EngineKind::Svm => Receipt::Svm(SvmReceipt::decode(payload)?),
         })
     }
 }

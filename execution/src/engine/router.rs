@@ -8,6 +8,7 @@ use crate::{
     evm::{EvmBlockVm, EvmEngine, EvmWorker},
     scheduler::{BlockVm, DeclaredAccess, TxState, TxWrites, VmWorker},
     state::StateView,
+    svm::{SvmBlockVm, SvmEngine, SvmWorker},
 };
 #[cfg(any(test, feature = "test-utils"))]
 use crate::{
@@ -19,6 +20,7 @@ use crate::{
 #[derive(Debug, Clone)]
 pub struct Engines {
     evm: EvmEngine,
+    svm: Option<std::sync::Arc<SvmEngine>>,
     #[cfg(any(test, feature = "test-utils"))]
     kv: Option<KvEngine>,
 }
@@ -28,9 +30,20 @@ impl Engines {
     pub fn new(spec: &ChainSpec) -> Self {
         Self {
             evm: EvmEngine::new(spec.evm(), spec.block_gas_limit),
+            svm: None,
             #[cfg(any(test, feature = "test-utils"))]
             kv: None,
         }
+    }
+
+    /// These engines and the Solana VM.
+    pub fn with_svm(mut self, svm: SvmEngine) -> Self {
+        self.svm = Some(std::sync::Arc::new(svm));
+        self
+    }
+
+    fn svm(&self) -> Result<&SvmEngine, TxError> {
+        self.svm.as_deref().ok_or(TxError::EngineNotRunning(EngineKind::Svm))
     }
 
     /// These engines and the key-value test engine.
@@ -49,6 +62,7 @@ impl Engines {
     pub fn runs(&self, kind: EngineKind) -> bool {
         match kind {
             EngineKind::Evm => true,
+            EngineKind::Svm => self.svm.is_some(),
             #[cfg(any(test, feature = "test-utils"))]
             EngineKind::Kv => self.kv.is_some(),
         }
@@ -64,6 +78,7 @@ impl Engines {
     pub fn decode(&self, kind: EngineKind, payload: &[u8]) -> Result<Transaction, TxError> {
         match kind {
             EngineKind::Evm => self.evm.decode(payload).map(Transaction::Evm),
+            EngineKind::Svm => self.svm()?.decode(payload).map(Transaction::Svm),
             #[cfg(any(test, feature = "test-utils"))]
             EngineKind::Kv => {
                 let kv = self.kv.as_ref().ok_or(TxError::EngineNotRunning(kind))?;
@@ -76,6 +91,7 @@ impl Engines {
     pub fn check(&self, tx: &Transaction) -> Result<(), TxError> {
         match tx {
             Transaction::Evm(tx) => self.evm.check(tx),
+            Transaction::Svm(tx) => self.svm()?.check(tx),
             #[cfg(any(test, feature = "test-utils"))]
             Transaction::Kv(tx) => self.kv()?.check(tx),
         }
@@ -91,6 +107,10 @@ impl Engines {
     ) -> Result<Result<(), TxError>, ExecutionError> {
         match tx {
             Transaction::Evm(tx) => self.evm.check_with_state(tx, state, context),
+            Transaction::Svm(tx) => match self.svm() {
+                Ok(svm) => svm.check_with_state(tx, state, context),
+                Err(e) => Ok(Err(e)),
+            },
             #[cfg(any(test, feature = "test-utils"))]
             Transaction::Kv(tx) => match self.kv() {
                 Ok(kv) => kv.check_with_state(tx, state, context),
@@ -104,6 +124,7 @@ impl Engines {
     pub fn block_limit(&self, kind: EngineKind, env: &BlockEnv) -> u64 {
         match kind {
             EngineKind::Evm => self.evm.block_limit(env),
+            EngineKind::Svm => self.svm.as_ref().map_or(0, |svm| svm.block_limit(env)),
             #[cfg(any(test, feature = "test-utils"))]
             EngineKind::Kv => self.kv.as_ref().map_or(0, |kv| kv.block_limit(env)),
         }
@@ -113,6 +134,7 @@ impl Engines {
     pub fn block_vm<'a>(&'a self, env: &'a BlockEnv) -> RouterVm<'a> {
         RouterVm {
             evm: self.evm.block_vm(env),
+            svm: self.svm.as_ref().map(|svm| svm.block_vm(env)),
             #[cfg(any(test, feature = "test-utils"))]
             kv: self.kv.as_ref().map(|kv| kv.block_vm(env)),
         }
@@ -128,6 +150,7 @@ impl Engines {
 #[derive(Debug)]
 pub struct RouterVm<'a> {
     evm: EvmBlockVm<'a>,
+    svm: Option<SvmBlockVm<'a>>,
     #[cfg(any(test, feature = "test-utils"))]
     kv: Option<KvBlockVm<'a>>,
 }
@@ -145,6 +168,8 @@ impl BlockVm for RouterVm<'_> {
             state,
             evm_vm: &self.evm,
             evm: None,
+            svm_vm: self.svm.as_ref(),
+            svm: None,
             #[cfg(any(test, feature = "test-utils"))]
             kv_vm: self.kv.as_ref(),
             #[cfg(any(test, feature = "test-utils"))]
@@ -155,6 +180,7 @@ impl BlockVm for RouterVm<'_> {
     fn declared_access(&self, tx: &Transaction, base: &dyn StateView) -> Option<DeclaredAccess> {
         match tx {
             Transaction::Evm(tx) => self.evm.declared_access(tx, base),
+            Transaction::Svm(tx) => self.svm.as_ref()?.declared_access(tx, base),
             #[cfg(any(test, feature = "test-utils"))]
             Transaction::Kv(tx) => self.kv.as_ref()?.declared_access(tx, base),
         }
@@ -166,6 +192,8 @@ pub struct RouterWorker<'w> {
     state: &'w dyn TxState,
     evm_vm: &'w EvmBlockVm<'w>,
     evm: Option<EvmWorker<'w>>,
+    svm_vm: Option<&'w SvmBlockVm<'w>>,
+    svm: Option<SvmWorker<'w>>,
     #[cfg(any(test, feature = "test-utils"))]
     kv_vm: Option<&'w KvBlockVm<'w>>,
     #[cfg(any(test, feature = "test-utils"))]
@@ -191,6 +219,15 @@ impl VmWorker for RouterWorker<'_> {
             Transaction::Evm(tx) => {
                 let (vm, state) = (self.evm_vm, self.state);
                 self.evm.get_or_insert_with(|| vm.worker(state)).execute(tx, writes)
+            }
+            Transaction::Svm(tx) => {
+                let vm = self.svm_vm.ok_or_else(|| {
+                    ExecutionError::Invariant(
+                        "a Solana transaction reached a chain without it".into(),
+                    )
+                })?;
+                let state = self.state;
+                self.svm.get_or_insert_with(|| vm.worker(state)).execute(tx, writes)
             }
             #[cfg(any(test, feature = "test-utils"))]
             Transaction::Kv(tx) => {

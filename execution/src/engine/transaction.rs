@@ -10,7 +10,7 @@ use alloy_primitives::{B256, Bytes, U256};
 
 #[cfg(any(test, feature = "test-utils"))]
 use crate::kv::KvTx;
-use crate::{AccountId, EngineKind, EngineTx, ReplayGuard, TxError, evm::EvmTx};
+use crate::{AccountId, EngineKind, EngineTx, ReplayGuard, TxError, evm::EvmTx, svm::SvmTx};
 
 /// A transaction of one of the chain's engines.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +22,8 @@ use crate::{AccountId, EngineKind, EngineTx, ReplayGuard, TxError, evm::EvmTx};
 pub enum Transaction {
     /// An Ethereum transaction.
     Evm(EvmTx),
+    /// A Solana transaction.
+    Svm(SvmTx),
     /// A transaction of the key-value test engine.
     #[cfg(any(test, feature = "test-utils"))]
     Kv(KvTx),
@@ -32,6 +34,7 @@ macro_rules! dispatch {
     ($self:expr, $tx:ident => $body:expr) => {
         match $self {
             Transaction::Evm($tx) => $body,
+            Transaction::Svm($tx) => $body,
             #[cfg(any(test, feature = "test-utils"))]
             Transaction::Kv($tx) => $body,
         }
@@ -43,6 +46,7 @@ impl Transaction {
     pub fn kind(&self) -> EngineKind {
         match self {
             Transaction::Evm(_) => EvmTx::KIND,
+            Transaction::Svm(_) => SvmTx::KIND,
             #[cfg(any(test, feature = "test-utils"))]
             Transaction::Kv(_) => KvTx::KIND,
         }
@@ -93,9 +97,9 @@ impl Transaction {
     pub fn may_replace(&self, old: &Transaction, bump_percent: u64) -> bool {
         match (self, old) {
             (Transaction::Evm(new), Transaction::Evm(old)) => new.may_replace(old, bump_percent),
+            (Transaction::Svm(new), Transaction::Svm(old)) => new.may_replace(old, bump_percent),
             #[cfg(any(test, feature = "test-utils"))]
             (Transaction::Kv(new), Transaction::Kv(old)) => new.may_replace(old, bump_percent),
-            #[cfg(any(test, feature = "test-utils"))]
             _ => false,
         }
     }
@@ -104,7 +108,6 @@ impl Transaction {
     pub fn as_evm(&self) -> Option<&EvmTx> {
         match self {
             Transaction::Evm(tx) => Some(tx),
-            #[cfg(any(test, feature = "test-utils"))]
             _ => None,
         }
     }
@@ -142,6 +145,7 @@ impl Transaction {
         let kind = EngineKind::from_tag(*tag)?;
         Ok(match kind {
             EngineKind::Evm => Transaction::Evm(EvmTx::decode_verified(payload, verified)?),
+            EngineKind::Svm => Transaction::Svm(SvmTx::decode_verified(payload, verified)?),
             #[cfg(any(test, feature = "test-utils"))]
             EngineKind::Kv => Transaction::Kv(KvTx::decode_verified(payload, verified)?),
         })

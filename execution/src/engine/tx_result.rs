@@ -49,6 +49,10 @@ pub enum Rejection {
     /// The EVM refused it (nonce, funds, fee cap…), in revm's words.
     #[error("{0}")]
     Evm(InvalidTransaction),
+    /// The Solana runtime refused it before loading its accounts (fee payer, programs), in
+    /// agave's words.
+    #[error("{0}")]
+    Svm(svm::types::TransactionError),
     /// The key-value test engine refused it.
     #[cfg(any(test, feature = "test-utils"))]
     #[error("{0}")]
@@ -68,6 +72,12 @@ impl Rejection {
                 InvalidTransaction::NonceTooHigh { .. }
                     | InvalidTransaction::GasPriceLessThanBasefee
                     | InvalidTransaction::LackOfFundForMaxFee { .. }
+            ),
+            Rejection::Svm(error) => matches!(
+                error,
+                svm::types::TransactionError::AccountNotFound
+                    | svm::types::TransactionError::InsufficientFundsForFee
+                    | svm::types::TransactionError::InsufficientFundsForRent { .. }
             ),
             #[cfg(any(test, feature = "test-utils"))]
             Rejection::Kv(KvRejection::CannotPayFee { .. }) => true,

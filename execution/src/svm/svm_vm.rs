@@ -1,0 +1,151 @@
+//! The Solana VM of one block for the scheduler: every transaction declares its accounts (the
+//! message's account list, writable or not), and a worker executes one over the block's state
+//! with agave's runtime, writing back the accounts it changed.
+
+use std::{cell::RefCell, collections::HashMap};
+
+use svm::{
+    BlockSysvars,
+    types::{AccountSharedData, Hash, Pubkey},
+};
+
+use crate::{
+    BlockEnv, EngineOutput, Executed, ExecutionError, Rejection, StateView, TxResult,
+    scheduler::{BlockVm, DeclaredAccess, StateKey, StateValue, TxState, TxWrites, VmWorker},
+    state::native_token,
+    svm::{
+        SvmEngine, SvmReceipt, SvmTx,
+        accounts::{StateAccounts, account_id, from_solana},
+    },
+};
+
+/// The Solana VM of one block.
+pub struct SvmBlockVm<'a> {
+    engine: &'a SvmEngine,
+    sysvars: BlockSysvars,
+    /// The engine's own accounts and the block's sysvar accounts.
+    runtime_owned: HashMap<Pubkey, AccountSharedData>,
+}
+
+impl std::fmt::Debug for SvmBlockVm<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SvmBlockVm").field("sysvars", &self.sysvars).finish_non_exhaustive()
+    }
+}
+
+impl<'a> SvmBlockVm<'a> {
+    /// The VM of block `env`: slot = its number, unix timestamp = its time, recent blockhash =
+    /// its parent's hash.
+    pub(crate) fn new(engine: &'a SvmEngine, env: &BlockEnv) -> Self {
+        let sysvars = BlockSysvars {
+            slot: env.number,
+            unix_timestamp: i64::try_from(env.timestamp).unwrap_or(i64::MAX),
+            blockhash: Hash::new_from_array(env.parent_hash.0),
+        };
+        let mut runtime_owned = engine.runtime_owned.clone();
+        runtime_owned.extend(sysvars.accounts());
+        Self { engine, sysvars, runtime_owned }
+    }
+}
+
+/// One thread's Solana worker.
+pub struct SvmWorker<'w> {
+    vm: &'w SvmBlockVm<'w>,
+    state: &'w dyn TxState,
+}
+
+impl std::fmt::Debug for SvmWorker<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SvmWorker").finish_non_exhaustive()
+    }
+}
+
+impl BlockVm for SvmBlockVm<'_> {
+    type Tx = SvmTx;
+    type Output = TxResult;
+    type Worker<'w>
+        = SvmWorker<'w>
+    where
+        Self: 'w;
+
+    fn worker<'w>(&'w self, state: &'w dyn TxState) -> SvmWorker<'w> {
+        SvmWorker { vm: self, state }
+    }
+
+    fn declared_access(&self, tx: &SvmTx, _base: &dyn StateView) -> Option<DeclaredAccess> {
+        let message = tx.sanitized.message();
+        let mut reads = Vec::new();
+        let mut writes = Vec::new();
+        for (index, key) in message.account_keys().iter().enumerate() {
+            if self.runtime_owned.contains_key(key) {
+                continue;
+            }
+            let id = account_id(key);
+            let keys = [StateKey::Account(id), StateKey::Data(id)];
+            if message.is_writable(index) {
+                writes.extend(keys);
+            } else {
+                reads.extend(keys);
+            }
+        }
+        Some(DeclaredAccess::new(reads, writes))
+    }
+}
+
+impl VmWorker for SvmWorker<'_> {
+    type Tx = SvmTx;
+    type Output = TxResult;
+
+    fn execute(&mut self, tx: &SvmTx, writes: &mut TxWrites) -> Result<TxResult, ExecutionError> {
+        let source = StateAccounts {
+            state: self.state,
+            runtime_owned: &self.vm.runtime_owned,
+            error: RefCell::new(None),
+        };
+        let outcome = self.vm.engine.runtime.execute(&tx.sanitized, &source, &self.vm.sysvars);
+        if let Some(e) = source.error.into_inner() {
+            return Err(e);
+        }
+        if let Err(e) = &outcome.result
+            && outcome.fee == 0
+        {
+            // It failed before its accounts loaded (fee payer, program accounts): not included.
+            return Ok(TxResult::Rejected(Rejection::Svm(e.clone())));
+        }
+        for (key, account) in &outcome.writes {
+            if self.vm.runtime_owned.contains_key(key) {
+                continue;
+            }
+            let id = account_id(key);
+            let before = self.state.account(id)?;
+            let had_data = self.state.account_data(id)?.is_some();
+            let (record, data) = from_solana(before, account);
+            if id.evm_address().is_some() && data.is_some() {
+                // An EVM address's id holds no Solana data: refuse rather than write it.
+                let error = svm::types::TransactionError::InvalidWritableAccount;
+                writes.values.clear();
+                return Ok(TxResult::Rejected(Rejection::Svm(error)));
+            }
+            let empty = record.balance.is_zero()
+                && record.nonce == 0
+                && record.code_hash == alloy_primitives::KECCAK256_EMPTY
+                && data.is_none();
+            let record = (!empty).then_some(record);
+            writes.values.push((StateKey::Account(id), StateValue::Account(record)));
+            if data.is_some() || had_data {
+                writes.values.push((StateKey::Data(id), StateValue::Data(data)));
+            }
+        }
+        let receipt = SvmReceipt {
+            error: outcome.result.err(),
+            fee: outcome.fee,
+            compute_units: outcome.compute_units,
+            logs: outcome.logs,
+        };
+        Ok(TxResult::Executed(Executed {
+            used: receipt.compute_units,
+            fee: native_token::wei(receipt.fee),
+            output: EngineOutput::Svm(receipt),
+        }))
+    }
+}

@@ -80,7 +80,7 @@ impl Node {
 
     /// Like [`open`](Self::open), for a node of `role`.
     pub fn open_as(config: NodeConfig, role: NodeRole) -> Result<NodeContext, SequencerError> {
-        let engines = Engines::new(&ChainSpec::from_config(&config));
+        let engines = Engines::for_chain(&ChainSpec::from_config(&config))?;
         Self::open_with_engines(config, role, engines)
     }
 
@@ -135,7 +135,7 @@ impl Node {
         config: NodeConfig,
         da: Arc<dyn DaBackend>,
     ) -> Result<NodeHandle, SequencerError> {
-        let engines = Engines::new(&ChainSpec::from_config(&config));
+        let engines = Engines::for_chain(&ChainSpec::from_config(&config))?;
         Self::start_with_engines(config, da, engines).await
     }
 

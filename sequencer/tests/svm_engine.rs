@@ -8,11 +8,9 @@ use alloy_eips::eip2718::Encodable2718;
 use alloy_network::TxSignerSync;
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
 use alloy_signer_local::PrivateKeySigner;
-use execution::{
-    AccountId, ChainSpec, EngineKind, Engines, Receipt, StateView, Transaction, svm::SvmEngine,
-};
+use execution::{AccountId, EngineKind, Receipt, StateView, Transaction};
 use node_config::{DevnetOptions, GenesisIdAccount, NodeConfig, dev_accounts};
-use sequencer::{Node, NodeContext, NodeRole, block_builder::build_block};
+use sequencer::{Node, NodeContext, block_builder::build_block};
 use solana_instruction::{AccountMeta, Instruction};
 use solana_keypair::Keypair;
 use solana_message::{Message, VersionedMessage, v0};
@@ -36,9 +34,7 @@ fn context(dir: &std::path::Path, payer: &Keypair) -> NodeContext {
         ..Default::default()
     };
     config.genesis.accounts.insert(B256::from(payer.pubkey().to_bytes()), funded);
-    let engines =
-        Engines::new(&ChainSpec::from_config(&config)).with_svm(SvmEngine::new().unwrap());
-    Node::open_with_engines(config, NodeRole::Sequencer, engines).unwrap()
+    Node::open(config).unwrap()
 }
 
 fn head_hash(ctx: &NodeContext) -> svm::types::Hash {

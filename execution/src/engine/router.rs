@@ -36,6 +36,12 @@ impl Engines {
         }
     }
 
+    /// The engines every chain runs: the EVM and the Solana VM (whose programs this loads and
+    /// JIT-compiles).
+    pub fn for_chain(spec: &ChainSpec) -> Result<Self, ExecutionError> {
+        Ok(Self::new(spec).with_svm(SvmEngine::new()?))
+    }
+
     /// These engines and the Solana VM.
     pub fn with_svm(mut self, svm: SvmEngine) -> Self {
         self.svm = Some(std::sync::Arc::new(svm));

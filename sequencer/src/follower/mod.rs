@@ -33,7 +33,7 @@ impl Node {
         config: NodeConfig,
         da: Arc<dyn DaBackend>,
     ) -> Result<NodeHandle, SequencerError> {
-        let engines = Engines::new(&ChainSpec::from_config(&config));
+        let engines = Engines::for_chain(&ChainSpec::from_config(&config))?;
         Self::start_follower_with_engines(config, da, engines).await
     }
 

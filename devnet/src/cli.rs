@@ -75,6 +75,12 @@ pub(crate) struct DevnetArgs {
     /// JSON-RPC port (HTTP and WebSocket); 0 picks a free one.
     #[arg(long, default_value_t = 8545)]
     pub(crate) rpc_port: u16,
+    /// Solana JSON-RPC (HTTP) port. Default 8899, or a free one when --rpc-port is 0.
+    #[arg(long)]
+    pub(crate) solana_rpc_port: Option<u16>,
+    /// Solana WebSocket (subscriptions) port. Default 8900, or a free one when --rpc-port is 0.
+    #[arg(long)]
+    pub(crate) solana_ws_port: Option<u16>,
     /// JSON-RPC listen host.
     #[arg(long, default_value = "127.0.0.1")]
     pub(crate) host: std::net::IpAddr,

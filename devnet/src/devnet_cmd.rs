@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use eyre::WrapErr;
-use node_config::{DevnetOptions, NodeConfig, dev_accounts};
+use node_config::{DevnetOptions, NodeConfig, dev_accounts, dev_solana_keypairs};
 use sequencer::Node;
 
 use crate::{cli::DevnetArgs, devnet_da::DevnetDa, logging, shutdown};
@@ -20,10 +20,13 @@ pub(crate) async fn run(args: DevnetArgs) -> eyre::Result<()> {
         accounts: args.accounts,
         data_dir: data_dir.clone(),
         rpc_listen: SocketAddr::new(args.host, args.rpc_port),
+        solana_rpc_listen: args.solana_rpc_port.map(|port| SocketAddr::new(args.host, port)),
+        solana_ws_listen: args.solana_ws_port.map(|port| SocketAddr::new(args.host, port)),
         ..DevnetOptions::default()
     };
     let mut config = NodeConfig::devnet(&opts).wrap_err("invalid devnet options")?;
     let accounts = dev_accounts(args.accounts)?;
+    let solana_keys = dev_solana_keypairs(args.accounts)?;
     let balance = opts.balance_wei;
     let da = DevnetDa::start(args.da, &data_dir, &mut config).await?;
     let node = match Node::start(config.clone()).await {
@@ -39,10 +42,17 @@ pub(crate) async fn run(args: DevnetArgs) -> eyre::Result<()> {
         .wrap_err_with(|| format!("writing {}", follower_config.display()))?;
     let rpc_url = format!("http://{}", node.rpc_addr);
     let ws_url = format!("ws://{}", node.rpc_addr);
+    let (solana_rpc_url, solana_ws_url) = match node.solana_rpc_addrs {
+        Some((http, ws)) => (Some(format!("http://{http}")), Some(format!("ws://{ws}"))),
+        None => (None, None),
+    };
 
     eprintln!("\nManifold devnet");
     eprintln!("  RPC (HTTP): {rpc_url}");
     eprintln!("  RPC (WS):   {ws_url}");
+    if let (Some(http), Some(ws)) = (&solana_rpc_url, &solana_ws_url) {
+        eprintln!("  Solana RPC: {http}  (WebSocket {ws})");
+    }
     eprintln!("  Chain id:   {}", args.chain_id);
     eprintln!("  Block time: {} ms", args.block_time);
     eprintln!("  Data dir:   {}", data_dir.display());
@@ -52,6 +62,13 @@ pub(crate) async fn run(args: DevnetArgs) -> eyre::Result<()> {
     eprintln!("\nAccounts (mnemonic: \"{}\"), {ether} ETH each:", node_config::DEV_MNEMONIC);
     for (i, account) in accounts.iter().enumerate() {
         eprintln!("  ({i}) {}  key {}", account.address, account.private_key);
+    }
+    let sol = balance / alloy_primitives::U256::from(10u64.pow(18));
+    eprintln!(
+        "\nSolana keypairs (base58 secret keys, m/44'/501'/i'/0' of the same mnemonic), {sol} SOL each:"
+    );
+    for (i, key) in solana_keys.iter().enumerate() {
+        eprintln!("  ({i}) {}  secret {}", key.pubkey, key.secret_base58);
     }
     eprintln!();
     if args.json {
@@ -70,6 +87,10 @@ pub(crate) async fn run(args: DevnetArgs) -> eyre::Result<()> {
                 "private_key": a.private_key,
                 "balance": balance.to_string(),
             })).collect::<Vec<_>>(),
+            "solana_rpc_url": solana_rpc_url,
+            "solana_ws_url": solana_ws_url,
+            "solana_keypairs": solana_keys.iter().map(|k| k.secret_base58.clone()).collect::<Vec<_>>(),
+            "solana_pubkeys": solana_keys.iter().map(|k| k.pubkey.clone()).collect::<Vec<_>>(),
         });
         println!("{summary}");
     }

@@ -22,7 +22,7 @@ pub(crate) enum DevnetDa {
     /// A local Celestia-compatible node.
     Celestia(celestia_dev::CelestiaDevServer),
     /// A dev L1 receiving batches as calldata.
-    Ethereum(l1::L1Node),
+    Ethereum(Box<l1::L1Node>),
 }
 
 impl DevnetDa {
@@ -62,7 +62,7 @@ impl DevnetDa {
                 config.da.ethereum.rpc_url = node.rpc_url();
                 config.da.ethereum.batcher_key = Some(Secret::new(batcher.private_key.to_string()));
                 config.da.ethereum.l1_chain_id = Some(node.chain_id());
-                Ok(Self::Ethereum(node))
+                Ok(Self::Ethereum(Box::new(node)))
             }
         }
     }

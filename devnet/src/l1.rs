@@ -87,7 +87,7 @@ pub async fn start(opts: L1Options) -> eyre::Result<L1Node> {
             (temp.path().to_path_buf(), Some(temp))
         }
     };
-    let config = NodeConfig::devnet(&DevnetOptions {
+    let mut config = NodeConfig::devnet(&DevnetOptions {
         chain_id: opts.chain_id,
         accounts: opts.accounts,
         balance_wei: opts.balance_wei,
@@ -96,6 +96,8 @@ pub async fn start(opts: L1Options) -> eyre::Result<L1Node> {
         ..DevnetOptions::default()
     })
     .wrap_err("invalid L1 options")?;
+    // An Ethereum L1: no Solana RPC (its ports stay free for the L2 devnet).
+    config.solana_rpc.enabled = false;
     let accounts = dev_accounts(opts.accounts)?;
     let mining = opts.mining();
     let handle = Node::start_dev_chain(config, mining)

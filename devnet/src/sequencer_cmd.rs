@@ -29,6 +29,8 @@ pub(crate) fn print_ready(args: &SequencerArgs, node: &sequencer::NodeHandle) {
             "ws_url": format!("ws://{}", node.rpc_addr),
             "chain_id": node.ctx.config.chain.chain_id,
             "role": node.ctx.sync.role(),
+            "solana_rpc_url": node.solana_rpc_addrs.map(|(http, _)| format!("http://{http}")),
+            "solana_ws_url": node.solana_rpc_addrs.map(|(_, ws)| format!("ws://{ws}")),
         });
         println!("{line}");
     }

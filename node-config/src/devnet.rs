@@ -1,15 +1,23 @@
 //! [`NodeConfig::devnet`]: the one-command local devnet config, with the well-known dev
-//! accounts funded at genesis.
+//! accounts and Solana dev keypairs funded at genesis, and a faucet for `requestAirdrop`.
 
 use std::{
     net::{Ipv4Addr, SocketAddr},
     path::PathBuf,
 };
 
-use alloy_primitives::U256;
+use alloy_primitives::{B256, U256};
 use serde::{Deserialize, Serialize};
 
-use crate::{ConfigError, GenesisAccount, NodeConfig, dev_accounts};
+use crate::{
+    ConfigError, GenesisAccount, GenesisIdAccount, NodeConfig, Secret, dev_accounts,
+    dev_solana_faucet, dev_solana_keypairs,
+};
+
+/// Balance of the devnet's Solana faucet: 1,000,000 SOL (10^15 lamports = 10^24 wei).
+pub fn faucet_balance_wei() -> U256 {
+    U256::from(10u64).pow(U256::from(24u64))
+}
 
 /// What a devnet may change from the defaults.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,6 +35,11 @@ pub struct DevnetOptions {
     pub data_dir: PathBuf,
     /// JSON-RPC listen address. Default `127.0.0.1:8545`.
     pub rpc_listen: SocketAddr,
+    /// Solana JSON-RPC (HTTP) listen address. Default `127.0.0.1:8899`, or a free port when
+    /// `rpc_listen`'s port is 0 (see [`crate::SolanaRpcConfig::addresses`]).
+    pub solana_rpc_listen: Option<SocketAddr>,
+    /// Solana WebSocket listen address. Default `127.0.0.1:8900`, or a free port as above.
+    pub solana_ws_listen: Option<SocketAddr>,
 }
 
 impl Default for DevnetOptions {
@@ -38,6 +51,8 @@ impl Default for DevnetOptions {
             balance_wei: U256::from(10_000u128 * 10u128.pow(18)),
             data_dir: PathBuf::from("./manifold-devnet"),
             rpc_listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 8545)),
+            solana_rpc_listen: None,
+            solana_ws_listen: None,
         }
     }
 }
@@ -51,6 +66,8 @@ impl NodeConfig {
         config.chain.chain_id = opts.chain_id;
         config.chain.block_time_ms = opts.block_time_ms;
         config.rpc.listen = opts.rpc_listen;
+        config.solana_rpc.listen = opts.solana_rpc_listen;
+        config.solana_rpc.ws_listen = opts.solana_ws_listen;
         config.genesis.timestamp = 0;
         config.genesis.alloc = dev_accounts(opts.accounts)?
             .into_iter()
@@ -61,6 +78,23 @@ impl NodeConfig {
                 )
             })
             .collect();
+        // The Solana dev keypairs hold the same balance (in whole lamports); the faucet pays
+        // `requestAirdrop`.
+        let solana = |pubkey: [u8; 32], balance: U256| {
+            (B256::from(pubkey), GenesisIdAccount { balance, ..Default::default() })
+        };
+        let gwei = U256::from(1_000_000_000u64);
+        let lamports_wei = opts.balance_wei / gwei * gwei;
+        if !lamports_wei.is_zero() {
+            config.genesis.accounts = dev_solana_keypairs(opts.accounts)?
+                .into_iter()
+                .map(|key| solana(key.pubkey_bytes, lamports_wei))
+                .collect();
+        }
+        let faucet = dev_solana_faucet()?;
+        let (id, account) = solana(faucet.pubkey_bytes, faucet_balance_wei());
+        config.genesis.accounts.insert(id, account);
+        config.solana_rpc.faucet_keypair = Some(Secret::new(faucet.secret_base58));
         config.validate()?;
         Ok(config)
     }
@@ -84,9 +118,24 @@ mod tests {
         assert_eq!(config.genesis.timestamp, 0);
         assert_eq!(config.data_dir, Path::new("./manifold-devnet"));
         assert_eq!(config.chain.chain_id, 31_337);
+        // Ten Solana keypairs with the same balance, and the faucet.
+        let keys = dev_solana_keypairs(10).unwrap();
+        assert_eq!(config.genesis.accounts.len(), 11);
+        let solana = &config.genesis.accounts[&B256::from(keys[0].pubkey_bytes)];
+        assert_eq!(solana.balance, first.balance);
+        let faucet = dev_solana_faucet().unwrap();
+        assert_eq!(
+            config.genesis.accounts[&B256::from(faucet.pubkey_bytes)].balance,
+            faucet_balance_wei()
+        );
+        assert_eq!(
+            config.solana_rpc.faucet_keypair.as_ref().map(|k| k.expose().to_owned()),
+            Some(faucet.secret_base58)
+        );
         let with_no_alloc = NodeConfig {
             data_dir: "./manifold-devnet".into(),
             genesis: Default::default(),
+            solana_rpc: Default::default(),
             ..config.clone()
         };
         assert_eq!(
@@ -104,6 +153,8 @@ mod tests {
             balance_wei: U256::from(1),
             data_dir: "/tmp/dn".into(),
             rpc_listen: "0.0.0.0:9545".parse().unwrap(),
+            solana_rpc_listen: None,
+            solana_ws_listen: None,
         };
         let config = NodeConfig::devnet(&opts).unwrap();
         assert_eq!((config.chain.chain_id, config.chain.block_time_ms), (7, 1000));

@@ -35,6 +35,9 @@ mod tests {
                 "da.ethereum.batcher_key",
                 "da.ethereum.batcher_address",
                 "da.ethereum.l1_chain_id",
+                "solana_rpc.listen",
+                "solana_rpc.ws_listen",
+                "solana_rpc.faucet_keypair",
             ];
             if optional.contains(&path.as_str()) {
                 let key = path.rsplit('.').next().unwrap();

@@ -4,6 +4,7 @@ mod chain;
 mod da;
 mod da_validation;
 mod dev_accounts;
+mod dev_solana_keypairs;
 mod devnet;
 mod error;
 mod example;
@@ -18,6 +19,7 @@ mod overrides;
 mod rpc;
 mod schema;
 mod secret;
+mod solana_rpc;
 mod validation;
 
 pub use chain::ChainConfig;
@@ -26,7 +28,10 @@ pub use da::{
     DaBackendKind, DaConfig, EthereumDaConfig, LocalDaConfig,
 };
 pub use dev_accounts::{DEV_DERIVATION_PATH_PREFIX, DEV_MNEMONIC, DevAccount, dev_accounts};
-pub use devnet::DevnetOptions;
+pub use dev_solana_keypairs::{
+    DevSolanaKeypair, FAUCET_INDEX, dev_solana_faucet, dev_solana_keypairs,
+};
+pub use devnet::{DevnetOptions, faucet_balance_wei};
 pub use error::ConfigError;
 pub use execution::{ExecutionConfig, MAX_EXECUTION_THREADS};
 pub use follower::FollowerConfig;
@@ -39,3 +44,4 @@ pub use node_config::NodeConfig;
 pub use overrides::{Override, OverrideSource, Overrides};
 pub use rpc::RpcConfig;
 pub use secret::Secret;
+pub use solana_rpc::{SOLANA_RPC_PORT, SOLANA_WS_PORT, SolanaRpcConfig};

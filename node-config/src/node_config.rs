@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     ChainConfig, ConfigError, DaConfig, ExecutionConfig, FollowerConfig, GenesisConfig, LogConfig,
-    MempoolConfig, Overrides, RpcConfig, loading,
+    MempoolConfig, Overrides, RpcConfig, SolanaRpcConfig, loading,
 };
 
 /// The node's configuration: one field per section of `manifold.toml`.
@@ -23,6 +23,8 @@ pub struct NodeConfig {
     pub data_dir: PathBuf,
     /// `[rpc]`: the JSON-RPC endpoint.
     pub rpc: RpcConfig,
+    /// `[solana_rpc]`: Solana's JSON-RPC (ports 8899/8900) and the devnet faucet.
+    pub solana_rpc: SolanaRpcConfig,
     /// `[log]`: log filter and format.
     pub log: LogConfig,
     /// `[mempool]`: transaction pool limits.
@@ -43,6 +45,7 @@ impl Default for NodeConfig {
             chain: ChainConfig::default(),
             data_dir: PathBuf::from("./manifold-data"),
             rpc: RpcConfig::default(),
+            solana_rpc: SolanaRpcConfig::default(),
             log: LogConfig::default(),
             mempool: MempoolConfig::default(),
             execution: ExecutionConfig::default(),

@@ -53,6 +53,9 @@ const RPC: &[(&str, Node)] = &[
     ("gas_cap", INT),
 ];
 
+const SOLANA_RPC: &[(&str, Node)] =
+    &[("enabled", BOOL), ("listen", STR), ("ws_listen", STR), ("faucet_keypair", STR)];
+
 const LOG: &[(&str, Node)] = &[("level", STR), ("format", STR)];
 
 const MEMPOOL: &[(&str, Node)] = &[
@@ -127,6 +130,7 @@ pub(crate) const ROOT: Node = Node::Table(&[
     ("chain", Node::Table(CHAIN)),
     ("data_dir", STR),
     ("rpc", Node::Table(RPC)),
+    ("solana_rpc", Node::Table(SOLANA_RPC)),
     ("log", Node::Table(LOG)),
     ("mempool", Node::Table(MEMPOOL)),
     ("execution", Node::Table(EXECUTION)),
@@ -215,6 +219,9 @@ mod tests {
         config.da.ethereum.batcher_key = Some(crate::Secret::new("0x01"));
         config.da.ethereum.batcher_address = Some(Address::with_last_byte(1));
         config.da.ethereum.l1_chain_id = Some(900);
+        config.solana_rpc.listen = Some("127.0.0.1:8899".parse().unwrap());
+        config.solana_rpc.ws_listen = Some("127.0.0.1:8900".parse().unwrap());
+        config.solana_rpc.faucet_keypair = Some(crate::Secret::new("key"));
         let mut storage = BTreeMap::new();
         storage.insert(B256::with_last_byte(1), B256::with_last_byte(2));
         config.genesis.alloc.insert(

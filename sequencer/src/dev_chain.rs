@@ -50,9 +50,16 @@ impl Node {
         mark_final(&ctx, head);
         let (shutdown, shutdown_rx) = watch::channel(false);
         let tasks = vec![tokio::spawn(run_miner(ctx.clone(), mining, shutdown_rx))];
-        let (rpc, rpc_addr) = crate::rpc::start_rpc(ctx.clone()).await?;
-        tracing::info!(?mining, %rpc_addr, "dev chain started");
-        Ok(NodeHandle { ctx, rpc_addr, rpc, shutdown, tasks })
+        let (rpc, addrs) = crate::rpc::start_rpc(ctx.clone()).await?;
+        tracing::info!(?mining, rpc_addr = %addrs.eth, "dev chain started");
+        Ok(NodeHandle {
+            ctx,
+            rpc_addr: addrs.eth,
+            solana_rpc_addrs: addrs.solana,
+            rpc,
+            shutdown,
+            tasks,
+        })
     }
 }
 

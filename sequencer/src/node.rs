@@ -31,6 +31,8 @@ pub struct NodeHandle {
     pub ctx: NodeContext,
     /// Address the JSON-RPC server listens on.
     pub rpc_addr: SocketAddr,
+    /// Addresses of Solana's JSON-RPC (HTTP, WebSocket), when the node serves it.
+    pub solana_rpc_addrs: Option<(SocketAddr, SocketAddr)>,
     pub(crate) rpc: jsonrpsee::server::ServerHandle,
     pub(crate) shutdown: watch::Sender<bool>,
     pub(crate) tasks: Vec<JoinHandle<()>>,
@@ -163,7 +165,7 @@ impl NodeHandle {
         shutdown: watch::Sender<bool>,
         tasks: Vec<JoinHandle<()>>,
     ) -> Result<Self, SequencerError> {
-        let (rpc, rpc_addr) = match crate::rpc::start_rpc(ctx.clone()).await {
+        let (rpc, addrs) = match crate::rpc::start_rpc(ctx.clone()).await {
             Ok(started) => started,
             Err(e) => {
                 let _ = shutdown.send(true);
@@ -173,7 +175,7 @@ impl NodeHandle {
                 return Err(e);
             }
         };
-        Ok(Self { ctx, rpc_addr, rpc, shutdown, tasks })
+        Ok(Self { ctx, rpc_addr: addrs.eth, solana_rpc_addrs: addrs.solana, rpc, shutdown, tasks })
     }
 
     /// Stops the RPC server, lets the builder finish its current block and the batcher its

@@ -48,6 +48,11 @@ impl Engines {
         self
     }
 
+    /// The Solana VM, when the chain runs it.
+    pub fn svm_engine(&self) -> Option<&SvmEngine> {
+        self.svm.as_deref()
+    }
+
     fn svm(&self) -> Result<&SvmEngine, TxError> {
         self.svm.as_deref().ok_or(TxError::EngineNotRunning(EngineKind::Svm))
     }

@@ -14,7 +14,7 @@ use super::{
     tables::*,
 };
 use crate::{
-    AccountId, AccountState, BlockOutcome, ExecutionError, SealedBlock, StateChanges,
+    AccountId, AccountState, BlockOutcome, ExecutionError, SealedBlock, StateChanges, Transaction,
     block::seal,
     state::{AccountChange, AccountData},
     trie::{self, NodeWrites, TrieId},
@@ -138,8 +138,14 @@ fn write_block(txn: &WriteTransaction, block: &SealedBlock) -> Result<(), Execut
     txn.open_table(BLOCK_RECEIPTS)?
         .insert(number, block_codec::encode_receipts(&block.receipts).as_slice())?;
     let mut index = txn.open_table(TX_INDEX)?;
+    let mut by_account = txn.open_table(ACCOUNT_TXS)?;
     for (i, tx) in block.transactions.iter().enumerate() {
         index.insert(tx.hash().0, tx_location(number, i as u32))?;
+        if let Transaction::Svm(tx) = tx {
+            for key in tx.sanitized.message().account_keys().iter() {
+                by_account.insert(account_tx_key(&key.to_bytes(), number, i as u32), ())?;
+            }
+        }
     }
     txn.open_table(META)?.insert(META_HEAD, number.to_be_bytes().as_slice())?;
     Ok(())

@@ -57,6 +57,7 @@ impl Store {
             txn.open_table(tables::BLOCK_BODIES)?;
             txn.open_table(tables::BLOCK_RECEIPTS)?;
             txn.open_table(tables::TX_INDEX)?;
+            txn.open_table(tables::ACCOUNT_TXS)?;
             txn.open_table(tables::META)?;
             txn.open_table(progress::DA_INCLUSIONS)?;
             txn.open_table(progress::BATCHER_STATE)?;

@@ -27,6 +27,7 @@ pub struct StoreReader {
     bodies: ReadOnlyTable<u64, &'static [u8]>,
     receipts: ReadOnlyTable<u64, &'static [u8]>,
     tx_index: ReadOnlyTable<[u8; 32], [u8; 12]>,
+    account_txs: ReadOnlyTable<[u8; 44], ()>,
     meta: ReadOnlyTable<&'static str, &'static [u8]>,
 }
 
@@ -71,6 +72,7 @@ impl StoreReader {
             bodies: txn.open_table(BLOCK_BODIES)?,
             receipts: txn.open_table(BLOCK_RECEIPTS)?,
             tx_index: txn.open_table(TX_INDEX)?,
+            account_txs: txn.open_table(ACCOUNT_TXS)?,
             meta: txn.open_table(META)?,
         })
     }
@@ -129,6 +131,51 @@ impl StoreReader {
     /// Where transaction `hash` is: (block number, index in block).
     pub fn transaction_location(&self, hash: B256) -> Result<Option<(u64, u32)>, ExecutionError> {
         Ok(self.tx_index.get(hash.0)?.map(|v| parse_tx_location(v.value())))
+    }
+
+    /// Locations (block number, index) of the Solana transactions that name account `key`,
+    /// newest first: those before `before` (exclusive) when given, at most `limit`.
+    pub fn account_transactions(
+        &self,
+        key: &[u8; 32],
+        before: Option<(u64, u32)>,
+        limit: usize,
+    ) -> Result<Vec<(u64, u32)>, ExecutionError> {
+        let low = account_tx_key(key, 0, 0);
+        let range = match before {
+            Some((block, index)) => {
+                self.account_txs.range(low..account_tx_key(key, block, index))?
+            }
+            None => self.account_txs.range(low..=account_tx_key(key, u64::MAX, u32::MAX))?,
+        };
+        let mut out = Vec::with_capacity(limit.min(1024));
+        for entry in range.rev().take(limit) {
+            let (raw, _) = entry?;
+            let raw = raw.value();
+            let mut location = [0u8; 12];
+            location.copy_from_slice(&raw[32..]);
+            out.push(parse_tx_location(location));
+        }
+        Ok(out)
+    }
+
+    /// Every Solana-style account owned by `owner` (a scan of the accounts that have data), in
+    /// id order, with its record (`None` for an account without balance).
+    pub fn accounts_owned_by(
+        &self,
+        owner: AccountId,
+    ) -> Result<Vec<(AccountId, Option<AccountState>, AccountData)>, ExecutionError> {
+        let mut out = Vec::new();
+        for entry in self.account_data.iter()? {
+            let (id, raw) = entry?;
+            let raw = raw.value();
+            if raw.get(..32) != Some(owner.as_bytes().as_slice()) {
+                continue;
+            }
+            let id = AccountId::from(id.value());
+            out.push((id, self.account(id)?, AccountData::decode(raw)?));
+        }
+        Ok(out)
     }
 
     /// `eth_getProof` data for `address` and `slots` at this snapshot.

@@ -32,6 +32,10 @@ pub(crate) const BLOCK_RECEIPTS: TableDefinition<'_, u64, &[u8]> =
 /// Transaction hash → block number ‖ index in block (u64 BE ‖ u32 BE).
 pub(crate) const TX_INDEX: TableDefinition<'_, [u8; 32], [u8; 12]> =
     TableDefinition::new("tx_index");
+/// Solana transactions by the accounts they name: pubkey ‖ block number (u64 BE) ‖ index in
+/// block (u32 BE) → nothing (`getSignaturesForAddress` reads it newest first).
+pub(crate) const ACCOUNT_TXS: TableDefinition<'_, [u8; 44], ()> =
+    TableDefinition::new("account_txs");
 /// Chain metadata: name → value.
 pub(crate) const META: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("meta");
 
@@ -64,6 +68,14 @@ pub(crate) fn tx_location(block: u64, index: u32) -> [u8; 12] {
     let mut out = [0u8; 12];
     out[..8].copy_from_slice(&block.to_be_bytes());
     out[8..].copy_from_slice(&index.to_be_bytes());
+    out
+}
+
+/// Key of the transaction at (`block`, `index`) naming account `key` in `ACCOUNT_TXS`.
+pub(crate) fn account_tx_key(key: &[u8; 32], block: u64, index: u32) -> [u8; 44] {
+    let mut out = [0u8; 44];
+    out[..32].copy_from_slice(key);
+    out[32..].copy_from_slice(&tx_location(block, index));
     out
 }
 

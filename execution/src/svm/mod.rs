@@ -11,15 +11,19 @@
 //!   balance in wei shows as lamports (1 lamport = 1 gwei), owner/data/executable/rent epoch
 //!   are its `AccountData`. Builtins, genesis programs and sysvars are served by the runtime,
 //!   not stored (the System program's id is the EVM address `0x0`'s id: it stays the EVM's).
+//! - `queries`: what the Solana RPC reads — an account as Solana shows it, a block's sysvars,
+//!   a transaction simulated without writing.
 //! - `svm_receipt`: what a transaction did (result, fee, compute units, logs), stored as its
 //!   receipt.
 
 mod accounts;
+mod queries;
 mod svm_engine;
 mod svm_receipt;
 mod svm_tx;
 mod svm_vm;
 
+pub use queries::block_sysvars;
 pub use svm_engine::{SVM_BLOCK_COMPUTE_UNITS, SvmEngine};
 pub use svm_receipt::SvmReceipt;
 pub use svm_tx::{RECENT_BLOCKS, SvmTx};

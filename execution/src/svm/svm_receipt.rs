@@ -1,5 +1,6 @@
 //! `SvmReceipt`: what a Solana transaction did — its result in agave's words, the fee it paid,
-//! the compute units it consumed, its program logs — stored as bincode.
+//! the compute units it consumed, its program logs, the lamports of its accounts before and
+//! after — stored as bincode.
 
 use serde::{Deserialize, Serialize};
 use svm::types::TransactionError;
@@ -17,6 +18,10 @@ pub struct SvmReceipt {
     pub compute_units: u64,
     /// Program logs.
     pub logs: Vec<String>,
+    /// Lamports of each account of the message (in its order) before the transaction.
+    pub pre_balances: Vec<u64>,
+    /// Lamports of each account of the message after it (the fee taken).
+    pub post_balances: Vec<u64>,
 }
 
 impl SvmReceipt {
@@ -50,6 +55,8 @@ mod tests {
             fee: 5000,
             compute_units: 150,
             logs: vec!["Program log: hi".into()],
+            pre_balances: vec![10_000, 0, 1],
+            post_balances: vec![5_000, 0, 1],
         };
         assert_eq!(SvmReceipt::decode(&receipt.encode()).unwrap(), receipt);
         assert!(SvmReceipt::decode(&[0xff; 3]).is_err());

@@ -6,7 +6,7 @@ use std::{cell::RefCell, collections::HashMap};
 
 use svm::{
     BlockSysvars,
-    types::{AccountSharedData, Hash, Pubkey},
+    types::{AccountSharedData, Hash, Pubkey, ReadableAccount},
 };
 
 use crate::{
@@ -106,6 +106,25 @@ impl VmWorker for SvmWorker<'_> {
         if let Some(e) = source.error.into_inner() {
             return Err(e);
         }
+        let keys = tx.sanitized.message().account_keys();
+        let mut pre_balances = Vec::with_capacity(keys.len());
+        for key in keys.iter() {
+            let lamports = match self.vm.runtime_owned.get(key) {
+                Some(account) => account.lamports(),
+                None => self
+                    .state
+                    .account(account_id(key))?
+                    .map(|a| native_token::lamports(a.balance))
+                    .unwrap_or_default(),
+            };
+            pre_balances.push(lamports);
+        }
+        let mut post_balances = pre_balances.clone();
+        for (key, account) in &outcome.writes {
+            if let Some(at) = keys.iter().position(|k| k == key) {
+                post_balances[at] = account.lamports();
+            }
+        }
         if let Err(e) = &outcome.result
             && outcome.fee == 0
         {
@@ -141,6 +160,8 @@ impl VmWorker for SvmWorker<'_> {
             fee: outcome.fee,
             compute_units: outcome.compute_units,
             logs: outcome.logs,
+            pre_balances,
+            post_balances,
         };
         Ok(TxResult::Executed(Executed {
             used: receipt.compute_units,

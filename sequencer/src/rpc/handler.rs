@@ -65,4 +65,14 @@ impl RpcHandler {
         module.merge(EthPubSubApiServer::into_rpc(self)).map_err(rpc)?;
         Ok(module)
     }
+
+    /// Solana's methods and subscriptions, as one module.
+    pub(crate) fn into_solana_module(self) -> Result<RpcModule<()>, SequencerError> {
+        use super::solana::api::{SolanaApiServer, SolanaPubSubApiServer};
+        let rpc = |e: jsonrpsee::core::RegisterMethodError| SequencerError::Rpc(e.to_string());
+        let mut module = RpcModule::new(());
+        module.merge(SolanaApiServer::into_rpc(self.clone())).map_err(rpc)?;
+        module.merge(SolanaPubSubApiServer::into_rpc(self)).map_err(rpc)?;
+        Ok(module)
+    }
 }

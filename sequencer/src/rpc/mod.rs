@@ -1,6 +1,6 @@
 //! The node's JSON-RPC endpoint: one HTTP and WebSocket port serving each VM's API — the
-//! Ethereum API in [`eth`] (room for `svm/` beside it) — the VM-neutral `manifold_*` methods
-//! (`manifold`), and `/health` + `/metrics` on the same port.
+//! Ethereum API in [`eth`] — the VM-neutral `manifold_*` methods (`manifold`), and `/health`
+//! + `/metrics` on the same port; and Solana's JSON-RPC ([`solana`]) on its own port pair.
 //!
 //! One file per concept: [`server`] starts it and runs its accept loop; `connections` counts
 //! and sheds connections, `fd_limit` raises the open-file limit, `request_gate` reads bodies
@@ -20,6 +20,7 @@ mod manifold;
 mod request_gate;
 pub(crate) mod request_ids;
 mod server;
+mod solana;
 pub(crate) mod strict_calls;
 
-pub use server::start_rpc;
+pub use server::{RpcAddresses, start_rpc};

@@ -20,8 +20,8 @@ use hyper_util::{
     service::TowerToHyperService,
 };
 use jsonrpsee::server::{
-    BatchRequestConfig, Methods, Server, ServerConfig, ServerHandle, StopHandle,
-    middleware::rpc::RpcServiceBuilder, stop_channel,
+    BatchRequestConfig, Methods, RandomIntegerIdProvider, Server, ServerConfig, ServerHandle,
+    StopHandle, middleware::rpc::RpcServiceBuilder, stop_channel,
 };
 use tokio::{
     io::AsyncWriteExt,
@@ -46,10 +46,30 @@ pub(crate) const MAX_BATCH_REQUESTS: u32 = 1000;
 /// Largest response body, in bytes (geth's default batch response limit).
 pub(crate) const MAX_RESPONSE_BYTES: u32 = 25 * 1024 * 1024;
 
-/// Starts the RPC server on `config.rpc.listen` (port 0 picks a free port) and returns its
-/// handle and the address it is bound to. The server runs until the handle is stopped or
-/// dropped; [`ServerHandle::stopped`] resolves once every connection has finished.
-pub async fn start_rpc(ctx: NodeContext) -> Result<(ServerHandle, SocketAddr), SequencerError> {
+/// Where the node's RPC endpoints listen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RpcAddresses {
+    /// The Ethereum and `manifold_*` endpoint (HTTP and WebSocket).
+    pub eth: SocketAddr,
+    /// Solana's HTTP and WebSocket endpoints, when the node serves them.
+    pub solana: Option<(SocketAddr, SocketAddr)>,
+}
+
+/// Which API an endpoint serves, and so the id format of its subscriptions.
+#[derive(Debug, Clone, Copy)]
+enum Api {
+    /// Ethereum's: geth's hex subscription ids.
+    Ethereum,
+    /// Solana's: integer subscription ids, as Solana's PubSub gives them.
+    Solana,
+}
+
+/// Starts the RPC server: the Ethereum endpoint on `rpc.listen` and, when the chain runs the
+/// Solana VM and `solana_rpc.enabled`, Solana's on `solana_rpc`'s two addresses (port 0 picks
+/// a free port). Returns one handle for all of them and the addresses they are bound to. The
+/// server runs until the handle is stopped or dropped; [`ServerHandle::stopped`] resolves once
+/// every connection has finished.
+pub async fn start_rpc(ctx: NodeContext) -> Result<(ServerHandle, RpcAddresses), SequencerError> {
     let rpc = ctx.config.rpc.clone();
     let fds = fd_limit::raise();
     match fds {
@@ -69,37 +89,6 @@ pub async fn start_rpc(ctx: NodeContext) -> Result<(ServerHandle, SocketAddr), S
             "rpc.max_connections lowered to fit under the open-file limit"
         );
     }
-    let config = ServerConfig::builder()
-        .max_request_body_size(rpc.max_request_body_bytes)
-        .max_response_body_size(MAX_RESPONSE_BYTES)
-        // The gate and the connection table enforce the limits; jsonrpsee's own guard (which
-        // counts requests in flight) is sized never to bind before them.
-        .max_connections(rpc.max_requests_in_flight.saturating_add(rpc.max_connections))
-        .max_subscriptions_per_connection(rpc.max_subscriptions_per_connection)
-        .set_batch_request_config(BatchRequestConfig::Limit(MAX_BATCH_REQUESTS))
-        .set_id_provider(HexIdProvider)
-        .build();
-    let http = tower::ServiceBuilder::new()
-        .layer(CorsLayer::permissive())
-        .layer(NodeEndpointsLayer::new(ctx.store.clone(), ctx.metrics.clone()));
-    let services = Server::builder()
-        .set_config(config)
-        .set_http_middleware(http)
-        .set_rpc_middleware(RpcServiceBuilder::new().layer(StrictCallsLayer))
-        .to_service_builder();
-    let methods: Methods = RpcHandler::new(ctx.clone()).into_module()?.into();
-    let listener = listen(rpc.listen)
-        .map_err(|e| SequencerError::Rpc(format!("cannot listen on {}: {e}", rpc.listen)))?;
-    let addr = listener.local_addr().map_err(|e| SequencerError::Rpc(e.to_string()))?;
-
-    let (stop, handle) = stop_channel();
-    let connections = Connections::new(max_connections, ctx.metrics.clone());
-    let limits = Arc::new(GateLimits {
-        max_body: rpc.max_request_body_bytes,
-        body_timeout: Duration::from_millis(rpc.body_read_timeout_ms),
-        in_flight: Arc::new(Semaphore::new(rpc.max_requests_in_flight as usize)),
-        metrics: ctx.metrics.clone(),
-    });
     let mut hyper = auto::Builder::new(TokioExecutor::new());
     hyper
         .http1()
@@ -111,15 +100,90 @@ pub async fn start_rpc(ctx: NodeContext) -> Result<(ServerHandle, SocketAddr), S
         .timer(TokioTimer::new())
         .max_concurrent_streams(rpc.max_streams_per_connection)
         .max_pending_accept_reset_streams(Some(rpc.max_streams_per_connection as usize));
-    let serving = Serving { hyper: Arc::new(hyper), limits, methods, stop: stop.clone() };
-    tokio::spawn(close_idle(
-        connections.clone(),
-        Duration::from_millis(rpc.idle_timeout_ms),
-        stop.clone(),
-    ));
-    tokio::spawn(accept_loop(listener, services, serving, connections, stop));
-    tracing::info!(%addr, max_connections, "JSON-RPC listening (HTTP and WebSocket)");
-    Ok((handle, addr))
+    let hyper = Arc::new(hyper);
+    let limits = Arc::new(GateLimits {
+        max_body: rpc.max_request_body_bytes,
+        body_timeout: Duration::from_millis(rpc.body_read_timeout_ms),
+        in_flight: Arc::new(Semaphore::new(rpc.max_requests_in_flight as usize)),
+        metrics: ctx.metrics.clone(),
+    });
+    let (stop, handle) = stop_channel();
+    let shared = Shared { ctx: &ctx, hyper, limits, stop, max_connections };
+    let eth_methods: Methods = RpcHandler::new(ctx.clone()).into_module()?.into();
+    let eth = shared.endpoint(rpc.listen, eth_methods, Api::Ethereum)?;
+    let solana = if ctx.config.solana_rpc.enabled && ctx.engines.svm_engine().is_some() {
+        let (http, ws) = ctx.config.solana_rpc.addresses(rpc.listen);
+        let methods: Methods = RpcHandler::new(ctx.clone()).into_solana_module()?.into();
+        let http = shared.endpoint(http, methods.clone(), Api::Solana)?;
+        let ws = shared.endpoint(ws, methods, Api::Solana)?;
+        tracing::info!(%http, %ws, "Solana JSON-RPC listening");
+        Some((http, ws))
+    } else {
+        None
+    };
+    tracing::info!(addr = %eth, max_connections, "JSON-RPC listening (HTTP and WebSocket)");
+    Ok((handle, RpcAddresses { eth, solana }))
+}
+
+/// What every endpoint of the server shares.
+struct Shared<'a> {
+    ctx: &'a NodeContext,
+    hyper: Arc<auto::Builder<TokioExecutor>>,
+    limits: Arc<GateLimits>,
+    stop: StopHandle,
+    max_connections: usize,
+}
+
+impl Shared<'_> {
+    /// Binds `at` and serves `methods` there (with their own connection table) until the
+    /// server stops; returns the bound address.
+    fn endpoint(
+        &self,
+        at: SocketAddr,
+        methods: Methods,
+        api: Api,
+    ) -> Result<SocketAddr, SequencerError> {
+        let ctx = self.ctx;
+        let rpc = &ctx.config.rpc;
+        let builder = ServerConfig::builder()
+            .max_request_body_size(rpc.max_request_body_bytes)
+            .max_response_body_size(MAX_RESPONSE_BYTES)
+            // The gate and the connection table enforce the limits; jsonrpsee's own guard (which
+            // counts requests in flight) is sized never to bind before them.
+            .max_connections(rpc.max_requests_in_flight.saturating_add(rpc.max_connections))
+            .max_subscriptions_per_connection(rpc.max_subscriptions_per_connection)
+            .set_batch_request_config(BatchRequestConfig::Limit(MAX_BATCH_REQUESTS));
+        let config = match api {
+            Api::Ethereum => builder.set_id_provider(HexIdProvider).build(),
+            Api::Solana => builder.set_id_provider(RandomIntegerIdProvider).build(),
+        };
+        let http = tower::ServiceBuilder::new()
+            .layer(CorsLayer::permissive())
+            .layer(NodeEndpointsLayer::new(ctx.store.clone(), ctx.metrics.clone()));
+        // The strict-calls layer knows Ethereum's methods only and passes every other on.
+        let services = Server::builder()
+            .set_config(config)
+            .set_http_middleware(http)
+            .set_rpc_middleware(RpcServiceBuilder::new().layer(StrictCallsLayer))
+            .to_service_builder();
+        let listener =
+            listen(at).map_err(|e| SequencerError::Rpc(format!("cannot listen on {at}: {e}")))?;
+        let addr = listener.local_addr().map_err(|e| SequencerError::Rpc(e.to_string()))?;
+        let connections = Connections::new(self.max_connections, ctx.metrics.clone());
+        let serving = Serving {
+            hyper: self.hyper.clone(),
+            limits: self.limits.clone(),
+            methods,
+            stop: self.stop.clone(),
+        };
+        tokio::spawn(close_idle(
+            connections.clone(),
+            Duration::from_millis(rpc.idle_timeout_ms),
+            self.stop.clone(),
+        ));
+        tokio::spawn(accept_loop(listener, services, serving, connections, self.stop.clone()));
+        Ok(addr)
+    }
 }
 
 /// Connections the kernel may queue for `accept` (capped by `net.core.somaxconn`): a burst of

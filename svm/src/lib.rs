@@ -11,6 +11,9 @@
 //!   instructions, rent-state checks; the accounts it wrote, logs, compute units.
 //! - [`GENESIS_PROGRAMS`] (`programs`): the SPL programs at their mainnet addresses.
 //! - [`chain_feature_set`] (`features`): mainnet-beta's active features, the chain's.
+//! - `user_programs`: programs deployed through the upgradeable loader, loaded from their
+//!   program and programdata accounts, compiled once per (program, deployment slot), visible
+//!   from the slot after their deployment as in agave.
 //! - `rent_state`: agave's rule for which rent-state transitions a transaction may make.
 
 mod error;
@@ -20,6 +23,7 @@ mod programs;
 mod rent_state;
 mod runtime;
 mod sysvars;
+mod user_programs;
 
 pub use error::SvmError;
 pub use execute::{AccountSource, Outcome, sanitize_unverified};
@@ -27,6 +31,7 @@ pub use features::chain_feature_set;
 pub use programs::{GENESIS_PROGRAMS, GenesisProgram, TOKEN};
 pub use runtime::SvmRuntime;
 pub use sysvars::BlockSysvars;
+pub use user_programs::{ProgramDataLookup, programdata_address};
 
 /// Re-exports of the Solana types in this crate's interface.
 pub mod types {

@@ -1,0 +1,165 @@
+//! Users deploy their own programs through the upgradeable BPF loader, as the Solana CLI and
+//! @solana/web3.js do (a buffer, the ELF written into it in chunks, DeployWithMaxDataLen),
+//! then invoke, upgrade, hand over and close them — on Manifold's runtime and on LiteSVM 0.16
+//! from the same state, every transaction's result, logs, compute units, fee and accounts
+//! compared.
+//!
+//! One rule differs, and the tests pin it: agave makes a program (re)deployed in slot N
+//! invocable from slot N+1 (in slot N it is a delay-visibility tombstone: "Program is not
+//! deployed"); LiteSVM 0.16 makes it invocable at once. Manifold follows agave.
+
+mod common;
+
+use common::{
+    Pair, SOL, loader_v3,
+    loader_v3::{deploy_elf, deploy_visible, fill_buffer},
+    memo_of, sbpf_asm,
+};
+use solana_instruction::{AccountMeta, Instruction, error::InstructionError};
+use solana_keypair::Keypair;
+use solana_loader_v3_interface::{get_program_data_address, state::UpgradeableLoaderState};
+use solana_pubkey::Pubkey;
+use solana_signer::Signer;
+use solana_transaction_error::TransactionError;
+use svm::types::ReadableAccount;
+
+const MEMO_ELF: &[u8] = include_bytes!("../programs/spl_memo-4.0.0.so");
+
+/// The logs of invoking `program`, not (yet or any more) deployed, as agave writes them.
+fn not_deployed_logs(program: &Pubkey) -> Vec<String> {
+    vec![
+        format!("Program {program} invoke [1]"),
+        "Program is not deployed".to_string(),
+        format!("Program {program} failed: Unsupported program id"),
+    ]
+}
+
+/// Invokes `program` in the current slot, where agave does not let it run yet and LiteSVM
+/// does: ours must fail as agave, with its logs; LiteSVM must succeed (and both charge the fee).
+fn invoke_in_deployment_slot(pair: &mut Pair, payer: &Keypair, program: &Pubkey, text: &str) {
+    let tx = pair.tx(&[memo_of(program, text, &payer.pubkey())], payer, &[]);
+    let (ours, lite) = pair.run_both(tx);
+    assert_eq!(
+        ours.result,
+        Err(TransactionError::InstructionError(0, InstructionError::UnsupportedProgramId))
+    );
+    assert_eq!(ours.logs, not_deployed_logs(program));
+    assert_eq!(ours.compute_units, 0);
+    assert_eq!(lite.result, Ok(()), "LiteSVM 0.16 runs a program in its deployment slot");
+    assert_eq!(ours.fee, lite.fee);
+    pair.assert_same_accounts(&[payer.pubkey()]);
+}
+
+/// The deployment slot and upgrade authority in `program`'s programdata header.
+fn programdata_header(pair: &Pair, program: &Pubkey) -> (u64, Option<Pubkey>) {
+    let account = pair.account(&get_program_data_address(program)).expect("programdata");
+    match bincode::deserialize(account.data()).unwrap() {
+        UpgradeableLoaderState::ProgramData { slot, upgrade_authority_address } => {
+            (slot, upgrade_authority_address)
+        }
+        other => panic!("not programdata: {other:?}"),
+    }
+}
+
+#[test]
+fn deploy_invoke_upgrade_hand_over_and_close_as_agave() {
+    let mut pair = Pair::new();
+    let payer = Keypair::new();
+    let authority = Keypair::new();
+    let program = Keypair::new();
+    let id = program.pubkey();
+    pair.fund(payer.pubkey(), 100 * SOL);
+
+    // Deploy SPL Memo's ELF at a new address (3 chunks of at most 900 bytes).
+    let deployed_in = pair.slot();
+    let outcome = deploy_elf(&mut pair, &payer, &program, &authority, MEMO_ELF);
+    assert_eq!(outcome.result, Ok(()), "{:#?}", outcome.logs);
+    assert!(outcome.logs.contains(&format!("Deployed program {id}")), "{:#?}", outcome.logs);
+    assert_eq!(programdata_header(&pair, &id), (deployed_in, Some(authority.pubkey())));
+    let account = pair.account(&id).unwrap();
+    assert!(account.executable());
+
+    // In its deployment slot it is not invocable yet, nor closable.
+    invoke_in_deployment_slot(&mut pair, &payer, &id, "too early");
+    let close = loader_v3::close_program(&id, &payer.pubkey(), &authority.pubkey());
+    let outcome = pair.run(pair.tx(&[close], &payer, &[&authority]));
+    assert_eq!(
+        outcome.result,
+        Err(TransactionError::InstructionError(0, InstructionError::InvalidArgument))
+    );
+    assert!(outcome.logs.iter().any(|l| l == "Program was deployed in this block already"));
+
+    // From the next slot on it runs, compiled once for all its calls.
+    pair.next_slot();
+    for text in ["first call", "second call", "third call"] {
+        let outcome = pair.run(pair.tx(&[memo_of(&id, text, &payer.pubkey())], &payer, &[]));
+        assert_eq!(outcome.result, Ok(()), "{:#?}", outcome.logs);
+        assert!(outcome.logs.iter().any(|l| l.contains(text)), "{:#?}", outcome.logs);
+        assert!(outcome.compute_units > 0);
+    }
+    assert_eq!(pair.ours.runtime.user_program_compilations(), 1);
+
+    // Upgrade it to another program; again invisible in the slot of the upgrade.
+    let upgraded_in = pair.slot();
+    let buffer = fill_buffer(&mut pair, &payer, &authority, &sbpf_asm::logger("upgraded"));
+    let upgrade = loader_v3::upgrade(&id, &buffer, &authority.pubkey(), &payer.pubkey());
+    let outcome = pair.run(pair.tx(&[upgrade], &payer, &[&authority]));
+    assert_eq!(outcome.result, Ok(()), "{:#?}", outcome.logs);
+    assert_eq!(programdata_header(&pair, &id), (upgraded_in, Some(authority.pubkey())));
+    invoke_in_deployment_slot(&mut pair, &payer, &id, "not yet upgraded");
+    pair.next_slot();
+    let outcome = pair.run(pair.tx(&[memo_of(&id, "after upgrade", &payer.pubkey())], &payer, &[]));
+    assert_eq!(outcome.result, Ok(()), "{:#?}", outcome.logs);
+    assert!(outcome.logs.contains(&"Program log: upgraded".to_string()), "{:#?}", outcome.logs);
+    assert_eq!(pair.ours.runtime.user_program_compilations(), 2);
+
+    // Hand the upgrade authority over: the old one can no longer upgrade, the new one closes.
+    let new_authority = Keypair::new();
+    let hand_over =
+        loader_v3::set_upgrade_authority(&id, &authority.pubkey(), Some(&new_authority.pubkey()));
+    assert_eq!(pair.run(pair.tx(&[hand_over], &payer, &[&authority])).result, Ok(()));
+    assert_eq!(programdata_header(&pair, &id).1, Some(new_authority.pubkey()));
+    let buffer = fill_buffer(&mut pair, &payer, &authority, MEMO_ELF);
+    let upgrade = loader_v3::upgrade(&id, &buffer, &authority.pubkey(), &payer.pubkey());
+    let outcome = pair.run(pair.tx(&[upgrade], &payer, &[&authority]));
+    assert_eq!(
+        outcome.result,
+        Err(TransactionError::InstructionError(0, InstructionError::IncorrectAuthority))
+    );
+    let close = loader_v3::close_program(&id, &payer.pubkey(), &new_authority.pubkey());
+    let outcome = pair.run(pair.tx(&[close], &payer, &[&new_authority]));
+    assert_eq!(outcome.result, Ok(()), "{:#?}", outcome.logs);
+    assert!(outcome.logs.contains(&format!("Closed Program {id}")), "{:#?}", outcome.logs);
+    assert!(pair.account(&get_program_data_address(&id)).is_none());
+
+    // Closed: not deployed any more, in this slot and the next.
+    for text in ["closed", "still closed"] {
+        let outcome = pair.run(pair.tx(&[memo_of(&id, text, &payer.pubkey())], &payer, &[]));
+        assert_eq!(
+            outcome.result,
+            Err(TransactionError::InstructionError(0, InstructionError::UnsupportedProgramId))
+        );
+        assert_eq!(outcome.logs, not_deployed_logs(&id));
+        pair.next_slot();
+    }
+}
+
+#[test]
+fn a_user_program_invokes_another_by_cpi() {
+    let mut pair = Pair::new();
+    let payer = Keypair::new();
+    pair.fund(payer.pubkey(), 100 * SOL);
+    let callee = deploy_visible(&mut pair, &payer, &sbpf_asm::logger("called by cpi"));
+    let caller = deploy_visible(&mut pair, &payer, &sbpf_asm::invoker(&callee, &[]));
+    let ix = Instruction {
+        program_id: caller,
+        accounts: vec![AccountMeta::new_readonly(callee, false)],
+        data: vec![],
+    };
+    let outcome = pair.run(pair.tx(&[ix], &payer, &[]));
+    assert_eq!(outcome.result, Ok(()), "{:#?}", outcome.logs);
+    assert!(outcome.logs.contains(&format!("Program {callee} invoke [2]")), "{:#?}", outcome.logs);
+    assert!(outcome.logs.contains(&"Program log: called by cpi".to_string()));
+    // Each program compiled once, when first loaded.
+    assert_eq!(pair.ours.runtime.user_program_compilations(), 2);
+}

@@ -38,7 +38,8 @@ pub mod types {
     pub use agave_feature_set::FeatureSet;
     pub use solana_account::{AccountSharedData, ReadableAccount, WritableAccount};
     pub use solana_hash::Hash;
-    pub use solana_instruction::error::InstructionError;
+    pub use solana_instruction::{AccountMeta, Instruction, error::InstructionError};
+    pub use solana_message::{Message, VersionedMessage};
     pub use solana_pubkey::Pubkey;
     pub use solana_transaction::{
         sanitized::SanitizedTransaction, versioned::VersionedTransaction,

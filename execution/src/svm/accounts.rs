@@ -184,6 +184,23 @@ mod tests {
             fn put(&mut self, key: Pubkey, account: &AccountSharedData) {
                 self.0.insert(account_id(&key), from_solana(None, account));
             }
+
+            /// The state after a block that wrote `changes`.
+            fn apply(&mut self, changes: crate::StateChanges) {
+                for (id, change) in changes.accounts {
+                    match change.account {
+                        Some(account) => self.0.entry(id).or_default().0 = account,
+                        None => {
+                            self.0.remove(&id);
+                        }
+                    }
+                }
+                for (id, data) in changes.data {
+                    if let Some(entry) = self.0.get_mut(&id) {
+                        entry.1 = data;
+                    }
+                }
+            }
         }
 
         impl StateView for Base {
@@ -363,6 +380,24 @@ mod tests {
             assert_eq!(optimistic.report.strategy, Strategy::Optimistic);
             assert_eq!(optimistic.outputs, declared_run.outputs);
             assert_eq!(optimistic.changes, declared_run.changes);
+
+            // In the next block the new program runs, its programdata declared and read.
+            base.apply(declared_run.changes);
+            let next = BlockEnv { number: 6, ..env };
+            let txs = vec![tx(&[invoke(&new, &payer, "deployed in the block before")], &payer)];
+            let vm = engine.block_vm(&next);
+            let access = vm.declared_access(&txs[0], &base).unwrap();
+            assert!(access.covers(&StateKey::Data(account_id(&programdata_of(&new)))));
+            let config = SchedulerConfig {
+                threads: 2,
+                force: Some(Strategy::Declared),
+                ..SchedulerConfig::default()
+            };
+            let run = ParallelExecutor::new(config).run(&vm, &base, &txs, true).unwrap();
+            assert_eq!(run.report.strategy, Strategy::Declared, "{:?}", run.report);
+            let receipt = receipt(&run.outputs[0]);
+            assert_eq!(receipt.error, None, "{:#?}", receipt.logs);
+            assert!(receipt.logs.iter().any(|l| l.contains("deployed in the block before")));
         }
     }
 }

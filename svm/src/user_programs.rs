@@ -15,7 +15,7 @@
 use std::{
     collections::HashMap,
     sync::{
-        Arc, PoisonError, RwLock,
+        Arc, OnceLock, PoisonError, RwLock,
         atomic::{AtomicU64, Ordering},
     },
 };
@@ -59,11 +59,19 @@ pub fn programdata_address(owner: &Pubkey, data: &[u8]) -> Option<Pubkey> {
 }
 
 /// The verified and compiled upgradeable programs, shared by every execution (they run on
-/// several threads): per program, the entry of the latest deployment slot seen.
+/// several threads): per program, its latest deployment seen. A deployment is compiled once
+/// even when several threads need it at the same time (the others wait for it).
 #[derive(Debug, Default)]
 pub(crate) struct CompiledPrograms {
-    entries: RwLock<HashMap<Pubkey, Arc<ProgramCacheEntry>>>,
+    deployments: RwLock<HashMap<Pubkey, Arc<Deployment>>>,
     compilations: AtomicU64,
+}
+
+/// One deployment of a program: its slot, and its entry once compiled.
+#[derive(Debug)]
+struct Deployment {
+    slot: u64,
+    entry: OnceLock<Arc<ProgramCacheEntry>>,
 }
 
 impl CompiledPrograms {
@@ -74,22 +82,29 @@ impl CompiledPrograms {
         deployed: u64,
         compile: impl FnOnce() -> ProgramCacheEntry,
     ) -> Arc<ProgramCacheEntry> {
-        let cached =
-            self.entries.read().unwrap_or_else(PoisonError::into_inner).get(program).cloned();
-        if let Some(entry) = cached.filter(|entry| entry.deployment_slot == deployed) {
-            return entry;
-        }
-        let entry = Arc::new(compile());
-        self.compilations.fetch_add(1, Ordering::Relaxed);
-        let mut entries = self.entries.write().unwrap_or_else(PoisonError::into_inner);
-        match entries.get(program) {
-            // A newer deployment is cached (an older block re-executed): keep it.
-            Some(newer) if newer.deployment_slot > deployed => {}
-            _ => {
-                entries.insert(*program, Arc::clone(&entry));
+        let cached = {
+            let deployments = self.deployments.read().unwrap_or_else(PoisonError::into_inner);
+            deployments.get(program).filter(|d| d.slot == deployed).cloned()
+        };
+        let deployment = cached.unwrap_or_else(|| {
+            let mut deployments = self.deployments.write().unwrap_or_else(PoisonError::into_inner);
+            let fresh = || Arc::new(Deployment { slot: deployed, entry: OnceLock::new() });
+            match deployments.get(program) {
+                Some(known) if known.slot == deployed => Arc::clone(known),
+                // A newer deployment is cached (an older block re-executed): keep it.
+                Some(known) if known.slot > deployed => fresh(),
+                _ => {
+                    let deployment = fresh();
+                    deployments.insert(*program, Arc::clone(&deployment));
+                    deployment
+                }
             }
-        }
-        entry
+        });
+        let entry = deployment.entry.get_or_init(|| {
+            self.compilations.fetch_add(1, Ordering::Relaxed);
+            Arc::new(compile())
+        });
+        Arc::clone(entry)
     }
 }
 

@@ -169,3 +169,31 @@ fn a_user_program_invokes_another_by_cpi() {
     // Each program compiled once, when first loaded.
     assert_eq!(pair.ours.runtime.user_program_compilations(), 2);
 }
+
+#[test]
+fn threads_running_a_new_program_at_once_compile_it_once() {
+    let mut pair = Pair::new();
+    let payer = Keypair::new();
+    pair.fund(payer.pubkey(), 100 * SOL);
+    let program = deploy_visible(&mut pair, &payer, MEMO_ELF);
+    let txs: Vec<_> = (0..4)
+        .map(|i| {
+            let tx =
+                pair.tx(&[memo_of(&program, &format!("thread {i}"), &payer.pubkey())], &payer, &[]);
+            pair.ours.runtime.sanitize(tx).unwrap()
+        })
+        .collect();
+    let ours = &pair.ours;
+    std::thread::scope(|scope| {
+        let runs: Vec<_> = txs
+            .iter()
+            .map(|tx| scope.spawn(move || ours.runtime.execute(tx, &ours.accounts, &ours.sysvars)))
+            .collect();
+        for (i, run) in runs.into_iter().enumerate() {
+            let outcome = run.join().unwrap();
+            assert_eq!(outcome.result, Ok(()), "{:#?}", outcome.logs);
+            assert!(outcome.logs.iter().any(|l| l.contains(&format!("thread {i}"))));
+        }
+    });
+    assert_eq!(pair.ours.runtime.user_program_compilations(), 1);
+}

@@ -1,6 +1,7 @@
 //! Executing one transaction, as agave does: compute budget from its ComputeBudget
 //! instructions, the fee (5,000 lamports a signature plus the priority fee) validated against
-//! and taken from the fee payer, its accounts loaded (the instructions sysvar built, the
+//! and taken from the fee payer, its accounts loaded (the instructions sysvar built, every
+//! upgradeable program it names put in its program cache from its programdata, the
 //! loaded-data limit enforced), each instruction through agave's invoke context, then the
 //! rent-state rule on every account it writes. A transaction that fails after its accounts
 //! loaded still pays its fee; one that fails before changes nothing.

@@ -1,20 +1,4 @@
-//! Solana's own runtime for Manifold: agave 4.2's program runtime, BPF loaders, syscalls and
-//! System / ComputeBudget builtins on `solana-sbpf`, executing one sanitized transaction at a
-//! time over accounts the caller loads from its own state — the way LiteSVM and Mollusk embed
-//! agave, so that programs behave byte for byte as on Solana.
-//!
-//! - [`SvmRuntime`] (`runtime`): the feature set, the program runtime environment, the
-//!   builtins, and the programs, each verified and JIT-compiled once when deployed.
-//! - [`BlockSysvars`] (`sysvars`): the sysvars a block's transactions read, from the rollup's
-//!   block (slot = block number, unix timestamp = block time).
-//! - [`SvmRuntime::execute`] (`execute`): fee payer, compute budget, account loading, the
-//!   instructions, rent-state checks; the accounts it wrote, logs, compute units.
-//! - [`GENESIS_PROGRAMS`] (`programs`): the SPL programs at their mainnet addresses.
-//! - [`chain_feature_set`] (`features`): mainnet-beta's active features, the chain's.
-//! - `user_programs`: programs deployed through the upgradeable loader, loaded from their
-//!   program and programdata accounts, compiled once per (program, deployment slot), visible
-//!   from the slot after their deployment as in agave.
-//! - `rent_state`: agave's rule for which rent-state transitions a transaction may make.
+#![doc = include_str!("../README.md")]
 
 mod error;
 mod execute;

@@ -197,3 +197,34 @@ fn threads_running_a_new_program_at_once_compile_it_once() {
     });
     assert_eq!(pair.ours.runtime.user_program_compilations(), 1);
 }
+
+#[test]
+fn a_programs_programdata_counts_towards_the_loaded_data_limit() {
+    let mut pair = Pair::new();
+    let payer = Keypair::new();
+    pair.fund(payer.pubkey(), 100 * SOL);
+    let program = deploy_visible(&mut pair, &payer, MEMO_ELF);
+    // SetLoadedAccountsDataSizeLimit(1,000 bytes): the named accounts fit (64 bytes each plus
+    // their data: payer, program account, ComputeBudget), not with the programdata (memo's ELF).
+    let mut data = vec![4];
+    data.extend_from_slice(&1_000u32.to_le_bytes());
+    let limit =
+        Instruction { program_id: solana_sdk_ids::compute_budget::ID, accounts: vec![], data };
+    let call = memo_of(&program, "limited", &payer.pubkey());
+    let (ours, lite) = pair.run_both(pair.tx(&[limit.clone(), call.clone()], &payer, &[]));
+    // Agave counts the programdata of the programs a transaction names (its account loader);
+    // LiteSVM 0.16 does not.
+    assert_eq!(ours.result, Err(TransactionError::MaxLoadedAccountsDataSizeExceeded));
+    assert_eq!(lite.result, Ok(()), "LiteSVM 0.16 does not count programdata");
+    // Refused before it ran, it paid nothing here; LiteSVM charged its fee: align the payer.
+    assert_eq!((ours.fee, ours.writes.len()), (0, 0));
+    let payer_account = pair.lite.get_account(&payer.pubkey()).unwrap();
+    pair.set_account(payer.pubkey(), payer_account);
+    // With room for it (programdata: twice the ELF, the deployed maximum length), it runs.
+    let mut data = vec![4];
+    data.extend_from_slice(&8_000u32.to_le_bytes());
+    let limit = Instruction { data, ..limit };
+    let call = memo_of(&program, "room enough", &payer.pubkey());
+    let outcome = pair.run(pair.tx(&[limit, call], &payer, &[]));
+    assert_eq!(outcome.result, Ok(()), "{:#?}", outcome.logs);
+}

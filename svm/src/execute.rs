@@ -1,6 +1,7 @@
 //! Executing one transaction, as agave does: compute budget from its ComputeBudget
 //! instructions, the fee (5,000 lamports a signature plus the priority fee) validated against
-//! and taken from the fee payer, its accounts loaded (the instructions sysvar built, the
+//! and taken from the fee payer, its accounts loaded (the instructions sysvar built, every
+//! upgradeable program it names put in its program cache from its programdata, the
 //! loaded-data limit enforced), each instruction through agave's invoke context, then the
 //! rent-state rule on every account it writes. A transaction that fails after its accounts
 //! loaded still pays its fee; one that fails before changes nothing.
@@ -23,13 +24,24 @@ use solana_transaction_context::{
 };
 use solana_transaction_error::TransactionError;
 
-use crate::{BlockSysvars, SvmRuntime, rent_state::RentState};
+use crate::{BlockSysvars, ProgramDataLookup, SvmRuntime, rent_state::RentState};
 
 /// Where the accounts a transaction names come from (the chain's state, as of its position
 /// in the block).
 pub trait AccountSource {
     /// Account `key`, if it exists.
     fn account(&self, key: &Pubkey) -> Option<AccountSharedData>;
+
+    /// The programdata account `programdata` of `program`, an upgradeable-loader program
+    /// account of the transaction, read to run the program — the one account the runtime
+    /// reads that the transaction does not name. A source that knows `program` was deployed
+    /// in the current slot may answer [`ProgramDataLookup::DeployedThisSlot`] without reading
+    /// it (the program is not invocable before the next slot either way); by default the
+    /// account is read with [`account`](Self::account).
+    fn program_data(&self, program: &Pubkey, programdata: &Pubkey) -> ProgramDataLookup {
+        let _ = program;
+        ProgramDataLookup::Read(self.account(programdata))
+    }
 }
 
 /// Sanitizes `tx` as agave does under the chain's features (reserved accounts demoted to
@@ -187,6 +199,27 @@ impl SvmRuntime {
             }
             accounts.push((*key, account));
         }
+        // Every upgradeable program the transaction names enters its program cache (the
+        // invoked ones and those it may reach by CPI), as agave loads them per transaction.
+        let mut programs = self.programs.clone();
+        programs.set_slot_for_tests(sysvars.slot);
+        let mut programdata_loaded: Vec<Pubkey> = Vec::new();
+        for (key, account) in &accounts {
+            if !solana_sdk_ids::bpf_loader_upgradeable::check_id(account.owner())
+                || self.programs.find(key).is_some()
+            {
+                continue;
+            }
+            let program = self.upgradeable_program(key, account, source, sysvars.slot);
+            if let Some((address, len)) = program.programdata
+                && !keys.contains(&address)
+                && !programdata_loaded.contains(&address)
+            {
+                programdata_loaded.push(address);
+                loaded_size = loaded_size.saturating_add(ACCOUNT_BASE_SIZE + len);
+            }
+            programs.replenish(*key, program.entry);
+        }
         if loaded_size > config.loaded_accounts_data_size_limit as usize {
             return failed(TransactionError::MaxLoadedAccountsDataSizeExceeded);
         }
@@ -196,7 +229,7 @@ impl SvmRuntime {
             if solana_sdk_ids::native_loader::check_id(id) {
                 continue;
             }
-            if !account.executable() || self.programs.find(id).is_none() {
+            if !account.executable() || programs.find(id).is_none() {
                 return failed(TransactionError::InvalidProgramForExecution);
             }
         }
@@ -209,8 +242,6 @@ impl SvmRuntime {
             budget.max_instruction_trace_length,
             message.instructions().len(),
         );
-        let mut programs = self.programs.clone();
-        programs.set_slot_for_tests(sysvars.slot);
         let sysvar_cache = sysvars.cache();
         let logs = LogCollector::new_ref_with_limit(Some(LOG_BYTES_LIMIT));
         let callback = NoStakes;

@@ -1,7 +1,8 @@
 //! `SvmRuntime`: what every transaction of the chain's SVM shares — the feature set, the
 //! program runtime environment built from it, the builtins (System, the BPF loaders,
-//! ComputeBudget, …, as agave registers them for the active features) and the deployed
-//! programs, each loaded, verified and JIT-compiled once when deployed, never per call.
+//! ComputeBudget, …, as agave registers them for the active features), the genesis programs,
+//! and the programs users deploy through the upgradeable loader (`user_programs`) — each
+//! loaded, verified and JIT-compiled once per deployment, never per call.
 
 use std::{collections::HashSet, sync::Arc};
 
@@ -17,7 +18,7 @@ use solana_pubkey::Pubkey;
 use solana_rent::Rent;
 use solana_svm_feature_set::SVMFeatureSet;
 
-use crate::{GenesisProgram, SvmError};
+use crate::{GenesisProgram, SvmError, user_programs::CompiledPrograms};
 
 /// The chain's Solana runtime. Build it once; execute transactions with
 /// [`execute`](Self::execute).
@@ -25,7 +26,10 @@ pub struct SvmRuntime {
     pub(crate) feature_set: FeatureSet,
     pub(crate) runtime_features: SVMFeatureSet,
     pub(crate) environments: ProgramRuntimeEnvironments,
+    /// Builtins and genesis programs, the base of every transaction's program cache.
     pub(crate) programs: ProgramCacheForTxBatch,
+    /// Programs users deployed through the upgradeable loader, compiled once per deployment.
+    pub(crate) compiled: CompiledPrograms,
     pub(crate) reserved_keys: HashSet<Pubkey>,
     pub(crate) lamports_per_signature: u64,
 }
@@ -64,6 +68,7 @@ impl SvmRuntime {
             runtime_features,
             environments,
             programs,
+            compiled: CompiledPrograms::default(),
             reserved_keys: reserved.active,
             lamports_per_signature: 5000,
         })

@@ -3,121 +3,21 @@
 //! logs, compute units, fees and every account a transaction names must be equal — for
 //! succeeding and for failing instructions alike.
 
-use std::collections::HashMap;
+mod common;
 
+use common::{Pair, SOL, legacy, memo};
 use litesvm::LiteSVM;
-use solana_account::{Account, AccountSharedData, ReadableAccount};
 use solana_hash::Hash;
 use solana_instruction::{AccountMeta, Instruction};
 use solana_keypair::Keypair;
-use solana_message::{Message, VersionedMessage, v0};
+use solana_message::{VersionedMessage, v0};
 use solana_pubkey::Pubkey;
 use solana_signer::Signer;
 use solana_transaction::versioned::VersionedTransaction;
-use svm::{BlockSysvars, GENESIS_PROGRAMS, Outcome, SvmRuntime, TOKEN};
+use svm::TOKEN;
 
-const SOL: u64 = 1_000_000_000;
 const MINT_SIZE: usize = 82;
 const TOKEN_ACCOUNT_SIZE: usize = 165;
-
-/// Manifold's runtime with its own accounts.
-struct Ours {
-    runtime: SvmRuntime,
-    accounts: HashMap<Pubkey, AccountSharedData>,
-    sysvars: BlockSysvars,
-}
-
-/// Both runtimes, set up alike.
-struct Pair {
-    ours: Ours,
-    lite: LiteSVM,
-}
-
-impl Pair {
-    fn new() -> Self {
-        let mut lite = LiteSVM::new();
-        for program in &GENESIS_PROGRAMS {
-            lite.add_program_with_loader(program.id, program.elf, program.loader).unwrap();
-        }
-        let clock: solana_clock::Clock = lite.get_sysvar();
-        let sysvars = BlockSysvars {
-            slot: clock.slot,
-            unix_timestamp: clock.unix_timestamp,
-            blockhash: lite.latest_blockhash(),
-        };
-        let mut runtime = SvmRuntime::new(svm::chain_feature_set().clone()).unwrap();
-        let mut accounts: HashMap<Pubkey, AccountSharedData> =
-            runtime.builtin_accounts().into_iter().collect();
-        for program in &GENESIS_PROGRAMS {
-            let account = runtime.deploy(program, 0).unwrap();
-            accounts.insert(program.id, account);
-        }
-        accounts.extend(sysvars.accounts());
-        // The same sysvar accounts on both sides.
-        for (id, account) in sysvars.accounts() {
-            lite.set_account(id, account.into()).unwrap();
-        }
-        Self { ours: Ours { runtime, accounts, sysvars }, lite }
-    }
-
-    fn blockhash(&self) -> Hash {
-        self.ours.sysvars.blockhash
-    }
-
-    /// A system-owned account with `lamports`, on both sides.
-    fn fund(&mut self, key: Pubkey, lamports: u64) {
-        let account =
-            Account { lamports, owner: solana_sdk_ids::system_program::ID, ..Account::default() };
-        self.lite.set_account(key, account.clone()).unwrap();
-        self.ours.accounts.insert(key, AccountSharedData::from(account));
-    }
-
-    /// Runs `tx` on both and checks they agree; returns our outcome.
-    fn run(&mut self, tx: VersionedTransaction) -> Outcome {
-        let keys: Vec<Pubkey> = tx.message.static_account_keys().to_vec();
-        let sanitized = self.ours.runtime.sanitize(tx.clone()).expect("sanitizes");
-        let outcome =
-            self.ours.runtime.execute(&sanitized, &self.ours.accounts, &self.ours.sysvars);
-        for (key, account) in &outcome.writes {
-            self.ours.accounts.insert(*key, account.clone());
-        }
-        let (lite_result, lite_meta) = match self.lite.send_transaction(tx) {
-            Ok(meta) => (Ok(()), meta),
-            Err(failed) => (Err(failed.err), failed.meta),
-        };
-        assert_eq!(outcome.result, lite_result, "result; our logs: {:#?}", outcome.logs);
-        assert_eq!(outcome.logs, lite_meta.logs, "logs");
-        assert_eq!(outcome.compute_units, lite_meta.compute_units_consumed, "compute units");
-        assert_eq!(outcome.fee, lite_meta.fee, "fee");
-        for key in keys {
-            let ours = self.ours.accounts.get(&key).filter(|a| a.lamports() > 0);
-            let lite = self.lite.get_account(&key).filter(|a| a.lamports > 0);
-            match (ours, lite) {
-                (None, None) => {}
-                (Some(ours), Some(lite)) => {
-                    assert_eq!(ours.lamports(), lite.lamports, "lamports of {key}");
-                    assert_eq!(ours.data(), lite.data.as_slice(), "data of {key}");
-                    assert_eq!(ours.owner(), &lite.owner, "owner of {key}");
-                    assert_eq!(ours.executable(), lite.executable, "executable of {key}");
-                }
-                (ours, lite) => panic!("{key}: ours {ours:?}, LiteSVM {lite:?}"),
-            }
-        }
-        outcome
-    }
-}
-
-fn legacy(
-    instructions: &[Instruction],
-    payer: &Keypair,
-    signers: &[&Keypair],
-    blockhash: Hash,
-) -> VersionedTransaction {
-    let message = Message::new_with_blockhash(instructions, Some(&payer.pubkey()), &blockhash);
-    let mut all: Vec<&Keypair> = vec![payer];
-    all.extend(signers.iter().filter(|s| s.pubkey() != payer.pubkey()));
-    VersionedTransaction::try_new(VersionedMessage::Legacy(message), &all).unwrap()
-}
 
 fn v0_tx(instructions: &[Instruction], payer: &Keypair, blockhash: Hash) -> VersionedTransaction {
     let message = v0::Message::try_compile(&payer.pubkey(), instructions, &[], blockhash).unwrap();
@@ -248,14 +148,6 @@ mod token {
             AccountMeta::new_readonly(*owner, true),
         ];
         ix(accounts, vec![9])
-    }
-}
-
-fn memo(text: &str, signer: &Pubkey) -> Instruction {
-    Instruction {
-        program_id: GENESIS_PROGRAMS[3].id,
-        accounts: vec![AccountMeta::new_readonly(*signer, true)],
-        data: text.as_bytes().to_vec(),
     }
 }
 

@@ -1,8 +1,13 @@
 //! The Solana VM of one block for the scheduler: every transaction declares its accounts (the
-//! message's account list, writable or not), and a worker executes one over the block's state
-//! with agave's runtime, writing back the accounts it changed.
+//! message's account list, writable or not, and the programdata account of each upgradeable
+//! program among them), and a worker executes one over the block's state with agave's runtime,
+//! writing back the accounts it changed.
 
-use std::{cell::RefCell, collections::HashMap};
+use std::{
+    cell::RefCell,
+    collections::HashMap,
+    sync::{PoisonError, RwLock},
+};
 
 use svm::{
     BlockSysvars,
@@ -15,7 +20,7 @@ use crate::{
     state::native_token,
     svm::{
         SvmEngine, SvmReceipt, SvmTx,
-        accounts::{StateAccounts, account_id, from_solana},
+        accounts::{StateAccounts, account_id, from_solana, pubkey},
     },
 };
 
@@ -25,6 +30,12 @@ pub struct SvmBlockVm<'a> {
     sysvars: BlockSysvars,
     /// The engine's own accounts and the block's sysvar accounts.
     runtime_owned: HashMap<Pubkey, AccountSharedData>,
+    /// Every account key `declared_access` looked at, and whether it was an upgradeable
+    /// program in the block's base state (its programdata address). A worker asks it before
+    /// reading a program's programdata: a key known not to be a program before the block
+    /// names a program deployed in this block — not invocable yet, and its programdata not
+    /// declared, so not read.
+    base_programs: RwLock<HashMap<Pubkey, Option<Pubkey>>>,
 }
 
 impl std::fmt::Debug for SvmBlockVm<'_> {
@@ -44,7 +55,7 @@ impl<'a> SvmBlockVm<'a> {
         };
         let mut runtime_owned = engine.runtime_owned.clone();
         runtime_owned.extend(sysvars.accounts());
-        Self { engine, sysvars, runtime_owned }
+        Self { engine, sysvars, runtime_owned, base_programs: RwLock::default() }
     }
 }
 
@@ -72,10 +83,13 @@ impl BlockVm for SvmBlockVm<'_> {
         SvmWorker { vm: self, state }
     }
 
-    fn declared_access(&self, tx: &SvmTx, _base: &dyn StateView) -> Option<DeclaredAccess> {
+    /// The message's accounts, and for each that is an upgradeable program in `base` the
+    /// programdata account the runtime reads to run it.
+    fn declared_access(&self, tx: &SvmTx, base: &dyn StateView) -> Option<DeclaredAccess> {
         let message = tx.sanitized.message();
         let mut reads = Vec::new();
         let mut writes = Vec::new();
+        let mut checked = Vec::new();
         for (index, key) in message.account_keys().iter().enumerate() {
             if self.runtime_owned.contains_key(key) {
                 continue;
@@ -87,7 +101,17 @@ impl BlockVm for SvmBlockVm<'_> {
             } else {
                 reads.extend(keys);
             }
+            let programdata = base
+                .account_data(id)
+                .ok()?
+                .and_then(|data| svm::programdata_address(&pubkey(data.owner), &data.data));
+            if let Some(programdata) = programdata {
+                let id = account_id(&programdata);
+                reads.extend([StateKey::Account(id), StateKey::Data(id)]);
+            }
+            checked.push((*key, programdata));
         }
+        self.base_programs.write().unwrap_or_else(PoisonError::into_inner).extend(checked);
         Some(DeclaredAccess::new(reads, writes))
     }
 }
@@ -100,6 +124,7 @@ impl VmWorker for SvmWorker<'_> {
         let source = StateAccounts {
             state: self.state,
             runtime_owned: &self.vm.runtime_owned,
+            base_programs: &self.vm.base_programs,
             error: RefCell::new(None),
         };
         let outcome = self.vm.engine.runtime.execute(&tx.sanitized, &source, &self.vm.sysvars);

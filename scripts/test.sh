@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The test command of Manifold: Rust unit/integration tests, then the real-client
-# end-to-end tests (web3.py, ethers, viem) against a freshly built `manifold` binary, then
+# end-to-end tests (web3.py, solana.py, ethers, viem, @solana/web3.js) against a freshly built
+# `manifold` binary, then
 # bounded fuzzing of every decoder of untrusted bytes (scripts/fuzz.sh).
 #
 #   scripts/test.sh
 #
 # Needs: Rust + cargo-nextest, Python 3.11 (with venv), Node 20 + npm. Idempotent: it
-# creates .venv, tests/js/node_modules and tests/l1-hardhat/node_modules only when missing or
+# creates .venv, .venv-solana (solana.py needs websockets >= 16, web3.py < 16), tests/js/node_modules and tests/l1-hardhat/node_modules only when missing or
 # stale. Every phase runs even if an earlier one failed; the exit status is non-zero if any
 # phase failed.
 # Environment:
@@ -25,6 +26,7 @@ case "$TARGET_DIR" in /*) ;; *) TARGET_DIR="$ROOT/$TARGET_DIR" ;; esac
 export MANIFOLD_BIN="${MANIFOLD_BIN:-$TARGET_DIR/debug/manifold}"
 PYTHON="${PYTHON:-python3}"
 VENV="$ROOT/.venv"
+SOLANA_VENV="$ROOT/.venv-solana"
 
 FAILED=()
 PASSED=()
@@ -53,20 +55,28 @@ run_phase() {
   fi
 }
 
-python_deps() {
-  if [ -x "$VENV/bin/python" ] && ! "$VENV/bin/python" -c 'import sys' 2>/dev/null; then
-    echo "$VENV is broken; recreating it"
-    rm -rf "$VENV"
+# make_venv DIR REQUIREMENTS: creates (or repairs) the venv DIR and installs REQUIREMENTS.
+make_venv() {
+  local venv="$1" requirements="$2"
+  if [ -x "$venv/bin/python" ] && ! "$venv/bin/python" -c 'import sys' 2>/dev/null; then
+    echo "$venv is broken; recreating it"
+    rm -rf "$venv"
   fi
-  if [ ! -x "$VENV/bin/python" ]; then
-    echo "creating $VENV with $("$PYTHON" --version 2>&1)"
-    "$PYTHON" -m venv "$VENV" || {
+  if [ ! -x "$venv/bin/python" ]; then
+    echo "creating $venv with $("$PYTHON" --version 2>&1)"
+    "$PYTHON" -m venv "$venv" || {
       echo "error: '$PYTHON -m venv' failed (on Debian: apt-get install python3-venv)" >&2
       exit 1
     }
   fi
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r tests/python/requirements.txt
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements"
+}
+
+python_deps() {
+  make_venv "$VENV" tests/python/requirements.txt
   "$VENV/bin/python" -m pip list --disable-pip-version-check 2>/dev/null | grep -iE '^(web3|pytest) ' || true
+  make_venv "$SOLANA_VENV" tests/solana_py/requirements.txt
+  "$SOLANA_VENV/bin/python" -m pip list --disable-pip-version-check 2>/dev/null | grep -iE '^(solana|solders|pytest) ' || true
 }
 
 js_deps() {
@@ -105,6 +115,10 @@ python_tests() {
   "$VENV/bin/python" -m pytest -q tests/python
 }
 
+solana_py_tests() {
+  "$SOLANA_VENV/bin/python" -m pytest -q tests/solana_py
+}
+
 js_tests() {
   cd tests/js
   shopt -s nullglob
@@ -113,18 +127,19 @@ js_tests() {
   node --test --test-timeout=300000 "${files[@]}"
 }
 
-run_phase "setup: Python venv (.venv) + tests/python/requirements.txt" python_deps
+run_phase "setup: Python venvs (.venv, .venv-solana) + tests/*/requirements.txt" python_deps
 run_phase "setup: npm ci (tests/js, tests/l1-hardhat) + contract artifact check" js_deps
 run_phase "cargo build --workspace --all-targets" cargo_build
 run_phase "cargo nextest run --workspace" cargo_tests
 run_phase "pytest tests/python (web3.py)" python_tests
+run_phase "pytest tests/solana_py (solana.py)" solana_py_tests
 fuzz_runs() {
   # Bounded libFuzzer runs of every decoder of untrusted bytes (see scripts/fuzz.sh); their
   # corpora accumulate in target/fuzz from run to run on one machine.
   FUZZ_SECONDS="${FUZZ_SECONDS:-30}" bash scripts/fuzz.sh
 }
 
-run_phase "node --test tests/js (ethers, viem)" js_tests
+run_phase "node --test tests/js (ethers, viem, @solana/web3.js)" js_tests
 run_phase "fuzz: scripts/fuzz.sh, ${FUZZ_SECONDS:-30}s per target" fuzz_runs
 
 section "summary"

@@ -2,6 +2,7 @@
 //
 //   const devnet = await startDevnet();   // waits for the node's JSON "ready" line
 //   devnet.rpcUrl, devnet.chainId, devnet.accounts[i].{address, privateKey}
+//   devnet.solanaRpcUrl, devnet.solanaWsUrl, devnet.solanaKeypairs[i] (base58 secret keys)
 //   await devnet.stop();                  // SIGTERM, then SIGKILL; removes the data dir
 //
 // The binary is $MANIFOLD_BIN, default <repo>/target/debug/manifold. The node is run as
@@ -97,6 +98,9 @@ export async function startDevnet({ extraArgs = [], timeoutMs = READY_TIMEOUT_MS
     chainId: info.chain_id,
     dataDir: info.data_dir,
     accounts: (info.accounts ?? []).map((a) => ({ address: a.address, privateKey: a.private_key })),
+    solanaRpcUrl: info.solana_rpc_url,
+    solanaWsUrl: info.solana_ws_url,
+    solanaKeypairs: info.solana_keypairs ?? [],
     info,
     process: child,
     stderr: () => stderr,

@@ -1,13 +1,16 @@
 """solana.py (AsyncClient, default settings: commitment ``finalized``) against the devnet's
 Solana RPC: a SOL transfer in a v0 message, a memo, an SPL Token mint and transfer through
 associated token accounts, an airdrop, lamports sent to an EVM user's account id (seen as wei
-on ``eth_getBalance``), and Solana's errors for a bad blockhash and a bad signature.
+on ``eth_getBalance``), Solana's errors for a bad blockhash and a bad signature, and a program
+deployed through the upgradeable loader (buffer, chunked writes, deploy) and then invoked.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
+import struct
 import urllib.request
 
 import pytest
@@ -15,6 +18,7 @@ from solana.exceptions import SolanaRpcException
 from solana.rpc.core import RPCException
 from solana.rpc.models import TokenAccountOpts
 from solders.hash import Hash
+from solders.instruction import AccountMeta, Instruction
 from solders.keypair import Keypair
 from solders.message import Message, MessageV0
 from solders.pubkey import Pubkey
@@ -32,6 +36,8 @@ from spl.token.instructions import (
     transfer_checked,
 )
 from spl.token.models import InitializeMint2Params, MintToCheckedParams, TransferCheckedParams
+
+from devnet_process import REPO_ROOT
 
 SOL = 1_000_000_000
 
@@ -179,3 +185,82 @@ async def test_stale_blockhash_and_bad_signature_get_solanas_errors(client, keyp
     for hash_, valid in ((unknown, False), (blockhash, True)):
         request = {"jsonrpc": "2.0", "id": 2, "method": "isBlockhashValid", "params": [str(hash_)]}
         assert (await raw_call(client, request))["result"]["value"] is valid
+
+
+LOADER = Pubkey.from_string("BPFLoaderUpgradeab1e11111111111111111111111")
+SYSVAR_RENT = Pubkey.from_string("SysvarRent111111111111111111111111111111111")
+SYSVAR_CLOCK = Pubkey.from_string("SysvarC1ock11111111111111111111111111111111")
+SYSTEM_PROGRAM = Pubkey.from_string("11111111111111111111111111111111")
+# The upgradeable loader's account layouts: a buffer's and a program's metadata sizes.
+BUFFER_METADATA = 37
+PROGRAM_ACCOUNT = 36
+MEMO_ELF = REPO_ROOT / "svm" / "programs" / "spl_memo-4.0.0.so"
+
+
+def loader_instruction(index: int, payload: bytes, accounts: list[AccountMeta]) -> Instruction:
+    """An upgradeable-loader instruction: bincode's u32 variant index, then its fields."""
+    return Instruction(LOADER, struct.pack("<I", index) + payload, accounts)
+
+
+async def test_a_program_deployed_through_the_upgradeable_loader_runs(client, keypairs):
+    """The Solana CLI's deploy, step by step: a buffer written in chunks, then
+    DeployWithMaxDataLen; the program runs from the next block."""
+    payer, buffer, program = keypairs[6], Keypair(), Keypair()
+    elf = MEMO_ELF.read_bytes()
+    size = BUFFER_METADATA + len(elf)
+    rent = (await client.get_minimum_balance_for_rent_exemption(size)).value
+    await send(
+        client,
+        payer,
+        [
+            create_account(CreateAccountParams(from_pubkey=payer.pubkey(), to_pubkey=buffer.pubkey(), lamports=rent, space=size, owner=LOADER)),
+            loader_instruction(0, b"", [AccountMeta(buffer.pubkey(), False, True), AccountMeta(payer.pubkey(), False, False)]),
+        ],
+        signers=[buffer],
+    )
+    chunk = 900
+    blockhash = (await client.get_latest_blockhash()).value.blockhash
+    writes = []
+    for offset in range(0, len(elf), chunk):
+        data = elf[offset : offset + chunk]
+        ix = loader_instruction(1, struct.pack("<IQ", offset, len(data)) + data, [AccountMeta(buffer.pubkey(), False, True), AccountMeta(payer.pubkey(), True, False)])
+        tx = VersionedTransaction(Message.new_with_blockhash([ix], payer.pubkey(), blockhash), [payer])
+        writes.append((await client.send_transaction(tx)).value)
+    for status in await asyncio.gather(*(client.confirm_transaction(sig) for sig in writes)):
+        assert status.value[0].err is None
+    programdata, _ = Pubkey.find_program_address([bytes(program.pubkey())], LOADER)
+    program_rent = (await client.get_minimum_balance_for_rent_exemption(PROGRAM_ACCOUNT)).value
+    deployed = await send(
+        client,
+        payer,
+        [
+            create_account(CreateAccountParams(from_pubkey=payer.pubkey(), to_pubkey=program.pubkey(), lamports=program_rent, space=PROGRAM_ACCOUNT, owner=LOADER)),
+            loader_instruction(
+                2,
+                struct.pack("<Q", 2 * len(elf)),
+                [
+                    AccountMeta(payer.pubkey(), True, True),
+                    AccountMeta(programdata, False, True),
+                    AccountMeta(program.pubkey(), False, True),
+                    AccountMeta(buffer.pubkey(), False, True),
+                    AccountMeta(SYSVAR_RENT, False, False),
+                    AccountMeta(SYSVAR_CLOCK, False, False),
+                    AccountMeta(SYSTEM_PROGRAM, False, False),
+                    AccountMeta(payer.pubkey(), True, False),
+                ],
+            ),
+        ],
+        signers=[program],
+    )
+    account = (await client.get_account_info(program.pubkey())).value
+    assert account.executable and account.owner == LOADER
+    deployed_slot = (await client.get_transaction(deployed, max_supported_transaction_version=0)).value.slot
+    # Invoked in a later block, the deployed copy of SPL Memo logs the memo.
+    text = "from a program deployed by solana.py"
+    ix = Instruction(program.pubkey(), text.encode(), [AccountMeta(payer.pubkey(), True, False)])
+    signature = await send(client, payer, [ix])
+    tx = (await client.get_transaction(signature, max_supported_transaction_version=0)).value
+    assert tx.slot > deployed_slot
+    logs = tx.transaction.meta.log_messages
+    assert f"Program {program.pubkey()} invoke [1]" in logs, logs
+    assert any(text in line for line in logs), logs

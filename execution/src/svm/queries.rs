@@ -63,8 +63,15 @@ impl SvmEngine {
         let sysvars = block_sysvars(env);
         let mut runtime_owned = self.runtime_owned.clone();
         runtime_owned.extend(sysvars.accounts());
-        let source =
-            StateAccounts { state, runtime_owned: &runtime_owned, error: RefCell::new(None) };
+        // Every program the state holds was deployed before the simulated block: the runtime
+        // reads its programdata from the state.
+        let base_programs = Default::default();
+        let source = StateAccounts {
+            state,
+            runtime_owned: &runtime_owned,
+            base_programs: &base_programs,
+            error: RefCell::new(None),
+        };
         let outcome = self.runtime.execute(&tx.sanitized, &source, &sysvars);
         match source.error.into_inner() {
             Some(e) => Err(e),

@@ -131,7 +131,12 @@ impl Harness {
         assert!(built.block.is_some_and(|b| b.transactions.len() == 1), "block 1 holds the call");
         build_block_with(&ctx, GENESIS_TIME + 4, true).expect("block 2 seals");
 
-        let module = RpcHandler::new(ctx).into_module().expect("the node's module");
+        // The Ethereum endpoint's module and the Solana endpoint's, in one.
+        let handler = RpcHandler::new(ctx);
+        let mut module = handler.clone().into_module().expect("the node's module");
+        module
+            .merge(handler.into_solana_module().expect("the Solana module"))
+            .expect("no method of the two modules shares a name");
         let mut methods: Vec<&'static str> = module.method_names().collect();
         methods.sort_unstable();
         let (stop, server) = stop_channel();

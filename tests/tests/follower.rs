@@ -229,3 +229,49 @@ async fn a_batch_of_a_newer_format_stops_the_follower_asking_for_an_upgrade() ->
     assert_same_chain(&sequencer, &follower, head).await?;
     Ok(())
 }
+
+/// The follower serves Solana's RPC too, from its own re-execution: the same balances,
+/// statuses and transactions as the sequencer's; `sendTransaction` and `requestAirdrop` are
+/// refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn follower_serves_the_solana_rpc_read_only() -> eyre::Result<()> {
+    let solana_rpc = |node: &TestNode| -> eyre::Result<e2e::RawRpc> {
+        let (http, _) = node
+            .handle()
+            .solana_rpc_addrs
+            .ok_or_else(|| eyre::eyre!("the node serves no Solana RPC"))?;
+        Ok(e2e::RawRpc::new(format!("http://{http}").parse()?))
+    };
+    let sequencer = TestNode::start().await?;
+    let on_sequencer = solana_rpc(&sequencer)?;
+    let wallet = bs58::encode([7u8; 32]).into_string();
+    let signature = on_sequencer.call("requestAirdrop", json!([wallet, 5_000_000_000u64])).await?;
+    let signature = signature.as_str().unwrap_or_default().to_string();
+    poll_until("the airdrop to be sealed", e2e::TIMEOUT, || async {
+        let answer = on_sequencer.call("getSignatureStatuses", json!([[signature]])).await?;
+        Ok((!answer["value"][0].is_null()).then_some(()))
+    })
+    .await?;
+    let head = wait_posted(&sequencer).await?;
+
+    let follower = TestNode::start_follower(&sequencer, local_da(&sequencer)?, |_| {}).await?;
+    wait_derived(&follower, head).await?;
+    let on_follower = solana_rpc(&follower)?;
+    let balance = |rpc: e2e::RawRpc| {
+        let wallet = wallet.clone();
+        async move { rpc.call("getBalance", json!([wallet])).await }
+    };
+    assert_eq!(balance(on_follower.clone()).await?["value"], 5_000_000_000u64);
+    let params = json!([signature, {"commitment": "confirmed"}]);
+    let seen = on_follower.call("getTransaction", params.clone()).await?;
+    assert_eq!(seen, on_sequencer.call("getTransaction", params).await?);
+    assert_eq!(seen["meta"]["err"], serde_json::Value::Null);
+
+    let err = on_follower.expect_error("requestAirdrop", json!([wallet, 1u64])).await?;
+    assert!(err.message.contains("follower"), "{err:?}");
+    let err = on_follower
+        .expect_error("sendTransaction", json!(["AAAA", {"encoding": "base64"}]))
+        .await?;
+    assert!(err.message.contains("follower"), "{err:?}");
+    Ok(())
+}

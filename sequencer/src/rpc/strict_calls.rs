@@ -468,7 +468,12 @@ mod tests {
         let mut files = Vec::new();
         rust_files(&rpc, &mut files);
         let mut declared = BTreeMap::new();
-        for file in files.iter().filter(|f| !f.ends_with("strict_calls.rs")) {
+        // The Ethereum endpoint's traits: Solana's (`rpc/solana/`) are served on their own
+        // ports, where the table never matches a method.
+        let ethereum = |f: &&std::path::PathBuf| {
+            !f.ends_with("strict_calls.rs") && !f.starts_with(rpc.join("solana"))
+        };
+        for file in files.iter().filter(ethereum) {
             declared_methods(&std::fs::read_to_string(file).unwrap(), &mut declared);
         }
         let table: BTreeMap<String, usize> =

@@ -46,7 +46,9 @@ use solana_message::{Message, VersionedMessage};
 use solana_signer::Signer;
 use svm::{
     BlockSysvars, GENESIS_PROGRAMS, SvmRuntime, TOKEN,
-    types::{AccountSharedData, Hash, Pubkey, ReadableAccount, VersionedTransaction},
+    types::{
+        AccountSharedData, Hash, Pubkey, ReadableAccount, TransactionError, VersionedTransaction,
+    },
 };
 
 /// The block's parent hash: the recent blockhash every transaction names.
@@ -147,6 +149,16 @@ impl ChainView for MemState {
     fn transaction_block(&self, _: B256) -> Result<Option<u64>, ExecutionError> {
         Ok(None)
     }
+}
+
+/// What LiteSVM reported of one transaction.
+struct LiteResult {
+    /// Why it failed, if it did.
+    error: Option<TransactionError>,
+    /// Compute units consumed.
+    units: u64,
+    /// Fee paid, in lamports.
+    fee: u64,
 }
 
 /// The block and everything each executor starts from.
@@ -346,12 +358,20 @@ impl Workload {
         (block.outcome, block.report)
     }
 
-    /// LiteSVM sending `txs` one by one on `lite`; the results, in order.
-    fn lite(
-        lite: &mut LiteSVM,
-        txs: Vec<VersionedTransaction>,
-    ) -> Vec<litesvm::types::TransactionResult> {
-        txs.into_iter().map(|tx| lite.send_transaction(tx)).collect()
+    /// LiteSVM sending `txs` one by one on `lite`; what it reported of each, in order.
+    fn lite(lite: &mut LiteSVM, txs: Vec<VersionedTransaction>) -> Vec<LiteResult> {
+        txs.into_iter()
+            .map(|tx| match lite.send_transaction(tx) {
+                Ok(meta) => {
+                    LiteResult { error: None, units: meta.compute_units_consumed, fee: meta.fee }
+                }
+                Err(failed) => LiteResult {
+                    error: Some(failed.err),
+                    units: failed.meta.compute_units_consumed,
+                    fee: failed.meta.fee,
+                },
+            })
+            .collect()
     }
 
     /// The `svm` crate's runtime alone, one transaction after another over `accounts`; the
@@ -410,14 +430,13 @@ fn check(w: &Workload) -> Result<ExecutionReport, String> {
     let mut lite = w.lite.clone();
     let results = Workload::lite(&mut lite, w.wire.clone());
     for (i, (result, receipt)) in results.iter().zip(&ours).enumerate() {
-        let meta = match result {
-            Ok(meta) => meta,
-            Err(failed) => return Err(format!("LiteSVM: transfer {i} failed: {:?}", failed.err)),
-        };
-        if meta.compute_units_consumed != receipt.compute_units || meta.fee != receipt.fee {
+        if let Some(error) = &result.error {
+            return Err(format!("LiteSVM: transfer {i} failed: {error:?}"));
+        }
+        if result.units != receipt.compute_units || result.fee != receipt.fee {
             return Err(format!(
                 "transfer {i}: LiteSVM {} units, fee {}; ours {} units, fee {}",
-                meta.compute_units_consumed, meta.fee, receipt.compute_units, receipt.fee
+                result.units, result.fee, receipt.compute_units, receipt.fee
             ));
         }
     }

@@ -2,7 +2,7 @@
 //! message's account list, writable or not), and a worker executes one over the block's state
 //! with agave's runtime, writing back the accounts it changed.
 
-use std::{cell::RefCell, collections::HashMap};
+use std::collections::HashMap;
 
 use svm::{
     BlockSysvars,
@@ -97,15 +97,12 @@ impl VmWorker for SvmWorker<'_> {
     type Output = TxResult;
 
     fn execute(&mut self, tx: &SvmTx, writes: &mut TxWrites) -> Result<TxResult, ExecutionError> {
-        let source = StateAccounts {
-            state: self.state,
-            runtime_owned: &self.vm.runtime_owned,
-            error: RefCell::new(None),
-        };
+        let source = StateAccounts::new(self.state, &self.vm.runtime_owned);
         let outcome = self.vm.engine.runtime.execute(&tx.sanitized, &source, &self.vm.sysvars);
         if let Some(e) = source.error.into_inner() {
             return Err(e);
         }
+        let loaded = source.loaded.into_inner();
         if let Err(e) = &outcome.result
             && outcome.fee == 0
         {
@@ -117,8 +114,11 @@ impl VmWorker for SvmWorker<'_> {
                 continue;
             }
             let id = account_id(key);
-            let before = self.state.account(id)?;
-            let had_data = self.state.account_data(id)?.is_some();
+            // As loading read it (every account the runtime writes back was loaded).
+            let (before, had_data) = match loaded.iter().find(|(loaded, ..)| loaded == key) {
+                Some((_, before, had_data)) => (*before, *had_data),
+                None => (self.state.account(id)?, self.state.account_data(id)?.is_some()),
+            };
             let (record, data) = from_solana(before, account);
             if id.evm_address().is_some() && data.is_some() {
                 // An EVM address's id holds no Solana data: refuse rather than write it.

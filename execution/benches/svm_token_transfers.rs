@@ -489,19 +489,19 @@ impl Executor {
     }
 
     /// Runs the block once; the time of the execution alone (inputs cloned and outputs
-    /// dropped outside it).
-    fn run(self, w: &Workload) -> Duration {
+    /// dropped outside it), and our executor's report.
+    fn run(self, w: &Workload) -> (Duration, Option<ExecutionReport>) {
         match self {
             Executor::Sequential | Executor::Parallel(_) => {
                 let txs = w.txs.clone();
                 let start = Instant::now();
-                let outcome = match self {
+                let (outcome, report) = match self {
                     Executor::Parallel(threads) => w.parallel(txs, threads),
                     _ => w.sequential(txs),
                 };
                 let elapsed = start.elapsed();
                 drop(outcome);
-                elapsed
+                (elapsed, Some(report))
             }
             Executor::LiteSvm => {
                 let mut lite = w.lite.clone();
@@ -510,7 +510,7 @@ impl Executor {
                 let results = Workload::lite(&mut lite, txs);
                 let elapsed = start.elapsed();
                 drop((results, lite));
-                elapsed
+                (elapsed, None)
             }
             Executor::Runtime => {
                 let mut accounts = w.runtime_accounts.clone();
@@ -518,7 +518,7 @@ impl Executor {
                 let units = w.runtime(&mut accounts);
                 let elapsed = start.elapsed();
                 drop((units, accounts));
-                elapsed
+                (elapsed, None)
             }
         }
     }
@@ -602,13 +602,15 @@ fn run() -> Result<(), String> {
     let report = check(&workload).map_err(|e| format!("results disagree: {e}"))?;
     let executors = &options.executors;
     let mut times = vec![Vec::new(); executors.len()];
+    let mut reports = vec![Vec::new(); executors.len()];
     // One warm-up round, then the measured rounds, every executor interleaved in each.
     for round in 0..=options.rounds {
         eprintln!("round {round}/{}{}", options.rounds, if round == 0 { " (warm-up)" } else { "" });
         for (i, executor) in executors.iter().enumerate() {
-            let seconds = executor.run(&workload).as_secs_f64();
+            let (elapsed, report) = executor.run(&workload);
             if round > 0 {
-                times[i].push(seconds);
+                times[i].push(elapsed.as_secs_f64());
+                reports[i].extend(report);
             }
         }
     }
@@ -645,6 +647,25 @@ fn run() -> Result<(), String> {
         ratio(lite),
         ratio(position(Executor::Sequential))
     );
+    // Where a parallel block's time goes: the parallel run itself, and the rest (choosing the
+    // strategy and planning, folding the writes, assembling the receipts, any sequential tail).
+    for (executor, reports) in executors.iter().zip(&reports) {
+        let Executor::Parallel(threads) = executor else { continue };
+        let ms = |f: &dyn Fn(&ExecutionReport) -> Duration| {
+            median(&reports.iter().map(|r| f(r).as_secs_f64() * 1e3).collect::<Vec<_>>())
+        };
+        let Some(last) = reports.last() else { continue };
+        println!(
+            "parallel@{threads}: {} ({}), {} of {n} transactions in the parallel run, {} \
+             executions; median {:.1} ms in the parallel run of {:.1} ms in the executor",
+            last.strategy.name(),
+            last.fallback.unwrap_or(last.reason),
+            last.parallel_txs,
+            last.executions,
+            ms(&|r| r.parallel_time),
+            ms(&|r| r.elapsed),
+        );
+    }
     Ok(())
 }
 

@@ -36,7 +36,7 @@ use execution::{
     EngineOutput, Engines, ExecutionError, StateView, Transaction,
     block::{InvalidTxPolicy, execute_block},
     scheduler::{ExecutionReport, ParallelExecutor, SchedulerConfig},
-    state::{AccountData, native_token},
+    state::{AccountData, AccountMap, native_token},
     svm::{SVM_BLOCK_COMPUTE_UNITS, SvmReceipt},
 };
 use litesvm::LiteSVM;
@@ -112,11 +112,12 @@ struct Genesis {
     token_data: Option<Vec<u8>>,
 }
 
-/// The chain state of the block, in memory: accounts and their Solana data by id.
+/// The chain state of the block, in memory: accounts and their Solana data by id (hashed as
+/// the block's write set is).
 #[derive(Debug, Default)]
 struct MemState {
-    accounts: HashMap<AccountId, AccountState>,
-    data: HashMap<AccountId, AccountData>,
+    accounts: AccountMap<AccountState>,
+    data: AccountMap<AccountData>,
 }
 
 impl StateView for MemState {
@@ -524,6 +525,14 @@ impl Executor {
     }
 }
 
+/// The one-minute load average (Linux), to tell a measurement on a busy machine.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "unknown".into())
+}
+
 fn median(values: &[f64]) -> f64 {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
@@ -601,6 +610,7 @@ fn run() -> Result<(), String> {
     let workload = Workload::build(n)?;
     let report = check(&workload).map_err(|e| format!("results disagree: {e}"))?;
     let executors = &options.executors;
+    let load_before = load_average();
     let mut times = vec![Vec::new(); executors.len()];
     let mut reports = vec![Vec::new(); executors.len()];
     // One warm-up round, then the measured rounds, every executor interleaved in each.
@@ -614,14 +624,16 @@ fn run() -> Result<(), String> {
             }
         }
     }
+    let load_after = load_average();
     let seconds: Vec<f64> = times.iter().map(|t| median(t)).collect();
     let position = |wanted: Executor| executors.iter().position(|e| *e == wanted);
 
     let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
     println!(
         "{n} SPL Token transfers (spl_token 3.5.0 ELF, {:.0} compute units each with the \
-         SetComputeUnitLimit), one block, {cores} cores, median of {} rounds; parallel@2 chose \
-         {} ({})\n",
+         SetComputeUnitLimit), one block, {cores} cores (load average {load_before} before, \
+         {load_after} after: other processes share them), median of {} rounds; parallel@2 \
+         chose {} ({})\n",
         receipts(&workload.sequential(workload.txs.clone()).0)
             .iter()
             .map(|r| r.compute_units as f64)

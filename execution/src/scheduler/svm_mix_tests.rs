@@ -7,7 +7,8 @@
 //! SOL or tokens beyond the balance (executed, fee paid), a payer that does not exist (left
 //! out). Every block runs once sequentially (the reference) and under Block-STM and declared
 //! access at 2 and 4 threads; the sealed blocks (state root, receipts, compute units, gas,
-//! block hash), write sets and rejections must be equal.
+//! block hash), write sets and rejections must be equal. Blocks of Solana transactions only
+//! must also be planned from their declared accounts when declared access is forced.
 
 use std::{collections::BTreeMap, sync::OnceLock};
 
@@ -328,8 +329,10 @@ fn executors() -> Vec<(String, ParallelExecutor)> {
     executors
 }
 
-/// Runs `txs` sequentially and under every executor; returns the sequential outcome.
-fn check_block(txs: &[Transaction]) -> Result<BlockOutcome, TestCaseError> {
+/// Runs `txs` sequentially and under every executor; returns the sequential outcome. With
+/// `all_declare` (every transaction declares its access), the declared executors must have
+/// run the block from its declarations.
+fn check_block(txs: &[Transaction], all_declare: bool) -> Result<BlockOutcome, TestCaseError> {
     let expected = run(&mut ParallelExecutor::sequential(), txs).outcome;
     prop_assert_eq!(expected.transactions.len() + expected.rejected.len(), txs.len());
     let expected_block = seal(&expected);
@@ -350,6 +353,9 @@ fn check_block(txs: &[Transaction]) -> Result<BlockOutcome, TestCaseError> {
                 block.report
             );
         }
+        if all_declare && name.starts_with("declared") {
+            prop_assert_eq!(block.report.strategy, Plan::Declared, "{:?}", block.report);
+        }
         let got = block.outcome;
         prop_assert_eq!(&got.changes, &expected.changes, "write set under {}", name);
         prop_assert_eq!(&got.transactions, &expected.transactions, "results under {}", name);
@@ -366,13 +372,22 @@ fn check_block(txs: &[Transaction]) -> Result<BlockOutcome, TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
     #[test]
     fn mixed_evm_and_svm_blocks_equal_sequential(
         steps in proptest::collection::vec(step(), 2..32)
     ) {
-        check_block(&build(&steps))?;
+        check_block(&build(&steps), false)?;
+    }
+
+    #[test]
+    fn solana_blocks_run_from_their_declarations_and_equal_sequential(
+        kinds in proptest::collection::vec(svm_kind(), 2..32)
+    ) {
+        // Every Solana transaction declares its accounts: declared access plans the block.
+        let steps: Vec<Step> = kinds.into_iter().map(Step::Svm).collect();
+        check_block(&build(&steps), true)?;
     }
 }
 
@@ -413,7 +428,7 @@ fn conflicting_svm_transfers_succeed_and_fail_as_in_order() {
         Step::Svm(SvmKind::Unfunded { lamports: 5 }),
         Step::Evm(1, Kind::Counter, 0),
     ];
-    let out = check_block(&build(&steps)).unwrap();
+    let out = check_block(&build(&steps), false).unwrap();
     assert_eq!(svm_success(&out), [true, true, false, true, true, false]);
     assert_eq!(out.rejected.len(), 1);
     assert!(matches!(out.rejected[0].1, Rejection::Svm(_)), "{:?}", out.rejected[0].1);

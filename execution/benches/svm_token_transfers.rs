@@ -643,6 +643,13 @@ fn run() -> Result<(), String> {
         report.strategy.name(),
         report.reason,
     );
+    println!(
+        "Timed on our side: the whole `execute_block` (replay guards, strategy and planning, \
+         agave's runtime, accounts to and from the chain state, write set, receipts, fee vault); \
+         signatures were verified and the transactions sanitized at admission, before timing. \
+         Timed on LiteSVM's: `send_transaction` of each, sanitizing it (message hash included), \
+         without sigverify, blockhash check or transaction history.\n"
+    );
     println!("| executor | ms / block | transfers/s | vs LiteSVM |");
     println!("| --- | ---: | ---: | ---: |");
     let lite = position(Executor::LiteSvm);

@@ -479,3 +479,8 @@ fn both_engines_share_blocks_and_the_native_token() {
     assert_eq!(data.owner, crate::kv::KV_PROGRAM);
     assert_eq!(data.data.as_ref(), 42u64.to_be_bytes());
 }
+
+/// The same property with Solana transactions in the blocks (reusing this module's EVM
+/// generator).
+#[path = "svm_mix_tests.rs"]
+mod svm_mix_tests;

@@ -78,6 +78,9 @@ pub(crate) fn from_solana(
     (AccountState { balance, storage_root: alloy_trie::EMPTY_ROOT_HASH, ..before }, data)
 }
 
+/// What loading read of one state account: its record, and whether it had `AccountData`.
+pub(crate) type Loaded = (Pubkey, Option<AccountState>, bool);
+
 /// The accounts of a transaction as the runtime reads them: the runtime's own (builtins,
 /// programs, sysvars) first, then the state's.
 pub(crate) struct StateAccounts<'a> {
@@ -88,6 +91,26 @@ pub(crate) struct StateAccounts<'a> {
     pub(crate) base_programs: &'a RwLock<HashMap<Pubkey, Option<Pubkey>>>,
     /// The first state error met (the runtime's interface cannot carry one).
     pub(crate) error: std::cell::RefCell<Option<ExecutionError>>,
+    /// Every state account read, as read: writing one back needs its record before the
+    /// transaction, which need not be read from the state a second time.
+    pub(crate) loaded: std::cell::RefCell<Vec<Loaded>>,
+}
+
+impl<'a> StateAccounts<'a> {
+    /// The accounts of `state` behind the runtime's own.
+    pub(crate) fn new(
+        state: &'a dyn StateView,
+        runtime_owned: &'a HashMap<Pubkey, AccountSharedData>,
+        base_programs: &'a RwLock<HashMap<Pubkey, Option<Pubkey>>>,
+    ) -> Self {
+        Self {
+            state,
+            runtime_owned,
+            base_programs,
+            error: std::cell::RefCell::new(None),
+            loaded: std::cell::RefCell::new(Vec::new()),
+        }
+    }
 }
 
 impl svm::AccountSource for StateAccounts<'_> {
@@ -97,7 +120,9 @@ impl svm::AccountSource for StateAccounts<'_> {
         }
         let id = account_id(key);
         let read = || -> Result<_, ExecutionError> {
-            Ok(to_solana(self.state.account(id)?, self.state.account_data(id)?))
+            let (record, data) = (self.state.account(id)?, self.state.account_data(id)?);
+            self.loaded.borrow_mut().push((*key, record, data.is_some()));
+            Ok(to_solana(record, data))
         };
         match read() {
             Ok(account) => account,

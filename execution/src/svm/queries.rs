@@ -2,8 +2,6 @@
 //! runtime's own builtins, programs and sysvars included), the sysvars of a block, and a
 //! transaction simulated over a state without writing anything.
 
-use std::cell::RefCell;
-
 use svm::{
     BlockSysvars, Outcome,
     types::{AccountSharedData, Hash, Pubkey},
@@ -66,12 +64,7 @@ impl SvmEngine {
         // Every program the state holds was deployed before the simulated block: the runtime
         // reads its programdata from the state.
         let base_programs = Default::default();
-        let source = StateAccounts {
-            state,
-            runtime_owned: &runtime_owned,
-            base_programs: &base_programs,
-            error: RefCell::new(None),
-        };
+        let source = StateAccounts::new(state, &runtime_owned, &base_programs);
         let outcome = self.runtime.execute(&tx.sanitized, &source, &sysvars);
         match source.error.into_inner() {
             Some(e) => Err(e),

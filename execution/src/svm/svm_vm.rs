@@ -4,7 +4,6 @@
 //! writing back the accounts it changed.
 
 use std::{
-    cell::RefCell,
     collections::HashMap,
     sync::{PoisonError, RwLock},
 };
@@ -121,28 +120,27 @@ impl VmWorker for SvmWorker<'_> {
     type Output = TxResult;
 
     fn execute(&mut self, tx: &SvmTx, writes: &mut TxWrites) -> Result<TxResult, ExecutionError> {
-        let source = StateAccounts {
-            state: self.state,
-            runtime_owned: &self.vm.runtime_owned,
-            base_programs: &self.vm.base_programs,
-            error: RefCell::new(None),
-        };
+        let source = StateAccounts::new(self.state, &self.vm.runtime_owned, &self.vm.base_programs);
         let outcome = self.vm.engine.runtime.execute(&tx.sanitized, &source, &self.vm.sysvars);
         if let Some(e) = source.error.into_inner() {
             return Err(e);
         }
+        let loaded = source.loaded.into_inner();
+        // Each account's lamports before (as loading read it) and after the transaction.
         let keys = tx.sanitized.message().account_keys();
         let mut pre_balances = Vec::with_capacity(keys.len());
         for key in keys.iter() {
-            let lamports = match self.vm.runtime_owned.get(key) {
-                Some(account) => account.lamports(),
-                None => self
-                    .state
-                    .account(account_id(key))?
-                    .map(|a| native_token::lamports(a.balance))
-                    .unwrap_or_default(),
+            let record = match (self.vm.runtime_owned.get(key), loaded.iter().find(|l| l.0 == *key))
+            {
+                (Some(account), _) => {
+                    pre_balances.push(account.lamports());
+                    continue;
+                }
+                (None, Some((_, record, _))) => *record,
+                (None, None) => self.state.account(account_id(key))?,
             };
-            pre_balances.push(lamports);
+            pre_balances
+                .push(record.map(|a| native_token::lamports(a.balance)).unwrap_or_default());
         }
         let mut post_balances = pre_balances.clone();
         for (key, account) in &outcome.writes {
@@ -161,8 +159,11 @@ impl VmWorker for SvmWorker<'_> {
                 continue;
             }
             let id = account_id(key);
-            let before = self.state.account(id)?;
-            let had_data = self.state.account_data(id)?.is_some();
+            // As loading read it (every account the runtime writes back was loaded).
+            let (before, had_data) = match loaded.iter().find(|(loaded, ..)| loaded == key) {
+                Some((_, before, had_data)) => (*before, *had_data),
+                None => (self.state.account(id)?, self.state.account_data(id)?.is_some()),
+            };
             let (record, data) = from_solana(before, account);
             if id.evm_address().is_some() && data.is_some() {
                 // An EVM address's id holds no Solana data: refuse rather than write it.

@@ -1,0 +1,455 @@
+//! Parallel == sequential with Solana transactions in the block: random blocks mixing the EVM
+//! transactions of the parent module's generator (value transfers to hot recipients and to
+//! other senders, counter and self-calling contract calls, reverts, out-of-gas) with Solana
+//! transactions run by agave's runtime — SOL transfers among a few keypairs (so they conflict),
+//! SOL sent to EVM senders' account ids (1 lamport = 1 gwei, spent by the same senders' EVM
+//! transactions), SPL Token transfers among the token accounts of one mint, and failing ones:
+//! SOL or tokens beyond the balance (executed, fee paid), a payer that does not exist (left
+//! out). Every block runs once sequentially (the reference) and under Block-STM and declared
+//! access at 2 and 4 threads; the sealed blocks (state root, receipts, compute units, gas,
+//! block hash), write sets and rejections must be equal. Blocks of Solana transactions only
+//! must also be planned from their declared accounts when declared access is forced.
+
+use std::{collections::BTreeMap, sync::OnceLock};
+
+use alloy_primitives::{Address, B256, Bytes, U256};
+use node_config::{GenesisAccount, GenesisConfig, GenesisIdAccount};
+use proptest::{prelude::*, test_runner::TestCaseError};
+use solana_instruction::{AccountMeta, Instruction};
+use solana_keypair::Keypair;
+use solana_message::{Message, VersionedMessage};
+use solana_signer::Signer;
+use svm::types::{Hash, Pubkey, VersionedTransaction};
+
+use super::{
+    COUNTER, Kind, REVERTER, SELF_CALLER, SENDERS, counter, reverter, self_caller, signer, spec,
+};
+use crate::{
+    AccountId, BlockEnv, BlockOutcome, EngineKind, EngineOutput, Engines, ExecutedBlock,
+    ExecutionError, Rejection, SealOptions, SealedBlock, Store, Transaction,
+    block::{InvalidTxPolicy, execute_block},
+    scheduler::{ParallelExecutor, SchedulerConfig, Strategy as Plan},
+    state::native_token,
+    svm::SvmEngine,
+};
+
+/// Solana keypairs that pay and own one token account each; the last one is poor.
+const PAYERS: usize = 4;
+/// Lamports of every payer but the last.
+const RICH: u64 = 10_000_000_000;
+/// Lamports of the last payer: a few fees, not a rent-exempt balance.
+const POOR: u64 = 40_000;
+/// Tokens in each token account at genesis.
+const TOKENS: u64 = 1_000;
+/// Lamports of a token account or the mint (rent-exempt at 165 bytes and more).
+const TOKEN_ACCOUNT_LAMPORTS: u64 = 10_000_000;
+const MINT_SIZE: usize = 82;
+
+fn keypair(seed: u8) -> Keypair {
+    Keypair::new_from_array([seed; 32])
+}
+
+/// The SPL Token program's packed `Mint`: authority, supply, decimals, initialized, no freeze
+/// authority.
+fn mint_data(authority: &Pubkey, supply: u64) -> Vec<u8> {
+    let mut data = Vec::with_capacity(MINT_SIZE);
+    data.extend_from_slice(&1u32.to_le_bytes());
+    data.extend_from_slice(authority.as_ref());
+    data.extend_from_slice(&supply.to_le_bytes());
+    data.extend_from_slice(&[0, 1]);
+    data.extend_from_slice(&[0; 36]);
+    data
+}
+
+/// The SPL Token program's packed `Account`: initialized, no delegate, not native, no close
+/// authority.
+fn token_account_data(mint: &Pubkey, owner: &Pubkey, amount: u64) -> Vec<u8> {
+    let mut data = Vec::with_capacity(165);
+    data.extend_from_slice(mint.as_ref());
+    data.extend_from_slice(owner.as_ref());
+    data.extend_from_slice(&amount.to_le_bytes());
+    data.extend_from_slice(&[0; 36]);
+    data.push(1);
+    data.extend_from_slice(&[0; 12 + 8 + 36]);
+    data
+}
+
+/// SPL Token `Transfer` (tag 3) of `amount` from `from` to `to`, signed by `owner`.
+fn token_transfer(from: &Pubkey, to: &Pubkey, owner: &Pubkey, amount: u64) -> Instruction {
+    let mut data = vec![3];
+    data.extend_from_slice(&amount.to_le_bytes());
+    let accounts = vec![
+        AccountMeta::new(*from, false),
+        AccountMeta::new(*to, false),
+        AccountMeta::new_readonly(*owner, true),
+    ];
+    Instruction { program_id: svm::TOKEN, accounts, data }
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    store: Store,
+    genesis: B256,
+    engines: Engines,
+    payers: Vec<Keypair>,
+    /// Token account `i` is owned by payer `i`.
+    token_accounts: Vec<Pubkey>,
+}
+
+fn wei(lamports: u64) -> U256 {
+    native_token::wei(lamports)
+}
+
+fn solana_account(lamports: u64, owner: Option<&Pubkey>, data: Vec<u8>) -> GenesisIdAccount {
+    GenesisIdAccount {
+        balance: wei(lamports),
+        owner: owner.map(|o| B256::from(o.to_bytes())),
+        executable: false,
+        data: data.into(),
+    }
+}
+
+fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("db")).unwrap();
+        // The EVM side of the parent module's fixture: its senders and contracts.
+        let mut alloc: BTreeMap<Address, GenesisAccount> = (0..SENDERS)
+            .map(|i| {
+                let account = GenesisAccount {
+                    balance: U256::from(10u128.pow(21)),
+                    nonce: 0,
+                    code: None,
+                    storage: BTreeMap::new(),
+                };
+                (signer(i).address(), account)
+            })
+            .collect();
+        for (address, code) in
+            [(counter(), COUNTER), (reverter(), REVERTER), (self_caller(), SELF_CALLER)]
+        {
+            let account = GenesisAccount {
+                balance: U256::ZERO,
+                nonce: 1,
+                code: Some(Bytes::from_static(code)),
+                storage: BTreeMap::new(),
+            };
+            alloc.insert(address, account);
+        }
+        // The Solana side: payers, one mint, one token account per payer.
+        let payers: Vec<Keypair> = (0..PAYERS as u8).map(|i| keypair(0x10 + i)).collect();
+        let mint = keypair(0x30).pubkey();
+        let token_accounts: Vec<Pubkey> =
+            (0..PAYERS as u8).map(|i| keypair(0x40 + i).pubkey()).collect();
+        let key = |k: &Pubkey| B256::from(k.to_bytes());
+        let mut accounts = BTreeMap::new();
+        for (i, payer) in payers.iter().enumerate() {
+            let lamports = if i + 1 == PAYERS { POOR } else { RICH };
+            accounts.insert(key(&payer.pubkey()), solana_account(lamports, None, Vec::new()));
+            let data = token_account_data(&mint, &payer.pubkey(), TOKENS);
+            let account = solana_account(TOKEN_ACCOUNT_LAMPORTS, Some(&svm::TOKEN), data);
+            accounts.insert(key(&token_accounts[i]), account);
+        }
+        let data = mint_data(&payers[0].pubkey(), TOKENS * PAYERS as u64);
+        accounts
+            .insert(key(&mint), solana_account(TOKEN_ACCOUNT_LAMPORTS, Some(&svm::TOKEN), data));
+        let genesis = GenesisConfig {
+            timestamp: 1,
+            base_fee_per_gas: 1_000_000_000,
+            fee_vault: Address::repeat_byte(0x42),
+            alloc,
+            extra_data: Bytes::new(),
+            accounts,
+        };
+        let block = store.init_genesis(&spec(), &genesis, 1).unwrap();
+        let engines = Engines::new(&spec()).with_svm(SvmEngine::new().unwrap());
+        Fixture { _dir: dir, store, genesis: block.hash, engines, payers, token_accounts }
+    })
+}
+
+/// Block 1 on top of the fixture's genesis.
+fn block_env(f: &Fixture) -> BlockEnv {
+    let genesis = f.store.reader().unwrap().header(0).unwrap().unwrap();
+    spec().next_block_env(&genesis, 2)
+}
+
+/// What one generated Solana transaction does.
+#[derive(Debug, Clone)]
+enum SvmKind {
+    /// SOL from payer `from` to payer `to`.
+    Sol { from: usize, to: usize, lamports: u64 },
+    /// SOL from payer `from` to EVM sender `to`'s account id.
+    SolToEvm { from: usize, to: usize, lamports: u64 },
+    /// Tokens from payer `from`'s token account to payer `to`'s (more than it holds, at times).
+    Token { from: usize, to: usize, amount: u64 },
+    /// More SOL than payer `from` has: executed, failed, its fee paid.
+    Overdraw { from: usize },
+    /// Paid by a keypair without an account: left out.
+    Unfunded { lamports: u64 },
+}
+
+/// One transaction of a generated block.
+#[derive(Debug, Clone)]
+enum Step {
+    /// An EVM transaction of the parent module's generator: sender, kind, value.
+    Evm(usize, Kind, u64),
+    Svm(SvmKind),
+}
+
+/// EVM value transfers and contract calls of the parent module's generator.
+fn evm_kind() -> impl Strategy<Value = Kind> {
+    prop_oneof![
+        3 => (0u8..4).prop_map(Kind::Transfer),
+        2 => (0..SENDERS).prop_map(Kind::ToSender),
+        2 => Just(Kind::Counter),
+        1 => Just(Kind::PayCounter),
+        1 => Just(Kind::SelfCall),
+        1 => Just(Kind::Revert),
+        1 => Just(Kind::OutOfGas),
+    ]
+}
+
+fn svm_kind() -> impl Strategy<Value = SvmKind> {
+    let payer = || 0..PAYERS;
+    prop_oneof![
+        3 => (payer(), payer(), 1u64..2_000_000)
+            .prop_map(|(from, to, lamports)| SvmKind::Sol { from, to, lamports }),
+        2 => (payer(), 0..SENDERS, 1u64..2_000_000)
+            .prop_map(|(from, to, lamports)| SvmKind::SolToEvm { from, to, lamports }),
+        4 => (payer(), payer(), 1u64..700)
+            .prop_map(|(from, to, amount)| SvmKind::Token { from, to, amount }),
+        1 => payer().prop_map(|from| SvmKind::Overdraw { from }),
+        1 => (1u64..1_000).prop_map(|lamports| SvmKind::Unfunded { lamports }),
+    ]
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        1 => (0..SENDERS, evm_kind(), 0u64..1_000)
+            .prop_map(|(sender, kind, value)| Step::Evm(sender, kind, value)),
+        1 => svm_kind().prop_map(Step::Svm),
+    ]
+}
+
+/// A Solana transaction of the chain, as admission decodes and verifies it.
+fn solana_tx(f: &Fixture, instructions: &[Instruction], payer: &Keypair) -> Transaction {
+    let blockhash = Hash::new_from_array(f.genesis.0);
+    let message = Message::new_with_blockhash(instructions, Some(&payer.pubkey()), &blockhash);
+    let tx = VersionedTransaction::try_new(VersionedMessage::Legacy(message), &[payer]).unwrap();
+    f.engines.decode(EngineKind::Svm, &bincode::serialize(&tx).unwrap()).unwrap()
+}
+
+fn sol_transfer(from: &Pubkey, to: &Pubkey, lamports: u64) -> Instruction {
+    solana_system_interface::instruction::transfer(from, to, lamports)
+}
+
+fn build_svm(f: &Fixture, kind: &SvmKind) -> Transaction {
+    let pubkey = |i: usize| f.payers[i].pubkey();
+    match kind {
+        SvmKind::Sol { from, to, lamports } => {
+            solana_tx(f, &[sol_transfer(&pubkey(*from), &pubkey(*to), *lamports)], &f.payers[*from])
+        }
+        SvmKind::SolToEvm { from, to, lamports } => {
+            let id = AccountId::from(signer(*to).address());
+            let to = Pubkey::new_from_array(*id.as_bytes());
+            solana_tx(f, &[sol_transfer(&pubkey(*from), &to, *lamports)], &f.payers[*from])
+        }
+        SvmKind::Token { from, to, amount } => {
+            let (source, destination) = (&f.token_accounts[*from], &f.token_accounts[*to]);
+            let ix = token_transfer(source, destination, &pubkey(*from), *amount);
+            solana_tx(f, &[ix], &f.payers[*from])
+        }
+        SvmKind::Overdraw { from } => {
+            let ix = sol_transfer(&pubkey(*from), &pubkey((from + 1) % PAYERS), RICH * 10);
+            solana_tx(f, &[ix], &f.payers[*from])
+        }
+        SvmKind::Unfunded { lamports } => {
+            let nobody = keypair(0x66);
+            solana_tx(f, &[sol_transfer(&nobody.pubkey(), &pubkey(0), *lamports)], &nobody)
+        }
+    }
+}
+
+/// The block of `steps`, in order (the EVM ones signed by the parent module's generator).
+fn build(steps: &[Step]) -> Vec<Transaction> {
+    let f = fixture();
+    let evm_plan: Vec<(usize, Kind, u64)> = steps
+        .iter()
+        .filter_map(|s| match s {
+            Step::Evm(sender, kind, value) => Some((*sender, kind.clone(), *value)),
+            Step::Svm(_) => None,
+        })
+        .collect();
+    let mut evm = super::build(&evm_plan).into_iter();
+    steps
+        .iter()
+        .map(|s| match s {
+            Step::Evm(..) => evm.next().expect("one EVM transaction per EVM step"),
+            Step::Svm(kind) => build_svm(f, kind),
+        })
+        .collect()
+}
+
+fn run(executor: &mut ParallelExecutor, txs: &[Transaction]) -> ExecutedBlock {
+    let f = fixture();
+    let reader = f.store.reader().unwrap();
+    execute_block(&f.engines, &block_env(f), &reader, txs.to_vec(), InvalidTxPolicy::Skip, executor)
+        .unwrap()
+}
+
+/// `outcome` sealed on the fixture's genesis — state root, receipts, header — without
+/// committing it (the check aborts the write transaction).
+fn seal(outcome: &BlockOutcome) -> SealedBlock {
+    let f = fixture();
+    let mut sealed = None;
+    let options = SealOptions::default().non_durable();
+    let aborted = f.store.seal_block_with(outcome, Bytes::new(), options, |block| {
+        sealed = Some(block.clone());
+        Err(ExecutionError::Invariant("dry run: not committed".into()))
+    });
+    assert!(aborted.is_err(), "a dry run commits nothing");
+    sealed.expect("the block was sealed before the check")
+}
+
+/// Block-STM and declared access, each forced at 2 and 4 threads.
+fn executors() -> Vec<(String, ParallelExecutor)> {
+    let mut executors = Vec::new();
+    for threads in [2, 4] {
+        for (name, plan) in [("block-stm", Plan::Optimistic), ("declared", Plan::Declared)] {
+            let config = SchedulerConfig {
+                threads,
+                force: Some(plan),
+                max_waste: f64::INFINITY,
+                ..SchedulerConfig::default()
+            };
+            executors.push((format!("{name}@{threads}"), ParallelExecutor::new(config)));
+        }
+    }
+    executors
+}
+
+/// Runs `txs` sequentially and under every executor; returns the sequential outcome. With
+/// `all_declare` (every transaction declares its access), the declared executors must have
+/// run the block from its declarations.
+fn check_block(txs: &[Transaction], all_declare: bool) -> Result<BlockOutcome, TestCaseError> {
+    let expected = run(&mut ParallelExecutor::sequential(), txs).outcome;
+    prop_assert_eq!(expected.transactions.len() + expected.rejected.len(), txs.len());
+    let expected_block = seal(&expected);
+    let prechecked =
+        expected.rejected.iter().filter(|(_, r)| matches!(r, Rejection::Duplicate)).count();
+    let units = |o: &BlockOutcome| o.transactions.iter().map(|i| i.result.used).collect::<Vec<_>>();
+    let rejected = |o: &BlockOutcome| {
+        o.rejected.iter().map(|(t, r)| (t.hash(), r.clone())).collect::<Vec<_>>()
+    };
+    for (name, mut executor) in executors() {
+        let block = run(&mut executor, txs);
+        if name.starts_with("block-stm") {
+            prop_assert_eq!(block.report.strategy, Plan::Optimistic);
+            prop_assert_eq!(
+                block.report.parallel_txs,
+                txs.len() - prechecked,
+                "{:?}",
+                block.report
+            );
+        }
+        if all_declare && name.starts_with("declared") {
+            prop_assert_eq!(block.report.strategy, Plan::Declared, "{:?}", block.report);
+        }
+        let got = block.outcome;
+        prop_assert_eq!(&got.changes, &expected.changes, "write set under {}", name);
+        prop_assert_eq!(&got.transactions, &expected.transactions, "results under {}", name);
+        prop_assert_eq!(units(&got), units(&expected), "gas / compute units under {}", name);
+        prop_assert_eq!(got.gas_used, expected.gas_used, "gas under {}", name);
+        prop_assert_eq!(rejected(&got), rejected(&expected), "rejections under {}", name);
+        let sealed = seal(&got);
+        let root = sealed.header.state_root;
+        prop_assert_eq!(root, expected_block.header.state_root, "state root under {}", name);
+        prop_assert_eq!(&sealed.receipts, &expected_block.receipts, "receipts under {}", name);
+        prop_assert_eq!(sealed.hash, expected_block.hash, "block hash under {}", name);
+    }
+    Ok(expected)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
+    fn mixed_evm_and_svm_blocks_equal_sequential(
+        steps in proptest::collection::vec(step(), 2..32)
+    ) {
+        check_block(&build(&steps), false)?;
+    }
+
+    #[test]
+    fn solana_blocks_run_from_their_declarations_and_equal_sequential(
+        kinds in proptest::collection::vec(svm_kind(), 2..32)
+    ) {
+        // Every Solana transaction declares its accounts: declared access plans the block.
+        let steps: Vec<Step> = kinds.into_iter().map(Step::Svm).collect();
+        check_block(&build(&steps), true)?;
+    }
+}
+
+/// The tokens in token account `i` after `outcome` (genesis amount if it did not change).
+fn tokens(outcome: &BlockOutcome, i: usize) -> u64 {
+    let id = AccountId::from(fixture().token_accounts[i].to_bytes());
+    match outcome.changes.data.get(&id) {
+        Some(Some(data)) => u64::from_le_bytes(data.data[64..72].try_into().unwrap()),
+        Some(None) => panic!("token account {i} removed"),
+        None => TOKENS,
+    }
+}
+
+fn svm_success(outcome: &BlockOutcome) -> Vec<bool> {
+    outcome
+        .transactions
+        .iter()
+        .filter_map(|i| match &i.result.output {
+            EngineOutput::Svm(receipt) => Some(receipt.success()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn conflicting_svm_transfers_succeed_and_fail_as_in_order() {
+    // Tokens go 0 → 1 → 0 (the second transfer spends what the first brought), 2 → 3 asks
+    // for more than there is; SOL goes 1 → EVM sender 0, which spends it in its EVM
+    // transfer; payer 2 overdraws; an unfunded payer is left out.
+    let steps = vec![
+        Step::Svm(SvmKind::Token { from: 0, to: 1, amount: 400 }),
+        Step::Svm(SvmKind::Token { from: 1, to: 0, amount: 1_300 }),
+        Step::Svm(SvmKind::Token { from: 2, to: 3, amount: 5_000 }),
+        Step::Svm(SvmKind::SolToEvm { from: 1, to: 0, lamports: 1_000_000 }),
+        Step::Evm(0, Kind::ToSender(1), 7),
+        Step::Svm(SvmKind::Sol { from: 0, to: 1, lamports: 123 }),
+        Step::Svm(SvmKind::Overdraw { from: 2 }),
+        Step::Svm(SvmKind::Unfunded { lamports: 5 }),
+        Step::Evm(1, Kind::Counter, 0),
+    ];
+    let out = check_block(&build(&steps), false).unwrap();
+    assert_eq!(svm_success(&out), [true, true, false, true, true, false]);
+    assert_eq!(out.rejected.len(), 1);
+    assert!(matches!(out.rejected[0].1, Rejection::Svm(_)), "{:?}", out.rejected[0].1);
+    assert_eq!([0, 1, 2, 3].map(|i| tokens(&out, i)), [1_900, 100, 1_000, 1_000]);
+    // Every executed Solana transaction paid 5,000 lamports; SPL Token used compute units.
+    for included in &out.transactions {
+        if let EngineOutput::Svm(receipt) = &included.result.output {
+            assert_eq!(receipt.fee, 5_000);
+            assert_eq!(included.result.fee, wei(5_000));
+            assert!(receipt.compute_units > 0);
+        }
+    }
+    let f = fixture();
+    let reader = f.store.reader().unwrap();
+    let evm0 = AccountId::from(signer(0).address());
+    let before = crate::StateView::account(&reader, evm0).unwrap().unwrap().balance;
+    let after = out.changes.accounts[&evm0].account.unwrap().balance;
+    let price = U256::from(block_env(f).base_fee_per_gas + 1_000_000_000);
+    assert_eq!(after, before + wei(1_000_000) - U256::from(7) - U256::from(21_000) * price);
+    // The overdrawing payer paid its fee and kept the rest.
+    let payer2 = AccountId::from(f.payers[2].pubkey().to_bytes());
+    let paid = 2 * 5_000; // its failing token transfer and its overdraft
+    assert_eq!(out.changes.accounts[&payer2].account.unwrap().balance, wei(RICH - paid));
+}

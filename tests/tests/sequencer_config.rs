@@ -42,6 +42,11 @@ async fn example_config_runs_as_a_sequencer() -> eyre::Result<()> {
         .arg(&path)
         .arg("--set")
         .arg(format!("rpc.listen=127.0.0.1:{port}"))
+        // Solana's default ports (8899/8900) may be taken by a devnet on this machine.
+        .arg("--set")
+        .arg("solana_rpc.listen=127.0.0.1:0")
+        .arg("--set")
+        .arg("solana_rpc.ws_listen=127.0.0.1:0")
         .arg("--data-dir")
         .arg(dir.path().join("data"))
         .env("MANIFOLD_CHAIN__CHAIN_ID", "4242")

@@ -16,10 +16,14 @@
 //! loop's but for the fee vault. Any mismatch aborts.
 //! Block building (signing, sender recovery), cloning inputs and dropping outputs are not timed.
 
+#[path = "support/table_format.rs"]
+mod table_format;
 #[path = "workloads/mod.rs"]
 mod workloads;
 
 use std::time::{Duration, Instant};
+
+use table_format::{median, thousands};
 
 use revm::database::InMemoryDB;
 use workloads::{
@@ -129,26 +133,6 @@ impl Case {
         }
         Ok(total.as_secs_f64() / runs as f64)
     }
-}
-
-fn median(values: &[f64]) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let mid = sorted.len() / 2;
-    if sorted.len() % 2 == 1 { sorted[mid] } else { (sorted[mid - 1] + sorted[mid]) / 2.0 }
-}
-
-/// 1234567.8 → "1,234,568".
-fn thousands(value: f64) -> String {
-    let digits = format!("{:.0}", value);
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 struct Options {

@@ -25,6 +25,9 @@
 //! set, receipts, compute units), LiteSVM consumed the same compute units and fee per
 //! transaction and left every token account with the same data.
 
+#[path = "support/table_format.rs"]
+mod table_format;
+
 use std::{
     collections::HashMap,
     time::{Duration, Instant},
@@ -50,6 +53,7 @@ use svm::{
         AccountSharedData, Hash, Pubkey, ReadableAccount, TransactionError, VersionedTransaction,
     },
 };
+use table_format::{median, thousands};
 
 /// The block's parent hash: the recent blockhash every transaction names.
 const PARENT: B256 = B256::repeat_byte(0x11);
@@ -531,26 +535,6 @@ fn load_average() -> String {
         .ok()
         .and_then(|s| s.split_whitespace().next().map(str::to_string))
         .unwrap_or_else(|| "unknown".into())
-}
-
-fn median(values: &[f64]) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let mid = sorted.len() / 2;
-    if sorted.len() % 2 == 1 { sorted[mid] } else { (sorted[mid - 1] + sorted[mid]) / 2.0 }
-}
-
-/// 1234567.8 → "1,234,568".
-fn thousands(value: f64) -> String {
-    let digits = format!("{value:.0}");
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 struct Options {

@@ -26,19 +26,20 @@ pub fn block_sysvars(env: &BlockEnv) -> BlockSysvars {
 }
 
 impl SvmEngine {
-    /// Account `key` as a Solana program sees it in a block with `sysvars`: the runtime's own
+    /// Account `key` as a Solana program sees it in a block whose sysvar accounts are
+    /// `sysvars` (`BlockSysvars::accounts`, built once by the caller): the runtime's own
     /// (builtins, genesis programs, the sysvars), else the state's.
     pub fn account(
         &self,
         state: &dyn StateView,
         key: &Pubkey,
-        sysvars: &BlockSysvars,
+        sysvars: &[(Pubkey, AccountSharedData)],
     ) -> Result<Option<AccountSharedData>, ExecutionError> {
         if let Some(account) = self.runtime_owned.get(key) {
             return Ok(Some(account.clone()));
         }
-        if let Some((_, account)) = sysvars.accounts().into_iter().find(|(id, _)| id == key) {
-            return Ok(Some(account));
+        if let Some((_, account)) = sysvars.iter().find(|(id, _)| id == key) {
+            return Ok(Some(account.clone()));
         }
         let id = account_id(key);
         Ok(to_solana(state.account(id)?, state.account_data(id)?))

@@ -10,7 +10,7 @@ use std::{
 
 use svm::{
     BlockSysvars,
-    types::{AccountSharedData, Hash, Pubkey, ReadableAccount},
+    types::{AccountSharedData, Pubkey, ReadableAccount},
 };
 
 use crate::{
@@ -47,11 +47,7 @@ impl<'a> SvmBlockVm<'a> {
     /// The VM of block `env`: slot = its number, unix timestamp = its time, recent blockhash =
     /// its parent's hash.
     pub(crate) fn new(engine: &'a SvmEngine, env: &BlockEnv) -> Self {
-        let sysvars = BlockSysvars {
-            slot: env.number,
-            unix_timestamp: i64::try_from(env.timestamp).unwrap_or(i64::MAX),
-            blockhash: Hash::new_from_array(env.parent_hash.0),
-        };
+        let sysvars = crate::svm::block_sysvars(env);
         let mut runtime_owned = engine.runtime_owned.clone();
         runtime_owned.extend(sysvars.accounts());
         Self { engine, sysvars, runtime_owned, base_programs: RwLock::default() }

@@ -21,7 +21,6 @@ use solana_rpc_client_types::{
     request::{MAX_GET_PROGRAM_ACCOUNT_FILTERS, MAX_MULTIPLE_ACCOUNTS},
     response::{OptionalContext, Response, RpcKeyedAccount},
 };
-use svm::BlockSysvars;
 
 use super::{context::respond, params};
 use crate::rpc::{
@@ -89,7 +88,8 @@ fn check_encoding(
 pub(crate) struct SolanaAccounts<'a> {
     reader: &'a StoreReader,
     svm: &'a SvmEngine,
-    sysvars: BlockSysvars,
+    /// The head block's sysvar accounts, built once per request.
+    sysvars: Vec<(Pubkey, AccountSharedData)>,
 }
 
 impl SolanaAccounts<'_> {
@@ -147,7 +147,11 @@ impl RpcHandler {
         &'a self,
         reader: &'a StoreReader,
     ) -> RpcResult<SolanaAccounts<'a>> {
-        Ok(SolanaAccounts { reader, svm: self.svm()?, sysvars: self.head_sysvars(reader)? })
+        Ok(SolanaAccounts {
+            reader,
+            svm: self.svm()?,
+            sysvars: self.head_sysvars(reader)?.accounts(),
+        })
     }
 
     /// `getBalance`.

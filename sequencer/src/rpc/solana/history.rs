@@ -246,13 +246,16 @@ impl RpcHandler {
                     }
                     let Some(sealed) = this.sealed_at(&reader, number, index)? else { continue };
                     let (_, status) = confirmation(number, &heads);
-                    let memo = extract_and_fmt_memos(&sealed.with_meta_ref());
+                    let signature = sealed.tx.signatures[0].to_string();
+                    let block_time = Some(sealed.block_time);
+                    let with_meta = sealed.with_meta();
+                    let err = with_meta.meta.status.clone().err().map(UiTransactionError::from);
                     out.push(RpcConfirmedTransactionStatusWithSignature {
-                        signature: sealed.tx.signatures[0].to_string(),
+                        signature,
                         slot: number,
-                        err: sealed.receipt.error.clone().map(UiTransactionError::from),
-                        memo,
-                        block_time: Some(sealed.block_time),
+                        err,
+                        memo: extract_and_fmt_memos(&with_meta),
+                        block_time,
                         confirmation_status: Some(status),
                         transaction_index: None,
                     });
@@ -324,20 +327,6 @@ impl RpcHandler {
                 .map_err(encode_error)
         })
         .await
-    }
-}
-
-impl Sealed {
-    /// The transaction and meta, without giving them up (for memo extraction).
-    fn with_meta_ref(&self) -> VersionedTransactionWithStatusMeta {
-        Sealed {
-            slot: self.slot,
-            index: self.index,
-            block_time: self.block_time,
-            tx: self.tx.clone(),
-            receipt: self.receipt.clone(),
-        }
-        .with_meta()
     }
 }
 

@@ -152,6 +152,7 @@ impl SvmRuntime {
             heap_size: config.updated_heap_bytes,
             ..Self::default_budget(&self.feature_set)
         };
+        crate::vm_heaps::fit(budget.heap_size);
         let fee = solana_fee::calculate_fee(
             message,
             self.lamports_per_signature,
@@ -242,7 +243,7 @@ impl SvmRuntime {
             budget.max_instruction_trace_length,
             message.instructions().len(),
         );
-        let sysvar_cache = sysvars.cache();
+        let sysvar_cache = sysvars.shared_cache();
         let logs = LogCollector::new_ref_with_limit(Some(LOG_BYTES_LIMIT));
         let callback = NoStakes;
         let mut compute_units = 0u64;

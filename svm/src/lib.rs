@@ -8,6 +8,7 @@ mod rent_state;
 mod runtime;
 mod sysvars;
 mod user_programs;
+mod vm_heaps;
 
 pub use error::SvmError;
 pub use execute::{AccountSource, Outcome, sanitize_unverified};

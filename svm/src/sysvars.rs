@@ -3,6 +3,8 @@
 //! `SlotHashes`; rent and the epoch schedule are Solana's defaults (the epoch is the default
 //! schedule's epoch of the slot).
 
+use std::{cell::RefCell, rc::Rc};
+
 use solana_account::{Account, AccountSharedData};
 use solana_clock::Clock;
 use solana_epoch_schedule::EpochSchedule;
@@ -68,6 +70,23 @@ impl BlockSysvars {
                 Some((id, AccountSharedData::from(account)))
             })
             .collect()
+    }
+
+    /// The sysvar cache of the block, built once per thread and block: the last one this
+    /// thread built is kept and shared while the block's transactions execute.
+    pub(crate) fn shared_cache(&self) -> Rc<SysvarCache> {
+        thread_local! {
+            static LAST: RefCell<Option<(BlockSysvars, Rc<SysvarCache>)>> =
+                const { RefCell::new(None) };
+        }
+        LAST.with_borrow_mut(|last| match last {
+            Some((sysvars, cache)) if sysvars == self => cache.clone(),
+            _ => {
+                let cache = Rc::new(self.cache());
+                *last = Some((*self, cache.clone()));
+                cache
+            }
+        })
     }
 
     /// The sysvar cache programs read through syscalls.

@@ -214,3 +214,60 @@ fn writing_an_account_the_program_does_not_own_fails() {
     the_runtime_goes_on(&mut pair, &payer, "writing a read-only account");
     assert_eq!(pair.account(&foreign).map(|a| a.data().to_vec()), Some(vec![0; 8]));
 }
+
+/// A ComputeBudget `RequestHeapFrame` of `bytes`.
+fn heap_frame(bytes: u32) -> Instruction {
+    let mut data = vec![1];
+    data.extend_from_slice(&bytes.to_le_bytes());
+    Instruction { program_id: solana_sdk_ids::compute_budget::ID, accounts: vec![], data }
+}
+
+/// A program that reads 8 bytes at heap offset `offset` (faulting if they are not zero, as
+/// a heap left from an earlier instruction would be) and writes them.
+fn heap_toucher(offset: u64) -> Vec<u8> {
+    sbpf_asm::assemble(&format!(
+        "lddw r1, {:#x}
+         ldxdw r2, [r1+0]
+         jne r2, 0, +3
+         stxdw [r1+0], r1
+         mov64 r0, 0
+         exit
+         lddw r3, 0x500000000
+         ldxdw r0, [r3+0]
+         exit",
+        0x3_0000_0000u64 + offset
+    ))
+}
+
+/// The heap a VM maps is the transaction's frame, whole, zeroed at every instruction, and no
+/// more — whatever frames the transactions before it on the same thread asked for (the
+/// runtime sizes agave's pooled heaps to each transaction's frame).
+#[test]
+fn the_heap_is_the_requested_frame_zeroed_and_no_more() {
+    let (mut pair, payer) = setup();
+    let at_40k = deploy_visible(&mut pair, &payer, &heap_toucher(40 * 1024));
+    let at_250k = deploy_visible(&mut pair, &payer, &heap_toucher(250 * 1024));
+    let call = |program| Instruction { program_id: program, accounts: vec![], data: vec![] };
+    for round in 0..2 {
+        // Each transaction ends with a memo of its own (the same one twice would be refused).
+        let mut tx = |what: &str, instructions: &[Instruction]| {
+            let mut instructions = instructions.to_vec();
+            instructions.push(memo(&format!("{what}, round {round}"), &payer.pubkey()));
+            pair.run(pair.tx(&instructions, &payer, &[]))
+        };
+        // 64 KiB asked for: 40 KiB in is heap, fresh for each of the two instructions.
+        let outcome = tx("64 KiB", &[heap_frame(64 * 1024), call(at_40k), call(at_40k)]);
+        assert_eq!(outcome.result, Ok(()), "round {round}: a 64 KiB frame");
+        // The default frame (32 KiB): 40 KiB in is outside the heap.
+        let outcome = tx("32 KiB", &[call(at_40k)]);
+        assert_eq!(outcome.result, instruction_error(InstructionError::ProgramFailedToComplete));
+        assert!(outcome.logs.iter().any(|l| l.contains("Access violation")), "{:#?}", outcome.logs);
+        // The largest frame (256 KiB), then 64 KiB again: 250 KiB in is heap only in the first.
+        let outcome = tx("256 KiB", &[heap_frame(256 * 1024), call(at_250k)]);
+        assert_eq!(outcome.result, Ok(()), "round {round}: a 256 KiB frame");
+        let outcome = tx("64 KiB again", &[heap_frame(64 * 1024), call(at_250k)]);
+        let failed = InstructionError::ProgramFailedToComplete;
+        assert_eq!(outcome.result, Err(TransactionError::InstructionError(1, failed)));
+    }
+    the_runtime_goes_on(&mut pair, &payer, "heap frames");
+}

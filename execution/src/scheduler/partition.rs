@@ -1,14 +1,18 @@
 //! Declared access, partitioned (Sealevel-style): a block whose transactions all declare
 //! their access is split into independent parts — transactions that share no key, except
-//! for credits, which commute — and each worker runs its parts in block order over its own
-//! overlay of the base state. Nothing is shared between workers while they run; their writes
-//! are disjoint and are merged at the end, credits summed.
+//! for credits, which commute — and workers take parts from a shared queue, each running
+//! the transactions of a part in block order over its own overlay of the base state.
+//! Nothing is shared between workers while they run; their writes are disjoint and are
+//! merged at the end, credits summed.
 //!
 //! The parts are the connected components of the block's conflict graph: two transactions
 //! conflict when they access a key and one of them writes it, or when one reads an account
-//! another credited before it (it must see the credit). Components go to the least loaded
-//! worker, largest first. When one component holds most of the block, partitioning cannot
-//! pay and the scheduler uses the dependency graph instead.
+//! another credited before it (it must see the credit). Neighbouring small components are
+//! grouped into parts of a sixteenth of a worker's share (neighbouring transactions on one
+//! core); a larger component is a part of its own, queued first. A worker takes the next
+//! part when it is done with one, so a core slowed by other work on the machine takes fewer
+//! parts rather than holding up the block. When one component holds most of the block,
+//! partitioning cannot pay and the scheduler uses the dependency graph instead.
 
 use alloy_primitives::map::HashMap;
 use parking_lot::Mutex;
@@ -48,14 +52,20 @@ impl Components {
     }
 }
 
-/// A block split among workers.
+/// A block split into independent parts for workers to take.
 #[derive(Debug)]
 pub(super) struct Partition {
-    /// Per worker, the transactions it runs, in block order.
+    /// The parts, in the order workers take them; each holds whole components, its
+    /// transactions in block order.
     pub(super) parts: Vec<Vec<u32>>,
-    /// Accounts credited by more than one worker, or credited by one and read or written by
-    /// another: their credits are summed across workers at the end. Every other credit is
-    /// settled by the worker that makes it.
+    /// How many workers take parts.
+    pub(super) workers: usize,
+    /// The transactions of the largest component.
+    largest: usize,
+    /// Accounts credited more than once, or credited in one component and read or written
+    /// in another (the parts may run on different workers, in any order): their credits are
+    /// summed across workers at the end. Every other credit is settled by the worker that
+    /// makes it.
     pub(super) shared_credits: std::collections::HashSet<crate::AccountId>,
 }
 
@@ -73,6 +83,10 @@ struct KeyUse {
 }
 
 const NONE: u32 = u32::MAX;
+
+/// Parts per worker's share of the block: small enough that a slowed worker's last part is
+/// a small delay, large enough to keep neighbouring transactions together.
+const PARTS_PER_WORKER: usize = 16;
 
 impl Default for KeyUse {
     fn default() -> Self {
@@ -120,60 +134,77 @@ impl Partition {
                 }
             }
         }
-        // Component sizes, then components to the least loaded worker, largest first.
+        // Component sizes; then the parts: a component of a part's size or more alone, the
+        // smaller ones grouped in block order until a part has that size.
         let roots: Vec<u32> = (0..n as u32).map(|t| components.root(t)).collect();
         let mut sizes = vec![0u32; n];
         for root in &roots {
             sizes[*root as usize] += 1;
         }
-        let mut order: Vec<u32> = (0..n as u32).filter(|r| sizes[*r as usize] > 0).collect();
-        order.sort_unstable_by(|a, b| sizes[*b as usize].cmp(&sizes[*a as usize]).then(a.cmp(b)));
-        // A worker takes components until it has its share, so that small components in
-        // block order go to one worker in runs (neighbouring transactions on one core).
-        let share = (n as u32).div_ceil(workers as u32);
-        let mut loads = vec![0u32; workers];
-        let mut worker_of = vec![0u32; n];
-        for root in order {
+        let part_size = (n.div_ceil(workers) / PARTS_PER_WORKER).max(1) as u32;
+        let mut part_of = vec![0u32; n];
+        let (mut large, mut small): (Vec<u32>, Vec<u32>) = (Vec::new(), Vec::new());
+        let mut filling = 0u32;
+        let mut part_count = 0u32;
+        for root in (0..n as u32).filter(|r| sizes[*r as usize] > 0) {
             let size = sizes[root as usize];
-            let chosen = (0..workers)
-                .find(|w| loads[*w] + size <= share)
-                .unwrap_or_else(|| (0..workers).min_by_key(|w| loads[*w]).expect("a worker"));
-            loads[chosen] += size;
-            worker_of[root as usize] = chosen as u32;
+            if size >= part_size {
+                large.push(root);
+                continue;
+            }
+            if filling == 0 {
+                part_count += 1;
+            }
+            small.push(root);
+            part_of[root as usize] = part_count - 1;
+            filling += size;
+            if filling >= part_size {
+                filling = 0;
+            }
         }
-        let mut parts: Vec<Vec<u32>> =
-            loads.iter().map(|load| Vec::with_capacity(*load as usize)).collect();
+        // Large components first, largest first, so that no worker starts one late.
+        large.sort_unstable_by(|a, b| sizes[*b as usize].cmp(&sizes[*a as usize]).then(a.cmp(b)));
+        let offset = large.len() as u32;
+        for root in &small {
+            part_of[*root as usize] += offset;
+        }
+        for (i, root) in large.iter().enumerate() {
+            part_of[*root as usize] = i as u32;
+        }
+        let mut parts: Vec<Vec<u32>> = vec![Vec::new(); (offset + part_count) as usize];
         for (txn, root) in roots.iter().enumerate() {
-            parts[worker_of[*root as usize] as usize].push(txn as u32);
+            parts[part_of[*root as usize] as usize].push(txn as u32);
         }
+        let largest = sizes.iter().copied().max().unwrap_or(0) as usize;
         // Credits summed across workers: an account credited more than once (conservatively),
-        // or credited by one worker and read or written by another.
-        let worker = |txn: u32| worker_of[roots[txn as usize] as usize];
+        // or credited in one component and read or written in another.
         let shared_credits = keys
             .iter()
             .filter(|(_, using)| {
                 using.credits > 1
                     || (using.credits == 1
                         && using.user != NONE
-                        && worker(using.user) != worker(using.first_crediter))
+                        && roots[using.user as usize] != roots[using.first_crediter as usize])
             })
             .filter_map(|(key, _)| match key {
                 StateKey::Account(address) => Some(*address),
                 _ => None,
             })
             .collect();
-        Self { parts, shared_credits }
+        Self { parts, workers, largest, shared_credits }
     }
 
-    /// Transactions over the heaviest part: the speed-up the split allows.
+    /// The speed-up the split allows: transactions over the most one worker must run (its
+    /// share, or the largest component if that is more).
     pub(super) fn parallelism(&self) -> f64 {
         let total: usize = self.parts.iter().map(Vec::len).sum();
-        let heaviest = self.parts.iter().map(Vec::len).max().unwrap_or(0).max(1);
+        let heaviest = self.largest.max(total.div_ceil(self.workers)).max(1);
         total as f64 / heaviest as f64
     }
 }
 
-/// Runs `txs`, all declaring their access, split by `partition`: one worker per part.
+/// Runs `txs`, all declaring their access, split by `partition`: each worker takes the next
+/// part until none is left.
 /// Stops with `Stop::Undeclared` (and no results) when a transaction strays outside its
 /// declaration or wipes storage.
 pub(super) fn run_partitioned<Vm: BlockVm, V: StateView + Sync>(
@@ -188,12 +219,17 @@ pub(super) fn run_partitioned<Vm: BlockVm, V: StateView + Sync>(
     let stop = std::sync::atomic::AtomicBool::new(false);
     let shares: Mutex<Vec<Result<OverlayShare, FoldError>>> = Mutex::new(Vec::new());
     let stats = Mutex::new(RunStats::default());
-    run_workers(partition.parts.len(), |worker| {
-        let view = OverlayView::new(base, &partition.shared_credits, n * 2);
+    let next_part = std::sync::atomic::AtomicUsize::new(0);
+    let take_part = || {
+        let part = next_part.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        partition.parts.get(part)
+    };
+    run_workers(partition.workers.min(partition.parts.len()), |_| {
+        let view = OverlayView::new(base, &partition.shared_credits, n * 2 / partition.workers);
         let mut executor = vm.worker(&view);
         let mut writes = TxWrites::default();
         let mut executions = 0;
-        for &txn in &partition.parts[worker] {
+        for &txn in std::iter::from_fn(take_part).flatten() {
             if stop.load(std::sync::atomic::Ordering::Relaxed) {
                 break;
             }
@@ -256,13 +292,47 @@ mod tests {
         let partition = Partition::new(&[&a, &b, &c, &d, &e], 2);
         let mut parts = partition.parts.clone();
         parts.sort();
-        assert_eq!(parts, vec![vec![0, 2, 4], vec![1, 3]]);
-        // Singletons in block order fill one worker, then the next.
-        let lone: Vec<DeclaredAccess> =
-            (0..6).map(|i| DeclaredAccess::new([], [account(10 + i)])).collect();
-        let lone: Vec<&DeclaredAccess> = lone.iter().collect();
-        assert_eq!(Partition::new(&lone, 2).parts, vec![vec![0, 1, 2], vec![3, 4, 5]]);
+        assert_eq!(parts, vec![vec![0, 2], vec![1, 3], vec![4]]);
+        // 4's credit needs no order after 0 and 2, but its part may run on their worker
+        // before them, or on another: summed at the end.
+        assert!(partition.shared_credits.contains(&id(1)));
+        // Most one worker must run: its share (3 of 5), the largest component being smaller.
         assert_eq!(partition.parallelism(), 5.0 / 3.0);
+        // 64 independent transactions for 2 workers: parts of 32 / 16 = 2, in block order.
+        let lone: Vec<DeclaredAccess> =
+            (0..64).map(|i| DeclaredAccess::new([], [account(10 + i)])).collect();
+        let lone: Vec<&DeclaredAccess> = lone.iter().collect();
+        let partition = Partition::new(&lone, 2);
+        let expected: Vec<Vec<u32>> = (0..32).map(|p| vec![2 * p, 2 * p + 1]).collect();
+        assert_eq!(partition.parts, expected);
+        assert_eq!(partition.parallelism(), 2.0);
+    }
+
+    #[test]
+    fn large_components_are_parts_of_their_own_queued_first() {
+        // Transactions 0..40 chain on key 1 (one component of 40); 40..64 stand alone.
+        let chained = DeclaredAccess::new([], [account(1)]);
+        let mut access: Vec<DeclaredAccess> = vec![chained; 40];
+        access.extend((0..24).map(|i| DeclaredAccess::new([], [account(100 + i)])));
+        let access: Vec<&DeclaredAccess> = access.iter().collect();
+        let partition = Partition::new(&access, 2);
+        assert_eq!(partition.parts[0], (0..40).collect::<Vec<u32>>());
+        assert!(partition.parts[1..].iter().all(|part| part.len() == 2));
+        assert_eq!(partition.parts.iter().map(Vec::len).sum::<usize>(), 64);
+        // The chain bounds the speed-up: 64 over 40.
+        assert_eq!(partition.parallelism(), 64.0 / 40.0);
+    }
+
+    #[test]
+    fn a_credit_read_in_another_component_is_shared() {
+        // 0 reads account 1; 1 credits it after (no order needed: another component); 2
+        // credits account 2 that nobody reads.
+        let read = DeclaredAccess::new([account(1)], []);
+        let credit = DeclaredAccess::default().credit(id(1));
+        let lone_credit = DeclaredAccess::default().credit(id(2));
+        let partition = Partition::new(&[&read, &credit, &lone_credit], 2);
+        assert!(partition.shared_credits.contains(&id(1)));
+        assert!(!partition.shared_credits.contains(&id(2)));
     }
 
     #[test]

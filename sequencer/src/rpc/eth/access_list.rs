@@ -1,12 +1,13 @@
 //! `eth_createAccessList`: the EIP-2930 access list of a call, as geth answers it — the
-//! call run as `eth_call` runs it (same block, state and environment, see `eth_call`),
-//! re-run with the list it found until the list is stable (`execution::evm::access_list`).
+//! call run as `eth_call` runs it (same block, state and environment, see `eth_call`; with no
+//! block given at `pending`, geth's default), re-run with the list it found until the list is
+//! stable (`execution::evm::access_list`).
 //!
 //! A call that reverts or halts still has a list: the result carries it with the gas used
 //! and geth's VM error text in `error`. A call that is not a valid transaction (e.g. the
 //! sender cannot pay) is an RPC error, as in geth.
 
-use alloy_eips::{BlockId, eip2930::AccessListResult};
+use alloy_eips::{BlockId, BlockNumberOrTag, eip2930::AccessListResult};
 use alloy_primitives::U256;
 use alloy_rpc_types_eth::TransactionRequest;
 use execution::evm::{AccessListOutcome, CallResult, create_access_list};
@@ -41,6 +42,7 @@ impl EthAccessListApiServer for RpcHandler {
         block: Option<BlockId>,
     ) -> RpcResult<AccessListResult> {
         let call = call_request(request)?;
+        let block = block.or(Some(BlockId::Number(BlockNumberOrTag::Pending)));
         self.with_call_state(block, move |this, reader, env| {
             let gas_cap = this.ctx.config.rpc.gas_cap;
             let evm = this.ctx.engines.evm().config();

@@ -1,5 +1,6 @@
 //! The pool through a real node context: admission checks with geth's texts, nonce gaps held
 //! back, replacement by fee bump, fee-priority selection, and sealing that drains the pool;
+//! nonce lanes as `txpool_*` reads them and the admissions `newPendingTransactions` hears;
 //! and the pool over two engines — the key-value test engine's transactions, guarded by a
 //! recent block, deduplicated by hash, expiring with their block, ordered by fee with EVM
 //! transactions in the same blocks.
@@ -151,6 +152,46 @@ async fn higher_tips_go_first_and_bad_transactions_are_refused() {
     let err = pool.submit(Bytes::from_static(&[0x77, 1, 2, 3])).await.unwrap_err();
     assert_eq!(err.to_string(), "unknown transaction kind 0x77");
     assert_eq!(pool.len(), 2, "refused transactions change nothing");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn admissions_are_announced_and_lanes_keep_gaps() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(dir.path());
+    let (alice, bob) = (key(0), key(1));
+    let pool = &ctx.mempool;
+    let mut admitted = pool.subscribe_admitted();
+    let first = submit(&ctx, transfer(&alice, 0, 1, 1)).await.unwrap();
+    let gapped = submit(&ctx, transfer(&alice, 2, 1, 1)).await.unwrap();
+    // Refused transactions are not announced; replacements are.
+    submit(&ctx, transfer(&alice, 0, 1, 1)).await.unwrap_err();
+    let replacement = submit(&ctx, transfer(&alice, 0, 3, 1)).await.unwrap();
+    for expected in [first, gapped, replacement] {
+        assert_eq!(admitted.try_recv().unwrap().hash(), expected);
+    }
+    assert!(admitted.try_recv().is_err(), "nothing else was admitted");
+
+    let lane = |who: &PrivateKeySigner| {
+        pool.nonce_lane(AccountId::from(who.address()))
+            .iter()
+            .map(|tx| nonce(tx))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(lane(&alice), [0, 2]);
+    assert!(lane(&bob).is_empty());
+    submit(&ctx, transfer(&bob, 0, 1, 1)).await.unwrap();
+    let mut lanes: Vec<_> = pool
+        .nonce_lanes()
+        .into_iter()
+        .map(|(payer, txs)| (payer, txs.iter().map(|tx| tx.hash()).collect::<Vec<_>>()))
+        .collect();
+    lanes.sort();
+    let mut want = vec![
+        (AccountId::from(alice.address()), vec![replacement, gapped]),
+        (AccountId::from(bob.address()), vec![admitted.try_recv().unwrap().hash()]),
+    ];
+    want.sort();
+    assert_eq!(lanes, want);
 }
 
 /// A signed key-value transaction naming `recent` as its recent block.

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import {
   JsonRpcProvider,
+  WebSocketProvider,
   Wallet,
   HDNodeWallet,
   Mnemonic,
@@ -275,4 +276,43 @@ test("pending nonce counts mempool transactions, so back-to-back sends get conse
   assert.equal(ra.status, 1);
   assert.equal(rb.status, 1);
   assert.equal(await provider.getTransactionCount(wallet0.address, "latest"), pendingBefore + 2);
+});
+
+test("provider.on('pending') over WebSocket (eth_subscribe newPendingTransactions) hears a sent transaction", async () => {
+  const ws = new WebSocketProvider(devnet.wsUrl);
+  try {
+    // The subscription is live once ethers registers the id the node answered with: wait for
+    // that instead of sleeping, so the transaction cannot be sent before anyone listens.
+    const registered = new Promise((resolve) => {
+      const register = ws._register.bind(ws);
+      ws._register = (id, subscriber) => {
+        register(id, subscriber);
+        resolve(id);
+      };
+    });
+    const heard = [];
+    let onSent;
+    const sentHeard = new Promise((resolve) => (onSent = resolve));
+    let sentHash;
+    await ws.on("pending", (hash) => {
+      heard.push(hash);
+      if (hash === sentHash) onSent(hash);
+    });
+    await registered;
+
+    const tx = await wallet0.sendTransaction({ to: wallet1.address, value: 3n });
+    sentHash = tx.hash;
+    // It may have been heard before sendTransaction returned (the node announces it when it
+    // returns the hash).
+    if (heard.includes(sentHash)) onSent(sentHash);
+    let timer;
+    const timeout = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no pending notification; heard ${heard}`)), 30_000);
+    });
+    assert.equal(await Promise.race([sentHeard, timeout]), tx.hash);
+    clearTimeout(timer);
+    assert.equal((await tx.wait(1, 30_000)).status, 1);
+  } finally {
+    await ws.destroy();
+  }
 });

@@ -196,3 +196,51 @@ def test_pending_nonce_counts_mempool(w3):
     for h in hashes:
         assert w3.eth.wait_for_transaction_receipt(h, timeout=RECEIPT_TIMEOUT, poll_latency=0.1)["status"] == 1
     assert w3.eth.get_transaction_count(DEV0_ADDRESS, "latest") == latest + 2
+
+
+def balance_slot(holder: str) -> bytes:
+    """The storage slot of `balanceOf[holder]`: Token's mapping is its fourth variable (slot 3)."""
+    return Web3.keccak(bytes(12) + bytes.fromhex(holder[2:]) + (3).to_bytes(32, "big"))
+
+
+def test_create_access_list_lists_what_a_transfer_touches(w3, token):
+    amount = 5 * 10**18
+    call = token.functions.transfer(DEV1_ADDRESS, amount).build_transaction(
+        {"from": DEV0_ADDRESS, "nonce": w3.eth.get_transaction_count(DEV0_ADDRESS, "pending")}
+    )
+    result = w3.eth.create_access_list({k: call[k] for k in ("from", "to", "data")}, "latest")
+    assert "error" not in result, result
+    # The token and exactly the two balances the transfer reads and writes; not the sender.
+    assert [entry["address"] for entry in result["accessList"]] == [token.address]
+    listed = {Web3.to_bytes(hexstr=key) for key in result["accessList"][0]["storageKeys"]}
+    assert listed == {balance_slot(DEV0_ADDRESS), balance_slot(DEV1_ADDRESS)}
+    # Those slots hold the balances the contract reports.
+    for holder in (DEV0_ADDRESS, DEV1_ADDRESS):
+        stored = w3.eth.get_storage_at(token.address, balance_slot(holder))
+        assert int.from_bytes(stored, "big") == token.functions.balanceOf(holder).call()
+
+    # Sent with that list, the transfer uses exactly the gas the node reported, and changes
+    # exactly the listed slots.
+    before = {slot: w3.eth.get_storage_at(token.address, slot) for slot in listed}
+    receipt = transact(w3, token.functions.transfer(DEV1_ADDRESS, amount), accessList=result["accessList"])
+    assert receipt["status"] == 1
+    assert receipt["gasUsed"] == result["gasUsed"]
+    assert all(w3.eth.get_storage_at(token.address, slot) != value for slot, value in before.items())
+
+
+def test_create_access_list_of_a_reverting_call_reports_the_error(w3, token):
+    balance = token.functions.balanceOf(DEV0_ADDRESS).call()
+    call = token.functions.transfer(DEV1_ADDRESS, balance + 1).build_transaction({"from": DEV0_ADDRESS, "gas": 100_000})
+    result = w3.eth.create_access_list({k: call[k] for k in ("from", "to", "data")})
+    assert result["error"] == "execution reverted"
+    # The require read the sender's balance before it failed.
+    keys = result["accessList"][0]["storageKeys"]
+    assert {Web3.to_bytes(hexstr=k) for k in keys} == {balance_slot(DEV0_ADDRESS)}
+    assert result["gasUsed"] > 21_000
+
+
+def test_create_access_list_refuses_bad_params_as_geth(w3):
+    response = w3.provider.make_request(
+        "eth_createAccessList", [{"from": DEV0_ADDRESS, "to": DEV1_ADDRESS, "data": "0x01", "input": "0x02"}]
+    )
+    assert response["error"]["code"] == -32602, response

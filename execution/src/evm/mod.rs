@@ -3,8 +3,10 @@
 //! fees deferred to block end: `deferred_fees`), what a transaction did to the state
 //! (`tx_effects`), its output and receipt (`output`, blooms: `logs_bloom`), the EVM as a VM of
 //! the scheduler (`block_vm`, analysed code cached per worker: `code_cache`), and
-//! `eth_call`-style simulation (`simulate`, over `state_db`).
+//! `eth_call`-style simulation (`simulate`, over `state_db`) and `eth_createAccessList`'s
+//! access lists (`access_list`).
 
+mod access_list;
 mod admission;
 mod block_vm;
 mod code_cache;
@@ -19,6 +21,7 @@ mod state_db;
 mod tx_effects;
 mod tx_env;
 
+pub use access_list::{AccessListOutcome, create_access_list};
 pub use block_vm::{EvmBlockVm, EvmWorker};
 pub use evm_engine::EvmEngine;
 pub use evm_tx::EvmTx;

@@ -8,7 +8,7 @@ use alloy_primitives::{Address, Bytes, TxKind, U256};
 use revm::{
     Context, ExecuteEvm, MainBuilder, MainContext,
     context::{
-        TxEnv,
+        BlockEnv as RevmBlockEnv, CfgEnv, TxEnv,
         result::{EVMError, ExecutionResult, InvalidTransaction},
     },
 };
@@ -74,7 +74,8 @@ pub enum CallResult {
     Invalid(String),
 }
 
-fn call_tx_env(req: &CallRequest, gas: u64, chain_id: u64) -> TxEnv {
+/// The transaction environment of `req` with `gas`.
+pub(super) fn call_tx_env(req: &CallRequest, gas: u64, chain_id: u64) -> TxEnv {
     let (gas_price, gas_priority_fee, tx_type) = match (req.gas_price, req.max_fee_per_gas) {
         (Some(price), _) => (price, None, 0u8),
         (None, Some(max_fee)) => (max_fee, Some(req.max_priority_fee_per_gas.unwrap_or(0)), 2),
@@ -96,14 +97,13 @@ fn call_tx_env(req: &CallRequest, gas: u64, chain_id: u64) -> TxEnv {
     }
 }
 
-fn run_once<V: StateView>(
-    state: &V,
+/// The revm configuration and block environment a call of `req` with `gas` runs in.
+pub(super) fn call_env(
     config: &EvmConfig,
     env: &BlockEnv,
     req: &CallRequest,
     gas: u64,
-) -> Result<CallResult, ExecutionError> {
-    let mut db = StateDb::new(state);
+) -> (CfgEnv, RevmBlockEnv) {
     let mut cfg = config.cfg_env();
     // geth skips nonce checks for calls and estimates (clients send the pending nonce).
     cfg.disable_nonce_check = true;
@@ -115,10 +115,15 @@ fn run_once<V: StateView>(
         block.basefee = 0;
     }
     block.gas_limit = block.gas_limit.max(gas);
-    let mut evm =
-        Context::mainnet().with_db(&mut db).with_cfg(cfg).with_block(block).build_mainnet();
-    let result = match evm.transact(call_tx_env(req, gas, config.chain_id)) {
-        Ok(outcome) => outcome.result,
+    (cfg, block)
+}
+
+/// A call's outcome from revm's result of running it.
+pub(super) fn call_result(
+    outcome: Result<ExecutionResult, EVMError<ExecutionError>>,
+) -> Result<CallResult, ExecutionError> {
+    let result = match outcome {
+        Ok(result) => result,
         Err(EVMError::Transaction(invalid)) => {
             return Ok(CallResult::Invalid(geth_message(&invalid)));
         }
@@ -135,6 +140,20 @@ fn run_once<V: StateView>(
             CallResult::Halt { reason: format!("{reason:?}"), gas_used }
         }
     })
+}
+
+fn run_once<V: StateView>(
+    state: &V,
+    config: &EvmConfig,
+    env: &BlockEnv,
+    req: &CallRequest,
+    gas: u64,
+) -> Result<CallResult, ExecutionError> {
+    let mut db = StateDb::new(state);
+    let (cfg, block) = call_env(config, env, req, gas);
+    let mut evm =
+        Context::mainnet().with_db(&mut db).with_cfg(cfg).with_block(block).build_mainnet();
+    call_result(evm.transact(call_tx_env(req, gas, config.chain_id)).map(|outcome| outcome.result))
 }
 
 /// geth's text for revm's reason a call is not a valid transaction, where geth has one;
@@ -164,13 +183,13 @@ pub fn simulate_call<V: StateView>(
     req: &CallRequest,
     gas_cap: u64,
 ) -> Result<CallResult, ExecutionError> {
-    let gas = req
-        .gas
-        .unwrap_or(gas_cap)
-        .min(gas_cap)
-        .min(env.gas_limit.max(21_000))
-        .min(TX_GAS_LIMIT_CAP);
-    run_once(state, config, env, req, gas)
+    run_once(state, config, env, req, call_gas(req, env, gas_cap))
+}
+
+/// The gas limit a call of `req` runs with: its own gas or the RPC gas cap, within the
+/// block gas limit and the per-transaction cap.
+pub(super) fn call_gas(req: &CallRequest, env: &BlockEnv, gas_cap: u64) -> u64 {
+    req.gas.unwrap_or(gas_cap).min(gas_cap).min(env.gas_limit.max(21_000)).min(TX_GAS_LIMIT_CAP)
 }
 
 /// The highest gas limit `estimate_gas` tries for `req`: its own gas, the RPC gas cap, the

@@ -43,7 +43,13 @@ pub struct Mempool {
     head_base_fee: AtomicU64,
     /// Signalled after every admission (see [`Mempool::admitted`]).
     admitted: tokio::sync::Notify,
+    /// Every admitted transaction, once journaled (see [`Mempool::subscribe_admitted`]).
+    admissions: tokio::sync::broadcast::Sender<Arc<Transaction>>,
 }
+
+/// How many admitted transactions a slow [`Mempool::subscribe_admitted`] receiver may fall
+/// behind before it skips some.
+const ADMISSIONS_BUFFER: usize = 1024;
 
 impl Mempool {
     /// A pool over `store` whose admissions are journaled through `journal`; refills itself
@@ -65,6 +71,7 @@ impl Mempool {
             head: AtomicU64::new(0),
             head_base_fee: AtomicU64::new(0),
             admitted: tokio::sync::Notify::new(),
+            admissions: tokio::sync::broadcast::channel(ADMISSIONS_BUFFER).0,
         };
         let reader = pool.store.reader()?;
         let head = reader.head_header()?;
@@ -209,7 +216,17 @@ impl Mempool {
         self.metrics.txs_admitted.inc();
         self.metrics.mempool_size.set(self.len() as i64);
         self.admitted.notify_one();
-        Ok(tx.hash())
+        let hash = tx.hash();
+        // No receiver is no error: nobody subscribed.
+        let _ = self.admissions.send(tx);
+        Ok(hash)
+    }
+
+    /// Receives every transaction admitted from now on, once it is journaled (replacements
+    /// included), for `newPendingTransactions`. A receiver that falls more than a buffer
+    /// behind gets `Lagged` and skips the transactions it missed.
+    pub fn subscribe_admitted(&self) -> tokio::sync::broadcast::Receiver<Arc<Transaction>> {
+        self.admissions.subscribe()
     }
 
     /// Resolves once a transaction was admitted since the previous call returned (or at once
@@ -232,6 +249,19 @@ impl Mempool {
     /// A pooled transaction by hash.
     pub fn get(&self, hash: &B256) -> Option<Arc<Transaction>> {
         self.pool.lock().by_hash.get(hash).cloned()
+    }
+
+    /// Every nonce lane: each payer with pooled nonce-guarded transactions, and those
+    /// transactions in nonce order (gapped nonces included).
+    pub fn nonce_lanes(&self) -> Vec<(AccountId, Vec<Arc<Transaction>>)> {
+        let pool = self.pool.lock();
+        pool.lanes.iter().map(|(payer, lane)| (*payer, lane.values().cloned().collect())).collect()
+    }
+
+    /// The pooled nonce-guarded transactions of `payer`, in nonce order.
+    pub fn nonce_lane(&self, payer: AccountId) -> Vec<Arc<Transaction>> {
+        let pool = self.pool.lock();
+        pool.lanes.get(&payer).map(|lane| lane.values().cloned().collect()).unwrap_or_default()
     }
 
     /// The nonce the EVM account `sender`'s next transaction should use, counting pooled

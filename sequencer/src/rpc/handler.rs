@@ -11,9 +11,9 @@ use super::{
     eth::{
         FilterRegistry,
         api::{
-            EthBlocksApiServer, EthFeesApiServer, EthFiltersApiServer, EthNodeApiServer,
-            EthPubSubApiServer, EthStateApiServer, EthTransactionsApiServer, NetApiServer,
-            Web3ApiServer,
+            EthAccessListApiServer, EthBlocksApiServer, EthFeesApiServer, EthFiltersApiServer,
+            EthNodeApiServer, EthPubSubApiServer, EthStateApiServer, EthTransactionsApiServer,
+            NetApiServer, TxPoolApiServer, Web3ApiServer,
         },
     },
     manifold::ManifoldApiServer,
@@ -58,6 +58,8 @@ impl RpcHandler {
         module.merge(EthNodeApiServer::into_rpc(self.clone())).map_err(rpc)?;
         module.merge(ManifoldApiServer::into_rpc(self.clone())).map_err(rpc)?;
         module.merge(EthStateApiServer::into_rpc(self.clone())).map_err(rpc)?;
+        module.merge(EthAccessListApiServer::into_rpc(self.clone())).map_err(rpc)?;
+        module.merge(TxPoolApiServer::into_rpc(self.clone())).map_err(rpc)?;
         module.merge(EthBlocksApiServer::into_rpc(self.clone())).map_err(rpc)?;
         module.merge(EthTransactionsApiServer::into_rpc(self.clone())).map_err(rpc)?;
         module.merge(EthFeesApiServer::into_rpc(self.clone())).map_err(rpc)?;

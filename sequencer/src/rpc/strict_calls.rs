@@ -85,6 +85,7 @@ const METHODS: &[(&str, usize, Kind)] = &[
     ("eth_getProof", 3, Call),
     ("eth_call", 4, Call),
     ("eth_estimateGas", 3, Call),
+    ("eth_createAccessList", 2, Call),
     // Blocks.
     ("eth_blockNumber", 0, Call),
     ("eth_getBlockByNumber", 2, Call),
@@ -118,6 +119,11 @@ const METHODS: &[(&str, usize, Kind)] = &[
     // Subscriptions.
     ("eth_subscribe", 2, Subscribe),
     ("eth_unsubscribe", 1, Unsubscribe),
+    // txpool_*
+    ("txpool_status", 0, Call),
+    ("txpool_content", 0, Call),
+    ("txpool_contentFrom", 1, Call),
+    ("txpool_inspect", 0, Call),
     // manifold_*
     ("manifold_syncStatus", 0, Call),
     ("manifold_sendTransaction", 1, Call),

@@ -1,7 +1,7 @@
 //! The Ethereum JSON-RPC interface: one `#[rpc(server)]` trait per group of methods. The
 //! handler (`RpcHandler`) implements each in the module named after the group.
 
-use alloy_eips::{BlockId, BlockNumberOrTag, eip7910::EthConfig};
+use alloy_eips::{BlockId, BlockNumberOrTag, eip2930::AccessListResult, eip7910::EthConfig};
 use alloy_primitives::{Address, B256, Bytes, U64, U256};
 use alloy_rpc_types_eth::{
     Block, EIP1186AccountProofResponse, FeeHistory, Filter, FilterChanges, Index, Log, SyncStatus,
@@ -13,6 +13,7 @@ use jsonrpsee::proc_macros::rpc;
 use super::{
     errors::RpcResult,
     params::{Quantity, StorageKey},
+    txpool::{TxPoolContent, TxPoolContentFrom, TxPoolInspect, TxPoolStatus},
 };
 
 /// `web3_*`.
@@ -126,6 +127,38 @@ pub(crate) trait EthStateApi {
         block: Option<BlockId>,
         state_overrides: Option<serde_json::Value>,
     ) -> RpcResult<U64>;
+}
+
+/// Access lists of calls (EIP-2930).
+#[rpc(server, namespace = "eth")]
+pub(crate) trait EthAccessListApi {
+    /// The accounts and storage slots a call touches, and the gas it uses with them listed.
+    #[method(name = "createAccessList")]
+    async fn create_access_list(
+        &self,
+        request: TransactionRequest,
+        block: Option<BlockId>,
+    ) -> RpcResult<AccessListResult>;
+}
+
+/// The transaction pool, as geth's `txpool_*` shows it.
+#[rpc(server, namespace = "txpool")]
+pub(crate) trait TxPoolApi {
+    /// Number of pending (executable) and queued (nonce-gapped) transactions.
+    #[method(name = "status")]
+    fn status(&self) -> RpcResult<TxPoolStatus>;
+
+    /// Every pooled EVM transaction, by readiness, sender and nonce.
+    #[method(name = "content")]
+    fn content(&self) -> RpcResult<TxPoolContent>;
+
+    /// The pooled EVM transactions of one sender, by readiness and nonce.
+    #[method(name = "contentFrom")]
+    fn content_from(&self, address: Address) -> RpcResult<TxPoolContentFrom>;
+
+    /// A one-line summary of every pooled EVM transaction, by readiness, sender and nonce.
+    #[method(name = "inspect")]
+    fn inspect(&self) -> RpcResult<TxPoolInspect>;
 }
 
 /// Blocks.
@@ -275,7 +308,8 @@ pub(crate) trait EthFiltersApi {
 /// WebSocket subscriptions.
 #[rpc(server, namespace = "eth")]
 pub(crate) trait EthPubSubApi {
-    /// `newHeads` or `logs` (with a filter); notifications go out as `eth_subscription`.
+    /// `newHeads`, `logs` (with a filter) or `newPendingTransactions` (hashes, or whole
+    /// transactions with `true`); notifications go out as `eth_subscription`.
     #[subscription(
         name = "subscribe" => "subscription",
         unsubscribe = "unsubscribe",

@@ -61,7 +61,7 @@ impl RpcHandler {
     /// a named block's state in that block's own environment (read from its header, as geth
     /// and anvil run calls), or for `pending` the latest state in the next block's
     /// environment.
-    async fn with_call_state<T: Send + 'static>(
+    pub(super) async fn with_call_state<T: Send + 'static>(
         &self,
         block: Option<BlockId>,
         work: impl FnOnce(&Self, &StoreReader, &BlockEnv) -> RpcResult<T> + Send + 'static,

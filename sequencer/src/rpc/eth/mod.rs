@@ -3,14 +3,15 @@
 //! transactions; a block that also holds transactions of other engines is shown as its
 //! Ethereum view ([`eth_block::EthBlock`]), which the header's Ethereum roots commit to.
 //!
-//! One file per concept: `api` declares the methods; `eth_state`, `eth_call`, `eth_blocks`,
-//! `eth_transactions`, `eth_fees`, `logs`, `filters`, `subscriptions` and `node_info`
-//! implement them; `eth_block`, `block_id`, `convert`, `params` and `call_errors` are their
+//! One file per concept: `api` declares the methods; `eth_state`, `eth_call`,
+//! `access_list`, `eth_blocks`, `eth_transactions`, `eth_fees`, `logs`, `filters`,
+//! `subscriptions`, `txpool` and `node_info` implement them; `eth_block`, `block_id`, `convert`, `params` and `call_errors` are their
 //! helpers.
 //!
 //! The node keeps only the latest state: state queries at an older block are refused with a
 //! clear error, while blocks, transactions, receipts and logs are served for the whole chain.
 
+mod access_list;
 pub(crate) mod api;
 mod block_id;
 mod call_errors;
@@ -28,6 +29,7 @@ mod params;
 #[cfg(test)]
 mod smoke_tests;
 mod subscriptions;
+mod txpool;
 
 // The RPC's shared parts, under the names the method files use.
 use super::{errors, handler, ids};

@@ -7,6 +7,7 @@ use execution::StoreReader;
 use jsonrpsee::RpcModule;
 
 use super::{
+    dev::api::{AnvilDevApiServer, EvmDevApiServer},
     errors::{RpcResult, internal},
     eth::{
         FilterRegistry,
@@ -49,7 +50,8 @@ impl RpcHandler {
         tokio::task::spawn_blocking(move || work(this)).await.map_err(internal)?
     }
 
-    /// Every method, as one module.
+    /// Every method, as one module: the dev methods only on a devnet
+    /// ([`NodeContext::dev_methods`]).
     pub(crate) fn into_module(self) -> Result<RpcModule<()>, SequencerError> {
         let rpc = |e: jsonrpsee::core::RegisterMethodError| SequencerError::Rpc(e.to_string());
         let mut module = RpcModule::new(());
@@ -62,6 +64,10 @@ impl RpcHandler {
         module.merge(EthTransactionsApiServer::into_rpc(self.clone())).map_err(rpc)?;
         module.merge(EthFeesApiServer::into_rpc(self.clone())).map_err(rpc)?;
         module.merge(EthFiltersApiServer::into_rpc(self.clone())).map_err(rpc)?;
+        if self.ctx.dev_methods {
+            module.merge(EvmDevApiServer::into_rpc(self.clone())).map_err(rpc)?;
+            module.merge(AnvilDevApiServer::into_rpc(self.clone())).map_err(rpc)?;
+        }
         module.merge(EthPubSubApiServer::into_rpc(self)).map_err(rpc)?;
         Ok(module)
     }

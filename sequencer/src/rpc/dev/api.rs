@@ -1,0 +1,67 @@
+//! The dev methods' `#[rpc(server)]` traits, one per namespace (`evm_*`, `anvil_*`), with
+//! anvil's parameter formats and results.
+
+use jsonrpsee::proc_macros::rpc;
+use serde::Deserialize;
+
+use super::node_info::NodeInfo;
+use crate::rpc::{errors::RpcResult, eth::params::Quantity};
+
+/// `evm_mine`'s optional parameter: a timestamp, or `{timestamp, blocks}` (anvil's
+/// `MineOptions`).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum MineOptions {
+    /// The timestamp of the block to mine.
+    Timestamp(Quantity),
+    /// The first block's timestamp and how many blocks to mine.
+    Options {
+        /// Timestamp of the first block mined.
+        timestamp: Option<Quantity>,
+        /// How many blocks (default 1).
+        blocks: Option<Quantity>,
+    },
+}
+
+/// `evm_*`: Hardhat's and anvil's shared dev methods.
+#[rpc(server, namespace = "evm")]
+pub(crate) trait EvmDevApi {
+    /// Seals one block now (with whatever is pending, or empty), or as many as `blocks`, the
+    /// first at `timestamp`. Returns `"0x0"`.
+    #[method(name = "mine")]
+    async fn evm_mine(&self, options: Option<MineOptions>) -> RpcResult<String>;
+
+    /// Moves the block clock `seconds` forward; returns the total offset, in seconds.
+    #[method(name = "increaseTime")]
+    fn evm_increase_time(&self, seconds: Quantity) -> RpcResult<i64>;
+
+    /// The next block's timestamp (not below the head's).
+    #[method(name = "setNextBlockTimestamp")]
+    fn evm_set_next_block_timestamp(&self, timestamp: Quantity) -> RpcResult<()>;
+
+    /// `true`: seal a block on every admitted transaction; `false`: stop doing so (blocks
+    /// then come only from `evm_mine`, until interval mining is set again).
+    #[method(name = "setAutomine")]
+    fn evm_set_automine(&self, enabled: bool) -> RpcResult<()>;
+}
+
+/// `anvil_*`: anvil's dev methods.
+#[rpc(server, namespace = "anvil")]
+pub(crate) trait AnvilDevApi {
+    /// Seals `blocks` blocks (default 1), `interval` seconds apart when given.
+    #[method(name = "mine")]
+    async fn anvil_mine(
+        &self,
+        blocks: Option<Quantity>,
+        interval: Option<Quantity>,
+    ) -> RpcResult<()>;
+
+    /// Seals a block every `seconds` seconds, empty or not as `chain.empty_blocks` says;
+    /// 0 stops interval mining.
+    #[method(name = "setIntervalMining")]
+    fn anvil_set_interval_mining(&self, seconds: Quantity) -> RpcResult<()>;
+
+    /// The head, the chain's environment and the mining setup.
+    #[method(name = "nodeInfo")]
+    fn anvil_node_info(&self) -> RpcResult<NodeInfo>;
+}

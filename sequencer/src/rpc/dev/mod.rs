@@ -1,0 +1,16 @@
+//! The devnet's dev methods, named as anvil and Hardhat name them, served only by a node
+//! started with [`crate::Node::start_devnet`] (never by `manifold sequencer`, which answers
+//! them `-32601 method not found`).
+//!
+//! One file per concept: `api` declares the methods; `mining` implements the ones that seal
+//! blocks and move the block clock (`evm_mine`, `anvil_mine`, `evm_increaseTime`,
+//! `evm_setNextBlockTimestamp`, `evm_setAutomine`, `anvil_setIntervalMining`); `node_info`
+//! implements `anvil_nodeInfo`.
+//!
+//! None of them writes state outside a block: they decide when blocks are sealed and which
+//! timestamps they carry, and both travel to DA with the blocks, so a follower derives the
+//! same chain.
+
+pub(crate) mod api;
+mod mining;
+mod node_info;

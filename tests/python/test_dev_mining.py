@@ -51,8 +51,9 @@ def rpc(w3: Web3, method: str, params: list):
     return response["result"]
 
 
-def transfer(w3: Web3, value: int = 1):
-    tx = {
+def transfer_tx(w3: Web3, value: int = 1) -> dict:
+    """An EIP-1559 transfer from dev account 0 to dev account 1 at the next pending nonce."""
+    return {
         "type": 2,
         "chainId": 31337,
         "nonce": w3.eth.get_transaction_count(DEV0_ADDRESS, "pending"),
@@ -61,7 +62,12 @@ def transfer(w3: Web3, value: int = 1):
         "gas": 21_000,
         **eip1559_fees(w3),
     }
-    return w3.eth.send_raw_transaction(w3.eth.account.sign_transaction(tx, DEV0_KEY).raw_transaction)
+
+
+def transfer(w3: Web3, value: int = 1):
+    """Sends `transfer_tx`; returns its hash without waiting."""
+    signed = w3.eth.account.sign_transaction(transfer_tx(w3, value), DEV0_KEY)
+    return w3.eth.send_raw_transaction(signed.raw_transaction)
 
 
 def test_the_chain_advances_while_idle(w3):
@@ -131,18 +137,7 @@ def test_automine_seals_each_transaction_at_a_pinned_timestamp(w3):
     head = w3.eth.get_block("latest")
     rpc(w3, "evm_setNextBlockTimestamp", [head["timestamp"] + 500])
     rpc(w3, "evm_setAutomine", [True])
-    receipt = sign_and_send(
-        w3,
-        {
-            "type": 2,
-            "chainId": 31337,
-            "nonce": w3.eth.get_transaction_count(DEV0_ADDRESS, "pending"),
-            "to": DEV1_ADDRESS,
-            "value": 1,
-            "gas": 21_000,
-            **eip1559_fees(w3),
-        },
-    )
+    receipt = sign_and_send(w3, transfer_tx(w3))
     assert receipt["blockNumber"] == head["number"] + 1
     assert w3.eth.get_block(receipt["blockNumber"])["timestamp"] == head["timestamp"] + 500
     # Back to interval mining (1 s): the chain advances by itself again.

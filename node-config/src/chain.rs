@@ -19,6 +19,11 @@ pub struct ChainConfig {
     pub empty_blocks: bool,
     /// Gas limit of one block (21000..=1000000000). Default 30000000.
     pub block_gas_limit: u64,
+    /// Whether the chain runs the dev-state engine: a devnet's `anvil_setBalance`,
+    /// `anvil_setNonce`, `anvil_setCode` and `anvil_setStorageAt` as transactions that anyone
+    /// reaching the RPC may send. Devnets only (`manifold devnet` sets it); every node of the
+    /// chain, followers included, must have the same value. Default `false`.
+    pub dev_state_writes: bool,
 }
 
 impl Default for ChainConfig {
@@ -28,6 +33,7 @@ impl Default for ChainConfig {
             block_time_ms: 250,
             empty_blocks: true,
             block_gas_limit: 30_000_000,
+            dev_state_writes: false,
         }
     }
 }

@@ -69,6 +69,8 @@ impl NodeConfig {
         config.chain.chain_id = opts.chain_id;
         config.chain.block_time_ms = opts.block_time_ms;
         config.chain.empty_blocks = opts.empty_blocks;
+        // A devnet's anvil_setBalance & co. are transactions of the dev-state engine.
+        config.chain.dev_state_writes = true;
         config.rpc.listen = opts.rpc_listen;
         config.solana_rpc.listen = opts.solana_rpc_listen;
         config.solana_rpc.ws_listen = opts.solana_ws_listen;
@@ -122,6 +124,8 @@ mod tests {
         assert_eq!(config.genesis.timestamp, 0);
         assert_eq!(config.data_dir, Path::new("./manifold-devnet"));
         assert_eq!(config.chain.chain_id, 31_337);
+        assert!(config.chain.dev_state_writes, "a devnet runs the dev-state engine");
+        assert!(!NodeConfig::default().chain.dev_state_writes, "no other chain does");
         // Ten Solana keypairs with the same balance, and the faucet.
         let keys = dev_solana_keypairs(10).unwrap();
         assert_eq!(config.genesis.accounts.len(), 11);
@@ -140,6 +144,8 @@ mod tests {
             data_dir: "./manifold-devnet".into(),
             genesis: Default::default(),
             solana_rpc: Default::default(),
+            // The devnet's one chain setting beyond the defaults.
+            chain: crate::ChainConfig { dev_state_writes: false, ..config.chain.clone() },
             ..config.clone()
         };
         assert_eq!(

@@ -36,8 +36,13 @@ const STR: Node = Node::Value(Kind::String);
 const FLOAT: Node = Node::Value(Kind::Float);
 const BOOL: Node = Node::Value(Kind::Bool);
 
-const CHAIN: &[(&str, Node)] =
-    &[("chain_id", INT), ("block_time_ms", INT), ("empty_blocks", BOOL), ("block_gas_limit", INT)];
+const CHAIN: &[(&str, Node)] = &[
+    ("chain_id", INT),
+    ("block_time_ms", INT),
+    ("empty_blocks", BOOL),
+    ("block_gas_limit", INT),
+    ("dev_state_writes", BOOL),
+];
 
 const RPC: &[(&str, Node)] = &[
     ("listen", STR),

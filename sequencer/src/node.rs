@@ -84,7 +84,7 @@ impl Node {
 
     /// Like [`open`](Self::open), for a node of `role`.
     pub fn open_as(config: NodeConfig, role: NodeRole) -> Result<NodeContext, SequencerError> {
-        let engines = Engines::for_chain(&ChainSpec::from_config(&config))?;
+        let engines = Engines::for_config(&config)?;
         Self::open_with_engines(config, role, engines)
     }
 
@@ -143,7 +143,7 @@ impl Node {
         config: NodeConfig,
         da: Arc<dyn DaBackend>,
     ) -> Result<NodeHandle, SequencerError> {
-        let engines = Engines::for_chain(&ChainSpec::from_config(&config))?;
+        let engines = Engines::for_config(&config)?;
         Self::start_with_engines(config, da, engines).await
     }
 

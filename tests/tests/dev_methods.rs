@@ -1,8 +1,9 @@
 //! The devnet's dev methods (`evm_mine`, `anvil_mine`, `evm_increaseTime`,
 //! `evm_setNextBlockTimestamp`, `evm_setAutomine`, `anvil_setIntervalMining`,
-//! `anvil_nodeInfo`): they seal blocks and move the block clock as anvil's do, a follower
-//! derives the blocks they produced identically, and a sequencer (`manifold sequencer`'s
-//! `Node::start`) answers them `-32601 method not found`.
+//! `anvil_nodeInfo`, `anvil_setBalance`/`setNonce`/`setCode`/`setStorageAt`): they seal blocks,
+//! move the block clock and set state as anvil's do, a follower derives the blocks and the
+//! state they produced identically, and a sequencer (`manifold sequencer`'s `Node::start`)
+//! answers them `-32601 method not found`.
 
 use std::sync::Arc;
 
@@ -13,6 +14,11 @@ use e2e::{
     wait_receipt,
 };
 use serde_json::json;
+
+/// `hex` as bytes.
+fn hex_bytes(hex: &str) -> Vec<u8> {
+    alloy::primitives::hex::decode(hex).expect("hex")
+}
 
 /// The latest block's number and timestamp.
 async fn latest(node: &TestNode) -> eyre::Result<(u64, u64)> {
@@ -83,6 +89,25 @@ async fn dev_methods_seal_blocks_and_move_the_clock_and_a_follower_agrees() -> e
     assert_eq!(info["miningMode"], "auto");
     assert_eq!(info["environment"]["chainId"], 31337);
 
+    // State writes: visible at once, through the ordinary queries.
+    let who = alloy::primitives::Address::repeat_byte(0xab);
+    assert_eq!(rpc.call("anvil_setBalance", json!([who, "0xde0b6b3a7640000"])).await?, json!(null));
+    assert_eq!(rpc.call("anvil_setNonce", json!([who, "0x9"])).await?, json!(null));
+    assert_eq!(
+        rpc.call("anvil_setCode", json!([who, "0x60426000526001601ff3"])).await?,
+        json!(null)
+    );
+    assert_eq!(rpc.call("anvil_setStorageAt", json!([who, "0x2", "0x07"])).await?, json!(true));
+    let p = &node.provider;
+    assert_eq!(p.get_balance(who).await?, alloy::primitives::U256::from(10u64.pow(18)));
+    assert_eq!(p.get_transaction_count(who).await?, 9);
+    assert_eq!(p.get_code_at(who).await?.to_vec(), hex_bytes("60426000526001601ff3"));
+    let slot = p.get_storage_at(who, alloy::primitives::U256::from(2)).await?;
+    assert_eq!(slot, alloy::primitives::U256::from(7));
+    // The code runs: it returns the byte 0x42.
+    let call = alloy::rpc::types::TransactionRequest::default().with_to(who);
+    assert_eq!(p.call(call).await?.to_vec(), vec![0x42]);
+
     // Back to interval mining: the chain advances by itself again.
     rpc.call("anvil_setIntervalMining", json!([1])).await?;
     let head = poll_until("interval mining to resume", TIMEOUT, || async {
@@ -101,15 +126,25 @@ async fn dev_methods_seal_blocks_and_move_the_clock_and_a_follower_agrees() -> e
     let follower = TestNode::start_follower(&node, da, |_| {}).await?;
     wait_derived(&follower, head).await?;
     assert_same_chain(&node, &follower, head).await?;
+    // And it re-derived the state writes.
+    assert_eq!(follower.provider.get_balance(who).await?, p.get_balance(who).await?);
+    assert_eq!(follower.provider.get_transaction_count(who).await?, 9);
+    assert_eq!(follower.provider.get_code_at(who).await?, p.get_code_at(who).await?);
+    let slot = follower.provider.get_storage_at(who, alloy::primitives::U256::from(2)).await?;
+    assert_eq!(slot, alloy::primitives::U256::from(7));
     // A follower is not a devnet: no dev methods.
     let err = follower.rpc.expect_error("evm_mine", json!([])).await?;
     assert_eq!(err.code, -32601, "{err:?}");
     Ok(())
 }
 
+/// Any address, for the refused calls.
+const ADDRESS: &str = "0x00000000000000000000000000000000000000aa";
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sequencer_answers_dev_methods_method_not_found() -> eyre::Result<()> {
-    let node = TestNode::start().await?;
+    // A chain of the example config: no dev-state engine either.
+    let node = TestNode::start_with(|c| c.chain.dev_state_writes = false).await?;
     for (method, params) in [
         ("evm_mine", json!([])),
         ("anvil_mine", json!([1])),
@@ -118,10 +153,25 @@ async fn a_sequencer_answers_dev_methods_method_not_found() -> eyre::Result<()> 
         ("evm_setAutomine", json!([true])),
         ("anvil_setIntervalMining", json!([1])),
         ("anvil_nodeInfo", json!([])),
+        ("anvil_setBalance", json!([ADDRESS, "0x1"])),
+        ("anvil_setCode", json!([ADDRESS, "0x00"])),
+        ("anvil_setNonce", json!([ADDRESS, "0x1"])),
+        ("anvil_setStorageAt", json!([ADDRESS, "0x0", "0x1"])),
     ] {
         let err = node.rpc.expect_error(method, params).await?;
         assert_eq!(err.code, -32601, "{method}: {err:?}");
         assert!(err.message.contains("not found"), "{method}: {err:?}");
     }
+    // Nor does a dev-state transaction get in through manifold_sendTransaction.
+    let tx = execution::dev_state::DevStateTx::new(
+        alloy::primitives::B256::ZERO,
+        1,
+        vec![execution::dev_state::DevStateOp::Nonce(ADDRESS.parse()?, 1)],
+    );
+    let mut tagged = vec![0xde];
+    tagged.extend_from_slice(execution::EngineTx::payload(&tx));
+    let tagged = alloy::primitives::Bytes::from(tagged);
+    let err = node.rpc.expect_error("manifold_sendTransaction", json!([tagged])).await?;
+    assert_eq!(err.code, -32000, "{err:?}");
     Ok(())
 }

@@ -130,6 +130,10 @@ const METHODS: &[(&str, usize, Kind)] = &[
     ("anvil_mine", 2, Call),
     ("anvil_setIntervalMining", 1, Call),
     ("anvil_nodeInfo", 0, Call),
+    ("anvil_setBalance", 2, Call),
+    ("anvil_setCode", 2, Call),
+    ("anvil_setNonce", 2, Call),
+    ("anvil_setStorageAt", 3, Call),
 ];
 
 /// Marks a call that came over plain HTTP (not over a WebSocket connection); put on the HTTP

@@ -1,11 +1,15 @@
 //! The dev methods' `#[rpc(server)]` traits, one per namespace (`evm_*`, `anvil_*`), with
 //! anvil's parameter formats and results.
 
+use alloy_primitives::{Address, Bytes, U256};
 use jsonrpsee::proc_macros::rpc;
 use serde::Deserialize;
 
 use super::node_info::NodeInfo;
-use crate::rpc::{errors::RpcResult, eth::params::Quantity};
+use crate::rpc::{
+    errors::RpcResult,
+    eth::params::{Quantity, StorageKey},
+};
 
 /// `evm_mine`'s optional parameter: a timestamp, or `{timestamp, blocks}` (anvil's
 /// `MineOptions`).
@@ -64,4 +68,26 @@ pub(crate) trait AnvilDevApi {
     /// The head, the chain's environment and the mining setup.
     #[method(name = "nodeInfo")]
     fn anvil_node_info(&self) -> RpcResult<NodeInfo>;
+
+    /// Sets `address`'s balance, in wei. Applied in a block sealed before it returns.
+    #[method(name = "setBalance")]
+    async fn anvil_set_balance(&self, address: Address, balance: U256) -> RpcResult<()>;
+
+    /// Sets `address`'s code (empty: none). Applied in a block sealed before it returns.
+    #[method(name = "setCode")]
+    async fn anvil_set_code(&self, address: Address, code: Bytes) -> RpcResult<()>;
+
+    /// Sets `address`'s nonce. Applied in a block sealed before it returns.
+    #[method(name = "setNonce")]
+    async fn anvil_set_nonce(&self, address: Address, nonce: Quantity) -> RpcResult<()>;
+
+    /// Sets one storage slot of `address` to `value` (hex, at most 32 bytes). Applied in a
+    /// block sealed before it returns; `true`.
+    #[method(name = "setStorageAt")]
+    async fn anvil_set_storage_at(
+        &self,
+        address: Address,
+        slot: StorageKey,
+        value: StorageKey,
+    ) -> RpcResult<bool>;
 }

@@ -1,6 +1,10 @@
-//! The dev methods that seal blocks and move the block clock. Every block goes through the
+//! The `evm_*` and `anvil_*` methods' server side (the state setters' work is in `state`), and
+//! the dev methods that seal blocks and move the block clock. Every block goes through the
 //! builder's own sealing path ([`crate::block_builder::seal_next`]), under the node's sealing
 //! lock, so it is posted to DA and derived by a follower like any other block.
+
+use alloy_primitives::{Address, Bytes, U256};
+use execution::dev_state::DevStateOp;
 
 use super::api::{AnvilDevApiServer, EvmDevApiServer, MineOptions};
 use super::node_info::NodeInfo;
@@ -9,7 +13,10 @@ use crate::{
     block_builder::seal_next_at,
     rpc::{
         errors::{RpcResult, internal, invalid_params},
-        eth::{head_number, params::Quantity},
+        eth::{
+            head_number,
+            params::{Quantity, StorageKey},
+        },
         handler::RpcHandler,
     },
 };
@@ -121,5 +128,27 @@ impl AnvilDevApiServer for RpcHandler {
 
     fn anvil_node_info(&self) -> RpcResult<NodeInfo> {
         NodeInfo::of(self)
+    }
+
+    async fn anvil_set_balance(&self, address: Address, balance: U256) -> RpcResult<()> {
+        self.write_state(vec![DevStateOp::Balance(address, balance)]).await
+    }
+
+    async fn anvil_set_code(&self, address: Address, code: Bytes) -> RpcResult<()> {
+        self.write_state(vec![DevStateOp::Code(address, code)]).await
+    }
+
+    async fn anvil_set_nonce(&self, address: Address, nonce: Quantity) -> RpcResult<()> {
+        self.write_state(vec![DevStateOp::Nonce(address, nonce.0)]).await
+    }
+
+    async fn anvil_set_storage_at(
+        &self,
+        address: Address,
+        slot: StorageKey,
+        value: StorageKey,
+    ) -> RpcResult<bool> {
+        let op = DevStateOp::Storage(address, slot.as_u256(), value.as_u256());
+        self.write_state(vec![op]).await.map(|()| true)
     }
 }

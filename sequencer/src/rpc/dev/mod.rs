@@ -5,12 +5,15 @@
 //! One file per concept: `api` declares the methods; `mining` implements the ones that seal
 //! blocks and move the block clock (`evm_mine`, `anvil_mine`, `evm_increaseTime`,
 //! `evm_setNextBlockTimestamp`, `evm_setAutomine`, `anvil_setIntervalMining`); `node_info`
-//! implements `anvil_nodeInfo`.
+//! implements `anvil_nodeInfo`; `state` implements `anvil_setBalance`, `anvil_setNonce`,
+//! `anvil_setCode` and `anvil_setStorageAt`.
 //!
-//! None of them writes state outside a block: they decide when blocks are sealed and which
-//! timestamps they carry, and both travel to DA with the blocks, so a follower derives the
-//! same chain.
+//! None of them writes state outside a block: the mining methods decide when blocks are sealed
+//! and which timestamps they carry, and the state setters are transactions of the dev-state
+//! engine (`execution::dev_state`), sealed in a block before they return. All of it travels to
+//! DA with the blocks, so a follower derives the same chain and state roots.
 
 pub(crate) mod api;
 mod mining;
 mod node_info;
+mod state;

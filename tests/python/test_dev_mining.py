@@ -1,6 +1,7 @@
 """End-to-end with web3.py: the devnet seals a block every block time, empty or not, so a
 script waiting for confirmations returns; its dev methods (anvil's and Hardhat's names) seal
-blocks and move the block clock; ``manifold sequencer`` does not serve them.
+blocks, move the block clock and set balances, nonces, code and storage; ``manifold
+sequencer`` does not serve them.
 
 The tests run in file order on one devnet: the ones that switch to manual mining come last.
 """
@@ -106,6 +107,26 @@ def test_anvil_node_info_describes_the_head(w3):
     assert info["forkConfig"]["forkUrl"] is None
 
 
+def test_anvil_state_setters_are_visible_through_the_standard_queries(w3):
+    who = Web3.to_checksum_address("0x" + "ab" * 20)
+    assert rpc(w3, "anvil_setBalance", [who, hex(123 * 10**18)]) is None
+    assert w3.eth.get_balance(who) == 123 * 10**18
+    assert rpc(w3, "anvil_setNonce", [who, hex(42)]) is None
+    assert w3.eth.get_transaction_count(who) == 42
+    # Runtime code returning the byte 0x42: PUSH1 0x42 PUSH1 0 MSTORE PUSH1 1 PUSH1 31 RETURN.
+    code = "0x60426000526001601ff3"
+    assert rpc(w3, "anvil_setCode", [who, code]) is None
+    assert w3.eth.get_code(who).hex().removeprefix("0x") == code.removeprefix("0x")
+    assert w3.eth.call({"to": who}) == b"\x42"
+    value = "0x" + "00" * 31 + "2a"
+    assert rpc(w3, "anvil_setStorageAt", [who, "0x3", value]) is True
+    assert w3.eth.get_storage_at(who, 3) == bytes.fromhex(value[2:])
+    # Each write is a transaction in a sealed block: the balance survives more blocks.
+    head = w3.eth.block_number
+    wait_for("another block", lambda: w3.eth.block_number > head)
+    assert w3.eth.get_balance(who) == 123 * 10**18
+
+
 def test_evm_mine_and_anvil_mine_produce_the_blocks(w3):
     # Manual mining, so that every block below is ours; one evm_mine first lets a tick of
     # interval mining already under way land before the counted blocks.
@@ -170,6 +191,10 @@ def sequencer_w3():
         ("evm_setAutomine", [True]),
         ("anvil_setIntervalMining", [1]),
         ("anvil_nodeInfo", []),
+        ("anvil_setBalance", ["0x" + "ab" * 20, "0x1"]),
+        ("anvil_setCode", ["0x" + "ab" * 20, "0x00"]),
+        ("anvil_setNonce", ["0x" + "ab" * 20, "0x1"]),
+        ("anvil_setStorageAt", ["0x" + "ab" * 20, "0x0", "0x1"]),
     ],
 )
 def test_manifold_sequencer_refuses_dev_methods(sequencer_w3, method, params):

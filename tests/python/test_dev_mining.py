@@ -1,7 +1,7 @@
 """End-to-end with web3.py: the devnet seals a block every block time, empty or not, so a
 script waiting for confirmations returns; its dev methods (anvil's and Hardhat's names) seal
-blocks, move the block clock and set balances, nonces, code and storage; ``manifold
-sequencer`` does not serve them.
+blocks, move the block clock, set balances, nonces, code and storage, and send unsigned
+transactions from impersonated accounts; ``manifold sequencer`` does not serve them.
 
 The tests run in file order on one devnet: the ones that switch to manual mining come last.
 """
@@ -127,6 +127,30 @@ def test_anvil_state_setters_are_visible_through_the_standard_queries(w3):
     assert w3.eth.get_balance(who) == 123 * 10**18
 
 
+def test_impersonation_lets_an_unsigned_send_from_any_address_succeed(w3):
+    stranger = Web3.to_checksum_address("0x" + "5e" * 20)  # nobody has its key
+    rpc(w3, "anvil_setBalance", [stranger, hex(10**18)])
+    tx = {"from": stranger, "to": DEV1_ADDRESS, "value": 12345}
+    refused = w3.provider.make_request("eth_sendTransaction", [{**tx, "value": hex(12345)}])
+    assert "impersonate" in refused["error"]["message"], refused
+    assert rpc(w3, "anvil_impersonateAccount", [stranger]) is None
+    before = w3.eth.get_balance(DEV1_ADDRESS)
+    tx_hash = w3.eth.send_transaction(tx)  # web3.py's own eth_sendTransaction, unsigned
+    receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=RECEIPT_TIMEOUT, poll_latency=0.1)
+    assert receipt["status"] == 1
+    assert receipt["from"] == stranger
+    assert w3.eth.get_transaction(tx_hash)["from"] == stranger
+    assert w3.eth.get_balance(DEV1_ADDRESS) == before + 12345
+    assert w3.eth.get_transaction_count(stranger) == 1
+    # Hardhat's names work too; after stopping, sends are refused again.
+    assert rpc(w3, "hardhat_stopImpersonatingAccount", [stranger]) is None
+    refused = w3.provider.make_request("eth_sendTransaction", [{**tx, "value": hex(1)}])
+    assert "error" in refused, refused
+    assert rpc(w3, "hardhat_impersonateAccount", [stranger]) is None
+    assert w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction({**tx, "value": 1}), timeout=RECEIPT_TIMEOUT, poll_latency=0.1)["status"] == 1
+    rpc(w3, "anvil_stopImpersonatingAccount", [stranger])
+
+
 def test_evm_mine_and_anvil_mine_produce_the_blocks(w3):
     # Manual mining, so that every block below is ours; one evm_mine first lets a tick of
     # interval mining already under way land before the counted blocks.
@@ -195,6 +219,9 @@ def sequencer_w3():
         ("anvil_setCode", ["0x" + "ab" * 20, "0x00"]),
         ("anvil_setNonce", ["0x" + "ab" * 20, "0x1"]),
         ("anvil_setStorageAt", ["0x" + "ab" * 20, "0x0", "0x1"]),
+        ("anvil_impersonateAccount", ["0x" + "ab" * 20]),
+        ("hardhat_impersonateAccount", ["0x" + "ab" * 20]),
+        ("eth_sendTransaction", [{"from": "0x" + "ab" * 20, "to": "0x" + "ab" * 20}]),
     ],
 )
 def test_manifold_sequencer_refuses_dev_methods(sequencer_w3, method, params):

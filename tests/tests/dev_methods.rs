@@ -108,11 +108,32 @@ async fn dev_methods_seal_blocks_and_move_the_clock_and_a_follower_agrees() -> e
     let call = alloy::rpc::types::TransactionRequest::default().with_to(who);
     assert_eq!(p.call(call).await?.to_vec(), vec![0x42]);
 
+    // Impersonation: an unsigned eth_sendTransaction from an address whose key no one has
+    // (without code: EIP-3607 refuses senders with code).
+    let imp = alloy::primitives::Address::repeat_byte(0xee);
+    rpc.call("anvil_setBalance", json!([imp, "0xde0b6b3a7640000"])).await?;
+    let to = alloy::primitives::Address::repeat_byte(0xcd);
+    let send = json!([{"from": imp, "to": to, "value": "0x3e8"}]);
+    let err = rpc.expect_error("eth_sendTransaction", send.clone()).await?;
+    assert!(err.message.contains("impersonate"), "{err:?}");
+    assert_eq!(rpc.call("anvil_impersonateAccount", json!([imp])).await?, json!(null));
+    let hash: alloy::primitives::B256 =
+        serde_json::from_value(rpc.call("eth_sendTransaction", send.clone()).await?)?;
+    let receipt = wait_receipt(p, hash).await?;
+    assert!(receipt.status());
+    assert_eq!(receipt.from, imp);
+    assert_eq!(p.get_balance(to).await?, alloy::primitives::U256::from(1000));
+    assert_eq!(p.get_transaction_count(imp).await?, 1);
+    let impersonated_block = receipt.block_number.unwrap_or_default();
+    // Hardhat's name ends it.
+    rpc.call("hardhat_stopImpersonatingAccount", json!([imp])).await?;
+    rpc.expect_error("eth_sendTransaction", send).await?;
+
     // Back to interval mining: the chain advances by itself again.
     rpc.call("anvil_setIntervalMining", json!([1])).await?;
     let head = poll_until("interval mining to resume", TIMEOUT, || async {
         let (n, _) = latest(&node).await?;
-        Ok((n > block_number).then_some(n))
+        Ok((n > impersonated_block).then_some(n))
     })
     .await?;
 
@@ -132,6 +153,10 @@ async fn dev_methods_seal_blocks_and_move_the_clock_and_a_follower_agrees() -> e
     assert_eq!(follower.provider.get_code_at(who).await?, p.get_code_at(who).await?);
     let slot = follower.provider.get_storage_at(who, alloy::primitives::U256::from(2)).await?;
     assert_eq!(slot, alloy::primitives::U256::from(7));
+    // ... and the impersonated transaction, with its sender.
+    let derived = follower.provider.get_transaction_receipt(hash).await?.expect("derived");
+    assert_eq!(derived.from, imp);
+    assert_eq!(follower.provider.get_balance(to).await?, alloy::primitives::U256::from(1000));
     // A follower is not a devnet: no dev methods.
     let err = follower.rpc.expect_error("evm_mine", json!([])).await?;
     assert_eq!(err.code, -32601, "{err:?}");
@@ -157,6 +182,11 @@ async fn a_sequencer_answers_dev_methods_method_not_found() -> eyre::Result<()> 
         ("anvil_setCode", json!([ADDRESS, "0x00"])),
         ("anvil_setNonce", json!([ADDRESS, "0x1"])),
         ("anvil_setStorageAt", json!([ADDRESS, "0x0", "0x1"])),
+        ("anvil_impersonateAccount", json!([ADDRESS])),
+        ("hardhat_impersonateAccount", json!([ADDRESS])),
+        ("anvil_stopImpersonatingAccount", json!([ADDRESS])),
+        ("hardhat_stopImpersonatingAccount", json!([ADDRESS])),
+        ("eth_sendTransaction", json!([{"from": ADDRESS, "to": ADDRESS}])),
     ] {
         let err = node.rpc.expect_error(method, params).await?;
         assert_eq!(err.code, -32601, "{method}: {err:?}");

@@ -109,7 +109,14 @@ impl Engines {
     /// Decodes the payload of a transaction of `kind` and verifies its signature.
     pub fn decode(&self, kind: EngineKind, payload: &[u8]) -> Result<Transaction, TxError> {
         match kind {
-            EngineKind::Evm => self.evm.decode(payload).map(Transaction::Evm),
+            EngineKind::Evm => match self.dev_state {
+                // A devnet takes impersonated transactions too (see `dev_state`).
+                Some(_) => match crate::dev_state::decode_impersonated(payload) {
+                    Some(tx) => Ok(Transaction::Evm(tx)),
+                    None => self.evm.decode(payload).map(Transaction::Evm),
+                },
+                None => self.evm.decode(payload).map(Transaction::Evm),
+            },
             EngineKind::Svm => self.svm()?.decode(payload).map(Transaction::Svm),
             EngineKind::DevState => self.dev_state()?.decode(payload).map(Transaction::DevState),
             #[cfg(any(test, feature = "test-utils"))]

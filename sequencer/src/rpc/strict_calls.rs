@@ -134,6 +134,11 @@ const METHODS: &[(&str, usize, Kind)] = &[
     ("anvil_setCode", 2, Call),
     ("anvil_setNonce", 2, Call),
     ("anvil_setStorageAt", 3, Call),
+    ("anvil_impersonateAccount", 1, Call),
+    ("anvil_stopImpersonatingAccount", 1, Call),
+    ("hardhat_impersonateAccount", 1, Call),
+    ("hardhat_stopImpersonatingAccount", 1, Call),
+    ("eth_sendTransaction", 1, Call),
 ];
 
 /// Marks a call that came over plain HTTP (not over a WebSocket connection); put on the HTTP

@@ -1,7 +1,8 @@
 //! The dev methods' `#[rpc(server)]` traits, one per namespace (`evm_*`, `anvil_*`), with
 //! anvil's parameter formats and results.
 
-use alloy_primitives::{Address, Bytes, U256};
+use alloy_primitives::{Address, B256, Bytes, U256};
+use alloy_rpc_types_eth::TransactionRequest;
 use jsonrpsee::proc_macros::rpc;
 use serde::Deserialize;
 
@@ -90,4 +91,33 @@ pub(crate) trait AnvilDevApi {
         slot: StorageKey,
         value: StorageKey,
     ) -> RpcResult<bool>;
+
+    /// Lets `eth_sendTransaction` send from `address` without its key.
+    #[method(name = "impersonateAccount")]
+    fn anvil_impersonate_account(&self, address: Address) -> RpcResult<()>;
+
+    /// Ends [`anvil_impersonate_account`](Self::anvil_impersonate_account).
+    #[method(name = "stopImpersonatingAccount")]
+    fn anvil_stop_impersonating_account(&self, address: Address) -> RpcResult<()>;
+}
+
+/// `hardhat_*`: Hardhat's names for the impersonation methods.
+#[rpc(server, namespace = "hardhat")]
+pub(crate) trait HardhatDevApi {
+    /// `anvil_impersonateAccount`.
+    #[method(name = "impersonateAccount")]
+    fn hardhat_impersonate_account(&self, address: Address) -> RpcResult<()>;
+
+    /// `anvil_stopImpersonatingAccount`.
+    #[method(name = "stopImpersonatingAccount")]
+    fn hardhat_stop_impersonating_account(&self, address: Address) -> RpcResult<()>;
+}
+
+/// `eth_sendTransaction` on a devnet: unsigned, from an impersonated account.
+#[rpc(server, namespace = "eth")]
+pub(crate) trait DevEthApi {
+    /// Fills in what is missing (nonce, gas, fees), admits the transaction as sent by
+    /// `request.from` — which must be impersonated — and returns its hash.
+    #[method(name = "sendTransaction")]
+    async fn eth_send_transaction(&self, request: TransactionRequest) -> RpcResult<B256>;
 }

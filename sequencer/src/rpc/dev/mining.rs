@@ -142,6 +142,14 @@ impl AnvilDevApiServer for RpcHandler {
         self.write_state(vec![DevStateOp::Nonce(address, nonce.0)]).await
     }
 
+    fn anvil_impersonate_account(&self, address: Address) -> RpcResult<()> {
+        self.impersonate(address, true)
+    }
+
+    fn anvil_stop_impersonating_account(&self, address: Address) -> RpcResult<()> {
+        self.impersonate(address, false)
+    }
+
     async fn anvil_set_storage_at(
         &self,
         address: Address,

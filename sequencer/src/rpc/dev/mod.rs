@@ -6,7 +6,9 @@
 //! blocks and move the block clock (`evm_mine`, `anvil_mine`, `evm_increaseTime`,
 //! `evm_setNextBlockTimestamp`, `evm_setAutomine`, `anvil_setIntervalMining`); `node_info`
 //! implements `anvil_nodeInfo`; `state` implements `anvil_setBalance`, `anvil_setNonce`,
-//! `anvil_setCode` and `anvil_setStorageAt`.
+//! `anvil_setCode` and `anvil_setStorageAt`; `impersonation` implements
+//! `anvil_impersonateAccount`, `anvil_stopImpersonatingAccount`, their `hardhat_` names and
+//! the devnet's unsigned `eth_sendTransaction`.
 //!
 //! None of them writes state outside a block: the mining methods decide when blocks are sealed
 //! and which timestamps they carry, and the state setters are transactions of the dev-state
@@ -14,6 +16,7 @@
 //! DA with the blocks, so a follower derives the same chain and state roots.
 
 pub(crate) mod api;
+mod impersonation;
 mod mining;
 mod node_info;
 mod state;

@@ -1,7 +1,8 @@
 //! `manifold bench`: EVM transfer execution throughput, end-to-end sealing throughput
 //! (signed transfers → admission with parallel signature recovery and group-committed
 //! journal → block building → execution → state root → persisted block), as tx/s, and the
-//! derivation speed of a follower re-executing the same blocks from DA.
+//! derivation speed of a follower re-executing the same blocks from DA; and what an empty
+//! block costs (`bench_empty_blocks`).
 //!
 //! Signing the workload is not timed. Figures depend on the machine: the core count is
 //! printed with them.
@@ -144,6 +145,9 @@ pub(crate) async fn run(args: BenchArgs) -> eyre::Result<()> {
     //    admission while the builder seals blocks, as on a live node.
     let dir2 = tempfile::tempdir()?;
     let config2 = NodeConfig { data_dir: dir2.path().to_path_buf(), ..config };
+    // Blocks only when there are transactions: the figures count the workload's blocks.
+    let mut config2 = config2;
+    config2.chain.empty_blocks = false;
     let ctx = Node::open(config2)?;
     // The node's own builder loop, ticking every block_time.
     let mut sealed_blocks = ctx.blocks.subscribe();
@@ -258,6 +262,14 @@ pub(crate) async fn run(args: BenchArgs) -> eyre::Result<()> {
     let _ = stop_follower.send(true);
     derivation.await?;
 
+    // 4. Empty blocks, on a chain holding the workload's funded accounts.
+    let empty_config = (*ctx.config).clone();
+    let empty_blocks = args.empty_blocks;
+    let empty = tokio::task::spawn_blocking(move || {
+        crate::bench_empty_blocks::measure(&empty_config, empty_blocks)
+    })
+    .await??;
+
     println!(
         "manifold bench — {} signed EIP-1559 transfers, {} senders, {} ms blocks, {cores} cores",
         args.txs, args.senders, args.block_time
@@ -302,6 +314,16 @@ pub(crate) async fn run(args: BenchArgs) -> eyre::Result<()> {
         blocks as f64 / derive_secs,
         total_secs / derive_secs,
         blocks as f64 * args.block_time as f64 / 1000.0 / derive_secs,
+    );
+    println!(
+        "  empty block, seal:             {:>10.3} ms    ({} blocks; {:.0} B on disk each, {} B \
+         on DA alone, {:.1} B each in a batch of {})",
+        empty.seal_ms,
+        empty.blocks,
+        empty.disk_bytes,
+        empty.da_alone_bytes,
+        empty.da_batched_bytes,
+        empty.batched,
     );
     Ok(())
 }

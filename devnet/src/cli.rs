@@ -90,6 +90,10 @@ pub(crate) struct DevnetArgs {
     /// Block time in milliseconds.
     #[arg(long, default_value_t = 250)]
     pub(crate) block_time: u64,
+    /// Seal a block only when there are transactions to include (`chain.empty_blocks =
+    /// false`); by default a block is sealed every block time, empty or not.
+    #[arg(long)]
+    pub(crate) no_empty_blocks: bool,
     /// Number of funded dev accounts.
     #[arg(long, default_value_t = 10)]
     pub(crate) accounts: usize,
@@ -171,4 +175,7 @@ pub(crate) struct BenchArgs {
     /// block sequentially).
     #[arg(long, default_value_t = 0)]
     pub(crate) threads: usize,
+    /// Empty blocks sealed to measure what one costs (time, bytes on disk and on DA).
+    #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) empty_blocks: u64,
 }

@@ -17,6 +17,7 @@ pub(crate) async fn run(args: DevnetArgs) -> eyre::Result<()> {
     let opts = DevnetOptions {
         chain_id: args.chain_id,
         block_time_ms: args.block_time,
+        empty_blocks: !args.no_empty_blocks,
         accounts: args.accounts,
         data_dir: data_dir.clone(),
         rpc_listen: SocketAddr::new(args.host, args.rpc_port),
@@ -29,7 +30,7 @@ pub(crate) async fn run(args: DevnetArgs) -> eyre::Result<()> {
     let solana_keys = dev_solana_keypairs(args.accounts)?;
     let balance = opts.balance_wei;
     let da = DevnetDa::start(args.da, &data_dir, &mut config).await?;
-    let node = match Node::start(config.clone()).await {
+    let node = match Node::start_devnet(config.clone()).await {
         Ok(node) => node,
         Err(e) => {
             da.stop().await;
@@ -54,7 +55,8 @@ pub(crate) async fn run(args: DevnetArgs) -> eyre::Result<()> {
         eprintln!("  Solana RPC: {http}  (WebSocket {ws})");
     }
     eprintln!("  Chain id:   {}", args.chain_id);
-    eprintln!("  Block time: {} ms", args.block_time);
+    let empty = if args.no_empty_blocks { ", only when there are transactions" } else { "" };
+    eprintln!("  Block time: {} ms{empty}", args.block_time);
     eprintln!("  Data dir:   {}", data_dir.display());
     eprintln!("  DA:         {}", da.describe(&config));
     eprintln!("  Follower:   manifold follower --config {}", follower_config.display());
@@ -77,6 +79,7 @@ pub(crate) async fn run(args: DevnetArgs) -> eyre::Result<()> {
             "ws_url": ws_url,
             "chain_id": args.chain_id,
             "block_time_ms": args.block_time,
+            "empty_blocks": !args.no_empty_blocks,
             "data_dir": data_dir,
             "da": args.da.as_str(),
             "da_description": da.describe(&config),

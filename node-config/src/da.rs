@@ -205,6 +205,12 @@ pub struct BatcherConfig {
     /// How often the batcher looks for newly sealed blocks, in milliseconds (greater
     /// than 0). Default 500.
     pub poll_interval_ms: u64,
+    /// How long blocks without transactions (the empty blocks of an idle chain) may wait
+    /// for company before they are posted, in milliseconds (0..=600000; 0 posts them at
+    /// once): an idle chain then posts one batch per this interval (or per
+    /// `max_blocks_per_batch` empty blocks), not one per block. A block with transactions
+    /// is posted at once, with the empty ones before it. Default 2000.
+    pub empty_batch_delay_ms: u64,
     /// First delay before retrying a failed post, in milliseconds (greater than 0, at
     /// most `retry_max_ms`). Default 200.
     pub retry_initial_ms: u64,
@@ -217,6 +223,7 @@ impl Default for BatcherConfig {
         Self {
             max_blocks_per_batch: 100,
             poll_interval_ms: 500,
+            empty_batch_delay_ms: 2_000,
             retry_initial_ms: 200,
             retry_max_ms: 10_000,
         }

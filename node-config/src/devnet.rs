@@ -27,6 +27,8 @@ pub struct DevnetOptions {
     pub chain_id: u64,
     /// Block interval in milliseconds. Default 250.
     pub block_time_ms: u64,
+    /// Whether idle intervals seal empty blocks (`chain.empty_blocks`). Default `true`.
+    pub empty_blocks: bool,
     /// How many dev accounts ([`crate::dev_accounts`]) to fund. Default 10.
     pub accounts: usize,
     /// Balance of each dev account, in wei. Default 10000 ether.
@@ -47,6 +49,7 @@ impl Default for DevnetOptions {
         Self {
             chain_id: 31_337,
             block_time_ms: 250,
+            empty_blocks: true,
             accounts: 10,
             balance_wei: U256::from(10_000u128 * 10u128.pow(18)),
             data_dir: PathBuf::from("./manifold-devnet"),
@@ -65,6 +68,9 @@ impl NodeConfig {
         let mut config = Self { data_dir: opts.data_dir.clone(), ..Self::default() };
         config.chain.chain_id = opts.chain_id;
         config.chain.block_time_ms = opts.block_time_ms;
+        config.chain.empty_blocks = opts.empty_blocks;
+        // A devnet's anvil_setBalance & co. are transactions of the dev-state engine.
+        config.chain.dev_state_writes = true;
         config.rpc.listen = opts.rpc_listen;
         config.solana_rpc.listen = opts.solana_rpc_listen;
         config.solana_rpc.ws_listen = opts.solana_ws_listen;
@@ -118,6 +124,8 @@ mod tests {
         assert_eq!(config.genesis.timestamp, 0);
         assert_eq!(config.data_dir, Path::new("./manifold-devnet"));
         assert_eq!(config.chain.chain_id, 31_337);
+        assert!(config.chain.dev_state_writes, "a devnet runs the dev-state engine");
+        assert!(!NodeConfig::default().chain.dev_state_writes, "no other chain does");
         // Ten Solana keypairs with the same balance, and the faucet.
         let keys = dev_solana_keypairs(10).unwrap();
         assert_eq!(config.genesis.accounts.len(), 11);
@@ -136,6 +144,8 @@ mod tests {
             data_dir: "./manifold-devnet".into(),
             genesis: Default::default(),
             solana_rpc: Default::default(),
+            // The devnet's one chain setting beyond the defaults.
+            chain: crate::ChainConfig { dev_state_writes: false, ..config.chain.clone() },
             ..config.clone()
         };
         assert_eq!(
@@ -149,6 +159,7 @@ mod tests {
         let opts = DevnetOptions {
             chain_id: 7,
             block_time_ms: 1000,
+            empty_blocks: false,
             accounts: 2,
             balance_wei: U256::from(1),
             data_dir: "/tmp/dn".into(),
@@ -158,6 +169,7 @@ mod tests {
         };
         let config = NodeConfig::devnet(&opts).unwrap();
         assert_eq!((config.chain.chain_id, config.chain.block_time_ms), (7, 1000));
+        assert!(!config.chain.empty_blocks);
         assert_eq!(config.rpc.listen.port(), 9545);
         assert!(config.genesis.alloc.values().all(|a| a.balance == U256::from(1)));
         assert_eq!(config.genesis.alloc.len(), 2);

@@ -307,7 +307,12 @@ mod tests {
         assert!(matches!(err, ConfigError::UnknownKey { ref name, .. } if name == "block_time"));
         assert!(msg.contains("`chain.block_time`"), "{msg}");
         assert!(msg.contains("[chain] has no key `block_time`"), "{msg}");
-        assert!(msg.contains("chain_id, block_time_ms, block_gas_limit"), "{msg}");
+        assert!(
+            msg.contains(
+                "chain_id, block_time_ms, empty_blocks, block_gas_limit, dev_state_writes"
+            ),
+            "{msg}"
+        );
 
         let env = env(&[("MANIFOLD_CHIAN__CHAIN_ID", "5")]);
         let msg = env.iter().next().unwrap().apply_to(&mut toml::Table::new()).unwrap_err();

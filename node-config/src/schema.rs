@@ -36,8 +36,13 @@ const STR: Node = Node::Value(Kind::String);
 const FLOAT: Node = Node::Value(Kind::Float);
 const BOOL: Node = Node::Value(Kind::Bool);
 
-const CHAIN: &[(&str, Node)] =
-    &[("chain_id", INT), ("block_time_ms", INT), ("block_gas_limit", INT)];
+const CHAIN: &[(&str, Node)] = &[
+    ("chain_id", INT),
+    ("block_time_ms", INT),
+    ("empty_blocks", BOOL),
+    ("block_gas_limit", INT),
+    ("dev_state_writes", BOOL),
+];
 
 const RPC: &[(&str, Node)] = &[
     ("listen", STR),
@@ -73,6 +78,7 @@ const DA_LOCAL: &[(&str, Node)] = &[("path", STR), ("max_blob_bytes", INT)];
 const DA_BATCHER: &[(&str, Node)] = &[
     ("max_blocks_per_batch", INT),
     ("poll_interval_ms", INT),
+    ("empty_batch_delay_ms", INT),
     ("retry_initial_ms", INT),
     ("retry_max_ms", INT),
 ];

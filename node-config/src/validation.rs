@@ -205,6 +205,14 @@ fn validate_batcher(b: &BatcherConfig) -> Result<(), ConfigError> {
         "max_blocks_per_batch = 100",
     )?;
     positive("da.batcher.poll_interval_ms", b.poll_interval_ms, "poll_interval_ms = 500")?;
+    in_range(
+        "da.batcher.empty_batch_delay_ms",
+        b.empty_batch_delay_ms,
+        0,
+        600_000,
+        " milliseconds",
+        "empty_batch_delay_ms = 2000",
+    )?;
     positive("da.batcher.retry_max_ms", b.retry_max_ms, "retry_max_ms = 10000")?;
     in_range(
         "da.batcher.retry_initial_ms",
@@ -417,6 +425,9 @@ mod tests {
             }),
             ("da.batcher.poll_interval_ms", "greater than 0", |c| {
                 c.da.batcher.poll_interval_ms = 0
+            }),
+            ("da.batcher.empty_batch_delay_ms", "between 0 and 600000", |c| {
+                c.da.batcher.empty_batch_delay_ms = 600_001
             }),
             ("da.batcher.retry_max_ms", "greater than 0", |c| c.da.batcher.retry_max_ms = 0),
             ("da.batcher.retry_initial_ms", "between 1 and", |c| c.da.batcher.retry_initial_ms = 0),

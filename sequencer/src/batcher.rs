@@ -6,6 +6,12 @@
 //! failure is retried with exponential backoff and jitter; block production never waits for
 //! DA. A crash between posting and recording can post a batch again: the frames carry the
 //! same batch id, and a reader skips blocks it already has.
+//!
+//! Blocks without transactions (an idle chain seals one every block time) wait up to
+//! `da.batcher.empty_batch_delay_ms` for company: an idle chain posts one batch of empty
+//! blocks per that interval (or per `max_blocks_per_batch` of them), not one per block, and a
+//! block with transactions takes the empty ones before it along at once. Empty blocks are
+//! still posted — a follower derives every block, its timestamp included, from DA.
 
 use std::{collections::VecDeque, sync::Arc, time::Duration};
 
@@ -39,7 +45,11 @@ fn record_posted(
 }
 
 /// Reads blocks `from..=to` as batch blocks: their transactions of every engine, tagged.
-fn batch_blocks(ctx: &NodeContext, from: u64, to: u64) -> Result<Vec<BatchBlock>, SequencerError> {
+pub fn batch_blocks(
+    ctx: &NodeContext,
+    from: u64,
+    to: u64,
+) -> Result<Vec<BatchBlock>, SequencerError> {
     let reader = ctx.store.reader()?;
     let mut blocks = Vec::new();
     for number in from..=to {
@@ -116,6 +126,9 @@ pub async fn run_batcher(
 ) {
     let cfg = ctx.config.da.batcher.clone();
     let poll = Duration::from_millis(cfg.poll_interval_ms);
+    let empty_delay = Duration::from_millis(cfg.empty_batch_delay_ms);
+    // Since when unposted blocks, all empty, have been waiting for company.
+    let mut empty_since: Option<std::time::Instant> = None;
     let mut backoff = Backoff::new(cfg.retry_initial_ms, cfg.retry_max_ms);
     let mut new_blocks = ctx.blocks.subscribe();
     let mut safe = match posted_head(&ctx) {
@@ -158,6 +171,19 @@ pub async fn run_batcher(
                 continue;
             }
         };
+        let txs: usize = blocks.iter().map(|b| b.transactions.len()).sum();
+        if txs == 0 && blocks.len() < cfg.max_blocks_per_batch && !empty_delay.is_zero() {
+            let waited = empty_since.get_or_insert_with(std::time::Instant::now).elapsed();
+            if waited < empty_delay {
+                tokio::select! {
+                    _ = new_blocks.recv() => {}
+                    _ = tokio::time::sleep(empty_delay - waited) => {}
+                    _ = shutdown.changed() => {}
+                }
+                continue;
+            }
+        }
+        empty_since = None;
         let numbers: Vec<u64> = blocks.iter().map(|b| b.number).collect();
         let frames = match encode_batch(&Batch { blocks }, da.max_blob_bytes()) {
             Ok(frames) => frames,
@@ -217,13 +243,25 @@ pub async fn run_batcher(
         confirm(&ctx, da.as_ref(), &mut unconfirmed).await;
         ctx.metrics.safe_head.set(safe as i64);
         ctx.metrics.da_lag_blocks.set(head.saturating_sub(safe) as i64);
-        tracing::info!(
-            from = numbers[0],
-            to = safe,
-            da_height = receipt.height,
-            backend = da.name(),
-            "posted batch"
-        );
+        // An idle chain's batches of empty blocks are routine: debug, not info.
+        if txs > 0 {
+            tracing::info!(
+                from = numbers[0],
+                to = safe,
+                txs,
+                da_height = receipt.height,
+                backend = da.name(),
+                "posted batch"
+            );
+        } else {
+            tracing::debug!(
+                from = numbers[0],
+                to = safe,
+                da_height = receipt.height,
+                backend = da.name(),
+                "posted batch of empty blocks"
+            );
+        }
     }
     tracing::info!("batcher stopped");
 }

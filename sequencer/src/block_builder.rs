@@ -5,8 +5,12 @@
 //! block (state, root, block and receipts, atomically), then lets the pool forget its
 //! transactions and announces it.
 //!
-//! A tick with nothing to include seals nothing: blocks are produced when there is work, as
-//! Arbitrum does, so an idle devnet does not grow its database by a block every 250 ms.
+//! By default a tick with nothing to include seals an empty block (`chain.empty_blocks`), as
+//! OP Stack chains and anvil's interval mining do, so `block.number` and `block.timestamp`
+//! advance and confirmations accrue while the chain is idle; with `chain.empty_blocks = false`
+//! blocks are produced only when there is work. The builder follows the node's
+//! [`MiningMode`] (a devnet's dev methods switch it to automine or on-demand mining) and seals
+//! under the [`crate::MiningControl`]'s lock, one block at a time.
 
 use std::{sync::Arc, time::Instant};
 
@@ -14,7 +18,7 @@ use alloy_primitives::{B256, Bytes};
 use execution::{EngineKind, SealedBlock, block::InvalidTxPolicy, execute_block};
 use tokio::sync::watch;
 
-use crate::{NodeContext, SequencerError, mempool::BlockSpace};
+use crate::{NodeContext, SequencerError, mempool::BlockSpace, mining::MiningMode};
 
 /// Most transactions in one block.
 pub const MAX_TXS_PER_BLOCK: usize = 50_000;
@@ -94,21 +98,32 @@ pub fn build_block_with(
     m.txs_sealed.inc_by(block.transactions.len() as u64);
     m.block_build_seconds.observe(started.elapsed().as_secs_f64());
     m.da_lag_blocks.set(block.number().saturating_sub(ctx.heads.safe()) as i64);
-    tracing::info!(
-        number = block.number(),
-        txs = block.transactions.len(),
-        gas_used = block.header.gas_used,
-        hash = %block.hash,
-        ms = started.elapsed().as_millis() as u64,
-        select_ms = (selected_at - started).as_millis() as u64,
-        execute_ms = (executed_at - selected_at).as_millis() as u64,
-        seal_ms = (sealed_at - executed_at).as_millis() as u64,
-        strategy = report.strategy.name(),
-        threads = report.threads,
-        aborts = report.aborts,
-        abort_rate = format!("{:.3}", report.abort_rate()),
-        "sealed block"
-    );
+    // An empty block every block time would flood an idle node's log: those go to debug.
+    let level_info = !block.transactions.is_empty();
+    macro_rules! sealed_event {
+        ($level:ident) => {
+            tracing::$level!(
+                number = block.number(),
+                txs = block.transactions.len(),
+                gas_used = block.header.gas_used,
+                hash = %block.hash,
+                ms = started.elapsed().as_millis() as u64,
+                select_ms = (selected_at - started).as_millis() as u64,
+                execute_ms = (executed_at - selected_at).as_millis() as u64,
+                seal_ms = (sealed_at - executed_at).as_millis() as u64,
+                strategy = report.strategy.name(),
+                threads = report.threads,
+                aborts = report.aborts,
+                abort_rate = format!("{:.3}", report.abort_rate()),
+                "sealed block"
+            );
+        };
+    }
+    if level_info {
+        sealed_event!(info);
+    } else {
+        sealed_event!(debug);
+    }
     if let Some(fallback) = report.fallback {
         tracing::debug!(
             number = block.number(),
@@ -121,31 +136,106 @@ pub fn build_block_with(
     Ok(BuildResult { block: Some(block), dropped })
 }
 
-fn now_secs() -> u64 {
+/// The wall clock, in seconds since the Unix epoch.
+pub fn now_secs() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or_default()
 }
 
-/// Runs the builder every `block_time` until `shutdown` turns true.
+/// Builds and seals one block on a blocking thread, under the node's sealing lock and at the
+/// timestamp of its block clock; with `allow_empty` a block is sealed even when nothing is
+/// includable. The pool's journal forgets what left the pool. Returns the sealed block, if
+/// one was sealed.
+pub async fn seal_next(
+    ctx: &NodeContext,
+    allow_empty: bool,
+) -> Result<Option<Arc<SealedBlock>>, SequencerError> {
+    seal_next_at(ctx, allow_empty, None).await
+}
+
+/// [`seal_next`], at timestamp `at` when given (pinned under the sealing lock, so no other
+/// seal takes it; the block clock goes on from it).
+pub async fn seal_next_at(
+    ctx: &NodeContext,
+    allow_empty: bool,
+    at: Option<u64>,
+) -> Result<Option<Arc<SealedBlock>>, SequencerError> {
+    let _sealing = ctx.mining.lock_sealing().await;
+    if let Some(timestamp) = at {
+        ctx.mining.set_next_timestamp(timestamp);
+    }
+    let build_ctx = ctx.clone();
+    let built = tokio::task::spawn_blocking(move || {
+        let now = now_secs();
+        let result = build_block_with(&build_ctx, build_ctx.mining.timestamp(now), allow_empty);
+        if let Ok(BuildResult { block: Some(block), .. }) = &result {
+            build_ctx.mining.sealed(block.header.timestamp, now);
+        }
+        result
+    })
+    .await??;
+    ctx.mempool.forget(built.dropped).await;
+    Ok(built.block)
+}
+
+/// Seals once, logging a failure.
+async fn seal_logged(ctx: &NodeContext, allow_empty: bool) -> Option<Arc<SealedBlock>> {
+    match seal_next(ctx, allow_empty).await {
+        Ok(block) => block,
+        Err(e) => {
+            tracing::error!(error = %e, "block building failed");
+            None
+        }
+    }
+}
+
+/// Runs the builder, following the node's [`MiningMode`], until `shutdown` turns true:
+/// every `block_time` (empty blocks as `chain.empty_blocks` says), on every admission, or
+/// never (blocks then come from the devnet's `evm_mine`).
 pub async fn run_block_builder(ctx: NodeContext, mut shutdown: watch::Receiver<bool>) {
-    let period = std::time::Duration::from_millis(ctx.config.chain.block_time_ms);
-    let mut ticker = tokio::time::interval(period);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = ticker.tick() => {}
-            _ = shutdown.changed() => break,
-        }
-        if *shutdown.borrow() {
-            break;
-        }
-        let build_ctx = ctx.clone();
-        match tokio::task::spawn_blocking(move || build_block(&build_ctx, now_secs())).await {
-            Ok(Ok(result)) => ctx.mempool.forget(result.dropped).await,
-            Ok(Err(e)) => tracing::error!(error = %e, "block building failed"),
-            Err(e) => tracing::error!(error = %e, "block builder task panicked"),
+    let empty_blocks = ctx.config.chain.empty_blocks;
+    let mut modes = ctx.mining.subscribe();
+    'modes: loop {
+        let mode = *modes.borrow_and_update();
+        match mode {
+            MiningMode::Interval(period) => {
+                let mut ticker = tokio::time::interval(period);
+                ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    tokio::select! {
+                        _ = ticker.tick() => {}
+                        _ = modes.changed() => continue 'modes,
+                        _ = shutdown.changed() => {}
+                    }
+                    if *shutdown.borrow() {
+                        break 'modes;
+                    }
+                    seal_logged(&ctx, empty_blocks).await;
+                }
+            }
+            MiningMode::Auto => loop {
+                // Seal until nothing includable is left, then wait for the next admission.
+                while seal_logged(&ctx, false).await.is_some() && !ctx.mempool.is_empty() {}
+                tokio::select! {
+                    _ = ctx.mempool.admitted() => {}
+                    _ = modes.changed() => continue 'modes,
+                    _ = shutdown.changed() => {}
+                }
+                if *shutdown.borrow() {
+                    break 'modes;
+                }
+            },
+            MiningMode::Manual => {
+                tokio::select! {
+                    _ = modes.changed() => continue 'modes,
+                    _ = shutdown.changed() => {}
+                }
+                if *shutdown.borrow() {
+                    break 'modes;
+                }
+            }
         }
     }
     tracing::info!("block builder stopped");

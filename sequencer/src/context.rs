@@ -8,7 +8,7 @@ use node_config::NodeConfig;
 use parking_lot::Mutex;
 use tokio::sync::broadcast;
 
-use crate::{Heads, Mempool, Metrics, SyncState};
+use crate::{Heads, Mempool, Metrics, SyncState, mining::MiningControl};
 
 /// Shared node state. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -34,4 +34,9 @@ pub struct NodeContext {
     /// The block executor (the parallel scheduler), which learns from this chain's previous
     /// blocks which strategy pays.
     pub executor: Arc<Mutex<ParallelExecutor>>,
+    /// When blocks are sealed and with which timestamps; one seal at a time.
+    pub mining: Arc<MiningControl>,
+    /// Whether the RPC serves the devnet's dev methods (`evm_mine`, `anvil_*`, …): only a
+    /// node started by [`crate::Node::start_devnet`], never a sequencer of a real chain.
+    pub dev_methods: bool,
 }

@@ -1,19 +1,16 @@
-//! Dev-chain mode of the node ([`Node::start_dev_chain`]): the same chain, mempool and eth
-//! JSON-RPC as the sequencer, without batcher or DA, mined the way a single-node Ethereum
-//! dev chain (anvil, hardhat) is — on every admitted transaction ([`Mining::Instant`]) or on a
-//! fixed interval, empty blocks included ([`Mining::Interval`]), so that an L1 client sees
-//! blocks and confirmations advance. Every sealed block is safe and final at once: a dev L1
-//! has no one to reorg it.
+//! Dev-chain mode of the node ([`Node::start_dev_chain`]): the same chain, mempool, block
+//! builder and eth JSON-RPC as the sequencer, without batcher or DA, mined the way a
+//! single-node Ethereum dev chain (anvil, hardhat) is — on every admitted transaction
+//! ([`Mining::Instant`], the builder's automine) or on a fixed interval, empty blocks included
+//! ([`Mining::Interval`]), so that an L1 client sees blocks and confirmations advance. Every
+//! sealed block is safe and final at once: a dev L1 has no one to reorg it.
 
 use std::time::Duration;
 
 use node_config::NodeConfig;
-use tokio::sync::watch;
+use tokio::sync::{broadcast::error::RecvError, watch};
 
-use crate::{
-    Node, NodeContext, NodeHandle, SequencerError,
-    block_builder::{BuildResult, build_block_with},
-};
+use crate::{Node, NodeContext, NodeHandle, SequencerError, block_builder, mining::MiningMode};
 
 /// When a dev chain seals blocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,29 +24,39 @@ pub enum Mining {
 
 impl Node {
     /// Opens (or creates) the chain in `config.data_dir` and serves it as a dev chain: eth
-    /// JSON-RPC and a miner following `mining`; no batcher, no DA. The safe and finalized heads
-    /// follow the sealed head.
+    /// JSON-RPC and the block builder mining as `mining` says; no batcher, no DA. The safe
+    /// and finalized heads follow the sealed head.
     pub async fn start_dev_chain(
-        config: NodeConfig,
+        mut config: NodeConfig,
         mining: Mining,
     ) -> Result<NodeHandle, SequencerError> {
-        if let Mining::Interval(interval) = mining
-            && interval.is_zero()
-        {
-            return Err(SequencerError::Config(node_config::ConfigError::Invalid {
-                key: "mining interval".into(),
-                value: "0".into(),
-                expected: "must be greater than zero (for a block per transaction, mine \
-                           instantly)"
-                    .into(),
-                example: "Mining::Interval(Duration::from_secs(1))".into(),
-            }));
-        }
+        let mode = match mining {
+            Mining::Instant => MiningMode::Auto,
+            Mining::Interval(interval) if interval.is_zero() => {
+                return Err(SequencerError::Config(node_config::ConfigError::Invalid {
+                    key: "mining interval".into(),
+                    value: "0".into(),
+                    expected: "must be greater than zero (for a block per transaction, mine \
+                               instantly)"
+                        .into(),
+                    example: "Mining::Interval(Duration::from_secs(1))".into(),
+                }));
+            }
+            Mining::Interval(interval) => MiningMode::Interval(interval),
+        };
+        // A dev L1 mined on an interval seals empty blocks, so that confirmations advance.
+        config.chain.empty_blocks = true;
         let ctx = Self::open_as(config, crate::NodeRole::DevChain)?;
+        ctx.mining.set_mode(mode);
         let head = ctx.store.head_number()?.unwrap_or_default();
         mark_final(&ctx, head);
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let tasks = vec![tokio::spawn(run_miner(ctx.clone(), mining, shutdown_rx))];
+        // Subscribed before the builder starts: no sealed block goes unmarked.
+        let sealed = ctx.blocks.subscribe();
+        let tasks = vec![
+            tokio::spawn(finalize_sealed(ctx.clone(), sealed, shutdown_rx.clone())),
+            tokio::spawn(block_builder::run_block_builder(ctx.clone(), shutdown_rx)),
+        ];
         let (rpc, addrs) = crate::rpc::start_rpc(ctx.clone()).await?;
         tracing::info!(?mining, rpc_addr = %addrs.eth, "dev chain started");
         Ok(NodeHandle {
@@ -70,72 +77,31 @@ fn mark_final(ctx: &NodeContext, number: u64) {
     ctx.metrics.safe_head.set(ctx.heads.safe() as i64);
 }
 
-fn now_secs() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default()
-}
-
-/// Builds one block on the blocking pool; returns whether a block was sealed.
-async fn mine_once(ctx: &NodeContext, allow_empty: bool) -> bool {
-    let build_ctx = ctx.clone();
-    let built =
-        tokio::task::spawn_blocking(move || build_block_with(&build_ctx, now_secs(), allow_empty))
-            .await;
-    match built {
-        Ok(Ok(BuildResult { block, dropped })) => {
-            ctx.mempool.forget(dropped).await;
-            match block {
-                Some(block) => {
-                    mark_final(ctx, block.number());
-                    true
+/// Marks every block the builder seals safe and final, until `shutdown` turns true.
+async fn finalize_sealed(
+    ctx: NodeContext,
+    mut sealed: tokio::sync::broadcast::Receiver<std::sync::Arc<execution::SealedBlock>>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            received = sealed.recv() => match received {
+                Ok(block) => mark_final(&ctx, block.number()),
+                // Fell behind: the head is sealed, so it is final too.
+                Err(RecvError::Lagged(_)) => {
+                    if let Ok(Some(head)) = ctx.store.head_number() {
+                        mark_final(&ctx, head);
+                    }
                 }
-                None => false,
-            }
-        }
-        Ok(Err(e)) => {
-            tracing::error!(error = %e, "dev chain block building failed");
-            false
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "dev chain block builder task panicked");
-            false
-        }
-    }
-}
-
-/// The miner: seals blocks as `mining` says until `shutdown` turns true.
-async fn run_miner(ctx: NodeContext, mining: Mining, mut shutdown: watch::Receiver<bool>) {
-    match mining {
-        Mining::Instant => loop {
-            // Seal until nothing includable is left (also what the journal restored at
-            // start), then wait for the next admission.
-            while mine_once(&ctx, false).await && !ctx.mempool.is_empty() {}
-            tokio::select! {
-                _ = ctx.mempool.admitted() => {}
-                _ = shutdown.changed() => {}
-            }
-            if *shutdown.borrow() {
-                break;
-            }
-        },
-        Mining::Interval(interval) => {
-            let mut ticker = tokio::time::interval(interval);
-            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tokio::select! {
-                    _ = ticker.tick() => {}
-                    _ = shutdown.changed() => {}
-                }
+                Err(RecvError::Closed) => break,
+            },
+            _ = shutdown.changed() => {
                 if *shutdown.borrow() {
                     break;
                 }
-                mine_once(&ctx, true).await;
             }
         }
     }
-    tracing::info!("dev chain miner stopped");
 }
 
 #[cfg(test)]

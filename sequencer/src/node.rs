@@ -17,7 +17,9 @@ use tokio::{
 
 use crate::{
     Heads, Mempool, Metrics, NodeContext, NodeRole, SequencerError, SyncState, batcher,
-    block_builder, journal::Journal,
+    block_builder,
+    journal::Journal,
+    mining::{MiningControl, MiningMode},
 };
 
 /// Starts nodes.
@@ -82,7 +84,7 @@ impl Node {
 
     /// Like [`open`](Self::open), for a node of `role`.
     pub fn open_as(config: NodeConfig, role: NodeRole) -> Result<NodeContext, SequencerError> {
-        let engines = Engines::for_chain(&ChainSpec::from_config(&config))?;
+        let engines = Engines::for_config(&config)?;
         Self::open_with_engines(config, role, engines)
     }
 
@@ -118,6 +120,8 @@ impl Node {
             threads: config.execution.worker_threads(),
             ..SchedulerConfig::default()
         })));
+        let block_time = std::time::Duration::from_millis(config.chain.block_time_ms);
+        let mining = Arc::new(MiningControl::new(MiningMode::Interval(block_time)));
         Ok(NodeContext {
             config,
             store,
@@ -129,6 +133,8 @@ impl Node {
             blocks,
             metrics,
             executor,
+            mining,
+            dev_methods: false,
         })
     }
 
@@ -137,7 +143,7 @@ impl Node {
         config: NodeConfig,
         da: Arc<dyn DaBackend>,
     ) -> Result<NodeHandle, SequencerError> {
-        let engines = Engines::for_chain(&ChainSpec::from_config(&config))?;
+        let engines = Engines::for_config(&config)?;
         Self::start_with_engines(config, da, engines).await
     }
 
@@ -148,6 +154,30 @@ impl Node {
         engines: Engines,
     ) -> Result<NodeHandle, SequencerError> {
         let ctx = Self::open_with_engines(config, NodeRole::Sequencer, engines)?;
+        Self::run(ctx, da).await
+    }
+
+    /// Like [`start`](Self::start), for a local devnet: the RPC also serves the dev methods
+    /// (`evm_mine`, `anvil_mine`, `evm_increaseTime`, …; see `rpc::dev`). Never for a
+    /// sequencer of a real chain.
+    pub async fn start_devnet(config: NodeConfig) -> Result<NodeHandle, SequencerError> {
+        config.require_da_writer()?;
+        let da = open_da(&config).await?;
+        Self::start_devnet_with_da(config, da).await
+    }
+
+    /// Like [`start_devnet`](Self::start_devnet), with a DA backend supplied by the caller.
+    pub async fn start_devnet_with_da(
+        config: NodeConfig,
+        da: Arc<dyn DaBackend>,
+    ) -> Result<NodeHandle, SequencerError> {
+        let mut ctx = Self::open_as(config, NodeRole::Sequencer)?;
+        ctx.dev_methods = true;
+        Self::run(ctx, da).await
+    }
+
+    /// Starts the block builder, the batcher and the RPC of an opened sequencer.
+    async fn run(ctx: NodeContext, da: Arc<dyn DaBackend>) -> Result<NodeHandle, SequencerError> {
         let (shutdown, shutdown_rx) = watch::channel(false);
         let tasks = vec![
             tokio::spawn(block_builder::run_block_builder(ctx.clone(), shutdown_rx.clone())),

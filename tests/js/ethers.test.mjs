@@ -316,3 +316,35 @@ test("provider.on('pending') over WebSocket (eth_subscribe newPendingTransaction
     await ws.destroy();
   }
 });
+
+test("an idle chain advances: tx.wait(3) returns once two more blocks are on top", async () => {
+  const tx = await wallet0.sendTransaction({ to: wallet1.address, value: 3n });
+  // Nothing else is sent: only the empty blocks sealed every block time confirm it.
+  const receipt = await tx.wait(3, 30_000);
+  assert.equal(receipt.status, 1);
+  assert.ok((await provider.getBlockNumber()) >= receipt.blockNumber + 2);
+  assert.ok((await receipt.confirmations()) >= 3);
+  const next = await provider.getBlock(receipt.blockNumber + 1);
+  assert.ok(next.timestamp >= (await provider.getBlock(receipt.blockNumber)).timestamp);
+});
+
+test("dev methods through provider.send: evm_increaseTime, evm_mine, anvil_mine", async () => {
+  // Manual mining, so that the counted blocks are ours; the first evm_mine lets a tick of
+  // interval mining already under way land before them.
+  assert.equal(await provider.send("anvil_setIntervalMining", [0]), null);
+  await provider.send("evm_mine", []);
+  const start = await provider.getBlock("latest");
+  const offset = await provider.send("evm_increaseTime", [3600]);
+  assert.ok(offset >= 3600, `offset ${offset}`);
+  assert.equal(await provider.send("evm_mine", []), "0x0");
+  const mined = await provider.getBlock("latest");
+  assert.equal(mined.number, start.number + 1);
+  assert.ok(mined.timestamp >= start.timestamp + 3600, `${mined.timestamp} vs ${start.timestamp}`);
+  assert.equal(await provider.send("anvil_mine", ["0x3", "0x5"]), null);
+  const last = await provider.getBlock("latest");
+  assert.equal(last.number, start.number + 4);
+  const before = await provider.getBlock(last.number - 1);
+  assert.equal(last.timestamp - before.timestamp, 5);
+  // Back to interval mining for whatever runs next.
+  await provider.send("anvil_setIntervalMining", [1]);
+});

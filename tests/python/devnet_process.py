@@ -66,6 +66,25 @@ def start_devnet(extra_args: list[str] | None = None, timeout: float = READY_TIM
     binary = manifold_bin()
     tmp = tempfile.mkdtemp(prefix="manifold-py-")
     args = [str(binary), "devnet", "--data-dir", tmp, "--rpc-port", "0", "--json", *(extra_args or [])]
+    return _start(args, tmp, timeout)
+
+
+def start_sequencer(timeout: float = READY_TIMEOUT_S) -> tuple[Devnet, str]:
+    """``manifold sequencer`` (not a devnet) on a fresh directory: the example config with local
+    DA, RPC on a free port. Its ready line has ``rpc_url`` (the accounts list is empty)."""
+    binary = manifold_bin()
+    tmp = tempfile.mkdtemp(prefix="manifold-py-seq-")
+    example = subprocess.run([str(binary), "config", "example"], capture_output=True, text=True, check=True).stdout
+    config = Path(tmp) / "manifold.toml"
+    config.write_text(example)
+    args = [
+        str(binary), "sequencer", "--config", str(config), "--data-dir", str(Path(tmp) / "data"),
+        "--set", "rpc.listen=127.0.0.1:0", "--set", "solana_rpc.enabled=false", "--json",
+    ]
+    return _start(args, tmp, timeout)
+
+
+def _start(args: list[str], tmp: str, timeout: float) -> tuple[Devnet, str]:
     proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     stderr: list[str] = []
@@ -89,7 +108,7 @@ def start_devnet(extra_args: list[str] | None = None, timeout: float = READY_TIM
         stop(proc)
         shutil.rmtree(tmp, ignore_errors=True)
         pytest.fail(
-            f"manifold devnet did not become ready: {why}\ncommand: {' '.join(args)}\n"
+            f"manifold {args[1]} did not become ready: {why}\ncommand: {' '.join(args)}\n"
             f"--- stdout ---\n{''.join(seen_stdout)}\n--- stderr ---\n{''.join(stderr)}",
             pytrace=False,
         )

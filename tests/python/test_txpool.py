@@ -1,8 +1,9 @@
 """End-to-end: the pool as web3.py sees it — ``txpool_*`` with transactions the node holds, and
 ``eth_subscribe("newPendingTransactions")`` over WebSocket.
 
-The devnet of this module ticks once a minute (``--block-time``, its longest), so a transaction
-sent while the module runs stays in the pool, *pending* when its nonce is the sender's next, *queued* behind a gap.
+The devnet of this module mines only when asked (``anvil_setIntervalMining(0)``, a dev method), so
+a transaction sent while the module runs stays in the pool, *pending* when its nonce is the
+sender's next, *queued* behind a gap.
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ from web3.providers.persistent import WebSocketProvider
 from devnet_process import start_devnet, stop
 from wallet import DEV0_ADDRESS, DEV0_KEY, DEV1_ADDRESS, eip1559_fees
 
-# The longest block time the node takes: nothing sent while the module runs (seconds) is sealed.
-MINUTE_MS = "60000"
 NOTIFICATION_TIMEOUT_S = 30
 DEV2_KEY = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a"
 DEV3_KEY = "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6"
@@ -27,8 +26,8 @@ DEV3_KEY = "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6"
 
 @pytest.fixture(scope="module")
 def devnet():
-    """A devnet that does not seal blocks while the module runs."""
-    node, tmp = start_devnet(["--block-time", MINUTE_MS])
+    """A devnet (mining switched to manual by `held`)."""
+    node, tmp = start_devnet([])
     try:
         yield node
     finally:
@@ -48,9 +47,14 @@ def send(w3: Web3, key: str, nonce: int, **fields) -> str:
 @pytest.fixture(scope="module")
 def held(w3):
     """DEV0's nonces 0 and 1 (pending) and 3 (queued behind the missing 2), held in the pool."""
+    # Manual mining from now on; the evm_mine (under the node's sealing lock) lets a block of
+    # interval mining already under way land first, so no block follows `head` unasked.
+    assert w3.provider.make_request("anvil_setIntervalMining", [0])["result"] is None
+    w3.provider.make_request("evm_mine", [])
+    head = w3.eth.block_number
     assert w3.eth.get_transaction_count(DEV0_ADDRESS) == 0
     hashes = {nonce: send(w3, DEV0_KEY, nonce, value=nonce + 1) for nonce in (0, 1, 3)}
-    assert w3.eth.block_number == 0, "a block was sealed: the pool no longer holds the transactions"
+    assert w3.eth.block_number == head, "a block was sealed: the pool no longer holds the transactions"
     return hashes
 
 

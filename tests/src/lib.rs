@@ -151,6 +151,15 @@ impl TestNode {
         Self::running(handle, config, dir, None, None)
     }
 
+    /// Starts a node as `manifold devnet` runs it ([`Node::start_devnet`]: the dev methods
+    /// served) after `edit` adjusted its config.
+    pub async fn start_devnet_with(edit: impl FnOnce(&mut NodeConfig)) -> eyre::Result<Self> {
+        let (dir, mut config) = Self::devnet_config()?;
+        edit(&mut config);
+        let handle = Node::start_devnet(config.clone()).await.wrap_err("starting the devnet")?;
+        Self::running(handle, config, dir, None, None)
+    }
+
     /// Starts a devnet node that runs the key-value test engine beside the EVM, its payer
     /// funded (see [`two_engines`]).
     pub async fn start_two_engines() -> eyre::Result<Self> {

@@ -6,7 +6,19 @@ use e2e::manifold_bin;
 #[test]
 fn bench_command_reports_throughput() -> eyre::Result<()> {
     let output = std::process::Command::new(manifold_bin()?)
-        .args(["bench", "--txs", "300", "--senders", "30", "--block-time", "20", "--threads", "1"])
+        .args([
+            "bench",
+            "--txs",
+            "300",
+            "--senders",
+            "30",
+            "--block-time",
+            "20",
+            "--threads",
+            "1",
+            "--empty-blocks",
+            "50",
+        ])
         .output()?;
     let stdout = String::from_utf8(output.stdout)?;
     assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
@@ -18,6 +30,7 @@ fn bench_command_reports_throughput() -> eyre::Result<()> {
         "admission",
         "end to end sealed",
         "derivation from DA",
+        "empty block, seal",
     ] {
         let found = stdout.lines().find(|l| l.contains(line));
         let rate: f64 = found
@@ -32,5 +45,9 @@ fn bench_command_reports_throughput() -> eyre::Result<()> {
     assert!(end_to_end.contains("1 thread(s)"), "{end_to_end}");
     let (_, strategies) = end_to_end.split_once("blocks: ").unwrap_or_default();
     assert!(strategies.starts_with("sequential "), "{end_to_end}");
+    // The empty-block figures: 50 blocks, each with a size on disk and on DA.
+    let empty = stdout.lines().find(|l| l.contains("empty block, seal")).unwrap_or_default();
+    assert!(empty.contains("(50 blocks;"), "{empty}");
+    assert!(empty.contains("B on DA alone"), "{empty}");
     Ok(())
 }

@@ -87,7 +87,8 @@ async fn clean_restart_serves_the_same_chain_and_continues_it() -> eyre::Result<
 
     let node = ManifoldProcess::spawn(&data_dir, &logs, "second").await?;
     let provider = wallet_provider(&node.info.rpc_url);
-    assert_eq!(provider.get_block_number().await?, head, "head survives the restart");
+    // Empty blocks were sealed after `head` was read, and go on after the restart.
+    assert!(provider.get_block_number().await? >= head, "head survives the restart");
     assert_eq!(block_hashes(&provider, head).await?, hashes, "same blocks after the restart");
     assert_eq!(provider.get_balance(recipient).await?, balance);
     assert_eq!(provider.get_balance(key.address()).await?, sender_balance);
@@ -105,9 +106,10 @@ async fn clean_restart_serves_the_same_chain_and_continues_it() -> eyre::Result<
     let hash = *provider.send_raw_transaction(&raw(&tx)).await?.tx_hash();
     let receipt = wait_receipt(&provider, hash).await?;
     let number = receipt.block_number.expect("mined");
-    assert_eq!(number, head + 1);
+    assert!(number > head);
     let block = provider.get_block_by_number(number.into()).await?.expect("new block");
-    assert_eq!(block.header.parent_hash, hashes[head as usize]);
+    let parent = provider.get_block_by_number((number - 1).into()).await?.expect("parent");
+    assert_eq!(block.header.parent_hash, parent.header.hash);
     assert_eq!(provider.get_balance(recipient).await?, balance + U256::from(1));
 
     let status = node.terminate().await?;

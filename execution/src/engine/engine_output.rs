@@ -3,7 +3,7 @@
 
 #[cfg(any(test, feature = "test-utils"))]
 use crate::kv::KvReceipt;
-use crate::{Receipt, evm::EvmOutput, svm::SvmReceipt};
+use crate::{Receipt, dev_state::DevStateReceipt, evm::EvmOutput, svm::SvmReceipt};
 
 /// One transaction's output, by engine.
 #[derive(Debug, Clone, PartialEq)]
@@ -13,6 +13,8 @@ pub enum EngineOutput {
     Evm(EvmOutput),
     /// The Solana VM's receipt.
     Svm(SvmReceipt),
+    /// A dev-state transaction's receipt.
+    DevState(DevStateReceipt),
     /// The key-value test engine's receipt.
     #[cfg(any(test, feature = "test-utils"))]
     Kv(KvReceipt),
@@ -25,6 +27,7 @@ impl EngineOutput {
         match self {
             EngineOutput::Evm(output) => Receipt::Evm(output.receipt(cumulative_evm_gas)),
             EngineOutput::Svm(receipt) => Receipt::Svm(receipt.clone()),
+            EngineOutput::DevState(receipt) => Receipt::DevState(*receipt),
             #[cfg(any(test, feature = "test-utils"))]
             EngineOutput::Kv(receipt) => Receipt::Kv(receipt.clone()),
         }

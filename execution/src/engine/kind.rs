@@ -2,7 +2,8 @@
 //! carries on the wire (journal records, stored block bodies and DA batches hold
 //! `kind ‖ bytes`).
 //!
-//! Tags: `0x00` EVM, `0x01` Solana. Reserved: `0x02` L1 deposit. `0xf0` is the key-value test
+//! Tags: `0x00` EVM, `0x01` Solana. Reserved: `0x02` L1 deposit. `0xde` is the dev-state
+//! engine, which only chains with `chain.dev_state_writes` (devnets) run. `0xf0` is the key-value test
 //! engine, which exists only in builds with the `test-utils` feature. A byte no engine of the
 //! build has is [`TxError::UnknownKind`].
 
@@ -18,6 +19,8 @@ pub enum EngineKind {
     Evm,
     /// Solana transactions (bincode `VersionedTransaction`), executed by agave's runtime.
     Svm,
+    /// A devnet's state writes (`anvil_setBalance`, …): see `dev_state`.
+    DevState,
     /// The key-value test engine (ed25519 signatures), the second engine that proves the seam.
     #[cfg(any(test, feature = "test-utils"))]
     Kv,
@@ -28,6 +31,7 @@ impl EngineKind {
     pub const ALL: &[EngineKind] = &[
         EngineKind::Evm,
         EngineKind::Svm,
+        EngineKind::DevState,
         #[cfg(any(test, feature = "test-utils"))]
         EngineKind::Kv,
     ];
@@ -37,6 +41,7 @@ impl EngineKind {
         match self {
             EngineKind::Evm => 0x00,
             EngineKind::Svm => 0x01,
+            EngineKind::DevState => 0xde,
             #[cfg(any(test, feature = "test-utils"))]
             EngineKind::Kv => 0xf0,
         }
@@ -58,6 +63,7 @@ impl EngineKind {
         match self {
             EngineKind::Evm => "evm",
             EngineKind::Svm => "svm",
+            EngineKind::DevState => "devstate",
             #[cfg(any(test, feature = "test-utils"))]
             EngineKind::Kv => "kv",
         }

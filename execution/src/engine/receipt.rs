@@ -6,7 +6,7 @@ use alloy_eips::eip2718::{Decodable2718, Encodable2718};
 
 #[cfg(any(test, feature = "test-utils"))]
 use crate::kv::KvReceipt;
-use crate::{EngineKind, TxError, svm::SvmReceipt};
+use crate::{EngineKind, TxError, dev_state::DevStateReceipt, svm::SvmReceipt};
 
 /// The receipt of one sealed transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +20,8 @@ pub enum Receipt {
     Evm(ReceiptEnvelope),
     /// A Solana transaction's receipt.
     Svm(SvmReceipt),
+    /// A dev-state transaction's receipt.
+    DevState(DevStateReceipt),
     /// The key-value test engine's receipt.
     #[cfg(any(test, feature = "test-utils"))]
     Kv(KvReceipt),
@@ -31,6 +33,7 @@ impl Receipt {
         match self {
             Receipt::Evm(_) => EngineKind::Evm,
             Receipt::Svm(_) => EngineKind::Svm,
+            Receipt::DevState(_) => EngineKind::DevState,
             #[cfg(any(test, feature = "test-utils"))]
             Receipt::Kv(_) => EngineKind::Kv,
         }
@@ -41,6 +44,7 @@ impl Receipt {
         match self {
             Receipt::Evm(receipt) => receipt.status(),
             Receipt::Svm(receipt) => receipt.success(),
+            Receipt::DevState(_) => true,
             #[cfg(any(test, feature = "test-utils"))]
             Receipt::Kv(receipt) => receipt.success,
         }
@@ -59,6 +63,7 @@ impl Receipt {
         match self {
             Receipt::Evm(receipt) => receipt.encoded_2718(),
             Receipt::Svm(receipt) => receipt.encode(),
+            Receipt::DevState(receipt) => receipt.encode(),
             #[cfg(any(test, feature = "test-utils"))]
             Receipt::Kv(receipt) => receipt.encode(),
         }
@@ -70,6 +75,7 @@ impl Receipt {
         match self {
             Receipt::Evm(receipt) => receipt.encode_2718(out),
             Receipt::Svm(receipt) => out.extend_from_slice(&receipt.encode()),
+            Receipt::DevState(receipt) => out.extend_from_slice(&receipt.encode()),
             #[cfg(any(test, feature = "test-utils"))]
             Receipt::Kv(receipt) => out.extend_from_slice(&receipt.encode()),
         }
@@ -89,6 +95,7 @@ impl Receipt {
             #[cfg(any(test, feature = "test-utils"))]
             EngineKind::Kv => Receipt::Kv(KvReceipt::decode(payload)?),
             EngineKind::Svm => Receipt::Svm(SvmReceipt::decode(payload)?),
+            EngineKind::DevState => Receipt::DevState(DevStateReceipt::decode(payload)?),
         })
     }
 }

@@ -5,6 +5,7 @@
 use crate::{
     AdmissionContext, BlockEnv, ChainSpec, Engine, EngineKind, ExecutionError, Transaction,
     TxError, TxResult,
+    dev_state::{DevStateBlockVm, DevStateEngine},
     evm::{EvmBlockVm, EvmEngine, EvmWorker},
     scheduler::{BlockVm, DeclaredAccess, TxState, TxWrites, VmWorker},
     state::StateView,
@@ -21,6 +22,7 @@ use crate::{
 pub struct Engines {
     evm: EvmEngine,
     svm: Option<std::sync::Arc<SvmEngine>>,
+    dev_state: Option<DevStateEngine>,
     #[cfg(any(test, feature = "test-utils"))]
     kv: Option<KvEngine>,
 }
@@ -31,9 +33,27 @@ impl Engines {
         Self {
             evm: EvmEngine::new(spec.evm(), spec.block_gas_limit),
             svm: None,
+            dev_state: None,
             #[cfg(any(test, feature = "test-utils"))]
             kv: None,
         }
+    }
+
+    /// The engines a node of `config` runs: the chain's ([`for_chain`](Self::for_chain)) and,
+    /// when `chain.dev_state_writes` is set (devnets only), the dev-state engine.
+    pub fn for_config(config: &node_config::NodeConfig) -> Result<Self, ExecutionError> {
+        let engines = Self::for_chain(&ChainSpec::from_config(config))?;
+        Ok(if config.chain.dev_state_writes { engines.with_dev_state() } else { engines })
+    }
+
+    /// These engines and the dev-state engine (a devnet's state writes).
+    pub fn with_dev_state(mut self) -> Self {
+        self.dev_state = Some(DevStateEngine);
+        self
+    }
+
+    fn dev_state(&self) -> Result<&DevStateEngine, TxError> {
+        self.dev_state.as_ref().ok_or(TxError::EngineNotRunning(EngineKind::DevState))
     }
 
     /// The engines every chain runs: the EVM and the Solana VM (whose programs this loads and
@@ -74,6 +94,7 @@ impl Engines {
         match kind {
             EngineKind::Evm => true,
             EngineKind::Svm => self.svm.is_some(),
+            EngineKind::DevState => self.dev_state.is_some(),
             #[cfg(any(test, feature = "test-utils"))]
             EngineKind::Kv => self.kv.is_some(),
         }
@@ -88,8 +109,16 @@ impl Engines {
     /// Decodes the payload of a transaction of `kind` and verifies its signature.
     pub fn decode(&self, kind: EngineKind, payload: &[u8]) -> Result<Transaction, TxError> {
         match kind {
-            EngineKind::Evm => self.evm.decode(payload).map(Transaction::Evm),
+            EngineKind::Evm => match self.dev_state {
+                // A devnet takes impersonated transactions too (see `dev_state`).
+                Some(_) => match crate::dev_state::decode_impersonated(payload) {
+                    Some(tx) => Ok(Transaction::Evm(tx)),
+                    None => self.evm.decode(payload).map(Transaction::Evm),
+                },
+                None => self.evm.decode(payload).map(Transaction::Evm),
+            },
             EngineKind::Svm => self.svm()?.decode(payload).map(Transaction::Svm),
+            EngineKind::DevState => self.dev_state()?.decode(payload).map(Transaction::DevState),
             #[cfg(any(test, feature = "test-utils"))]
             EngineKind::Kv => {
                 let kv = self.kv.as_ref().ok_or(TxError::EngineNotRunning(kind))?;
@@ -103,6 +132,7 @@ impl Engines {
         match tx {
             Transaction::Evm(tx) => self.evm.check(tx),
             Transaction::Svm(tx) => self.svm()?.check(tx),
+            Transaction::DevState(tx) => self.dev_state()?.check(tx),
             #[cfg(any(test, feature = "test-utils"))]
             Transaction::Kv(tx) => self.kv()?.check(tx),
         }
@@ -122,6 +152,10 @@ impl Engines {
                 Ok(svm) => svm.check_with_state(tx, state, context),
                 Err(e) => Ok(Err(e)),
             },
+            Transaction::DevState(tx) => match self.dev_state() {
+                Ok(engine) => engine.check_with_state(tx, state, context),
+                Err(e) => Ok(Err(e)),
+            },
             #[cfg(any(test, feature = "test-utils"))]
             Transaction::Kv(tx) => match self.kv() {
                 Ok(kv) => kv.check_with_state(tx, state, context),
@@ -136,6 +170,7 @@ impl Engines {
         match kind {
             EngineKind::Evm => self.evm.block_limit(env),
             EngineKind::Svm => self.svm.as_ref().map_or(0, |svm| svm.block_limit(env)),
+            EngineKind::DevState => self.dev_state.as_ref().map_or(0, |e| e.block_limit(env)),
             #[cfg(any(test, feature = "test-utils"))]
             EngineKind::Kv => self.kv.as_ref().map_or(0, |kv| kv.block_limit(env)),
         }
@@ -146,6 +181,7 @@ impl Engines {
         RouterVm {
             evm: self.evm.block_vm(env),
             svm: self.svm.as_ref().map(|svm| svm.block_vm(env)),
+            dev_state: self.dev_state.as_ref().map(|e| e.block_vm(env)),
             #[cfg(any(test, feature = "test-utils"))]
             kv: self.kv.as_ref().map(|kv| kv.block_vm(env)),
         }
@@ -162,6 +198,7 @@ impl Engines {
 pub struct RouterVm<'a> {
     evm: EvmBlockVm<'a>,
     svm: Option<SvmBlockVm<'a>>,
+    dev_state: Option<DevStateBlockVm>,
     #[cfg(any(test, feature = "test-utils"))]
     kv: Option<KvBlockVm<'a>>,
 }
@@ -181,6 +218,7 @@ impl BlockVm for RouterVm<'_> {
             evm: None,
             svm_vm: self.svm.as_ref(),
             svm: None,
+            dev_state_vm: self.dev_state.as_ref(),
             #[cfg(any(test, feature = "test-utils"))]
             kv_vm: self.kv.as_ref(),
             #[cfg(any(test, feature = "test-utils"))]
@@ -192,6 +230,7 @@ impl BlockVm for RouterVm<'_> {
         match tx {
             Transaction::Evm(tx) => self.evm.declared_access(tx, base),
             Transaction::Svm(tx) => self.svm.as_ref()?.declared_access(tx, base),
+            Transaction::DevState(tx) => self.dev_state.as_ref()?.declared_access(tx, base),
             #[cfg(any(test, feature = "test-utils"))]
             Transaction::Kv(tx) => self.kv.as_ref()?.declared_access(tx, base),
         }
@@ -205,6 +244,7 @@ pub struct RouterWorker<'w> {
     evm: Option<EvmWorker<'w>>,
     svm_vm: Option<&'w SvmBlockVm<'w>>,
     svm: Option<SvmWorker<'w>>,
+    dev_state_vm: Option<&'w DevStateBlockVm>,
     #[cfg(any(test, feature = "test-utils"))]
     kv_vm: Option<&'w KvBlockVm<'w>>,
     #[cfg(any(test, feature = "test-utils"))]
@@ -239,6 +279,14 @@ impl VmWorker for RouterWorker<'_> {
                 })?;
                 let state = self.state;
                 self.svm.get_or_insert_with(|| vm.worker(state)).execute(tx, writes)
+            }
+            Transaction::DevState(tx) => {
+                let vm = self.dev_state_vm.ok_or_else(|| {
+                    ExecutionError::Invariant(
+                        "a dev-state transaction reached a chain without it".into(),
+                    )
+                })?;
+                vm.worker(self.state).execute(tx, writes)
             }
             #[cfg(any(test, feature = "test-utils"))]
             Transaction::Kv(tx) => {

@@ -10,7 +10,10 @@ use alloy_primitives::{B256, Bytes, U256};
 
 #[cfg(any(test, feature = "test-utils"))]
 use crate::kv::KvTx;
-use crate::{AccountId, EngineKind, EngineTx, ReplayGuard, TxError, evm::EvmTx, svm::SvmTx};
+use crate::{
+    AccountId, EngineKind, EngineTx, ReplayGuard, TxError, dev_state::DevStateTx, evm::EvmTx,
+    svm::SvmTx,
+};
 
 /// A transaction of one of the chain's engines.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,6 +27,8 @@ pub enum Transaction {
     Evm(EvmTx),
     /// A Solana transaction.
     Svm(SvmTx),
+    /// A devnet's state writes.
+    DevState(DevStateTx),
     /// A transaction of the key-value test engine.
     #[cfg(any(test, feature = "test-utils"))]
     Kv(KvTx),
@@ -35,6 +40,7 @@ macro_rules! dispatch {
         match $self {
             Transaction::Evm($tx) => $body,
             Transaction::Svm($tx) => $body,
+            Transaction::DevState($tx) => $body,
             #[cfg(any(test, feature = "test-utils"))]
             Transaction::Kv($tx) => $body,
         }
@@ -47,6 +53,7 @@ impl Transaction {
         match self {
             Transaction::Evm(_) => EvmTx::KIND,
             Transaction::Svm(_) => SvmTx::KIND,
+            Transaction::DevState(_) => DevStateTx::KIND,
             #[cfg(any(test, feature = "test-utils"))]
             Transaction::Kv(_) => KvTx::KIND,
         }
@@ -146,6 +153,9 @@ impl Transaction {
         Ok(match kind {
             EngineKind::Evm => Transaction::Evm(EvmTx::decode_verified(payload, verified)?),
             EngineKind::Svm => Transaction::Svm(SvmTx::decode_verified(payload, verified)?),
+            EngineKind::DevState => {
+                Transaction::DevState(DevStateTx::decode_verified(payload, verified)?)
+            }
             #[cfg(any(test, feature = "test-utils"))]
             EngineKind::Kv => Transaction::Kv(KvTx::decode_verified(payload, verified)?),
         })

@@ -10,7 +10,7 @@ mod derivation;
 use std::sync::Arc;
 
 use da::DaBackend;
-use execution::{ChainSpec, Engines};
+use execution::Engines;
 use node_config::NodeConfig;
 use tokio::sync::watch;
 
@@ -33,7 +33,7 @@ impl Node {
         config: NodeConfig,
         da: Arc<dyn DaBackend>,
     ) -> Result<NodeHandle, SequencerError> {
-        let engines = Engines::for_chain(&ChainSpec::from_config(&config))?;
+        let engines = Engines::for_config(&config)?;
         Self::start_follower_with_engines(config, da, engines).await
     }
 

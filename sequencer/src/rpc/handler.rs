@@ -3,10 +3,12 @@
 
 use std::sync::Arc;
 
+use alloy_primitives::Address;
 use execution::StoreReader;
 use jsonrpsee::RpcModule;
 
 use super::{
+    dev::api::{AnvilDevApiServer, DevEthApiServer, EvmDevApiServer, HardhatDevApiServer},
     errors::{RpcResult, internal},
     eth::{
         FilterRegistry,
@@ -27,12 +29,15 @@ pub(crate) struct RpcHandler {
     pub(crate) ctx: NodeContext,
     /// Installed polling filters.
     pub(crate) filters: Arc<FilterRegistry>,
+    /// Accounts a devnet's `eth_sendTransaction` may send from unsigned
+    /// (`anvil_impersonateAccount`).
+    pub(crate) impersonated: Arc<parking_lot::Mutex<std::collections::HashSet<Address>>>,
 }
 
 impl RpcHandler {
     /// A handler over `ctx` with no filters installed.
     pub(crate) fn new(ctx: NodeContext) -> Self {
-        Self { ctx, filters: Arc::new(FilterRegistry::default()) }
+        Self { ctx, filters: Arc::new(FilterRegistry::default()), impersonated: Arc::default() }
     }
 
     /// A consistent read snapshot of the store.
@@ -49,7 +54,8 @@ impl RpcHandler {
         tokio::task::spawn_blocking(move || work(this)).await.map_err(internal)?
     }
 
-    /// Every method, as one module.
+    /// Every method, as one module: the dev methods only on a devnet
+    /// ([`NodeContext::dev_methods`]).
     pub(crate) fn into_module(self) -> Result<RpcModule<()>, SequencerError> {
         let rpc = |e: jsonrpsee::core::RegisterMethodError| SequencerError::Rpc(e.to_string());
         let mut module = RpcModule::new(());
@@ -64,6 +70,12 @@ impl RpcHandler {
         module.merge(EthTransactionsApiServer::into_rpc(self.clone())).map_err(rpc)?;
         module.merge(EthFeesApiServer::into_rpc(self.clone())).map_err(rpc)?;
         module.merge(EthFiltersApiServer::into_rpc(self.clone())).map_err(rpc)?;
+        if self.ctx.dev_methods {
+            module.merge(EvmDevApiServer::into_rpc(self.clone())).map_err(rpc)?;
+            module.merge(AnvilDevApiServer::into_rpc(self.clone())).map_err(rpc)?;
+            module.merge(HardhatDevApiServer::into_rpc(self.clone())).map_err(rpc)?;
+            module.merge(DevEthApiServer::into_rpc(self.clone())).map_err(rpc)?;
+        }
         module.merge(EthPubSubApiServer::into_rpc(self)).map_err(rpc)?;
         Ok(module)
     }

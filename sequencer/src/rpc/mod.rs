@@ -1,5 +1,6 @@
 //! The node's JSON-RPC endpoint: one HTTP and WebSocket port serving each VM's API — the
-//! Ethereum API in [`eth`] — the VM-neutral `manifold_*` methods (`manifold`), and `/health`
+//! Ethereum API in [`eth`] — the VM-neutral `manifold_*` methods (`manifold`), a devnet's
+//! dev methods (`evm_*`, `anvil_*`: [`dev`], only when the node serves them), and `/health`
 //! + `/metrics` on the same port; and Solana's JSON-RPC ([`solana`]) on its own port pair.
 //!
 //! One file per concept: [`server`] starts it and runs its accept loop; `connections` counts
@@ -10,6 +11,7 @@
 //! non-RPC paths.
 
 mod connections;
+mod dev;
 mod errors;
 mod eth;
 mod fd_limit;

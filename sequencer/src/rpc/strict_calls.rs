@@ -60,7 +60,7 @@ use Kind::{Call, Subscribe, Unsubscribe};
 
 /// Every method the node serves, with the most positional params it takes (`Option<_>` ones
 /// included) and its kind, read off the `#[method]`/`#[subscription]` declarations in
-/// `eth/api.rs` and `manifold.rs`. An unsubscription takes the subscription id.
+/// `eth/api.rs`, `manifold.rs` and `dev/api.rs`. An unsubscription takes the subscription id.
 const METHODS: &[(&str, usize, Kind)] = &[
     // web3_*
     ("web3_clientVersion", 0, Call),
@@ -128,6 +128,23 @@ const METHODS: &[(&str, usize, Kind)] = &[
     ("manifold_syncStatus", 0, Call),
     ("manifold_sendTransaction", 1, Call),
     ("manifold_transactionStatus", 1, Call),
+    // The devnet's dev methods (`dev/api.rs`; a sequencer does not serve them).
+    ("evm_mine", 1, Call),
+    ("evm_increaseTime", 1, Call),
+    ("evm_setNextBlockTimestamp", 1, Call),
+    ("evm_setAutomine", 1, Call),
+    ("anvil_mine", 2, Call),
+    ("anvil_setIntervalMining", 1, Call),
+    ("anvil_nodeInfo", 0, Call),
+    ("anvil_setBalance", 2, Call),
+    ("anvil_setCode", 2, Call),
+    ("anvil_setNonce", 2, Call),
+    ("anvil_setStorageAt", 3, Call),
+    ("anvil_impersonateAccount", 1, Call),
+    ("anvil_stopImpersonatingAccount", 1, Call),
+    ("hardhat_impersonateAccount", 1, Call),
+    ("hardhat_stopImpersonatingAccount", 1, Call),
+    ("eth_sendTransaction", 1, Call),
 ];
 
 /// Marks a call that came over plain HTTP (not over a WebSocket connection); put on the HTTP
@@ -278,12 +295,14 @@ mod tests {
     use super::*;
     use crate::{Node, rpc::handler::RpcHandler};
 
-    /// The module the node serves, over a fresh devnet chain in the returned directory.
+    /// The module a devnet serves (dev methods included), over a fresh chain in the returned
+    /// directory.
     fn node_module() -> (RpcModule<()>, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
         let opts =
             DevnetOptions { data_dir: dir.path().to_path_buf(), accounts: 1, ..Default::default() };
-        let ctx = Node::open(NodeConfig::devnet(&opts).unwrap()).unwrap();
+        let mut ctx = Node::open(NodeConfig::devnet(&opts).unwrap()).unwrap();
+        ctx.dev_methods = true;
         (RpcHandler::new(ctx).into_module().unwrap(), dir)
     }
 

@@ -25,7 +25,7 @@ mod eth_transactions;
 pub(crate) mod filters;
 mod logs;
 mod node_info;
-mod params;
+pub(crate) mod params;
 #[cfg(test)]
 mod smoke_tests;
 mod subscriptions;

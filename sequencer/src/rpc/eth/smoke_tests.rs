@@ -77,6 +77,8 @@ async fn devnet_endpoint_end_to_end() {
         ..Default::default()
     };
     let mut config = NodeConfig::devnet(&opts).unwrap();
+    // The checks below name blocks by number: blocks only when there are transactions.
+    config.chain.empty_blocks = false;
     config.rpc.get_logs_max_block_range = 1;
     let node = Node::start(config).await.unwrap();
     let addr = node.rpc_addr;

@@ -39,6 +39,9 @@ pub(crate) fn print_ready(args: &SequencerArgs, node: &sequencer::NodeHandle) {
 pub(crate) async fn run(args: SequencerArgs) -> eyre::Result<()> {
     let config = NodeConfig::load(&args.config, &overrides(&args)?)
         .wrap_err_with(|| format!("invalid configuration {}", args.config.display()))?;
+    config
+        .refuse_dev_state_writes()
+        .wrap_err("refusing to run a sequencer with dev state writes")?;
     logging::init(&config.log.level, config.log.format == LogFormat::Json);
     let node = Node::start(config).await.wrap_err("could not start the sequencer")?;
     tracing::info!(rpc = %node.rpc_addr, "sequencer running");

@@ -63,3 +63,35 @@ mod tests {
         assert!(err.to_string().contains("chain.empty_blocks"), "{err}");
     }
 }
+
+impl crate::NodeConfig {
+    /// Refuses `chain.dev_state_writes` for a sequencer of a real chain (`manifold
+    /// sequencer`): it would let anyone reaching the RPC set any account. Devnets set it; a
+    /// devnet's followers may carry it (they take no transactions).
+    pub fn refuse_dev_state_writes(&self) -> Result<(), crate::ConfigError> {
+        if self.chain.dev_state_writes {
+            return Err(crate::validation::invalid(
+                "chain.dev_state_writes",
+                true,
+                "false for `manifold sequencer`: it would let anyone reaching the RPC set any \
+                 account (use `manifold devnet` for a dev chain)",
+                "dev_state_writes = false",
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod dev_state_writes_tests {
+    use crate::NodeConfig;
+
+    #[test]
+    fn a_sequencer_refuses_dev_state_writes() {
+        let mut config = NodeConfig::default();
+        assert!(config.refuse_dev_state_writes().is_ok());
+        config.chain.dev_state_writes = true;
+        let err = config.refuse_dev_state_writes().unwrap_err().to_string();
+        assert!(err.contains("chain.dev_state_writes"), "{err}");
+    }
+}

@@ -34,6 +34,21 @@ async fn example_config_runs_as_a_sequencer() -> eyre::Result<()> {
     let stderr = String::from_utf8_lossy(&bad.stderr);
     assert!(stderr.contains("chain.block_time_ms") && stderr.contains('5'), "{stderr}");
 
+    // `manifold sequencer` refuses dev state writes (anyone could set any account).
+    let dev = tokio::process::Command::new(&bin)
+        .arg("sequencer")
+        .arg("--config")
+        .arg(&path)
+        .args(["--set", "chain.dev_state_writes=true", "--set", "rpc.listen=127.0.0.1:0"])
+        .args(["--set", "solana_rpc.enabled=false", "--data-dir"])
+        .arg(dir.path().join("dev-data"))
+        .kill_on_drop(true)
+        .output();
+    let dev = tokio::time::timeout(TIMEOUT, dev).await.map_err(|_| eyre::eyre!("it ran"))??;
+    assert!(!dev.status.success());
+    let stderr = String::from_utf8_lossy(&dev.stderr);
+    assert!(stderr.contains("chain.dev_state_writes"), "{stderr}");
+
     // The sequencer runs from the file, with CLI and environment overrides applied.
     let port = free_port()?;
     let mut child = tokio::process::Command::new(&bin)

@@ -10,7 +10,7 @@ use alloy_primitives::{B256, U256};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    ConfigError, GenesisAccount, GenesisIdAccount, NodeConfig, Secret, dev_accounts,
+    ConfigError, GenesisAccount, GenesisIdAccount, KeepBlocks, NodeConfig, Secret, dev_accounts,
     dev_solana_faucet, dev_solana_keypairs,
 };
 
@@ -69,6 +69,8 @@ impl NodeConfig {
         config.solana_rpc.listen = opts.solana_rpc_listen;
         config.solana_rpc.ws_listen = opts.solana_ws_listen;
         config.genesis.timestamp = 0;
+        // A devnet is an archive: forking tools and explorers can pin any block.
+        config.history.keep_blocks = KeepBlocks::All;
         config.genesis.alloc = dev_accounts(opts.accounts)?
             .into_iter()
             .map(|account| {
@@ -136,6 +138,7 @@ mod tests {
             data_dir: "./manifold-devnet".into(),
             genesis: Default::default(),
             solana_rpc: Default::default(),
+            history: Default::default(),
             ..config.clone()
         };
         assert_eq!(
@@ -161,6 +164,7 @@ mod tests {
         assert_eq!(config.rpc.listen.port(), 9545);
         assert!(config.genesis.alloc.values().all(|a| a.balance == U256::from(1)));
         assert_eq!(config.genesis.alloc.len(), 2);
+        assert_eq!(config.history.keep_blocks, KeepBlocks::All, "a devnet is an archive");
 
         let bad = DevnetOptions { chain_id: 0, ..DevnetOptions::default() };
         assert_eq!(NodeConfig::devnet(&bad).unwrap_err().key(), Some("chain.chain_id"));

@@ -1,0 +1,180 @@
+//! State history, the write side: per sealed block, the value every key had *before* the
+//! block changed it (reth's change sets), and the pruning of blocks below the kept range.
+//!
+//! Layout (tables in `tables`):
+//! - `account_history`: id ‖ block → the account's record before `block` (empty: absent);
+//! - `data_history`: id ‖ block → the account's Solana-style data before `block` (empty:
+//!   none);
+//! - `storage_history`: address ‖ slot ‖ block → the slot's value before `block` (zero:
+//!   unset);
+//! - `history_changes`: block → the keys that block wrote to the three tables above.
+//!
+//! The value of key K at block N is the old value recorded by the first change of K in a
+//! block after N, or the current value when K did not change after N — one range scan
+//! (see `historical_state`). Code is content-addressed and never deleted, so it needs no
+//! history. Genesis records nothing: there is no state before it.
+
+use std::collections::HashSet;
+
+use alloy_primitives::B256;
+use node_config::KeepBlocks;
+use redb::{ReadableTable, Table, WriteTransaction};
+
+use super::{reader::u64_meta, tables::*};
+use crate::{AccountId, ExecutionError};
+
+/// Most pruned blocks per seal: after `keep_blocks` shrinks, the backlog is worked off a
+/// bounded slice at a time so a seal stays cheap.
+const PRUNE_PER_SEAL: u64 = 64;
+
+/// Tags of the keys in a `history_changes` entry.
+const TAG_ACCOUNT: u8 = 0;
+const TAG_DATA: u8 = 1;
+const TAG_STORAGE: u8 = 2;
+
+/// Records the old values of the keys one block changes, inside the block's write
+/// transaction.
+pub(crate) struct HistoryWriter<'t> {
+    block: u64,
+    accounts: Table<'t, [u8; 40], &'static [u8]>,
+    data: Table<'t, [u8; 40], &'static [u8]>,
+    storage: Table<'t, [u8; 60], [u8; 32]>,
+    /// Storage keys recorded in this block: only a key's first old value counts (a wiped
+    /// contract whose slot is then written again).
+    slots_seen: HashSet<[u8; 52]>,
+    /// `history_changes` entry of the block: tag ‖ key records.
+    changes: Vec<u8>,
+}
+
+impl<'t> HistoryWriter<'t> {
+    /// A writer for block `block` in `txn`.
+    pub(crate) fn open(txn: &'t WriteTransaction, block: u64) -> Result<Self, ExecutionError> {
+        Ok(Self {
+            block,
+            accounts: txn.open_table(ACCOUNT_HISTORY)?,
+            data: txn.open_table(DATA_HISTORY)?,
+            storage: txn.open_table(STORAGE_HISTORY)?,
+            slots_seen: HashSet::new(),
+            changes: Vec::new(),
+        })
+    }
+
+    fn enabled(&self) -> bool {
+        self.block > 0
+    }
+
+    /// Records the record account `id` had before the block (`None`: absent).
+    pub(crate) fn account(
+        &mut self,
+        id: &AccountId,
+        old: Option<&[u8]>,
+    ) -> Result<(), ExecutionError> {
+        if !self.enabled() {
+            return Ok(());
+        }
+        self.accounts.insert(history_key(id.as_bytes(), self.block), old.unwrap_or_default())?;
+        self.changes.push(TAG_ACCOUNT);
+        self.changes.extend_from_slice(id.as_bytes());
+        Ok(())
+    }
+
+    /// Records the data account `id` had before the block (`None`: none).
+    pub(crate) fn data(
+        &mut self,
+        id: &AccountId,
+        old: Option<&[u8]>,
+    ) -> Result<(), ExecutionError> {
+        if !self.enabled() {
+            return Ok(());
+        }
+        self.data.insert(history_key(id.as_bytes(), self.block), old.unwrap_or_default())?;
+        self.changes.push(TAG_DATA);
+        self.changes.extend_from_slice(id.as_bytes());
+        Ok(())
+    }
+
+    /// Records the value storage key `key` (address ‖ slot) had before the block (`None`:
+    /// unset); a later record of the same key in the block is ignored.
+    pub(crate) fn storage(
+        &mut self,
+        key: [u8; 52],
+        old: Option<[u8; 32]>,
+    ) -> Result<(), ExecutionError> {
+        if !self.enabled() || !self.slots_seen.insert(key) {
+            return Ok(());
+        }
+        self.storage.insert(history_key(&key, self.block), old.unwrap_or_default())?;
+        self.changes.push(TAG_STORAGE);
+        self.changes.extend_from_slice(&key);
+        Ok(())
+    }
+
+    /// Writes the block's list of changed keys (for pruning).
+    pub(crate) fn finish(self, txn: &WriteTransaction) -> Result<(), ExecutionError> {
+        let Self { block, accounts, data, storage, changes, .. } = self;
+        drop((accounts, data, storage));
+        if !changes.is_empty() {
+            txn.open_table(HISTORY_CHANGES)?.insert(block, changes.as_slice())?;
+        }
+        Ok(())
+    }
+}
+
+/// Drops the history entries older than `keep` allows now that `head` is sealed: the
+/// entries of blocks up to the oldest kept block (its state is read from the entries of the
+/// blocks after it), at most [`PRUNE_PER_SEAL`] blocks at a time. Moves the `history_from`
+/// mark with them.
+pub(crate) fn prune(
+    txn: &WriteTransaction,
+    keep: KeepBlocks,
+    head: u64,
+) -> Result<(), ExecutionError> {
+    let mut meta = txn.open_table(META)?;
+    let from = u64_meta(meta.get(META_HISTORY_FROM)?.as_ref().map(|v| v.value()))?.unwrap_or(0);
+    let oldest = keep.oldest_kept(head);
+    if oldest <= from {
+        return Ok(());
+    }
+    let until = oldest.min(from.saturating_add(PRUNE_PER_SEAL));
+    let mut changes = txn.open_table(HISTORY_CHANGES)?;
+    let mut accounts = txn.open_table(ACCOUNT_HISTORY)?;
+    let mut data = txn.open_table(DATA_HISTORY)?;
+    let mut storage = txn.open_table(STORAGE_HISTORY)?;
+    for block in from + 1..=until {
+        let Some(list) = changes.remove(block)? else { continue };
+        let mut list = list.value();
+        while let Some((&tag, rest)) = list.split_first() {
+            let len = if tag == TAG_STORAGE { 52 } else { 32 };
+            let Some((key, rest)) = rest.split_at_checked(len) else {
+                return Err(corrupt_list(block));
+            };
+            match tag {
+                TAG_ACCOUNT => {
+                    accounts.remove(history_key(&id_bytes(key), block))?;
+                }
+                TAG_DATA => {
+                    data.remove(history_key(&id_bytes(key), block))?;
+                }
+                TAG_STORAGE => {
+                    let key: [u8; 52] = key.try_into().expect("52 bytes");
+                    storage.remove(history_key(&key, block))?;
+                }
+                _ => return Err(corrupt_list(block)),
+            }
+            list = rest;
+        }
+    }
+    meta.insert(META_HISTORY_FROM, until.to_be_bytes().as_slice())?;
+    Ok(())
+}
+
+fn id_bytes(key: &[u8]) -> [u8; 32] {
+    B256::from_slice(key).0
+}
+
+fn corrupt_list(block: u64) -> ExecutionError {
+    ExecutionError::Corrupt {
+        what: "history change list",
+        reason: format!("block {block}: truncated record or unknown tag"),
+    }
+}

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    ChainConfig, ConfigError, DaConfig, ExecutionConfig, FollowerConfig, GenesisConfig, HistoryConfig,
-    LogConfig, MempoolConfig, Overrides, RpcConfig, SolanaRpcConfig, loading,
+    ChainConfig, ConfigError, DaConfig, ExecutionConfig, FollowerConfig, GenesisConfig,
+    HistoryConfig, LogConfig, MempoolConfig, Overrides, RpcConfig, SolanaRpcConfig, loading,
 };
 
 /// The node's configuration: one field per section of `manifold.toml`.

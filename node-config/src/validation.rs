@@ -7,9 +7,9 @@ use std::fmt::Display;
 use alloy_primitives::U256;
 
 use crate::{
-    BatcherConfig, ChainConfig, ConfigError, ExecutionConfig, GenesisConfig, HistoryConfig, KeepBlocks, LocalDaConfig,
-    LogConfig, MAX_CODE_SIZE, MAX_EXECUTION_THREADS, MAX_EXTRA_DATA_BYTES, MempoolConfig,
-    NodeConfig, RpcConfig,
+    BatcherConfig, ChainConfig, ConfigError, ExecutionConfig, GenesisConfig, HistoryConfig,
+    KeepBlocks, LocalDaConfig, LogConfig, MAX_CODE_SIZE, MAX_EXECUTION_THREADS,
+    MAX_EXTRA_DATA_BYTES, MempoolConfig, NodeConfig, RpcConfig,
 };
 
 /// Bytes a JSON-RPC request adds around a hex-encoded raw transaction, with room to spare.

@@ -53,6 +53,21 @@ impl fmt::Display for KeepBlocks {
     }
 }
 
+impl std::str::FromStr for KeepBlocks {
+    type Err = String;
+
+    /// `all` or a number ≥ 1 (a command-line flag's value).
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim() {
+            "all" => Ok(Self::All),
+            other => match other.replace('_', "").parse() {
+                Ok(0) | Err(_) => Err(format!("expected \"all\" or a number ≥ 1, got {s:?}")),
+                Ok(n) => Ok(Self::Recent(n)),
+            },
+        }
+    }
+}
+
 impl Serialize for KeepBlocks {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -129,6 +144,14 @@ mod tests {
         overrides.push("history.keep_blocks", "1_000");
         let config = NodeConfig::from_toml_str_with_overrides("", &overrides).unwrap();
         assert_eq!(config.history.keep_blocks, KeepBlocks::Recent(1000));
+    }
+
+    #[test]
+    fn flags_parse_all_or_a_positive_number() {
+        assert_eq!("all".parse::<KeepBlocks>(), Ok(KeepBlocks::All));
+        assert_eq!("64".parse::<KeepBlocks>(), Ok(KeepBlocks::Recent(64)));
+        assert!("0".parse::<KeepBlocks>().is_err());
+        assert!("many".parse::<KeepBlocks>().is_err());
     }
 
     #[test]

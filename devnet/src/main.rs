@@ -2,6 +2,7 @@
 //! config file, config tooling and benchmarks.
 
 mod bench;
+mod bench_history;
 mod celestia_dev_cmd;
 mod cli;
 mod data_dir;

@@ -100,7 +100,7 @@ impl Store {
             }
         }
         let started = std::time::Instant::now();
-        let state_root = apply_changes(&txn, &outcome.changes, outcome.env.number)?;
+        let state_root = apply_changes(&txn, &outcome.changes, outcome.env.number, self.keep)?;
         let applied = started.elapsed();
         let sealed = seal(outcome, state_root, extra_data);
         check(&sealed)?;
@@ -195,6 +195,7 @@ fn apply_changes(
     txn: &WriteTransaction,
     changes: &StateChanges,
     number: u64,
+    keep: node_config::KeepBlocks,
 ) -> Result<B256, ExecutionError> {
     let mut tables = StateTables {
         accounts: txn.open_table(ACCOUNTS)?,
@@ -202,7 +203,7 @@ fn apply_changes(
         data: txn.open_table(ACCOUNT_DATA)?,
         storage: txn.open_table(STORAGE)?,
         nodes: txn.open_table(TRIE_NODES)?,
-        history: HistoryWriter::open(txn, number)?,
+        history: HistoryWriter::open(txn, number, keep)?,
     };
     let mut code = txn.open_table(CODE)?;
     for (hash, bytecode) in &changes.code {

@@ -12,7 +12,8 @@
 //! The value of key K at block N is the old value recorded by the first change of K in a
 //! block after N, or the current value when K did not change after N — one range scan
 //! (see `historical_state`). Code is content-addressed and never deleted, so it needs no
-//! history. Genesis records nothing: there is no state before it.
+//! history. Genesis records nothing: there is no state before it; nor does a store that
+//! keeps one block (the head's state is the flat state).
 
 use std::collections::HashSet;
 
@@ -20,7 +21,7 @@ use alloy_primitives::B256;
 use node_config::KeepBlocks;
 use redb::{ReadableTable, Table, WriteTransaction};
 
-use super::{reader::u64_meta, tables::*};
+use super::{Store, reader::u64_meta, tables::*};
 use crate::{AccountId, ExecutionError};
 
 /// Most pruned blocks per seal: after `keep_blocks` shrinks, the backlog is worked off a
@@ -36,6 +37,8 @@ const TAG_STORAGE: u8 = 2;
 /// transaction.
 pub(crate) struct HistoryWriter<'t> {
     block: u64,
+    /// Whether anything is recorded (not for genesis, nor when only the head is kept).
+    enabled: bool,
     accounts: Table<'t, [u8; 40], &'static [u8]>,
     data: Table<'t, [u8; 40], &'static [u8]>,
     storage: Table<'t, [u8; 60], [u8; 32]>,
@@ -47,10 +50,15 @@ pub(crate) struct HistoryWriter<'t> {
 }
 
 impl<'t> HistoryWriter<'t> {
-    /// A writer for block `block` in `txn`.
-    pub(crate) fn open(txn: &'t WriteTransaction, block: u64) -> Result<Self, ExecutionError> {
+    /// A writer for block `block` in `txn`, for a store that keeps `keep`.
+    pub(crate) fn open(
+        txn: &'t WriteTransaction,
+        block: u64,
+        keep: KeepBlocks,
+    ) -> Result<Self, ExecutionError> {
         Ok(Self {
             block,
+            enabled: block > 0 && keep != KeepBlocks::Recent(1),
             accounts: txn.open_table(ACCOUNT_HISTORY)?,
             data: txn.open_table(DATA_HISTORY)?,
             storage: txn.open_table(STORAGE_HISTORY)?,
@@ -60,7 +68,7 @@ impl<'t> HistoryWriter<'t> {
     }
 
     fn enabled(&self) -> bool {
-        self.block > 0
+        self.enabled
     }
 
     /// Records the record account `id` had before the block (`None`: absent).
@@ -117,6 +125,44 @@ impl<'t> HistoryWriter<'t> {
             txn.open_table(HISTORY_CHANGES)?.insert(block, changes.as_slice())?;
         }
         Ok(())
+    }
+}
+
+/// What the state history holds (`Store::history_size`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HistorySize {
+    /// History entries (old values of accounts, data and slots).
+    pub entries: u64,
+    /// Bytes of the keys and values of the history tables.
+    pub stored_bytes: u64,
+    /// Bytes of the pages the history tables take in the database file (stored bytes, the
+    /// tables' metadata and the unused space of their pages).
+    pub allocated_bytes: u64,
+}
+
+impl Store {
+    /// The size of the state history: entries and bytes of its tables.
+    pub fn history_size(&self) -> Result<HistorySize, ExecutionError> {
+        use redb::{ReadableDatabase as _, ReadableTableMetadata as _};
+        let txn = self.db.begin_read()?;
+        let mut size = HistorySize::default();
+        let mut add = |len: u64, stats: redb::TableStats, counted: bool| {
+            if counted {
+                size.entries += len;
+            }
+            size.stored_bytes += stats.stored_bytes();
+            size.allocated_bytes +=
+                stats.stored_bytes() + stats.metadata_bytes() + stats.fragmented_bytes();
+        };
+        let table = txn.open_table(ACCOUNT_HISTORY)?;
+        add(table.len()?, table.stats()?, true);
+        let table = txn.open_table(DATA_HISTORY)?;
+        add(table.len()?, table.stats()?, true);
+        let table = txn.open_table(STORAGE_HISTORY)?;
+        add(table.len()?, table.stats()?, true);
+        let table = txn.open_table(HISTORY_CHANGES)?;
+        add(table.len()?, table.stats()?, false);
+        Ok(size)
     }
 }
 

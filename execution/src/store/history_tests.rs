@@ -185,8 +185,10 @@ fn pruning_keeps_exactly_the_latest_blocks() {
         matches!(err, ExecutionError::StatePruned { requested: 3, oldest: 4, head: 6 }),
         "{err}"
     );
-    // Only the entries of blocks 5 and 6 (which give the states of 4 and 5) are left.
+    // Only the entries of blocks 5 and 6 (which give the states of 4 and 5) are left: A's
+    // record and slot in each.
     assert_eq!(entries(&chain.store), (2, 2));
+    assert_eq!(chain.store.history_size().unwrap().entries, 4);
 }
 
 #[test]
@@ -198,7 +200,9 @@ fn keeping_one_block_keeps_only_the_head() {
     let reader = chain.store.reader().unwrap();
     assert_eq!(reader.oldest_state().unwrap(), 3);
     assert!(reader.state_at(2).is_err());
+    // Nothing is recorded at all: the head's state is the flat state.
     assert_eq!(entries(&chain.store), (0, 0));
+    assert_eq!(chain.store.history_size().unwrap().entries, 0);
 }
 
 #[test]

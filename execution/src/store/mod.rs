@@ -21,6 +21,7 @@ use redb::ReadableDatabase as _;
 
 pub use commit::SealOptions;
 pub use historical_state::HistoricalState;
+pub use history::HistorySize;
 pub use progress::{DaInclusion, ProgressStore};
 pub use reader::{AccountProof, StoreReader};
 

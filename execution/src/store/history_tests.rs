@@ -90,6 +90,9 @@ fn data(byte: u8) -> AccountData {
     }
 }
 
+/// What a block's state holds in `values_at_each_block_after_several_changes`.
+type Expected = (u64, Option<u64>, u64, u64, Option<u8>);
+
 #[test]
 fn values_at_each_block_after_several_changes() {
     let mut chain = Chain::new(KeepBlocks::All);
@@ -120,8 +123,8 @@ fn values_at_each_block_after_several_changes() {
     chain.seal(changes);
 
     let reader = chain.store.reader().unwrap();
-    let expected: [(u64, Option<u64>, u64, u64, Option<u8>); 6] = [
-        // block, A's balance, slot 1, slot 2, data byte
+    // Block, A's balance, slot 1, slot 2, the program account's data byte.
+    let expected: [Expected; 6] = [
         (0, None, 0, 0, None),
         (1, Some(1), 10, 11, Some(1)),
         (2, Some(2), 20, 0, Some(2)),

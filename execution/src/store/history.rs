@@ -58,7 +58,7 @@ impl<'t> HistoryWriter<'t> {
     ) -> Result<Self, ExecutionError> {
         Ok(Self {
             block,
-            enabled: block > 0 && keep != KeepBlocks::Recent(1),
+            enabled: block > 0 && records(keep),
             accounts: txn.open_table(ACCOUNT_HISTORY)?,
             data: txn.open_table(DATA_HISTORY)?,
             storage: txn.open_table(STORAGE_HISTORY)?,
@@ -166,27 +166,44 @@ impl Store {
     }
 }
 
+/// Whether a store that keeps `keep` records history at all (one block kept: the head's
+/// state is the flat state).
+pub(crate) fn records(keep: KeepBlocks) -> bool {
+    keep != KeepBlocks::Recent(1)
+}
+
 /// Drops the history entries older than `keep` allows now that `head` is sealed: the
 /// entries of blocks up to the oldest kept block (its state is read from the entries of the
-/// blocks after it), at most [`PRUNE_PER_SEAL`] blocks at a time. Moves the `history_from`
-/// mark with them.
+/// blocks after it), at most [`PRUNE_PER_SEAL`] blocks at a time, behind the
+/// `history_pruned` mark. Moves the `history_from` mark (the oldest readable state) with
+/// them — to the head when nothing is recorded, since the states below it then lack the
+/// head's entries.
 pub(crate) fn prune(
     txn: &WriteTransaction,
     keep: KeepBlocks,
     head: u64,
 ) -> Result<(), ExecutionError> {
     let mut meta = txn.open_table(META)?;
-    let from = u64_meta(meta.get(META_HISTORY_FROM)?.as_ref().map(|v| v.value()))?.unwrap_or(0);
+    let read = |meta: &Table<'_, &'static str, &'static [u8]>, key| {
+        u64_meta(meta.get(key)?.as_ref().map(|v| v.value()))
+    };
+    let from = read(&meta, META_HISTORY_FROM)?.unwrap_or(0);
+    let pruned = read(&meta, META_HISTORY_PRUNED)?.unwrap_or(from);
     let oldest = keep.oldest_kept(head);
-    if oldest <= from {
+    let until = oldest.clamp(pruned, pruned.saturating_add(PRUNE_PER_SEAL));
+    let readable = if records(keep) { from.max(until) } else { head };
+    if readable != from {
+        meta.insert(META_HISTORY_FROM, readable.to_be_bytes().as_slice())?;
+    }
+    if until == pruned {
         return Ok(());
     }
-    let until = oldest.min(from.saturating_add(PRUNE_PER_SEAL));
+    meta.insert(META_HISTORY_PRUNED, until.to_be_bytes().as_slice())?;
     let mut changes = txn.open_table(HISTORY_CHANGES)?;
     let mut accounts = txn.open_table(ACCOUNT_HISTORY)?;
     let mut data = txn.open_table(DATA_HISTORY)?;
     let mut storage = txn.open_table(STORAGE_HISTORY)?;
-    for block in from + 1..=until {
+    for block in pruned + 1..=until {
         let Some(list) = changes.remove(block)? else { continue };
         let mut list = list.value();
         while let Some((&tag, rest)) = list.split_first() {
@@ -210,7 +227,6 @@ pub(crate) fn prune(
             list = rest;
         }
     }
-    meta.insert(META_HISTORY_FROM, until.to_be_bytes().as_slice())?;
     Ok(())
 }
 

@@ -225,3 +225,28 @@ fn an_aborted_seal_records_no_history() {
     assert_eq!(chain.balance_at(1, AccountId::from(A)), Some(U256::from(1)));
     assert_eq!(chain.balance_at(2, AccountId::from(A)), Some(U256::from(3)));
 }
+
+#[test]
+fn a_stretch_without_recording_moves_the_readable_range_past_it() {
+    let mut chain = Chain::new(KeepBlocks::All);
+    for n in 1..=70 {
+        chain.seal(evm(A, n, &[]));
+    }
+    // One block kept: nothing recorded for block 71, and the backlog pruned 64 blocks a seal.
+    let archive = chain.store.clone();
+    chain.store = archive.clone().keep_blocks(KeepBlocks::Recent(1));
+    chain.seal(evm(A, 71, &[]));
+    chain.store = archive;
+    chain.seal(evm(A, 72, &[]));
+    let reader = chain.store.reader().unwrap();
+    // The states before 71 would miss block 71's entries: refused, not misread.
+    assert_eq!(reader.oldest_state().unwrap(), 71);
+    assert!(reader.state_at(70).is_err());
+    assert_eq!(chain.balance_at(71, AccountId::from(A)), Some(U256::from(71)));
+    drop(reader);
+    // The rest of the backlog goes with the next seals of a store that prunes.
+    chain.store = chain.store.clone().keep_blocks(KeepBlocks::Recent(2));
+    chain.seal(evm(A, 73, &[]));
+    assert_eq!(entries(&chain.store), (1, 1), "only block 73's entry (the state of 72) is left");
+    assert_eq!(chain.balance_at(72, AccountId::from(A)), Some(U256::from(72)));
+}

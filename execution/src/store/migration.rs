@@ -19,7 +19,10 @@ use redb::{ReadableTable, TableDefinition, TableHandle, WriteTransaction};
 
 use super::{
     block_codec::{corrupt, encode_body, encode_receipts},
-    tables::{BLOCK_BODIES, BLOCK_RECEIPTS, META, META_HEAD, META_HISTORY_FROM, META_SCHEMA},
+    tables::{
+        BLOCK_BODIES, BLOCK_RECEIPTS, META, META_HEAD, META_HISTORY_FROM, META_HISTORY_PRUNED,
+        META_SCHEMA,
+    },
 };
 use crate::{ExecutionError, Receipt, Transaction, evm::EvmTx};
 
@@ -63,6 +66,7 @@ pub(crate) fn migrate(txn: &WriteTransaction) -> Result<(), ExecutionError> {
     let history_from = head.unwrap_or(0);
     let mut meta = txn.open_table(META)?;
     meta.insert(META_HISTORY_FROM, history_from.to_be_bytes().as_slice())?;
+    meta.insert(META_HISTORY_PRUNED, history_from.to_be_bytes().as_slice())?;
     meta.insert(META_SCHEMA, SCHEMA.to_be_bytes().as_slice())?;
     Ok(())
 }

@@ -61,6 +61,8 @@ pub(crate) const META_HEAD: &str = "head";
 pub(crate) const META_CHAIN_ID: &str = "chain_id";
 /// `META` key of the oldest block whose state the history can still reconstruct.
 pub(crate) const META_HISTORY_FROM: &str = "history_from";
+/// `META` key of the newest block whose history entries are pruned (all older ones are too).
+pub(crate) const META_HISTORY_PRUNED: &str = "history_pruned";
 /// `META` key of the layout version of the database (see `migration`).
 pub(crate) const META_SCHEMA: &str = "schema";
 

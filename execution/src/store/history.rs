@@ -67,23 +67,13 @@ impl<'t> HistoryWriter<'t> {
         })
     }
 
-    fn enabled(&self) -> bool {
-        self.enabled
-    }
-
     /// Records the record account `id` had before the block (`None`: absent).
     pub(crate) fn account(
         &mut self,
         id: &AccountId,
         old: Option<&[u8]>,
     ) -> Result<(), ExecutionError> {
-        if !self.enabled() {
-            return Ok(());
-        }
-        self.accounts.insert(history_key(id.as_bytes(), self.block), old.unwrap_or_default())?;
-        self.changes.push(TAG_ACCOUNT);
-        self.changes.extend_from_slice(id.as_bytes());
-        Ok(())
+        self.record_id(TAG_ACCOUNT, id, old)
     }
 
     /// Records the data account `id` had before the block (`None`: none).
@@ -92,11 +82,22 @@ impl<'t> HistoryWriter<'t> {
         id: &AccountId,
         old: Option<&[u8]>,
     ) -> Result<(), ExecutionError> {
-        if !self.enabled() {
+        self.record_id(TAG_DATA, id, old)
+    }
+
+    /// Records `old` under `id` in the table of `tag` (accounts or data).
+    fn record_id(
+        &mut self,
+        tag: u8,
+        id: &AccountId,
+        old: Option<&[u8]>,
+    ) -> Result<(), ExecutionError> {
+        if !self.enabled {
             return Ok(());
         }
-        self.data.insert(history_key(id.as_bytes(), self.block), old.unwrap_or_default())?;
-        self.changes.push(TAG_DATA);
+        let table = if tag == TAG_ACCOUNT { &mut self.accounts } else { &mut self.data };
+        table.insert(history_key(id.as_bytes(), self.block), old.unwrap_or_default())?;
+        self.changes.push(tag);
         self.changes.extend_from_slice(id.as_bytes());
         Ok(())
     }
@@ -108,7 +109,7 @@ impl<'t> HistoryWriter<'t> {
         key: [u8; 52],
         old: Option<[u8; 32]>,
     ) -> Result<(), ExecutionError> {
-        if !self.enabled() || !self.slots_seen.insert(key) {
+        if !self.enabled || !self.slots_seen.insert(key) {
             return Ok(());
         }
         self.storage.insert(history_key(&key, self.block), old.unwrap_or_default())?;

@@ -1,8 +1,9 @@
 //! `manifold bench`: EVM transfer execution throughput, end-to-end sealing throughput
 //! (signed transfers → admission with parallel signature recovery and group-committed
 //! journal → block building → execution → state root → persisted block), as tx/s, and the
-//! derivation speed of a follower re-executing the same blocks from DA; and what an empty
-//! block costs (`bench_empty_blocks`).
+//! derivation speed of a follower re-executing the same blocks from DA; what an empty
+//! block costs (`bench_empty_blocks`), and what state history adds to a seal
+//! (`bench_history`).
 //!
 //! Signing the workload is not timed. Figures depend on the machine: the core count is
 //! printed with them.
@@ -139,6 +140,11 @@ pub(crate) async fn run(args: BenchArgs) -> eyre::Result<()> {
         eyre::bail!("Block-STM and the sequential executor disagree");
     }
     drop(reader);
+
+    // 1c. What state history costs a seal: the transfers sealed in blocks on two fresh
+    //     stores, one keeping every block's state, one the head's only.
+    eprintln!("sealing the transfers with and without state history...");
+    let history = crate::bench_history::measure(&ctx, &txs, args.block_txs)?;
     drop(ctx);
 
     // 2. End to end through the sequencer, on a fresh chain: transactions stream in through
@@ -324,6 +330,21 @@ pub(crate) async fn run(args: BenchArgs) -> eyre::Result<()> {
         empty.da_alone_bytes,
         empty.da_batched_bytes,
         empty.batched,
+    );
+    let (extra_ms, extra_share) = history.seal_overhead();
+    let per_block = |n: u64| n as f64 / history.blocks.max(1) as f64;
+    println!(
+        "  state history (all kept):      {:>+10.1} ms seal/block ({:+.0}%), {:.0} bytes/block \
+         stored ({:.0} entries/block, {:.0} bytes/entry; {:.0} bytes/block of pages; {} blocks \
+         of {})",
+        extra_ms,
+        extra_share * 100.0,
+        per_block(history.stored_bytes),
+        per_block(history.entries),
+        history.stored_bytes as f64 / history.entries.max(1) as f64,
+        per_block(history.allocated_bytes),
+        history.blocks,
+        args.block_txs,
     );
     Ok(())
 }

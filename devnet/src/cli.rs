@@ -101,6 +101,10 @@ pub(crate) struct DevnetArgs {
     /// Celestia-compatible node) or "ethereum" (starts a dev L1 and posts calldata to it).
     #[arg(long, default_value = "local")]
     pub(crate) da: node_config::DaBackendKind,
+    /// Blocks whose states are kept for queries at older blocks: "all" or a number ≥ 1
+    /// (`[history] keep_blocks`).
+    #[arg(long, default_value = "all")]
+    pub(crate) keep_blocks: node_config::KeepBlocks,
     /// Also print the start-up summary as one JSON line on stdout.
     #[arg(long)]
     pub(crate) json: bool,

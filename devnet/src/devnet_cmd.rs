@@ -23,6 +23,7 @@ pub(crate) async fn run(args: DevnetArgs) -> eyre::Result<()> {
         rpc_listen: SocketAddr::new(args.host, args.rpc_port),
         solana_rpc_listen: args.solana_rpc_port.map(|port| SocketAddr::new(args.host, port)),
         solana_ws_listen: args.solana_ws_port.map(|port| SocketAddr::new(args.host, port)),
+        keep_blocks: args.keep_blocks,
         ..DevnetOptions::default()
     };
     let mut config = NodeConfig::devnet(&opts).wrap_err("invalid devnet options")?;

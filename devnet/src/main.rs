@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_empty_blocks;
+mod bench_history;
 mod celestia_dev_cmd;
 mod cli;
 mod data_dir;

@@ -53,6 +53,28 @@ pub enum ExecutionError {
         /// Why it was refused.
         reason: String,
     },
+    /// A state was asked for at a block above the head.
+    #[error("block {number} is not known (head {head})")]
+    UnknownBlock {
+        /// The block asked for.
+        number: u64,
+        /// Current head number.
+        head: u64,
+    },
+    /// A state was asked for at a block whose history has been pruned (or predates the
+    /// history, for a database written before it was kept).
+    #[error(
+        "the state of block {requested} is not kept: this node keeps the states of blocks \
+         {oldest} to {head} ([history] keep_blocks)"
+    )]
+    StatePruned {
+        /// The block asked for.
+        requested: u64,
+        /// The oldest block whose state is kept.
+        oldest: u64,
+        /// Current head number.
+        head: u64,
+    },
     /// The database holds no genesis block yet.
     #[error("the database holds no chain: initialise it with a genesis first")]
     NoGenesis,

@@ -29,4 +29,6 @@ pub use engine::{
 };
 pub use error::ExecutionError;
 pub use state::{AccountId, AccountState, ChainView, StateChanges, StateView};
-pub use store::{DaInclusion, ProgressStore, SealOptions, Store, StoreReader};
+pub use store::{
+    DaInclusion, HistoricalState, HistorySize, ProgressStore, SealOptions, Store, StoreReader,
+};

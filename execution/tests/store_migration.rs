@@ -1,12 +1,13 @@
 //! A database written before engines (layout 1, recorded at commit 8ee03ea in
 //! `tests/fixtures/evm_chain_v1/node.redb.zst`) opens with today's store: it is migrated to
 //! kind-tagged block records, serves the same blocks, receipts, state and proofs, and the
-//! chain goes on from its head; opening it again migrates nothing.
+//! chain goes on from its head; opening it again migrates nothing. Its state history starts at
+//! its head (the past states were never recorded).
 
 use alloy_primitives::Bytes;
 use execution::{
-    ChainSpec, Engines, Receipt, Store, Transaction, block::InvalidTxPolicy, execute_block,
-    scheduler::ParallelExecutor,
+    ChainSpec, Engines, ExecutionError, Receipt, StateView as _, Store, Transaction,
+    block::InvalidTxPolicy, execute_block, scheduler::ParallelExecutor,
 };
 use node_config::GenesisConfig;
 
@@ -61,6 +62,11 @@ fn a_layout_1_database_is_migrated_and_goes_on() {
     }
     let head = reader.head_header().unwrap();
     assert_eq!(reader.state_root().unwrap(), head.state_root);
+    assert_eq!(reader.oldest_state().unwrap(), 12);
+    assert!(matches!(
+        reader.state_at(11).unwrap_err(),
+        ExecutionError::StatePruned { requested: 11, oldest: 12, head: 12 }
+    ));
     drop(reader);
 
     // The chain goes on: block 13 with the transactions the old journal held.
@@ -80,6 +86,7 @@ fn a_layout_1_database_is_migrated_and_goes_on() {
         .collect();
     let env = spec.next_block_env(&head, head.timestamp + 2);
     let reader = store.reader().unwrap();
+    let pre_13_vault = reader.account(execution::AccountId::from(genesis.fee_vault)).unwrap();
     let engines = Engines::new(&spec);
     let mut scheduler = ParallelExecutor::sequential();
     let outcome =
@@ -98,4 +105,10 @@ fn a_layout_1_database_is_migrated_and_goes_on() {
     assert_eq!(reader.head_number().unwrap(), Some(13));
     assert_eq!(reader.block(13).unwrap().unwrap(), sealed);
     assert_eq!(reader.state_root().unwrap(), sealed.header.state_root);
+    // Block 12's state is now history, as block 13 changed it.
+    let fee_vault = execution::AccountId::from(genesis.fee_vault);
+    let at_12 = reader.state_at(12).unwrap().account(fee_vault).unwrap();
+    let at_13 = reader.state_at(13).unwrap().account(fee_vault).unwrap();
+    assert_ne!(at_12.map(|a| a.balance), at_13.map(|a| a.balance), "block 13 paid fees");
+    assert_eq!(at_12, pre_13_vault);
 }

@@ -10,7 +10,7 @@ use alloy_primitives::{B256, U256};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    ConfigError, GenesisAccount, GenesisIdAccount, NodeConfig, Secret, dev_accounts,
+    ConfigError, GenesisAccount, GenesisIdAccount, KeepBlocks, NodeConfig, Secret, dev_accounts,
     dev_solana_faucet, dev_solana_keypairs,
 };
 
@@ -42,6 +42,9 @@ pub struct DevnetOptions {
     pub solana_rpc_listen: Option<SocketAddr>,
     /// Solana WebSocket listen address. Default `127.0.0.1:8900`, or a free port as above.
     pub solana_ws_listen: Option<SocketAddr>,
+    /// Blocks whose states are kept (`[history] keep_blocks`). Default all: a devnet is an
+    /// archive, so forking tools and explorers can pin any block.
+    pub keep_blocks: KeepBlocks,
 }
 
 impl Default for DevnetOptions {
@@ -56,6 +59,7 @@ impl Default for DevnetOptions {
             rpc_listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 8545)),
             solana_rpc_listen: None,
             solana_ws_listen: None,
+            keep_blocks: KeepBlocks::All,
         }
     }
 }
@@ -75,6 +79,7 @@ impl NodeConfig {
         config.solana_rpc.listen = opts.solana_rpc_listen;
         config.solana_rpc.ws_listen = opts.solana_ws_listen;
         config.genesis.timestamp = 0;
+        config.history.keep_blocks = opts.keep_blocks;
         config.genesis.alloc = dev_accounts(opts.accounts)?
             .into_iter()
             .map(|account| {
@@ -146,6 +151,7 @@ mod tests {
             solana_rpc: Default::default(),
             // The devnet's one chain setting beyond the defaults.
             chain: crate::ChainConfig { dev_state_writes: false, ..config.chain.clone() },
+            history: Default::default(),
             ..config.clone()
         };
         assert_eq!(
@@ -166,6 +172,7 @@ mod tests {
             rpc_listen: "0.0.0.0:9545".parse().unwrap(),
             solana_rpc_listen: None,
             solana_ws_listen: None,
+            keep_blocks: KeepBlocks::Recent(500),
         };
         let config = NodeConfig::devnet(&opts).unwrap();
         assert_eq!((config.chain.chain_id, config.chain.block_time_ms), (7, 1000));
@@ -173,6 +180,9 @@ mod tests {
         assert_eq!(config.rpc.listen.port(), 9545);
         assert!(config.genesis.alloc.values().all(|a| a.balance == U256::from(1)));
         assert_eq!(config.genesis.alloc.len(), 2);
+        assert_eq!(config.history.keep_blocks, KeepBlocks::Recent(500));
+        let archive = NodeConfig::devnet(&DevnetOptions::default()).unwrap();
+        assert_eq!(archive.history.keep_blocks, KeepBlocks::All, "a devnet is an archive");
 
         let bad = DevnetOptions { chain_id: 0, ..DevnetOptions::default() };
         assert_eq!(NodeConfig::devnet(&bad).unwrap_err().key(), Some("chain.chain_id"));

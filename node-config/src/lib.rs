@@ -11,6 +11,7 @@ mod example;
 mod execution;
 mod follower;
 mod genesis;
+mod history;
 mod loading;
 mod log;
 mod mempool;
@@ -38,6 +39,7 @@ pub use follower::FollowerConfig;
 pub use genesis::{
     GenesisAccount, GenesisConfig, GenesisIdAccount, MAX_CODE_SIZE, MAX_EXTRA_DATA_BYTES,
 };
+pub use history::{DEFAULT_KEEP_BLOCKS, HistoryConfig, KeepBlocks};
 pub use log::{LogConfig, LogFormat};
 pub use mempool::MempoolConfig;
 pub use node_config::NodeConfig;

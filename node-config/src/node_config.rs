@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    ChainConfig, ConfigError, DaConfig, ExecutionConfig, FollowerConfig, GenesisConfig, LogConfig,
-    MempoolConfig, Overrides, RpcConfig, SolanaRpcConfig, loading,
+    ChainConfig, ConfigError, DaConfig, ExecutionConfig, FollowerConfig, GenesisConfig,
+    HistoryConfig, LogConfig, MempoolConfig, Overrides, RpcConfig, SolanaRpcConfig, loading,
 };
 
 /// The node's configuration: one field per section of `manifold.toml`.
@@ -35,6 +35,8 @@ pub struct NodeConfig {
     pub da: DaConfig,
     /// `[follower]`: where a follower starts reading DA and how often it polls.
     pub follower: FollowerConfig,
+    /// `[history]`: how many recent blocks' states are kept for queries at older blocks.
+    pub history: HistoryConfig,
     /// `[genesis]`: the genesis block and pre-funded accounts.
     pub genesis: GenesisConfig,
 }
@@ -51,6 +53,7 @@ impl Default for NodeConfig {
             execution: ExecutionConfig::default(),
             da: DaConfig::default(),
             follower: FollowerConfig::default(),
+            history: HistoryConfig::default(),
             genesis: GenesisConfig::default(),
         }
     }

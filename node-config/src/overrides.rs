@@ -212,6 +212,13 @@ impl Override {
                     self.invalid("expected a whole number, e.g. 250, without quotes".to_owned())
                 })
             }
+            Kind::IntegerOrString => {
+                let digits = self.value.trim().replace('_', "");
+                Ok(digits
+                    .parse::<i64>()
+                    .map(toml::Value::Integer)
+                    .unwrap_or_else(|_| toml::Value::String(self.value.trim().to_owned())))
+            }
             Kind::Bool => match self.value.trim() {
                 "true" => Ok(toml::Value::Boolean(true)),
                 "false" => Ok(toml::Value::Boolean(false)),

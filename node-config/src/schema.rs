@@ -17,6 +17,9 @@ pub(crate) enum Kind {
     Float,
     /// A TOML boolean (flags).
     Bool,
+    /// A TOML integer, or a string for a word the key also accepts (`keep_blocks = "all"`):
+    /// an override that reads as a whole number is an integer, anything else a string.
+    IntegerOrString,
 }
 
 /// A node of the key tree.
@@ -116,6 +119,8 @@ const DA: &[(&str, Node)] = &[
 
 const FOLLOWER: &[(&str, Node)] = &[("da_start_height", INT), ("poll_interval_ms", INT)];
 
+const HISTORY: &[(&str, Node)] = &[("keep_blocks", Node::Value(Kind::IntegerOrString))];
+
 const GENESIS_ACCOUNT: &[(&str, Node)] =
     &[("balance", STR), ("nonce", INT), ("code", STR), ("storage", Node::Map(&STR))];
 
@@ -142,6 +147,7 @@ pub(crate) const ROOT: Node = Node::Table(&[
     ("execution", Node::Table(EXECUTION)),
     ("da", Node::Table(DA)),
     ("follower", Node::Table(FOLLOWER)),
+    ("history", Node::Table(HISTORY)),
     ("genesis", Node::Table(GENESIS)),
 ]);
 
@@ -198,6 +204,10 @@ mod tests {
             (Node::Value(Kind::String), toml::Value::String(_)) => {}
             (Node::Value(Kind::Float), toml::Value::Float(_)) => {}
             (Node::Value(Kind::Bool), toml::Value::Boolean(_)) => {}
+            (
+                Node::Value(Kind::IntegerOrString),
+                toml::Value::Integer(_) | toml::Value::String(_),
+            ) => {}
             (Node::Table(entries), toml::Value::Table(table)) => {
                 for (key, child) in table {
                     let n = node.child(key).unwrap_or_else(|| panic!("{path}.{key} not in schema"));

@@ -7,9 +7,9 @@ use std::fmt::Display;
 use alloy_primitives::U256;
 
 use crate::{
-    BatcherConfig, ChainConfig, ConfigError, ExecutionConfig, GenesisConfig, LocalDaConfig,
-    LogConfig, MAX_CODE_SIZE, MAX_EXECUTION_THREADS, MAX_EXTRA_DATA_BYTES, MempoolConfig,
-    NodeConfig, RpcConfig,
+    BatcherConfig, ChainConfig, ConfigError, ExecutionConfig, GenesisConfig, HistoryConfig,
+    KeepBlocks, LocalDaConfig, LogConfig, MAX_CODE_SIZE, MAX_EXECUTION_THREADS,
+    MAX_EXTRA_DATA_BYTES, MempoolConfig, NodeConfig, RpcConfig,
 };
 
 /// Bytes a JSON-RPC request adds around a hex-encoded raw transaction, with room to spare.
@@ -39,6 +39,7 @@ impl NodeConfig {
         crate::da_validation::validate_ethereum(&self.da.ethereum)?;
         validate_batcher(&self.da.batcher)?;
         crate::da_validation::validate_follower(&self.follower)?;
+        validate_history(&self.history)?;
         validate_genesis(&self.genesis)
     }
 }
@@ -61,6 +62,18 @@ fn validate_chain(chain: &ChainConfig) -> Result<(), ConfigError> {
         " gas",
         "block_gas_limit = 30000000",
     )
+}
+
+fn validate_history(history: &HistoryConfig) -> Result<(), ConfigError> {
+    match history.keep_blocks {
+        KeepBlocks::Recent(0) => Err(invalid(
+            "history.keep_blocks",
+            0,
+            "must be \"all\" or at least 1 (the head's state is always kept)",
+            "keep_blocks = 128",
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn validate_rpc(rpc: &RpcConfig, mempool: &MempoolConfig) -> Result<(), ConfigError> {

@@ -97,7 +97,8 @@ impl Node {
     ) -> Result<NodeContext, SequencerError> {
         let config = Arc::new(config);
         let chain = ChainSpec::from_config(&config);
-        let store = Store::open(config.data_dir.join(DB_FILE))?;
+        let store =
+            Store::open(config.data_dir.join(DB_FILE))?.keep_blocks(config.history.keep_blocks);
         let timestamp =
             if config.genesis.timestamp == 0 { now_secs() } else { config.genesis.timestamp };
         let genesis = store.init_genesis(&chain, &config.genesis, timestamp)?;

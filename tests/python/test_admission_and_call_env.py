@@ -80,11 +80,13 @@ def test_a_call_at_pending_runs_in_the_next_blocks_environment(w3, env_reader):
     assert base_fee == next_base_fee(head)
 
 
-def test_an_older_block_is_a_historical_state_until_the_node_keeps_history(w3, env_reader):
-    head = w3.eth.get_block("latest")["number"]
-    with pytest.raises(Web3RPCError) as refused:
-        w3.eth.call({"to": env_reader}, head - 1)
-    assert "historical state not available" in str(refused.value)
+def test_a_call_at_an_older_block_runs_in_that_blocks_environment(w3, env_reader):
+    # A later block, so the block before the head already holds the contract.
+    sign_and_send(w3, {"type": 2, "chainId": 31337, "nonce": w3.eth.get_transaction_count(DEV0_ADDRESS, "pending"),
+                       "to": DEV1_ADDRESS, "value": 1, "gas": 21_000, **eip1559_fees(w3)})
+    older = w3.eth.get_block(w3.eth.get_block("latest")["number"] - 1)
+    assert call_env(w3, env_reader, older["number"]) == (older["number"], older["timestamp"], 0)
+    assert call_env(w3, env_reader, older["hash"]) == (older["number"], older["timestamp"], 0)
 
 
 def signed_set_code_without_authorizations(w3: Web3, nonce: int) -> tuple[bytes, bytes]:

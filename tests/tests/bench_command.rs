@@ -40,6 +40,16 @@ fn bench_command_reports_throughput() -> eyre::Result<()> {
             .ok_or_else(|| eyre::eyre!("no {line:?} figure in:\n{stdout}"))?;
         assert!(rate > 0.0, "{line}: {rate}");
     }
+    // State history's cost: the bytes its entries take per block (the seal-time difference
+    // may be of either sign on a block this small).
+    let history = stdout.lines().find(|l| l.contains("state history")).unwrap_or_default();
+    let bytes: f64 = history
+        .split(", ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| eyre::eyre!("no state history figure in:\n{stdout}"))?;
+    assert!(bytes > 0.0, "{history}");
     // `--threads 1` reaches the sequencer's scheduler, which says how it ran the blocks.
     let end_to_end = stdout.lines().find(|l| l.contains("end to end sealed")).unwrap_or_default();
     assert!(end_to_end.contains("1 thread(s)"), "{end_to_end}");

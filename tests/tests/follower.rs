@@ -1,5 +1,5 @@
 //! Followers derive the chain from DA alone: they reach the sequencer's head with identical
-//! block hashes and state roots, serve it read-only, resume after a restart, skip foreign
+//! block hashes and state roots, serve it (and the states of its older blocks) read-only, resume after a restart, skip foreign
 //! and corrupt blobs (counted in `/metrics`), stop with both roots reported when the chain
 //! on DA is not what re-execution gives, and stop asking for an upgrade at a batch of a newer
 //! format.
@@ -54,6 +54,17 @@ async fn follower_reaches_the_sequencer_head_with_identical_blocks() -> eyre::Re
             sequencer.provider.get_balance(account.address).await?
         );
     }
+    // Derivation records state history as sealing does: the states of older blocks agree.
+    let mut changed = false;
+    for number in 0..head {
+        for account in &accounts[..4] {
+            let at = |node: &TestNode| node.provider.get_balance(account.address).number(number);
+            let (derived, sealed) = (at(&follower).await?, at(&sequencer).await?);
+            assert_eq!(derived, sealed, "{} at block {number}", account.address);
+            changed |= sealed != sequencer.provider.get_balance(account.address).await?;
+        }
+    }
+    assert!(changed, "the workload moves balances after its first block");
     // Safe and finalized follow DA (local DA is final at once).
     poll_until("finalized to reach the head", e2e::TIMEOUT, || async {
         let s = sync_status(&follower.rpc).await?;

@@ -9,7 +9,9 @@ use alloy_trie::EMPTY_ROOT_HASH;
 use redb::{ReadableTable, Table, WriteTransaction};
 
 use super::{
-    Store, block_codec, progress,
+    Store, block_codec,
+    history::{self, HistoryWriter},
+    progress,
     reader::{NodeTable, u64_meta},
     tables::*,
 };
@@ -98,11 +100,12 @@ impl Store {
             }
         }
         let started = std::time::Instant::now();
-        let state_root = apply_changes(&txn, &outcome.changes)?;
+        let state_root = apply_changes(&txn, &outcome.changes, outcome.env.number, self.keep)?;
         let applied = started.elapsed();
         let sealed = seal(outcome, state_root, extra_data);
         check(&sealed)?;
         write_block(&txn, &sealed)?;
+        history::prune(&txn, self.keep, sealed.number())?;
         if let Some(cursor) = options.follower_cursor {
             progress::write_follower_cursor(&txn, cursor)?;
         }
@@ -183,16 +186,24 @@ struct StateTables<'t> {
     data: Table<'t, [u8; 32], &'static [u8]>,
     storage: Table<'t, [u8; 52], [u8; 32]>,
     nodes: Table<'t, &'static [u8], &'static [u8]>,
+    history: HistoryWriter<'t>,
 }
 
-/// Applies `changes` to flat state and the trie; returns the new state root.
-fn apply_changes(txn: &WriteTransaction, changes: &StateChanges) -> Result<B256, ExecutionError> {
+/// Applies `changes` of block `number` to flat state, the state history and the trie;
+/// returns the new state root.
+fn apply_changes(
+    txn: &WriteTransaction,
+    changes: &StateChanges,
+    number: u64,
+    keep: node_config::KeepBlocks,
+) -> Result<B256, ExecutionError> {
     let mut tables = StateTables {
         accounts: txn.open_table(ACCOUNTS)?,
         id_accounts: txn.open_table(ID_ACCOUNTS)?,
         data: txn.open_table(ACCOUNT_DATA)?,
         storage: txn.open_table(STORAGE)?,
         nodes: txn.open_table(TRIE_NODES)?,
+        history: HistoryWriter::open(txn, number, keep)?,
     };
     let mut code = txn.open_table(CODE)?;
     for (hash, bytecode) in &changes.code {
@@ -218,6 +229,8 @@ fn apply_changes(txn: &WriteTransaction, changes: &StateChanges) -> Result<B256,
     let (root, writes) =
         trie::update_trie(&NodeTable(&tables.nodes), TrieId::Account, account_updates)?;
     apply_node_writes(&mut tables.nodes, writes)?;
+    let StateTables { history, .. } = tables;
+    history.finish(txn)?;
     Ok(root)
 }
 
@@ -227,13 +240,23 @@ fn apply_evm_account(
     address: Address,
     change: &AccountChange,
 ) -> Result<Option<Vec<u8>>, ExecutionError> {
+    let id = AccountId::from(address);
     let storage_id = TrieId::Storage(keccak256(address));
     if change.storage_cleared || change.account.is_none() {
+        let wiped: Vec<([u8; 52], [u8; 32])> = tables
+            .storage
+            .range(storage_range(address))?
+            .map(|entry| entry.map(|(key, value)| (key.value(), value.value())))
+            .collect::<Result<_, _>>()?;
+        for (key, value) in wiped {
+            tables.history.storage(key, Some(value))?;
+        }
         tables.storage.retain_in(storage_range(address), |_, _| false)?;
         drop_trie(&mut tables.nodes, storage_id)?;
     }
     let Some(mut account) = change.account else {
-        tables.accounts.remove(address.0.0)?;
+        let old = tables.accounts.remove(address.0.0)?;
+        tables.history.account(&id, old.as_ref().map(|v| v.value()))?;
         return Ok(None);
     };
     if !change.storage.is_empty() {
@@ -244,29 +267,32 @@ fn apply_evm_account(
         for (slot, value) in slots {
             let key = storage_key(address, *slot);
             let hashed_slot = keccak256(slot.to_be_bytes::<32>());
-            if value.is_zero() {
-                tables.storage.remove(key)?;
+            let old = if value.is_zero() {
                 slot_updates.push((hashed_slot, None));
+                tables.storage.remove(key)?.map(|v| v.value())
             } else {
-                tables.storage.insert(key, value.to_be_bytes::<32>())?;
                 slot_updates.push((hashed_slot, Some(alloy_rlp::encode(value))));
-            }
+                tables.storage.insert(key, value.to_be_bytes::<32>())?.map(|v| v.value())
+            };
+            tables.history.storage(key, old)?;
         }
         let (root, writes) =
             trie::update_trie(&NodeTable(&tables.nodes), storage_id, slot_updates)?;
         apply_node_writes(&mut tables.nodes, writes)?;
         account.storage_root = root;
-        tables.accounts.insert(address.0.0, account.encode().as_slice())?;
+        let old = tables.accounts.insert(address.0.0, account.encode().as_slice())?;
+        tables.history.account(&id, old.as_ref().map(|v| v.value()))?;
     } else {
         // Storage unchanged: the account keeps its storage root (empty if wiped). Any account
         // may have storage — an EOA that was a contract's creation or an EIP-7702 delegate —
         // so the previous root comes from the previous record, which the insert hands back.
         account.storage_root = EMPTY_ROOT_HASH;
-        let previous = tables
+        let old = tables
             .accounts
             .insert(address.0.0, account.encode().as_slice())?
-            .map(|old| AccountState::decode(old.value()))
-            .transpose()?;
+            .map(|old| old.value().to_vec());
+        tables.history.account(&id, old.as_deref())?;
+        let previous = old.as_deref().map(AccountState::decode).transpose()?;
         if let Some(previous) = previous
             && !change.storage_cleared
             && previous.storage_root != EMPTY_ROOT_HASH
@@ -287,19 +313,24 @@ fn apply_id_account(
     data: Option<&Option<AccountData>>,
 ) -> Result<Option<Vec<u8>>, ExecutionError> {
     let Some(mut account) = change.account else {
-        tables.id_accounts.remove(id.as_bytes())?;
-        tables.data.remove(id.as_bytes())?;
+        let old = tables.id_accounts.remove(id.as_bytes())?;
+        tables.history.account(id, old.as_ref().map(|v| v.value()))?;
+        let old = tables.data.remove(id.as_bytes())?;
+        tables.history.data(id, old.as_ref().map(|v| v.value()))?;
         return Ok(None);
     };
     account.storage_root = EMPTY_ROOT_HASH;
-    tables.id_accounts.insert(id.as_bytes(), account.encode().as_slice())?;
+    let old = tables.id_accounts.insert(id.as_bytes(), account.encode().as_slice())?;
+    tables.history.account(id, old.as_ref().map(|v| v.value()))?;
     let leaf = match data {
         Some(Some(data)) => {
-            tables.data.insert(id.as_bytes(), data.encode().as_slice())?;
+            let old = tables.data.insert(id.as_bytes(), data.encode().as_slice())?;
+            tables.history.data(id, old.as_ref().map(|v| v.value()))?;
             account.trie_leaf(Some(data))
         }
         Some(None) => {
-            tables.data.remove(id.as_bytes())?;
+            let old = tables.data.remove(id.as_bytes())?;
+            tables.history.data(id, old.as_ref().map(|v| v.value()))?;
             account.trie_leaf(None)
         }
         // Data unchanged (only the balance or nonce moved): the leaf commits to it as stored.

@@ -1,5 +1,10 @@
-//! Layout versions of the node database, and the migration of a database written before
-//! engines (layout 1, EVM only) to the current one (layout 2).
+//! Layout versions of the node database, and the migrations of a database written before
+//! engines (layout 1, EVM only) and before state history (layout 2) to the current one
+//! (layout 3).
+//!
+//! Layout 3 adds the state history tables (see `history`) and the `history_from` mark. A
+//! layout-2 chain has no history of its past blocks: the mark is set at its head, so its
+//! states are served from there on.
 //!
 //! Layout 2 keeps block bodies and receipts as kind-tagged records of every engine
 //! (`block_bodies`, `block_receipts`). Layout 1 kept `sender ‖ EIP-2718 transaction` records
@@ -14,12 +19,15 @@ use redb::{ReadableTable, TableDefinition, TableHandle, WriteTransaction};
 
 use super::{
     block_codec::{corrupt, encode_body, encode_receipts},
-    tables::{BLOCK_BODIES, BLOCK_RECEIPTS, META, META_HEAD, META_SCHEMA},
+    tables::{
+        BLOCK_BODIES, BLOCK_RECEIPTS, META, META_HEAD, META_HISTORY_FROM, META_HISTORY_PRUNED,
+        META_SCHEMA,
+    },
 };
 use crate::{ExecutionError, Receipt, Transaction, evm::EvmTx};
 
 /// The layout this build writes.
-pub(crate) const SCHEMA: u64 = 2;
+pub(crate) const SCHEMA: u64 = 3;
 
 /// Layout 1's block bodies: number → `sender (20) ‖ len (u32 BE) ‖ EIP-2718` records.
 const LEGACY_BODIES: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("bodies");
@@ -32,10 +40,10 @@ const PROGRESS_EVERY: u64 = 10_000;
 /// Brings the database of `txn` to [`SCHEMA`]: records the layout of a new database, migrates
 /// a layout-1 database, refuses one written by a newer build.
 pub(crate) fn migrate(txn: &WriteTransaction) -> Result<(), ExecutionError> {
-    let (schema, has_chain) = {
+    let (schema, head) = {
         let meta = txn.open_table(META)?;
         let schema = super::reader::u64_meta(meta.get(META_SCHEMA)?.as_ref().map(|v| v.value()))?;
-        (schema, meta.get(META_HEAD)?.is_some())
+        (schema, super::reader::u64_meta(meta.get(META_HEAD)?.as_ref().map(|v| v.value()))?)
     };
     match schema {
         Some(SCHEMA) => return Ok(()),
@@ -50,10 +58,16 @@ pub(crate) fn migrate(txn: &WriteTransaction) -> Result<(), ExecutionError> {
         }
         _ => {}
     }
-    if has_chain {
+    if head.is_some() && schema.is_none_or(|schema| schema < 2) {
         migrate_v1(txn)?;
     }
-    txn.open_table(META)?.insert(META_SCHEMA, SCHEMA.to_be_bytes().as_slice())?;
+    // Layout 2 → 3: the history tables exist (`Store::open` creates them); the chain's past
+    // states were never recorded, so they start at its head (0 for a new database).
+    let history_from = head.unwrap_or(0);
+    let mut meta = txn.open_table(META)?;
+    meta.insert(META_HISTORY_FROM, history_from.to_be_bytes().as_slice())?;
+    meta.insert(META_HISTORY_PRUNED, history_from.to_be_bytes().as_slice())?;
+    meta.insert(META_SCHEMA, SCHEMA.to_be_bytes().as_slice())?;
     Ok(())
 }
 

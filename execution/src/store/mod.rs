@@ -4,16 +4,24 @@
 
 mod block_codec;
 mod commit;
+mod historical_state;
+mod history;
 mod migration;
 mod progress;
 mod reader;
 mod tables;
 
+#[cfg(test)]
+mod history_tests;
+
 use std::{path::Path, sync::Arc};
 
+use node_config::KeepBlocks;
 use redb::ReadableDatabase as _;
 
 pub use commit::SealOptions;
+pub use historical_state::HistoricalState;
+pub use history::HistorySize;
 pub use progress::{DaInclusion, ProgressStore};
 pub use reader::{AccountProof, StoreReader};
 
@@ -23,11 +31,14 @@ use crate::{AccountId, AccountState, ExecutionError};
 #[derive(Clone, Debug)]
 pub struct Store {
     db: Arc<redb::Database>,
+    /// Whose states the history keeps (pruned as blocks are sealed).
+    keep: KeepBlocks,
 }
 
 impl Store {
     /// Opens (creating if missing) the database at `path`, bringing an older layout up to
-    /// date (see `migration`).
+    /// date (see `migration`). Keeps the state history of every block; see
+    /// [`keep_blocks`](Self::keep_blocks).
     pub fn open(path: impl AsRef<Path>) -> Result<Self, ExecutionError> {
         let path = path.as_ref();
         if let Some(parent) = path.parent() {
@@ -38,9 +49,16 @@ impl Store {
             .set_cache_size(256 * 1024 * 1024)
             .create(path)
             .map_err(|e| ExecutionError::Database(format!("{}: {e}", path.display())))?;
-        let store = Self { db: Arc::new(db) };
+        let store = Self { db: Arc::new(db), keep: KeepBlocks::All };
         store.create_tables()?;
         Ok(store)
+    }
+
+    /// Keeps the state history of the blocks `keep` names (`[history] keep_blocks`): older
+    /// entries are pruned as blocks are sealed.
+    pub fn keep_blocks(mut self, keep: KeepBlocks) -> Self {
+        self.keep = keep;
+        self
     }
 
     fn create_tables(&self) -> Result<(), ExecutionError> {
@@ -58,6 +76,10 @@ impl Store {
             txn.open_table(tables::BLOCK_RECEIPTS)?;
             txn.open_table(tables::TX_INDEX)?;
             txn.open_table(tables::ACCOUNT_TXS)?;
+            txn.open_table(tables::ACCOUNT_HISTORY)?;
+            txn.open_table(tables::DATA_HISTORY)?;
+            txn.open_table(tables::STORAGE_HISTORY)?;
+            txn.open_table(tables::HISTORY_CHANGES)?;
             txn.open_table(tables::META)?;
             txn.open_table(progress::DA_INCLUSIONS)?;
             txn.open_table(progress::BATCHER_STATE)?;

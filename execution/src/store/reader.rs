@@ -6,7 +6,7 @@ use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy_rlp::Decodable;
 use redb::{ReadOnlyTable, ReadableDatabase, ReadableTable};
 
-use super::{block_codec, tables::*};
+use super::{block_codec, historical_state::HistoryTables, tables::*};
 use crate::{
     AccountId, AccountState, ChainView, ExecutionError, Receipt, SealedBlock, StateView,
     Transaction,
@@ -29,6 +29,7 @@ pub struct StoreReader {
     tx_index: ReadOnlyTable<[u8; 32], [u8; 12]>,
     account_txs: ReadOnlyTable<[u8; 44], ()>,
     meta: ReadOnlyTable<&'static str, &'static [u8]>,
+    pub(super) history: HistoryTables,
 }
 
 impl std::fmt::Debug for StoreReader {
@@ -74,12 +75,18 @@ impl StoreReader {
             tx_index: txn.open_table(TX_INDEX)?,
             account_txs: txn.open_table(ACCOUNT_TXS)?,
             meta: txn.open_table(META)?,
+            history: HistoryTables::open(&txn)?,
         })
     }
 
     /// Number of the head block, `None` before genesis.
     pub fn head_number(&self) -> Result<Option<u64>, ExecutionError> {
         u64_meta(self.meta.get(META_HEAD)?.as_ref().map(|v| v.value()))
+    }
+
+    /// The `history_from` mark: the oldest block whose state the history reconstructs.
+    pub(super) fn history_from(&self) -> Result<Option<u64>, ExecutionError> {
+        u64_meta(self.meta.get(META_HISTORY_FROM)?.as_ref().map(|v| v.value()))
     }
 
     /// Chain id the database was initialised with.

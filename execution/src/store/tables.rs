@@ -36,6 +36,22 @@ pub(crate) const TX_INDEX: TableDefinition<'_, [u8; 32], [u8; 12]> =
 /// block (u32 BE) → nothing (`getSignaturesForAddress` reads it newest first).
 pub(crate) const ACCOUNT_TXS: TableDefinition<'_, [u8; 44], ()> =
     TableDefinition::new("account_txs");
+/// State history (see `history`): account id ‖ block (u64 BE) → the account's record
+/// (`AccountState::encode()`) *before* that block changed it; empty when it did not exist.
+pub(crate) const ACCOUNT_HISTORY: TableDefinition<'_, [u8; 40], &[u8]> =
+    TableDefinition::new("account_history");
+/// State history: account id ‖ block → the account's `AccountData::encode()` before that
+/// block changed it; empty when it had none.
+pub(crate) const DATA_HISTORY: TableDefinition<'_, [u8; 40], &[u8]> =
+    TableDefinition::new("data_history");
+/// State history: address ‖ slot ‖ block → the slot's value before that block changed it
+/// (zero when unset).
+pub(crate) const STORAGE_HISTORY: TableDefinition<'_, [u8; 60], [u8; 32]> =
+    TableDefinition::new("storage_history");
+/// State history: block → the keys of the three history tables that block wrote (see
+/// `history::ChangeList`), so pruning a block finds its entries without a scan.
+pub(crate) const HISTORY_CHANGES: TableDefinition<'_, u64, &[u8]> =
+    TableDefinition::new("history_changes");
 /// Chain metadata: name → value.
 pub(crate) const META: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("meta");
 
@@ -43,6 +59,10 @@ pub(crate) const META: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("
 pub(crate) const META_HEAD: &str = "head";
 /// `META` key of the chain id.
 pub(crate) const META_CHAIN_ID: &str = "chain_id";
+/// `META` key of the oldest block whose state the history can still reconstruct.
+pub(crate) const META_HISTORY_FROM: &str = "history_from";
+/// `META` key of the newest block whose history entries are pruned (all older ones are too).
+pub(crate) const META_HISTORY_PRUNED: &str = "history_pruned";
 /// `META` key of the layout version of the database (see `migration`).
 pub(crate) const META_SCHEMA: &str = "schema";
 
@@ -61,6 +81,15 @@ pub(crate) fn storage_range(address: Address) -> std::ops::RangeInclusive<[u8; 5
     let mut hi = [0xffu8; 52];
     hi[..20].copy_from_slice(address.as_slice());
     lo..=hi
+}
+
+/// `key ‖ block (u64 BE)`: a key of a history table.
+pub(crate) fn history_key<const K: usize, const N: usize>(key: &[u8; K], block: u64) -> [u8; N] {
+    debug_assert_eq!(K + 8, N);
+    let mut out = [0u8; N];
+    out[..K].copy_from_slice(key);
+    out[K..].copy_from_slice(&block.to_be_bytes());
+    out
 }
 
 /// Encodes a transaction's location.

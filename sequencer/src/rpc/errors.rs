@@ -12,13 +12,15 @@
 //! | call not a valid transaction           | `-32000` | geth's validation text                         |
 //! | transaction refused by the pool        | `-32000` | `PoolError`'s text                             |
 //! | unknown block for a state query        | `-32000` | `header not found`                             |
-//! | state of an older block                | `-32000` | `historical state not available: ...`          |
+//! | state of a block older than the kept   | `-32000` | `historical state <root> is not available: ...`|
+//! | `eth_getProof` below the head          | `-32000` | `historical state <root> is not available: ...`|
 //! | semantically invalid parameter         | `-32602` | what is wrong                                  |
 //! | a query over a limit                   | `-32005` | the limit                                      |
 //! | storage failure                        | `-32603` | `internal error: ...`                          |
 
 use std::fmt::Display;
 
+use alloy_primitives::{B256, hex};
 use jsonrpsee::types::ErrorObjectOwned;
 
 use crate::PoolError;
@@ -63,11 +65,28 @@ pub(crate) fn header_not_found() -> ErrorObjectOwned {
     server_error("header not found")
 }
 
-/// The error for a state query at a block older than the head.
-pub(crate) fn historical_state(requested: u64, head: u64) -> ErrorObjectOwned {
+/// geth's error for a state query at a block whose state is no longer kept (geth:
+/// `historical state <root> is not available`), saying which blocks are.
+pub(crate) fn historical_state(
+    requested: u64,
+    root: B256,
+    oldest: u64,
+    head: u64,
+) -> ErrorObjectOwned {
     server_error(format!(
-        "historical state not available: the node keeps only the latest state \
-         (block {requested} requested, head {head})"
+        "historical state {} is not available: this node keeps the states of blocks {oldest} \
+         to {head} ([history] keep_blocks; block {requested} requested)",
+        hex::encode(root)
+    ))
+}
+
+/// geth's `historical state <root> is not available` for an `eth_getProof` below the head:
+/// the state trie is kept at the head only, so proofs are served there.
+pub(crate) fn historical_proof(requested: u64, root: B256, head: u64) -> ErrorObjectOwned {
+    server_error(format!(
+        "historical state {} is not available: eth_getProof is served at the head only \
+         (block {requested} requested, head {head})",
+        hex::encode(root)
     ))
 }
 
@@ -94,9 +113,14 @@ mod tests {
     }
 
     #[test]
-    fn historical_state_names_both_blocks() {
-        let err = historical_state(4, 10);
+    fn historical_state_is_geths_text_with_the_kept_range() {
+        let err = historical_state(4, B256::repeat_byte(0xab), 6, 10);
         assert_eq!(err.code(), -32000);
-        assert!(err.message().contains("block 4 requested, head 10"), "{}", err.message());
+        let message = err.message();
+        assert!(message.starts_with(&format!("historical state {} is not", "ab".repeat(32))));
+        assert!(message.contains("blocks 6 to 10"), "{message}");
+        assert!(message.contains("block 4 requested"), "{message}");
+        let err = historical_proof(4, B256::repeat_byte(0xab), 10);
+        assert!(err.message().contains("eth_getProof is served at the head only"));
     }
 }

@@ -4,13 +4,15 @@
 //! transaction is either pooled or sealed), `safe` and `finalized` come from [`Heads`]
 //! (never above the head), `earliest` is genesis.
 //!
-//! State: the node keeps only the latest state. Every tag (`latest`, `pending`, `safe`,
-//! `finalized`) and the head's own number or hash read it; an older block is refused with
-//! [`historical_state`], a block that does not exist with [`header_not_found`].
+//! State: a query reads the state at the end of the block it names (a tag's block, a number,
+//! or a hash per EIP-1898; `pending` reads the head's) from the store's state history, which
+//! keeps the latest `[history] keep_blocks` blocks. A block below that range is refused with
+//! geth's [`historical_state`], a block that does not exist with [`header_not_found`].
 
 use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::B256;
-use execution::StoreReader;
+use execution::{ExecutionError, HistoricalState, StoreReader};
+use jsonrpsee::types::ErrorObjectOwned;
 
 use super::errors::{RpcResult, header_not_found, historical_state, internal};
 use crate::Heads;
@@ -60,36 +62,72 @@ pub(crate) fn resolve_block(
     }
 }
 
-/// Checks that a state query at `id` (default `latest`) can be answered from the latest
-/// state, `head`; `lookup` finds the number of a block hash.
+/// The block whose state a query at `id` (default `latest`) reads: a tag's block, a number,
+/// or a block hash (EIP-1898), given the heads (`head`, `safe`, `finalized`) and the oldest
+/// block whose state is kept; `lookup` finds the number of a block hash. A block that does
+/// not exist is `header not found`; one whose state is no longer kept is refused by
+/// `too_old(number)`.
 pub(crate) fn check_state_block(
     id: Option<BlockId>,
-    head: u64,
+    heads: (u64, u64, u64),
+    oldest: u64,
     lookup: impl FnOnce(B256) -> RpcResult<Option<u64>>,
-) -> RpcResult<()> {
+    too_old: impl FnOnce(u64) -> ErrorObjectOwned,
+) -> RpcResult<u64> {
+    let (head, safe, finalized) = heads;
     let requested = match id.unwrap_or(BlockId::Number(BlockNumberOrTag::Latest)) {
-        BlockId::Number(
-            BlockNumberOrTag::Latest
-            | BlockNumberOrTag::Pending
-            | BlockNumberOrTag::Safe
-            | BlockNumberOrTag::Finalized,
-        ) => return Ok(()),
-        BlockId::Number(BlockNumberOrTag::Earliest) => 0,
-        BlockId::Number(BlockNumberOrTag::Number(n)) => n,
+        BlockId::Number(tag) => tag_number(tag, head, safe, finalized),
         BlockId::Hash(hash) => lookup(hash.block_hash)?.ok_or_else(header_not_found)?,
     };
-    match requested.cmp(&head) {
-        std::cmp::Ordering::Equal => Ok(()),
-        std::cmp::Ordering::Less => Err(historical_state(requested, head)),
-        std::cmp::Ordering::Greater => Err(header_not_found()),
+    if requested > head {
+        return Err(header_not_found());
     }
+    if requested < oldest {
+        return Err(too_old(requested));
+    }
+    Ok(requested)
 }
 
-/// [`check_state_block`] against `reader`'s snapshot; returns the head number.
-pub(crate) fn state_block(reader: &StoreReader, id: Option<BlockId>) -> RpcResult<u64> {
+/// [`check_state_block`] against `reader`'s snapshot: the number of the block whose state a
+/// query at `id` reads.
+pub(crate) fn state_block(
+    reader: &StoreReader,
+    heads: &Heads,
+    id: Option<BlockId>,
+) -> RpcResult<u64> {
     let head = head_number(reader)?;
-    check_state_block(id, head, |hash| resolve_hash(reader, hash))?;
-    Ok(head)
+    let oldest = reader.oldest_state().map_err(internal)?;
+    check_state_block(
+        id,
+        (head, heads.safe(), heads.finalized()),
+        oldest,
+        |hash| resolve_hash(reader, hash),
+        |requested| match state_root(reader, requested) {
+            Ok(root) => historical_state(requested, root, oldest, head),
+            Err(err) => err,
+        },
+    )
+}
+
+/// The state at the end of block `number` of `reader`'s snapshot (checked by
+/// [`state_block`]).
+pub(crate) fn state_at(reader: &StoreReader, number: u64) -> RpcResult<HistoricalState<'_>> {
+    reader.state_at(number).map_err(|err| match err {
+        ExecutionError::StatePruned { requested, oldest, head } => {
+            match state_root(reader, requested) {
+                Ok(root) => historical_state(requested, root, oldest, head),
+                Err(err) => err,
+            }
+        }
+        ExecutionError::UnknownBlock { .. } => header_not_found(),
+        other => internal(other),
+    })
+}
+
+/// The state root in block `number`'s header.
+pub(crate) fn state_root(reader: &StoreReader, number: u64) -> RpcResult<B256> {
+    let header = reader.header(number).map_err(internal)?.ok_or_else(header_not_found)?;
+    Ok(header.state_root)
 }
 
 /// Whether `id` asks for the pending state (pool included), as `eth_getTransactionCount`
@@ -120,43 +158,49 @@ mod tests {
         Ok(None)
     }
 
-    #[test]
-    fn state_at_head_or_tags_is_served() {
-        for tag in [
-            BlockNumberOrTag::Latest,
-            BlockNumberOrTag::Pending,
-            BlockNumberOrTag::Safe,
-            BlockNumberOrTag::Finalized,
-            BlockNumberOrTag::Number(10),
-        ] {
-            check_state_block(Some(tag.into()), 10, no_hash).unwrap();
-        }
-        check_state_block(None, 10, no_hash).unwrap();
-        check_state_block(Some(BlockNumberOrTag::Earliest.into()), 0, no_hash).unwrap();
-        let head_hash = B256::repeat_byte(1);
-        check_state_block(Some(BlockId::hash(head_hash)), 10, |_| Ok(Some(10))).unwrap();
+    fn pruned(number: u64) -> ErrorObjectOwned {
+        historical_state(number, B256::ZERO, 6, 10)
+    }
+
+    /// `check_state_block` with head 10, safe 7, finalized 3 and blocks 6 to 10 kept.
+    fn check(id: Option<BlockId>) -> RpcResult<u64> {
+        check_state_block(id, (10, 7, 3), 6, |_| Ok(Some(8)), pruned)
     }
 
     #[test]
-    fn older_state_is_refused_with_both_numbers() {
-        let err =
-            check_state_block(Some(BlockNumberOrTag::Number(4).into()), 10, no_hash).unwrap_err();
-        assert_eq!(err.code(), -32000);
-        assert!(err.message().contains("block 4 requested, head 10"), "{}", err.message());
-        let err =
-            check_state_block(Some(BlockNumberOrTag::Earliest.into()), 10, no_hash).unwrap_err();
-        assert!(err.message().starts_with("historical state not available"));
+    fn tags_numbers_and_hashes_name_their_blocks() {
+        assert_eq!(check(None).unwrap(), 10);
+        assert_eq!(check(Some(BlockNumberOrTag::Latest.into())).unwrap(), 10);
+        assert_eq!(check(Some(BlockNumberOrTag::Pending.into())).unwrap(), 10);
+        assert_eq!(check(Some(BlockNumberOrTag::Safe.into())).unwrap(), 7);
+        assert_eq!(check(Some(BlockNumberOrTag::Number(6).into())).unwrap(), 6);
+        assert_eq!(check(Some(BlockId::hash(B256::ZERO))).unwrap(), 8);
+    }
+
+    #[test]
+    fn blocks_below_the_kept_range_are_refused_with_geths_error() {
+        for id in [
+            BlockNumberOrTag::Number(5).into(),
+            BlockNumberOrTag::Earliest.into(),
+            BlockNumberOrTag::Finalized.into(),
+        ] {
+            let err = check(Some(id)).unwrap_err();
+            assert_eq!(err.code(), -32000);
+            assert!(err.message().starts_with("historical state "), "{}", err.message());
+            assert!(err.message().contains("blocks 6 to 10"), "{}", err.message());
+        }
         let by_hash = BlockId::Hash(RpcBlockHash::from_hash(B256::ZERO, Some(true)));
-        let err = check_state_block(Some(by_hash), 10, |_| Ok(Some(2))).unwrap_err();
-        assert!(err.message().contains("block 2 requested"));
+        let err = check_state_block(Some(by_hash), (10, 7, 3), 6, |_| Ok(Some(2)), pruned);
+        assert!(err.unwrap_err().message().contains("block 2 requested"));
     }
 
     #[test]
     fn unknown_blocks_are_header_not_found() {
-        let err =
-            check_state_block(Some(BlockNumberOrTag::Number(11).into()), 10, no_hash).unwrap_err();
+        let err = check(Some(BlockNumberOrTag::Number(11).into())).unwrap_err();
         assert_eq!((err.code(), err.message()), (-32000, "header not found"));
-        let err = check_state_block(Some(BlockId::hash(B256::ZERO)), 10, no_hash).unwrap_err();
+        let err =
+            check_state_block(Some(BlockId::hash(B256::ZERO)), (10, 7, 3), 6, no_hash, pruned)
+                .unwrap_err();
         assert_eq!(err.message(), "header not found");
     }
 

@@ -11,12 +11,12 @@ use alloy_eips::BlockId;
 use alloy_primitives::{Bytes, TxKind, U64};
 use alloy_rpc_types_eth::TransactionRequest;
 use execution::{
-    BlockEnv, StoreReader,
+    BlockEnv, HistoricalState, StoreReader,
     evm::{CallRequest, CallResult, estimate_gas, estimate_gas_cap, simulate_call},
 };
 
 use super::{
-    block_id::{is_pending, state_block},
+    block_id::{is_pending, state_at, state_block},
     call_errors::{call_error, estimate_error},
     errors::{RpcResult, internal, invalid_params},
     handler::RpcHandler,
@@ -58,24 +58,25 @@ pub(crate) fn call_request(request: TransactionRequest) -> RpcResult<CallRequest
 
 impl RpcHandler {
     /// Runs `work` on a blocking thread with the state and environment of a call at `block`:
-    /// a named block's state in that block's own environment (read from its header, as geth
-    /// and anvil run calls), or for `pending` the latest state in the next block's
-    /// environment.
+    /// a named block's state (from the state history, at any kept block) in that block's own
+    /// environment (read from its header, as geth and anvil run calls), or for `pending` the
+    /// latest state in the next block's environment.
     pub(super) async fn with_call_state<T: Send + 'static>(
         &self,
         block: Option<BlockId>,
-        work: impl FnOnce(&Self, &StoreReader, &BlockEnv) -> RpcResult<T> + Send + 'static,
+        work: impl FnOnce(&Self, &HistoricalState<'_>, &BlockEnv) -> RpcResult<T> + Send + 'static,
     ) -> RpcResult<T> {
         self.blocking(move |this| {
             let reader = this.reader()?;
-            state_block(&reader, block)?;
+            let number = state_block(&reader, &this.ctx.heads, block)?;
             let env = if is_pending(block) {
                 this.next_block_env(&reader)?
             } else {
-                // The node serves the head's state only (`state_block` refused any other).
-                BlockEnv::of_header(&reader.head_header().map_err(internal)?)
+                let header = reader.header(number).map_err(internal)?;
+                BlockEnv::of_header(&header.ok_or_else(|| internal("a kept block without header"))?)
             };
-            work(&this, &reader, &env)
+            let state = state_at(&reader, number)?;
+            work(&this, &state, &env)
         })
         .await
     }

@@ -1,5 +1,6 @@
 //! Account state queries (`eth_getBalance`, `eth_getTransactionCount`, `eth_getCode`,
-//! `eth_getStorageAt`, `eth_getProof`) on the latest state, and the entry points of
+//! `eth_getStorageAt`) at the block they name, from the state history (see `block_id`);
+//! `eth_getProof` at the head (the state trie is kept there only); and the entry points of
 //! `eth_call` / `eth_estimateGas` (see `eth_call.rs`).
 
 use alloy_eips::BlockId;
@@ -9,8 +10,8 @@ use execution::{AccountId, StateView as _};
 
 use super::{
     api::EthStateApiServer,
-    block_id::{is_pending, state_block},
-    errors::{RpcResult, internal, invalid_params},
+    block_id::{head_number, is_pending, state_at, state_block, state_root},
+    errors::{RpcResult, historical_proof, internal, invalid_params},
     handler::RpcHandler,
     params::StorageKey,
 };
@@ -22,15 +23,15 @@ pub(crate) const MAX_PROOF_KEYS: usize = 1024;
 impl EthStateApiServer for RpcHandler {
     async fn balance(&self, address: Address, block: Option<BlockId>) -> RpcResult<U256> {
         let reader = self.reader()?;
-        state_block(&reader, block)?;
-        let account = reader.account(AccountId::from(address)).map_err(internal)?;
+        let state = state_at(&reader, state_block(&reader, &self.ctx.heads, block)?)?;
+        let account = state.account(AccountId::from(address)).map_err(internal)?;
         Ok(account.map(|a| a.balance).unwrap_or_default())
     }
 
     async fn transaction_count(&self, address: Address, block: Option<BlockId>) -> RpcResult<U64> {
         let reader = self.reader()?;
-        state_block(&reader, block)?;
-        let account = reader.account(AccountId::from(address)).map_err(internal)?;
+        let state = state_at(&reader, state_block(&reader, &self.ctx.heads, block)?)?;
+        let account = state.account(AccountId::from(address)).map_err(internal)?;
         let nonce = account.map(|a| a.nonce).unwrap_or(0);
         if is_pending(block) {
             return Ok(U64::from(self.ctx.mempool.pending_nonce(address, nonce)));
@@ -40,11 +41,11 @@ impl EthStateApiServer for RpcHandler {
 
     async fn code(&self, address: Address, block: Option<BlockId>) -> RpcResult<Bytes> {
         let reader = self.reader()?;
-        state_block(&reader, block)?;
-        let Some(account) = reader.account(AccountId::from(address)).map_err(internal)? else {
+        let state = state_at(&reader, state_block(&reader, &self.ctx.heads, block)?)?;
+        let Some(account) = state.account(AccountId::from(address)).map_err(internal)? else {
             return Ok(Bytes::new());
         };
-        Ok(reader.code(account.code_hash).map_err(internal)?.unwrap_or_default())
+        Ok(state.code(account.code_hash).map_err(internal)?.unwrap_or_default())
     }
 
     async fn storage_at(
@@ -54,8 +55,8 @@ impl EthStateApiServer for RpcHandler {
         block: Option<BlockId>,
     ) -> RpcResult<B256> {
         let reader = self.reader()?;
-        state_block(&reader, block)?;
-        let value = reader.storage(address, slot.as_u256()).map_err(internal)?;
+        let state = state_at(&reader, state_block(&reader, &self.ctx.heads, block)?)?;
+        let value = state.storage(address, slot.as_u256()).map_err(internal)?;
         Ok(B256::from(value))
     }
 
@@ -74,7 +75,11 @@ impl EthStateApiServer for RpcHandler {
         let slots: Vec<B256> = keys.iter().map(|k| k.0).collect();
         self.blocking(move |this| {
             let reader = this.reader()?;
-            state_block(&reader, block)?;
+            let number = state_block(&reader, &this.ctx.heads, block)?;
+            let head = head_number(&reader)?;
+            if number != head {
+                return Err(historical_proof(number, state_root(&reader, number)?, head));
+            }
             let proof = reader.proof(address, &slots).map_err(internal)?;
             Ok(EIP1186AccountProofResponse {
                 address,

@@ -162,7 +162,32 @@ pub async fn seal_next_at(
     allow_empty: bool,
     at: Option<u64>,
 ) -> Result<Option<Arc<SealedBlock>>, SequencerError> {
-    let _sealing = ctx.mining.lock_sealing().await;
+    let sealing = ctx.mining.lock_sealing().await;
+    seal_holding(ctx, sealing, allow_empty, at).await
+}
+
+/// [`seal_next`] for the builder's own loop in `mode`: under the sealing lock it seals only if
+/// the mining mode is still `mode`. A dev method may switch it (say, to manual mining, then
+/// `evm_mine`) while a tick already under way waits for the lock: that tick then seals nothing.
+async fn seal_in_mode(
+    ctx: &NodeContext,
+    allow_empty: bool,
+    mode: MiningMode,
+) -> Result<Option<Arc<SealedBlock>>, SequencerError> {
+    let sealing = ctx.mining.lock_sealing().await;
+    if ctx.mining.mode() != mode {
+        return Ok(None);
+    }
+    seal_holding(ctx, sealing, allow_empty, None).await
+}
+
+/// Builds and seals one block while `_sealing` (the sealing lock) is held.
+async fn seal_holding(
+    ctx: &NodeContext,
+    _sealing: tokio::sync::MutexGuard<'_, ()>,
+    allow_empty: bool,
+    at: Option<u64>,
+) -> Result<Option<Arc<SealedBlock>>, SequencerError> {
     if let Some(timestamp) = at {
         ctx.mining.set_next_timestamp(timestamp);
     }
@@ -180,9 +205,13 @@ pub async fn seal_next_at(
     Ok(built.block)
 }
 
-/// Seals once, logging a failure.
-async fn seal_logged(ctx: &NodeContext, allow_empty: bool) -> Option<Arc<SealedBlock>> {
-    match seal_next(ctx, allow_empty).await {
+/// Seals once in `mode` (see [`seal_in_mode`]), logging a failure.
+async fn seal_logged(
+    ctx: &NodeContext,
+    allow_empty: bool,
+    mode: MiningMode,
+) -> Option<Arc<SealedBlock>> {
+    match seal_in_mode(ctx, allow_empty, mode).await {
         Ok(block) => block,
         Err(e) => {
             tracing::error!(error = %e, "block building failed");
@@ -212,12 +241,12 @@ pub async fn run_block_builder(ctx: NodeContext, mut shutdown: watch::Receiver<b
                     if *shutdown.borrow() {
                         break 'modes;
                     }
-                    seal_logged(&ctx, empty_blocks).await;
+                    seal_logged(&ctx, empty_blocks, mode).await;
                 }
             }
             MiningMode::Auto => loop {
                 // Seal until nothing includable is left, then wait for the next admission.
-                while seal_logged(&ctx, false).await.is_some() && !ctx.mempool.is_empty() {}
+                while seal_logged(&ctx, false, mode).await.is_some() && !ctx.mempool.is_empty() {}
                 tokio::select! {
                     _ = ctx.mempool.admitted() => {}
                     _ = modes.changed() => continue 'modes,

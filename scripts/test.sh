@@ -7,7 +7,7 @@
 #   scripts/test.sh
 #
 # Needs: Rust + cargo-nextest, Python 3.11 (with venv), Node 20 + npm. Idempotent: it
-# creates .venv, .venv-solana (solana.py needs websockets >= 16, web3.py < 16), tests/js/node_modules and tests/l1-hardhat/node_modules only when missing or
+# creates .venv, .venv-solana (solana.py needs websockets >= 16, web3.py < 16), tests/js/node_modules, tests/l1-hardhat/node_modules and bridge/contracts/node_modules only when missing or
 # stale. Every phase runs even if an earlier one failed; the exit status is non-zero if any
 # phase failed.
 # Environment:
@@ -93,8 +93,15 @@ js_deps() {
   else
     echo "tests/l1-hardhat/node_modules is up to date"
   fi
-  # The compiled contract is committed (Rust tests read it too); fail if it is stale.
+  # The bridge contracts' pinned solc (bridge/contracts/package.json).
+  if [ ! -f bridge/contracts/node_modules/.package-lock.json ] || [ bridge/contracts/package-lock.json -nt bridge/contracts/node_modules/.package-lock.json ]; then
+    (cd bridge/contracts && npm ci --no-audit --no-fund)
+  else
+    echo "bridge/contracts/node_modules is up to date"
+  fi
+  # The compiled contracts are committed (Rust tests and crates embed them); fail if stale.
   node tests/contracts/build.mjs --check
+  node bridge/contracts/build.mjs --check
 }
 
 cargo_build() {
@@ -128,7 +135,7 @@ js_tests() {
 }
 
 run_phase "setup: Python venvs (.venv, .venv-solana) + tests/*/requirements.txt" python_deps
-run_phase "setup: npm ci (tests/js, tests/l1-hardhat) + contract artifact check" js_deps
+run_phase "setup: npm ci (tests/js, tests/l1-hardhat, bridge/contracts) + contract artifact checks" js_deps
 run_phase "cargo build --workspace --all-targets" cargo_build
 run_phase "cargo nextest run --workspace" cargo_tests
 run_phase "pytest tests/python (web3.py)" python_tests

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+pragma solidity 0.8.37;
+
+import {OutputOracle} from "./OutputOracle.sol";
+import {Types} from "./Types.sol";
+import {WithdrawalTree} from "./WithdrawalTree.sol";
+
+/// @title Portal
+/// @notice Manifold's L1 entry and exit for the native token, modelled on OP Stack's
+///         `OptimismPortal`:
+///         - deposits: ETH sent here is minted on L2 to an EVM address (optionally with a call)
+///           or to a Solana account (a 32-byte pubkey, in lamports of 1 gwei). Each deposit
+///           gets the next nonce and a `DepositInitiated` event; the L2 sequencer must include
+///           it, in nonce order, within the sequencing window (followers reject a chain that
+///           does not).
+///         - withdrawals: proven against an output root of the `OutputOracle` with a Merkle
+///           proof into its withdrawal root, and finalized, at most once, when both the output
+///           and the proof are older than the challenge period.
+contract Portal {
+    /// @notice The recipient is a 20-byte EVM address (in the low bytes of `to`).
+    uint8 public constant VM_EVM = 0;
+    /// @notice The recipient is a 32-byte Solana pubkey.
+    uint8 public constant VM_SVM = 1;
+    /// @notice Gas a deposit's L2 call gets at least: a plain transfer's.
+    uint64 public constant MIN_DEPOSIT_GAS = 21_000;
+    /// @notice Gas a deposit's L2 call gets at most.
+    uint64 public constant MAX_DEPOSIT_GAS = 10_000_000;
+    /// @notice Most calldata a deposit may carry.
+    uint256 public constant MAX_DEPOSIT_DATA = 120_000;
+    /// @notice Wei per lamport: a Solana recipient gets `value / 1 gwei` lamports.
+    uint256 public constant WEI_PER_LAMPORT = 1 gwei;
+    /// @notice OP Stack's alias offset: a contract's deposits come on L2 from its address plus
+    ///         this, so an L1 contract cannot pose as the L2 account of the same address.
+    uint160 public constant ALIAS_OFFSET = uint160(0x1111000000000000000000000000000000001111);
+
+    /// @notice A deposit, in nonce order. `from` is the L2 sender (aliased for contracts);
+    ///         `to` the recipient (see `vm`); `value` wei minted; `gasLimit` and `data` the L2
+    ///         call of an EVM deposit (a Solana deposit has neither).
+    event DepositInitiated(
+        uint256 indexed nonce,
+        address indexed from,
+        bytes32 indexed to,
+        uint8 vm,
+        uint256 value,
+        uint64 gasLimit,
+        bytes data
+    );
+
+    /// @notice A withdrawal proven against output `outputIndex`.
+    event WithdrawalProven(
+        bytes32 indexed withdrawalHash, address indexed from, address indexed to, uint256 outputIndex
+    );
+
+    /// @notice A withdrawal finalized; `success` says whether its L1 call succeeded.
+    event WithdrawalFinalized(bytes32 indexed withdrawalHash, bool success);
+
+    /// @notice Where a withdrawal was proven.
+    struct ProvenWithdrawal {
+        bytes32 outputRoot;
+        uint128 timestamp;
+        uint128 outputIndex;
+    }
+
+    /// @notice The output roots withdrawals are proven against.
+    OutputOracle public immutable oracle;
+
+    /// @notice The nonce of the next deposit: how many there have been.
+    uint256 public depositNonce;
+
+    /// @notice Proven withdrawals by hash.
+    mapping(bytes32 => ProvenWithdrawal) public provenWithdrawals;
+
+    /// @notice Finalized withdrawals by hash.
+    mapping(bytes32 => bool) public finalizedWithdrawals;
+
+    constructor(OutputOracle oracle_) {
+        oracle = oracle_;
+    }
+
+    /// @notice A plain transfer deposits to the sender's own L2 address, with no call data.
+    receive() external payable {
+        _deposit(VM_EVM, bytes32(uint256(uint160(msg.sender))), MIN_DEPOSIT_GAS, bytes(""));
+    }
+
+    /// @notice Deposits `msg.value` to EVM address `to` on L2, then calls it with `data` and
+    ///         `gasLimit` gas from the (aliased) sender. If that call fails, the value stays
+    ///         with the sender's L2 address.
+    function depositTransaction(address to, uint64 gasLimit, bytes calldata data) external payable {
+        _deposit(VM_EVM, bytes32(uint256(uint160(to))), gasLimit, data);
+    }
+
+    /// @notice Deposits `msg.value` (a whole number of gwei) to Solana account `pubkey` on L2.
+    function depositToSolana(bytes32 pubkey) external payable {
+        require(msg.value % WEI_PER_LAMPORT == 0, "Portal: a Solana deposit is a whole number of gwei");
+        require(pubkey != bytes32(0), "Portal: recipient is the zero pubkey");
+        _deposit(VM_SVM, pubkey, 0, bytes(""));
+    }
+
+    function _deposit(uint8 vm, bytes32 to, uint64 gasLimit, bytes memory data) internal {
+        if (vm == VM_EVM) {
+            require(gasLimit >= MIN_DEPOSIT_GAS, "Portal: gas limit below 21000");
+            require(gasLimit <= MAX_DEPOSIT_GAS, "Portal: gas limit above the maximum");
+            require(data.length <= MAX_DEPOSIT_DATA, "Portal: data too large");
+        }
+        address from = msg.sender;
+        if (msg.sender != tx.origin) {
+            unchecked {
+                from = address(uint160(msg.sender) + ALIAS_OFFSET);
+            }
+        }
+        uint256 nonce = depositNonce;
+        depositNonce = nonce + 1;
+        emit DepositInitiated(nonce, from, to, vm, msg.value, gasLimit, data);
+    }
+
+    /// @notice Proves that `w` is in the withdrawal root of output `outputIndex`: `outputProof`
+    ///         is the output root's preimage, `siblings` the Merkle path of leaf `w.nonce`. A
+    ///         withdrawal may be proven again only if the output it was proven against has been
+    ///         deleted or replaced.
+    function proveWithdrawal(
+        Types.Withdrawal calldata w,
+        uint256 outputIndex,
+        Types.OutputRootProof calldata outputProof,
+        bytes32[] calldata siblings
+    ) external {
+        require(w.target != address(this), "Portal: cannot send messages to the portal");
+        OutputOracle.Output memory output = oracle.getL2Output(outputIndex);
+        require(outputProof.version == Types.OUTPUT_VERSION_V0, "Portal: unknown output root version");
+        require(Types.hashOutputRoot(outputProof) == output.outputRoot, "Portal: invalid output root proof");
+        bytes32 withdrawalHash = Types.hashWithdrawal(w);
+        require(
+            WithdrawalTree.rootFrom(withdrawalHash, w.nonce, siblings) == outputProof.withdrawalRoot,
+            "Portal: invalid withdrawal inclusion proof"
+        );
+        require(!finalizedWithdrawals[withdrawalHash], "Portal: withdrawal has already been finalized");
+        ProvenWithdrawal memory proven = provenWithdrawals[withdrawalHash];
+        require(
+            proven.timestamp == 0 || !_outputStands(proven),
+            "Portal: withdrawal has already been proven"
+        );
+        provenWithdrawals[withdrawalHash] = ProvenWithdrawal({
+            outputRoot: output.outputRoot,
+            timestamp: uint128(block.timestamp),
+            outputIndex: uint128(outputIndex)
+        });
+        emit WithdrawalProven(withdrawalHash, w.sender, w.target, outputIndex);
+    }
+
+    /// @notice Pays out proven withdrawal `w` once the challenge period has passed since both
+    ///         its output and its proof, calling `w.target` with `w.data`, `w.value` and
+    ///         `w.gasLimit` gas. At most once, even if the call fails.
+    function finalizeWithdrawal(Types.Withdrawal calldata w) external {
+        bytes32 withdrawalHash = Types.hashWithdrawal(w);
+        require(!finalizedWithdrawals[withdrawalHash], "Portal: withdrawal has already been finalized");
+        ProvenWithdrawal memory proven = provenWithdrawals[withdrawalHash];
+        require(proven.timestamp != 0, "Portal: withdrawal has not been proven yet");
+        require(_outputStands(proven), "Portal: output root proven against was deleted; prove again");
+        uint256 period = oracle.challengePeriod();
+        require(
+            block.timestamp >= uint256(proven.timestamp) + period,
+            "Portal: proven withdrawal has not matured yet"
+        );
+        require(oracle.isFinalized(proven.outputIndex), "Portal: output root has not been finalized yet");
+        // Enough gas that the call gets its limit after the 1/64 rule and the bookkeeping.
+        require(gasleft() >= (w.gasLimit * 64) / 63 + 40_000, "Portal: insufficient gas to finalize withdrawal");
+        finalizedWithdrawals[withdrawalHash] = true;
+        (bool success,) = w.target.call{value: w.value, gas: w.gasLimit}(w.data);
+        emit WithdrawalFinalized(withdrawalHash, success);
+    }
+
+    /// @notice Whether the output `proven` was proven against is still posted, unchanged.
+    function _outputStands(ProvenWithdrawal memory proven) internal view returns (bool) {
+        return proven.outputIndex < oracle.nextOutputIndex()
+            && oracle.getL2Output(proven.outputIndex).outputRoot == proven.outputRoot;
+    }
+}

@@ -1,0 +1,19 @@
+//! Manifold's bridge to an L1 (DESIGN.md, "Settlement"): native-token deposits from L1, output
+//! roots posted to L1, and withdrawals proven against them.
+//!
+//! This crate owns the parts both sides agree on:
+//! - [`contracts`]: the Solidity contracts of `bridge/contracts/` (L1 `Portal` and
+//!   `OutputOracle`, the L2 `L2Withdrawals` system contract), as compiled artifacts and typed
+//!   bindings;
+//! - [`withdrawal`]: a withdrawal's hash, the leaf of the tree;
+//! - [`withdrawal_tree`]: the withdrawal Merkle tree, the same as the contracts', with proofs;
+//! - [`output_root`]: the output root, OP Stack's version 0 shape.
+
+pub mod contracts;
+pub mod output_root;
+pub mod withdrawal;
+pub mod withdrawal_tree;
+
+pub use output_root::OutputRoot;
+pub use withdrawal::withdrawal_hash;
+pub use withdrawal_tree::{WithdrawalProof, WithdrawalTree, WithdrawalTreeError};

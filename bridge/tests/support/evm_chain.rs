@@ -1,0 +1,168 @@
+//! A minimal EVM chain on revm for the contract tests: accounts in revm's in-memory database,
+//! one committed transaction at a time, a clock the test moves. The contracts run on the same
+//! EVM (revm 43, Cancun) as Manifold's L2 and dev L1.
+
+use alloy_primitives::{Address, Bytes, Log, TxKind, U256};
+use alloy_sol_types::{SolCall, SolError, SolEvent};
+use revm::{
+    Context, ExecuteCommitEvm, ExecuteEvm, MainBuilder, MainContext,
+    context::{BlockEnv, TxEnv, result::ExecutionResult},
+    database::InMemoryDB,
+    state::AccountInfo,
+};
+
+/// What a transaction did.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    /// Succeeded with this output and these logs.
+    Success { output: Bytes, logs: Vec<Log> },
+    /// Reverted with this reason (the `Error(string)` text, or the raw data in hex).
+    Revert(String),
+}
+
+impl Outcome {
+    /// The logs of a successful transaction; panics with the reason otherwise.
+    pub(crate) fn logs(&self) -> &[Log] {
+        match self {
+            Self::Success { logs, .. } => logs,
+            Self::Revert(reason) => panic!("transaction reverted: {reason}"),
+        }
+    }
+
+    /// The revert reason; panics if the transaction succeeded.
+    pub(crate) fn revert_reason(&self) -> &str {
+        match self {
+            Self::Revert(reason) => reason,
+            Self::Success { .. } => panic!("transaction succeeded, a revert was expected"),
+        }
+    }
+
+    /// The events of type `E` among the logs.
+    pub(crate) fn events<E: SolEvent>(&self) -> Vec<E> {
+        self.logs().iter().filter_map(|log| E::decode_log(log).ok().map(|l| l.data)).collect()
+    }
+}
+
+/// The chain: state, clock and block number.
+pub(crate) struct EvmChain {
+    db: InMemoryDB,
+    /// Unix time of the next transaction's block.
+    pub(crate) timestamp: u64,
+    number: u64,
+}
+
+impl EvmChain {
+    /// An empty chain at time 1,700,000,000.
+    pub(crate) fn new() -> Self {
+        Self { db: InMemoryDB::default(), timestamp: 1_700_000_000, number: 1 }
+    }
+
+    /// Gives `address` `wei`.
+    pub(crate) fn fund(&mut self, address: Address, wei: U256) {
+        let info = AccountInfo { balance: wei, ..Default::default() };
+        self.db.insert_account_info(address, info);
+    }
+
+    /// The balance of `address`.
+    pub(crate) fn balance(&self, address: Address) -> U256 {
+        self.db.cache.accounts.get(&address).map(|a| a.info.balance).unwrap_or_default()
+    }
+
+    /// Moves the clock forward by `seconds`.
+    pub(crate) fn advance(&mut self, seconds: u64) {
+        self.timestamp += seconds;
+    }
+
+    fn tx(from: Address, kind: TxKind, value: U256, data: Bytes) -> TxEnv {
+        TxEnv::builder()
+            .caller(from)
+            .kind(kind)
+            .value(value)
+            .data(data)
+            .gas_limit(16_000_000)
+            .build_fill()
+    }
+
+    fn block(&self) -> BlockEnv {
+        BlockEnv {
+            number: U256::from(self.number),
+            timestamp: U256::from(self.timestamp),
+            gas_limit: 60_000_000,
+            ..Default::default()
+        }
+    }
+
+    fn run(&mut self, tx: TxEnv, commit: bool) -> ExecutionResult {
+        let block = self.block();
+        let mut evm = Context::mainnet()
+            .with_db(&mut self.db)
+            .with_block(block)
+            .modify_cfg_chained(|cfg| cfg.disable_nonce_check = true)
+            .build_mainnet();
+        if commit {
+            evm.transact_commit(tx).expect("a valid transaction")
+        } else {
+            evm.transact(tx).expect("a valid call").result
+        }
+    }
+
+    /// Deploys `init_code` (with constructor arguments appended) from `from`.
+    pub(crate) fn deploy(&mut self, from: Address, init_code: Bytes) -> Address {
+        match self.run(Self::tx(from, TxKind::Create, U256::ZERO, init_code), true) {
+            ExecutionResult::Success { output, .. } => *output.address().expect("a create"),
+            other => panic!("deployment failed: {other:?}"),
+        }
+    }
+
+    /// Sends `call` to `to` with `value` from `from`, committed; the next block follows.
+    pub(crate) fn send<C: SolCall>(
+        &mut self,
+        from: Address,
+        to: Address,
+        value: U256,
+        call: C,
+    ) -> Outcome {
+        self.send_raw(from, to, value, call.abi_encode().into())
+    }
+
+    /// Sends raw `data` to `to` with `value` from `from`, committed.
+    pub(crate) fn send_raw(
+        &mut self,
+        from: Address,
+        to: Address,
+        value: U256,
+        data: Bytes,
+    ) -> Outcome {
+        let result = self.run(Self::tx(from, TxKind::Call(to), value, data), true);
+        self.number += 1;
+        outcome(result)
+    }
+
+    /// Calls view `call` on `to`, nothing committed; panics if it reverts.
+    pub(crate) fn view<C: SolCall>(&mut self, to: Address, call: C) -> C::Return {
+        let result = self.run(
+            Self::tx(Address::ZERO, TxKind::Call(to), U256::ZERO, call.abi_encode().into()),
+            false,
+        );
+        match outcome(result) {
+            Outcome::Success { output, .. } => {
+                C::abi_decode_returns(&output).expect("the ABI's return")
+            }
+            Outcome::Revert(reason) => panic!("view reverted: {reason}"),
+        }
+    }
+}
+
+fn outcome(result: ExecutionResult) -> Outcome {
+    match result {
+        ExecutionResult::Success { output, logs, .. } => {
+            Outcome::Success { output: output.into_data(), logs }
+        }
+        ExecutionResult::Revert { output, .. } => Outcome::Revert(
+            alloy_sol_types::Revert::abi_decode(&output)
+                .map(|r| r.reason)
+                .unwrap_or_else(|_| format!("0x{}", alloy_primitives::hex::encode(&output))),
+        ),
+        ExecutionResult::Halt { reason, .. } => Outcome::Revert(format!("halt: {reason:?}")),
+    }
+}

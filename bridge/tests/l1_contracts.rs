@@ -173,6 +173,42 @@ fn deposits_get_consecutive_nonces_and_hold_the_value() {
     assert_eq!(b.l1.view(b.portal, Portal::depositNonceCall {}), U256::from(3));
 }
 
+/// Init code of a contract that forwards its calldata and value to `target` and reverts if
+/// that call fails (hand-assembled: the test needs an L1 contract as depositor, nothing more).
+fn forwarder(target: Address) -> Bytes {
+    let mut runtime = vec![
+        0x36, 0x5f, 0x5f, 0x37, // calldatacopy(0, 0, calldatasize)
+        0x5f, 0x5f, 0x36, 0x5f, 0x34, // retSize, retOffset, argsSize, argsOffset, callvalue
+        0x73, // push20 target
+    ];
+    runtime.extend_from_slice(target.as_slice());
+    runtime.extend_from_slice(&[
+        0x5a, 0xf1, // gas, call
+        0x60, 0x26, 0x57, // push1 ok; jumpi
+        0x5f, 0x5f, 0xfd, // revert(0, 0)
+        0x5b, 0x00, // ok: jumpdest; stop
+    ]);
+    assert_eq!(runtime[0x26], 0x5b, "the jump target is the jumpdest");
+    // Init: codecopy(0, 12, len); return(0, len).
+    let len = runtime.len() as u8;
+    let mut init = vec![0x60, len, 0x80, 0x60, 12, 0x5f, 0x39, 0x5f, 0xf3];
+    init.extend_from_slice(&[0; 3]);
+    init.extend_from_slice(&runtime);
+    init.into()
+}
+
+#[test]
+fn a_contracts_deposit_comes_from_its_aliased_address() {
+    let mut b = Bridge::new();
+    let forwarder = b.l1.deploy(DEPLOYER, forwarder(b.portal));
+    let call = Portal::depositTransactionCall { to: BOB, gasLimit: 21_000, data: Bytes::new() };
+    let outcome = b.l1.send(ALICE, forwarder, U256::from(5), call);
+    let deposit = &outcome.events::<Portal::DepositInitiated>()[0];
+    assert_eq!(deposit.from, bridge::contracts::alias_l1_contract(forwarder));
+    assert_ne!(deposit.from, forwarder);
+    assert_eq!((deposit.to, deposit.value), (BOB.into_word(), U256::from(5)));
+}
+
 #[test]
 fn deposits_out_of_bounds_are_refused() {
     let mut b = Bridge::new();

@@ -7,13 +7,17 @@
 //!   bindings;
 //! - [`withdrawal`]: a withdrawal's hash, the leaf of the tree;
 //! - [`withdrawal_tree`]: the withdrawal Merkle tree, the same as the contracts', with proofs;
-//! - [`output_root`]: the output root, OP Stack's version 0 shape.
+//! - [`output_root`]: the output root, OP Stack's version 0 shape;
+//! - [`l1`]: the L1 client — deployment and the deposit reader.
 
 pub mod contracts;
+mod error;
+pub mod l1;
 pub mod output_root;
 pub mod withdrawal;
 pub mod withdrawal_tree;
 
+pub use error::BridgeError;
 pub use output_root::OutputRoot;
 pub use withdrawal::withdrawal_hash;
 pub use withdrawal_tree::{WithdrawalProof, WithdrawalTree, WithdrawalTreeError};

@@ -31,6 +31,7 @@ use sequencer::{Node, NodeHandle};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
+pub mod hardhat;
 pub mod two_engines;
 
 /// The hash of an EVM transaction as DA batches carry it (`kind ‖ EIP-2718 bytes`, kind

@@ -7,7 +7,6 @@
 
 use std::{
     collections::BTreeMap,
-    path::{Path, PathBuf},
     process::Stdio,
     time::Duration,
 };
@@ -22,8 +21,9 @@ use bytes::Bytes;
 use da::{BatchAssembler, BatchBlock, DaBackend, DaError, DaReceipt, EthereumDa};
 use devnet::l1::{self, L1Node, L1Options};
 use e2e::{
-    GWEI, RawRpc, TIMEOUT, dev_accounts, plain_provider, poll_until, raw, sign, signed_transfer,
-    signer, wait_receipt,
+    GWEI, RawRpc, TIMEOUT, dev_accounts,
+    hardhat::{HARDHAT_CHAIN_ID, HardhatNode},
+    plain_provider, poll_until, raw, sign, signed_transfer, signer, wait_receipt,
 };
 use eyre::{WrapErr, bail, eyre};
 use node_config::{DaBackendKind, DevAccount, DevnetOptions, EthereumDaConfig, NodeConfig, Secret};
@@ -32,8 +32,6 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 
 /// Chain id of the in-process dev L1 (`manifold l1`'s default).
 const L1_CHAIN_ID: u64 = 900;
-/// Chain id of the Hardhat node (`tests/l1-hardhat/hardhat.config.js`).
-const HARDHAT_CHAIN_ID: u64 = 31_338;
 /// The default batch inbox.
 const INBOX: Address = node_config::DEFAULT_BATCH_INBOX;
 
@@ -356,79 +354,9 @@ async fn an_unreachable_l1_is_unavailable_and_a_wrong_one_misconfigured() -> eyr
 // Against Hardhat 2 (`tests/l1-hardhat`)
 // ---------------------------------------------------------------------------------------------
 
-/// `hardhat node` as a child process on a free port; killed when dropped.
-struct Hardhat {
-    child: tokio::process::Child,
-    url: String,
-    rpc: RawRpc,
-    log: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl Hardhat {
-    async fn start() -> eyre::Result<Self> {
-        let project = Path::new(env!("CARGO_MANIFEST_DIR")).join("l1-hardhat");
-        let bin = project.join("node_modules/.bin/hardhat");
-        if !bin.is_file() {
-            bail!(
-                "Hardhat is not installed ({} is missing): run `bash scripts/test.sh` (it runs \
-                 `npm ci` in tests/l1-hardhat)",
-                bin.display()
-            );
-        }
-        let dir = tempfile::Builder::new().prefix("manifold-hardhat-").tempdir()?;
-        let log = dir.path().join("hardhat.log");
-        let out = std::fs::File::create(&log)?;
-        let port = free_port()?;
-        let child = tokio::process::Command::new(&bin)
-            .args(["node", "--hostname", "127.0.0.1", "--port", &port.to_string()])
-            .current_dir(&project)
-            .env("HARDHAT_DISABLE_TELEMETRY_PROMPT", "true")
-            .stdin(Stdio::null())
-            .stdout(Stdio::from(out.try_clone()?))
-            .stderr(Stdio::from(out))
-            .kill_on_drop(true)
-            .spawn()
-            .wrap_err_with(|| format!("spawning {}", bin.display()))?;
-        let url = format!("http://127.0.0.1:{port}");
-        let mut hardhat = Self { child, rpc: RawRpc::new(url.parse()?), url, log, _dir: dir };
-        let started = std::time::Instant::now();
-        loop {
-            if let Some(status) = hardhat.child.try_wait()? {
-                bail!(
-                    "hardhat node exited ({status}) before serving; its log:\n{}",
-                    hardhat.log_text()
-                );
-            }
-            if let Ok(Ok(id)) = hardhat.rpc.request("eth_chainId", json!([])).await {
-                assert_eq!(hex_u64(&id)?, HARDHAT_CHAIN_ID, "hardhat.config.js chain id");
-                return Ok(hardhat);
-            }
-            if started.elapsed() > e2e::READY_TIMEOUT {
-                bail!(
-                    "hardhat node did not answer eth_chainId within {:?}; its log:\n{}",
-                    e2e::READY_TIMEOUT,
-                    hardhat.log_text()
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Hardhat {
-    fn drop(&mut self) {
-        let _ = self.child.start_kill();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn round_trip_through_hardhat() -> eyre::Result<()> {
-    let hardhat = Hardhat::start().await?;
+    let hardhat = HardhatNode::start().await?;
     let url = hardhat.url.clone();
     let da = EthereumDa::connect(&da_config(&url, HARDHAT_CHAIN_ID)).await?;
     let batch = blob(10, 50_000);
@@ -474,7 +402,7 @@ async fn pending_batch_tx(rpc: &RawRpc) -> eyre::Result<Option<(B256, u64, u128,
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_stuck_batch_is_replaced_with_higher_fees_on_hardhat() -> eyre::Result<()> {
-    let hardhat = Hardhat::start().await?;
+    let hardhat = HardhatNode::start().await?;
     let url = hardhat.url.clone();
     let rpc = hardhat.rpc.clone();
     assert_eq!(rpc.call("evm_setAutomine", json!([false])).await?, json!(true));

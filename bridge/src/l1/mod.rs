@@ -1,0 +1,15 @@
+//! The bridge's L1 client: everything it does on the L1 goes through JSON-RPC (an alloy
+//! provider), so it works the same against Manifold's dev L1, Hardhat, anvil or a third-party
+//! Ethereum node.
+//!
+//! - [`deployment`]: deploys the oracle and the portal;
+//! - [`deposit`]: a deposit as the L2 takes it, decoded from the portal's event;
+//! - [`deposit_reader`]: reads deposits once they have enough confirmations, in nonce order.
+
+pub mod deployment;
+pub mod deposit;
+pub mod deposit_reader;
+
+pub use deployment::{BridgeAddresses, BridgeParams, deploy_bridge};
+pub use deposit::{Deposit, DepositRecipient};
+pub use deposit_reader::{DepositCursor, DepositReader};

@@ -18,7 +18,8 @@ enum Expected {
 
 use Expected::{Exact, Prefix};
 
-/// `(method, params, code, message)`, on a fresh devnet (head 0).
+/// `(method, params, code, message)`, on a fresh devnet (head 0). One row a line.
+#[rustfmt::skip]
 const TABLE: &[(&str, &str, i64, Expected)] = &[
     ("web3_clientVersion", r#"[1]"#, -32602, Exact("too many arguments, want at most 0")),
     ("net_version", r#"[1]"#, -32602, Exact("too many arguments, want at most 0")),

@@ -186,11 +186,7 @@ fn type_error(what: &str, go_type: &str) -> String {
 /// A plain Go value of type `go_type` (no `UnmarshalJSON`): `null` leaves it be, a JSON
 /// value of another kind is a type error.
 fn go_value(value: &Value, go_type: &str, fits: fn(&Value) -> bool) -> Result<(), String> {
-    if value.is_null() || fits(value) {
-        Ok(())
-    } else {
-        Err(type_error(json_kind(value), go_type))
-    }
+    if value.is_null() || fits(value) { Ok(()) } else { Err(type_error(json_kind(value), go_type)) }
 }
 
 // hexutil's decoding errors.
@@ -245,7 +241,11 @@ fn fixed(value: &Value, go_type: &str, name: &str, size: usize) -> Result<(), St
     let Some(text) = value.as_str() else { return Err(type_error("non-string", go_type)) };
     let digits = check_text(text).map_err(|e| type_error(e, go_type))?;
     if digits.len() != size * 2 {
-        return Err(format!("hex string has length {}, want {} for {name}", digits.len(), size * 2));
+        return Err(format!(
+            "hex string has length {}, want {} for {name}",
+            digits.len(),
+            size * 2
+        ));
     }
     if !all_hex(digits) {
         return Err(type_error(SYNTAX, go_type));
@@ -329,14 +329,16 @@ fn block_number_or_hash(value: &Value) -> Result<(), String> {
         // The object form; if a field does not decode, geth tries the value as a string.
         let field = |key: &str| fields.get(key).filter(|v| !v.is_null());
         let number_ok = field("blockNumber").is_none_or(|v| block_number(v).is_ok());
-        let hash_ok = field("blockHash")
-            .is_none_or(|v| fixed(v, "common.Hash", "common.Hash", 32).is_ok());
-        let canonical_ok = fields.get("requireCanonical").is_none_or(|v| v.is_null() || v.is_boolean());
+        let hash_ok =
+            field("blockHash").is_none_or(|v| fixed(v, "common.Hash", "common.Hash", 32).is_ok());
+        let canonical_ok =
+            fields.get("requireCanonical").is_none_or(|v| v.is_null() || v.is_boolean());
         if number_ok && hash_ok && canonical_ok {
             return match (field("blockNumber"), field("blockHash")) {
-                (Some(_), Some(_)) => Err(
-                    "cannot specify both BlockHash and BlockNumber, choose one or the other".into(),
-                ),
+                (Some(_), Some(_)) => {
+                    Err("cannot specify both BlockHash and BlockNumber, choose one or the other"
+                        .into())
+                }
                 (None, None) => Err("must specify either BlockHash or BlockNumber".into()),
                 _ => Ok(()),
             };

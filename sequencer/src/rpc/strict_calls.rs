@@ -24,6 +24,9 @@
 //! call came over HTTP is the [`OverHttp`] marker, which [`mark_over_http`] puts on every
 //! plain HTTP request (jsonrpsee copies a request's extensions into each of its calls).
 
+use alloy_eips::{BlockId, BlockNumberOrTag};
+use alloy_primitives::{Address, B256, Bytes, U256};
+use alloy_rpc_types_eth::{Filter, Index, TransactionRequest};
 use jsonrpsee::{
     MethodResponse,
     core::middleware::{
@@ -31,9 +34,6 @@ use jsonrpsee::{
     },
     types::{ErrorObjectOwned, Request, error::METHOD_NOT_FOUND_CODE},
 };
-use alloy_eips::{BlockId, BlockNumberOrTag};
-use alloy_primitives::{Address, B256, Bytes, U256};
-use alloy_rpc_types_eth::{Filter, Index, TransactionRequest};
 use serde_json::{Value, value::RawValue};
 
 use super::{
@@ -118,11 +118,7 @@ const METHODS: &[(&str, &[Param], Kind)] = &[
     ("eth_maxPriorityFeePerGas", &[], Call),
     (
         "eth_feeHistory",
-        &[
-            req::<Quantity>(Geth::HexOrDecimal64),
-            BLOCK_NUMBER,
-            opt::<Vec<f64>>(Geth::Floats),
-        ],
+        &[req::<Quantity>(Geth::HexOrDecimal64), BLOCK_NUMBER, opt::<Vec<f64>>(Geth::Floats)],
         Call,
     ),
     ("eth_blobBaseFee", &[], Call),

@@ -27,13 +27,15 @@ pub(crate) const MAX_LOGS: usize = 10_000;
 
 /// The inclusive block range of a range filter as geth's `eth_getLogs` resolves it: pending
 /// logs are refused, explicit numbers must not be reversed, and once the tags are resolved
-/// the range must be in order and end at or below `head`.
+/// the range must be in order, within `max_range` blocks (`check_range`) and end at or below
+/// `head`.
 pub(crate) fn resolve_range(
     from: Option<BlockNumberOrTag>,
     to: Option<BlockNumberOrTag>,
     head: u64,
     safe: u64,
     finalized: u64,
+    max_range: u64,
 ) -> RpcResult<(u64, u64)> {
     let (from, to) =
         (from.unwrap_or(BlockNumberOrTag::Latest), to.unwrap_or(BlockNumberOrTag::Latest));
@@ -45,6 +47,8 @@ pub(crate) fn resolve_range(
     if from > to {
         return Err(invalid_block_range());
     }
+    // geth checks the range limit before the head.
+    check_range(from, to, max_range)?;
     if to > head {
         return Err(block_range_beyond_head());
     }
@@ -58,8 +62,10 @@ pub(crate) fn check_filter_range(filter: &Filter) -> RpcResult<()> {
     let FilterBlockOption::Range { from_block, to_block } = filter.block_option else {
         return Ok(());
     };
-    let (from, to) =
-        (from_block.unwrap_or(BlockNumberOrTag::Latest), to_block.unwrap_or(BlockNumberOrTag::Latest));
+    let (from, to) = (
+        from_block.unwrap_or(BlockNumberOrTag::Latest),
+        to_block.unwrap_or(BlockNumberOrTag::Latest),
+    );
     if from.is_pending() || to.is_pending() {
         return Err(pending_logs_unsupported());
     }
@@ -150,9 +156,14 @@ pub(crate) fn query_logs(
         }
         FilterBlockOption::Range { from_block, to_block } => {
             let head = head_number(reader)?;
-            let (from, to) =
-                resolve_range(from_block, to_block, head, heads.safe(), heads.finalized())?;
-            check_range(from, to, max_range)?;
+            let (from, to) = resolve_range(
+                from_block,
+                to_block,
+                head,
+                heads.safe(),
+                heads.finalized(),
+                max_range,
+            )?;
             logs_in_range(reader, filter, from, to, &mut out)?;
         }
     }
@@ -185,11 +196,11 @@ mod tests {
     #[test]
     fn ranges_default_to_latest_and_are_checked_as_geth_does() {
         use BlockNumberOrTag::*;
-        assert_eq!(resolve_range(None, None, 10, 5, 2).unwrap(), (10, 10));
-        assert_eq!(resolve_range(Some(Number(3)), None, 10, 5, 2).unwrap(), (3, 10));
-        assert_eq!(resolve_range(Some(Earliest), Some(Safe), 10, 5, 2).unwrap(), (0, 5));
+        assert_eq!(resolve_range(None, None, 10, 5, 2, 0).unwrap(), (10, 10));
+        assert_eq!(resolve_range(Some(Number(3)), None, 10, 5, 2, 0).unwrap(), (3, 10));
+        assert_eq!(resolve_range(Some(Earliest), Some(Safe), 10, 5, 2, 0).unwrap(), (0, 5));
         let refused = |from, to| {
-            let err = resolve_range(from, to, 10, 5, 2).unwrap_err();
+            let err = resolve_range(from, to, 10, 5, 2, 0).unwrap_err();
             (err.code(), err.message().to_string(), err.data().is_none())
         };
         let beyond = (-32602, "block range extends beyond current head block".to_string(), true);
@@ -208,12 +219,26 @@ mod tests {
     fn installed_filter_ranges_are_checked_as_geth_does() {
         use BlockNumberOrTag::*;
         let range = |from, to| Filter::new().from_block(from).to_block(to);
-        for ok in [Filter::new(), range(Latest, Latest), range(Number(3), Latest), range(Number(3), Number(3)), range(Earliest, Number(900))] {
+        for ok in [
+            Filter::new(),
+            range(Latest, Latest),
+            range(Number(3), Latest),
+            range(Number(3), Number(3)),
+            range(Earliest, Number(900)),
+        ] {
             check_filter_range(&ok).unwrap();
         }
         check_filter_range(&Filter::new().at_block_hash(B256::ZERO)).unwrap();
-        for bad in [range(Number(4), Number(3)), range(Latest, Number(3)), range(Safe, Latest), range(Number(1), Finalized)] {
-            assert_eq!(check_filter_range(&bad).unwrap_err().message(), "invalid block range params");
+        for bad in [
+            range(Number(4), Number(3)),
+            range(Latest, Number(3)),
+            range(Safe, Latest),
+            range(Number(1), Finalized),
+        ] {
+            assert_eq!(
+                check_filter_range(&bad).unwrap_err().message(),
+                "invalid block range params"
+            );
         }
         assert_eq!(
             check_filter_range(&range(Number(1), Pending)).unwrap_err().message(),

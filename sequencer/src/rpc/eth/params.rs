@@ -17,8 +17,9 @@ impl<'de> Deserialize<'de> for Quantity {
             Number(u64),
             Text(String),
         }
-        let raw = Raw::deserialize(deserializer)
-            .map_err(|_: D::Error| D::Error::custom("invalid quantity: want a hex or decimal integer"))?;
+        let raw = Raw::deserialize(deserializer).map_err(|_: D::Error| {
+            D::Error::custom("invalid quantity: want a hex or decimal integer")
+        })?;
         match raw {
             Raw::Number(n) => Ok(Self(n)),
             Raw::Text(text) => {

@@ -14,9 +14,20 @@
 //! | unknown block for a state query        | `-32000` | `header not found`                             |
 //! | state of a block older than the kept   | `-32000` | `historical state <root> is not available: ...`|
 //! | `eth_getProof` below the head          | `-32000` | `historical state <root> is not available: ...`|
+//! | a param geth's decoder refuses           | `-32602` | geth's text (see below)                        |
 //! | semantically invalid parameter         | `-32602` | what is wrong                                  |
+//! | `eth_getLogs`/`eth_newFilter` range reversed | `-32602` | `invalid block range params`             |
+//! | `eth_getLogs` range past the head      | `-32602` | `block range extends beyond current head block`|
+//! | `pending` in a log range               | `-32602` | `pending logs are not supported`               |
 //! | a query over a limit                   | `-32005` | the limit                                      |
 //! | storage failure                        | `-32603` | `internal error: ...`                          |
+//!
+//! No error carries `data` but a revert's. Params are checked before a method runs, as geth
+//! decodes them: `non-array args`, `too many arguments, want at most N`, `missing value for
+//! required argument N` and `invalid argument N: <geth's decoding text>` (the texts are
+//! `geth_params`', the per-method table `strict_calls::METHODS`'). A blockHash filter with a
+//! range is such a decoding error: `invalid argument 0: cannot specify both BlockHash and
+//! FromBlock/ToBlock, choose one or the other`.
 
 use std::fmt::Display;
 
@@ -47,6 +58,21 @@ pub(crate) fn server_error(message: impl Into<String>) -> ErrorObjectOwned {
 /// A `-32602` error with `message`.
 pub(crate) fn invalid_params(message: impl Into<String>) -> ErrorObjectOwned {
     ErrorObjectOwned::owned(INVALID_PARAMS, message.into(), None::<()>)
+}
+
+/// geth's `errInvalidBlockRange`: a log range whose end is below its start.
+pub(crate) fn invalid_block_range() -> ErrorObjectOwned {
+    invalid_params("invalid block range params")
+}
+
+/// geth's `errBlockRangeIntoFuture`: an `eth_getLogs` range ending above the head.
+pub(crate) fn block_range_beyond_head() -> ErrorObjectOwned {
+    invalid_params("block range extends beyond current head block")
+}
+
+/// geth's `errPendingLogsUnsupported`: `pending` as a log range's end.
+pub(crate) fn pending_logs_unsupported() -> ErrorObjectOwned {
+    invalid_params("pending logs are not supported")
 }
 
 /// A `-32005` error with `message`.

@@ -13,8 +13,11 @@
 mod connections;
 mod dev;
 mod errors;
+#[cfg(test)]
+mod errors_table;
 mod eth;
 mod fd_limit;
+mod geth_params;
 pub(crate) mod handler;
 mod http_endpoints;
 mod ids;

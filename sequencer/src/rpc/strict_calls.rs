@@ -24,6 +24,9 @@
 //! call came over HTTP is the [`OverHttp`] marker, which [`mark_over_http`] puts on every
 //! plain HTTP request (jsonrpsee copies a request's extensions into each of its calls).
 
+use alloy_eips::{BlockId, BlockNumberOrTag};
+use alloy_primitives::{Address, B256, Bytes, U256};
+use alloy_rpc_types_eth::{Filter, Index, TransactionRequest};
 use jsonrpsee::{
     MethodResponse,
     core::middleware::{
@@ -31,10 +34,14 @@ use jsonrpsee::{
     },
     types::{ErrorObjectOwned, Request, error::METHOD_NOT_FOUND_CODE},
 };
-use serde::de::IgnoredAny;
-use serde_json::value::RawValue;
+use serde_json::{Value, value::RawValue};
 
-use super::errors::{invalid_params, server_error};
+use super::{
+    dev::api::MineOptions,
+    errors::{invalid_params, server_error},
+    eth::params::{Quantity, StorageKey},
+    geth_params::{self, Geth, Param, opt, req},
+};
 
 /// geth's answer to a subscription over a transport without notifications.
 const NOTIFICATIONS_UNSUPPORTED: &str = "notifications not supported";
@@ -58,94 +65,115 @@ enum Kind {
 
 use Kind::{Call, Subscribe, Unsubscribe};
 
-/// Every method the node serves, with the most positional params it takes (`Option<_>` ones
-/// included) and its kind, read off the `#[method]`/`#[subscription]` declarations in
-/// `eth/api.rs`, `manifold.rs` and `dev/api.rs`. An unsubscription takes the subscription id.
-const METHODS: &[(&str, usize, Kind)] = &[
+/// Every method the node serves, with its positional params (`Option<_>` ones optional;
+/// see [`geth_params`](super::geth_params)) and its kind, read off the
+/// `#[method]`/`#[subscription]` declarations in `eth/api.rs`, `manifold.rs` and
+/// `dev/api.rs`. An unsubscription takes the subscription id. A new method (a `debug_*` one,
+/// say) is one more row: its params' geth types and Rust types.
+const METHODS: &[(&str, &[Param], Kind)] = &[
     // web3_*
-    ("web3_clientVersion", 0, Call),
-    ("web3_sha3", 1, Call),
+    ("web3_clientVersion", &[], Call),
+    ("web3_sha3", &[req::<Bytes>(Geth::Bytes)], Call),
     // net_*
-    ("net_version", 0, Call),
-    ("net_listening", 0, Call),
-    ("net_peerCount", 0, Call),
+    ("net_version", &[], Call),
+    ("net_listening", &[], Call),
+    ("net_peerCount", &[], Call),
     // Node and chain information.
-    ("eth_chainId", 0, Call),
-    ("eth_syncing", 0, Call),
-    ("eth_accounts", 0, Call),
-    ("eth_coinbase", 0, Call),
-    ("eth_mining", 0, Call),
-    ("eth_hashrate", 0, Call),
-    ("eth_config", 0, Call),
+    ("eth_chainId", &[], Call),
+    ("eth_syncing", &[], Call),
+    ("eth_accounts", &[], Call),
+    ("eth_coinbase", &[], Call),
+    ("eth_mining", &[], Call),
+    ("eth_hashrate", &[], Call),
+    ("eth_config", &[], Call),
     // State.
-    ("eth_getBalance", 2, Call),
-    ("eth_getTransactionCount", 2, Call),
-    ("eth_getCode", 2, Call),
-    ("eth_getStorageAt", 3, Call),
-    ("eth_getProof", 3, Call),
-    ("eth_call", 4, Call),
-    ("eth_estimateGas", 3, Call),
-    ("eth_createAccessList", 2, Call),
+    ("eth_getBalance", &[ADDRESS, BLOCK_ID_OPT], Call),
+    ("eth_getTransactionCount", &[ADDRESS, BLOCK_ID_OPT], Call),
+    ("eth_getCode", &[ADDRESS, BLOCK_ID_OPT], Call),
+    ("eth_getStorageAt", &[ADDRESS, req::<StorageKey>(Geth::StorageKey), BLOCK_ID_OPT], Call),
+    ("eth_getProof", &[ADDRESS, req::<Vec<StorageKey>>(Geth::StorageKeys), BLOCK_ID_OPT], Call),
+    ("eth_call", &[TX_ARGS, BLOCK_ID_OPT, ANY_OPT, ANY_OPT], Call),
+    ("eth_estimateGas", &[TX_ARGS, BLOCK_ID_OPT, ANY_OPT], Call),
+    ("eth_createAccessList", &[TX_ARGS, BLOCK_ID_OPT], Call),
     // Blocks.
-    ("eth_blockNumber", 0, Call),
-    ("eth_getBlockByNumber", 2, Call),
-    ("eth_getBlockByHash", 2, Call),
-    ("eth_getBlockTransactionCountByNumber", 1, Call),
-    ("eth_getBlockTransactionCountByHash", 1, Call),
-    ("eth_getUncleCountByBlockNumber", 1, Call),
-    ("eth_getUncleCountByBlockHash", 1, Call),
-    ("eth_getUncleByBlockNumberAndIndex", 2, Call),
-    ("eth_getUncleByBlockHashAndIndex", 2, Call),
-    ("eth_getBlockReceipts", 1, Call),
+    ("eth_blockNumber", &[], Call),
+    ("eth_getBlockByNumber", &[BLOCK_NUMBER, FULL_OPT], Call),
+    ("eth_getBlockByHash", &[HASH, FULL_OPT], Call),
+    ("eth_getBlockTransactionCountByNumber", &[BLOCK_NUMBER], Call),
+    ("eth_getBlockTransactionCountByHash", &[HASH], Call),
+    ("eth_getUncleCountByBlockNumber", &[BLOCK_NUMBER], Call),
+    ("eth_getUncleCountByBlockHash", &[HASH], Call),
+    ("eth_getUncleByBlockNumberAndIndex", &[BLOCK_NUMBER, INDEX], Call),
+    ("eth_getUncleByBlockHashAndIndex", &[HASH, INDEX], Call),
+    ("eth_getBlockReceipts", &[req::<BlockId>(Geth::BlockNumberOrHash)], Call),
     // Transactions.
-    ("eth_sendRawTransaction", 1, Call),
-    ("eth_getTransactionByHash", 1, Call),
-    ("eth_getRawTransactionByHash", 1, Call),
-    ("eth_getTransactionByBlockHashAndIndex", 2, Call),
-    ("eth_getTransactionByBlockNumberAndIndex", 2, Call),
-    ("eth_getTransactionReceipt", 1, Call),
+    ("eth_sendRawTransaction", &[req::<Bytes>(Geth::Bytes)], Call),
+    ("eth_getTransactionByHash", &[HASH], Call),
+    ("eth_getRawTransactionByHash", &[HASH], Call),
+    ("eth_getTransactionByBlockHashAndIndex", &[HASH, INDEX], Call),
+    ("eth_getTransactionByBlockNumberAndIndex", &[BLOCK_NUMBER, INDEX], Call),
+    ("eth_getTransactionReceipt", &[HASH], Call),
     // Fees.
-    ("eth_gasPrice", 0, Call),
-    ("eth_maxPriorityFeePerGas", 0, Call),
-    ("eth_feeHistory", 3, Call),
-    ("eth_blobBaseFee", 0, Call),
+    ("eth_gasPrice", &[], Call),
+    ("eth_maxPriorityFeePerGas", &[], Call),
+    (
+        "eth_feeHistory",
+        &[req::<Quantity>(Geth::HexOrDecimal64), BLOCK_NUMBER, opt::<Vec<f64>>(Geth::Floats)],
+        Call,
+    ),
+    ("eth_blobBaseFee", &[], Call),
     // Logs and polling filters.
-    ("eth_getLogs", 1, Call),
-    ("eth_newFilter", 1, Call),
-    ("eth_newBlockFilter", 0, Call),
-    ("eth_getFilterChanges", 1, Call),
-    ("eth_getFilterLogs", 1, Call),
-    ("eth_uninstallFilter", 1, Call),
-    // Subscriptions.
-    ("eth_subscribe", 2, Subscribe),
-    ("eth_unsubscribe", 1, Unsubscribe),
+    ("eth_getLogs", &[FILTER], Call),
+    ("eth_newFilter", &[FILTER], Call),
+    ("eth_newBlockFilter", &[], Call),
+    ("eth_getFilterChanges", &[FILTER_ID], Call),
+    ("eth_getFilterLogs", &[FILTER_ID], Call),
+    ("eth_uninstallFilter", &[FILTER_ID], Call),
+    // Subscriptions (their params are checked by jsonrpsee's subscription code).
+    ("eth_subscribe", &[req::<Value>(Geth::Any), ANY_OPT], Subscribe),
+    ("eth_unsubscribe", &[req::<Value>(Geth::Any)], Unsubscribe),
     // txpool_*
-    ("txpool_status", 0, Call),
-    ("txpool_content", 0, Call),
-    ("txpool_contentFrom", 1, Call),
-    ("txpool_inspect", 0, Call),
+    ("txpool_status", &[], Call),
+    ("txpool_content", &[], Call),
+    ("txpool_contentFrom", &[ADDRESS], Call),
+    ("txpool_inspect", &[], Call),
     // manifold_*
-    ("manifold_syncStatus", 0, Call),
-    ("manifold_sendTransaction", 1, Call),
-    ("manifold_transactionStatus", 1, Call),
-    // The devnet's dev methods (`dev/api.rs`; a sequencer does not serve them).
-    ("evm_mine", 1, Call),
-    ("evm_increaseTime", 1, Call),
-    ("evm_setNextBlockTimestamp", 1, Call),
-    ("evm_setAutomine", 1, Call),
-    ("anvil_mine", 2, Call),
-    ("anvil_setIntervalMining", 1, Call),
-    ("anvil_nodeInfo", 0, Call),
-    ("anvil_setBalance", 2, Call),
-    ("anvil_setCode", 2, Call),
-    ("anvil_setNonce", 2, Call),
-    ("anvil_setStorageAt", 3, Call),
-    ("anvil_impersonateAccount", 1, Call),
-    ("anvil_stopImpersonatingAccount", 1, Call),
-    ("hardhat_impersonateAccount", 1, Call),
-    ("hardhat_stopImpersonatingAccount", 1, Call),
-    ("eth_sendTransaction", 1, Call),
+    ("manifold_syncStatus", &[], Call),
+    ("manifold_sendTransaction", &[req::<Bytes>(Geth::Bytes)], Call),
+    ("manifold_transactionStatus", &[HASH], Call),
+    // The devnet's dev methods (`dev/api.rs`; a sequencer does not serve them): anvil's
+    // formats, checked as the handlers' Rust types.
+    ("evm_mine", &[opt::<MineOptions>(Geth::Any)], Call),
+    ("evm_increaseTime", &[DEV_QUANTITY], Call),
+    ("evm_setNextBlockTimestamp", &[DEV_QUANTITY], Call),
+    ("evm_setAutomine", &[req::<bool>(Geth::Bool)], Call),
+    ("anvil_mine", &[opt::<Quantity>(Geth::Any), opt::<Quantity>(Geth::Any)], Call),
+    ("anvil_setIntervalMining", &[DEV_QUANTITY], Call),
+    ("anvil_nodeInfo", &[], Call),
+    ("anvil_setBalance", &[ADDRESS, req::<U256>(Geth::Any)], Call),
+    ("anvil_setCode", &[ADDRESS, req::<Bytes>(Geth::Bytes)], Call),
+    ("anvil_setNonce", &[ADDRESS, DEV_QUANTITY], Call),
+    ("anvil_setStorageAt", &[ADDRESS, DEV_KEY, DEV_KEY], Call),
+    ("anvil_impersonateAccount", &[ADDRESS], Call),
+    ("anvil_stopImpersonatingAccount", &[ADDRESS], Call),
+    ("hardhat_impersonateAccount", &[ADDRESS], Call),
+    ("hardhat_stopImpersonatingAccount", &[ADDRESS], Call),
+    ("eth_sendTransaction", &[TX_ARGS], Call),
 ];
+
+// The params most methods share.
+const ADDRESS: Param = req::<Address>(Geth::Address);
+const HASH: Param = req::<B256>(Geth::Hash);
+const BLOCK_NUMBER: Param = req::<BlockNumberOrTag>(Geth::BlockNumber);
+const BLOCK_ID_OPT: Param = opt::<BlockId>(Geth::BlockNumberOrHash);
+const INDEX: Param = req::<Index>(Geth::Uint);
+const FULL_OPT: Param = opt::<bool>(Geth::Bool);
+const TX_ARGS: Param = req::<TransactionRequest>(Geth::TxArgs);
+const FILTER: Param = req::<Filter>(Geth::Filter);
+const FILTER_ID: Param = req::<String>(Geth::Id);
+const ANY_OPT: Param = opt::<Value>(Geth::Any);
+const DEV_QUANTITY: Param = req::<Quantity>(Geth::Any);
+const DEV_KEY: Param = req::<StorageKey>(Geth::StorageKey);
 
 /// Marks a call that came over plain HTTP (not over a WebSocket connection); put on the HTTP
 /// request by [`mark_over_http`].
@@ -233,27 +261,26 @@ fn refusal_of(request: &Request<'_>) -> Option<ErrorObjectOwned> {
 /// Why a call of `method` with `params` is refused, in geth's order of checks, or `None` to
 /// run it. Methods not in [`METHODS`] are left to jsonrpsee.
 fn refusal(method: &str, params: Option<&RawValue>, over_http: bool) -> Option<ErrorObjectOwned> {
-    let &(_, max, kind) = METHODS.iter().find(|(name, ..)| *name == method)?;
+    let &(_, params_of, kind) = METHODS.iter().find(|(name, ..)| *name == method)?;
     if kind == Subscribe && over_http {
         return Some(notifications_unsupported());
     }
     let params = params.map(|p| p.get().trim()).filter(|p| *p != "null");
-    let count = match params {
+    let args: Vec<&RawValue> = match params {
         None if kind == Subscribe => return Some(invalid_params(NON_ARRAY_ARGS)),
-        None => 0,
+        None => Vec::new(),
         Some(raw) => {
-            // Counts the elements without keeping them.
-            let Ok(elements) = serde_json::from_str::<Vec<IgnoredAny>>(raw) else {
+            let Ok(args) = serde_json::from_str::<Vec<&RawValue>>(raw) else {
                 return Some(invalid_params(NON_ARRAY_ARGS));
             };
             if kind == Subscribe && !first_is_string(raw) {
                 return Some(invalid_params(SUBSCRIPTION_NAME_FIRST));
             }
-            elements.len()
+            args
         }
     };
-    if count > max {
-        return Some(invalid_params(format!("too many arguments, want at most {max}")));
+    if let Some(message) = geth_params::refusal(params_of, &args) {
+        return Some(invalid_params(message));
     }
     (kind == Unsubscribe && over_http).then(|| server_error(SUBSCRIPTION_NOT_FOUND))
 }
@@ -269,7 +296,7 @@ fn notifications_unsupported() -> ErrorObjectOwned {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::{
         collections::{BTreeMap, BTreeSet},
         net::SocketAddr,
@@ -329,7 +356,7 @@ mod tests {
     }
 
     /// Serves the node's module on a free port behind the middleware, as `start_rpc` will.
-    async fn serve() -> (ServerHandle, SocketAddr, tempfile::TempDir) {
+    pub(crate) async fn serve() -> (ServerHandle, SocketAddr, tempfile::TempDir) {
         let (module, dir) = node_module();
         let server = Server::builder()
             .set_http_middleware(tower::ServiceBuilder::new().layer_fn(MarkOverHttp))
@@ -342,7 +369,7 @@ mod tests {
     }
 
     /// POSTs `body` as is and returns the JSON answer.
-    async fn post(addr: SocketAddr, body: &str) -> Value {
+    pub(crate) async fn post(addr: SocketAddr, body: &str) -> Value {
         let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
         let request = format!(
             "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
@@ -357,7 +384,7 @@ mod tests {
     }
 
     /// A call of `method` with the `params` member `params` (left out if `None`).
-    fn call(id: u64, method: &str, params: Option<Value>) -> Value {
+    pub(crate) fn call(id: u64, method: &str, params: Option<Value>) -> Value {
         let mut call = json!({"jsonrpc": "2.0", "id": id, "method": method});
         if let Some(params) = params {
             call["params"] = params;
@@ -376,6 +403,11 @@ mod tests {
     }
 
     const ADDRESS: &str = "0x00000000000000000000000000000000000000aa";
+
+    /// The names of every method in [`METHODS`].
+    pub(crate) fn method_names() -> Vec<&'static str> {
+        METHODS.iter().map(|(name, ..)| *name).collect()
+    }
 
     #[tokio::test]
     async fn the_table_covers_exactly_the_registered_methods() {
@@ -502,7 +534,7 @@ mod tests {
             declared_methods(&std::fs::read_to_string(file).unwrap(), &mut declared);
         }
         let table: BTreeMap<String, usize> =
-            METHODS.iter().map(|&(name, max, _)| (name.to_string(), max)).collect();
+            METHODS.iter().map(|&(name, params, _)| (name.to_string(), params.len())).collect();
         assert_eq!(table, declared);
     }
 
@@ -519,8 +551,23 @@ mod tests {
         assert_eq!(refused("eth_blockNumber", Some("null"), true), None);
         assert_eq!(refused("eth_blockNumber", Some(" [ ] "), true), None);
         assert_eq!(refused("eth_blockNumber", Some("[null]"), true), too_many(0));
-        assert_eq!(refused("eth_getBalance", Some(r#"["0x1",{"a":[1,2]}]"#), true), None);
-        assert_eq!(refused("eth_getBalance", Some(r#"["0x1","latest",[]]"#), true), too_many(2));
+        let balance = |rest: &str| format!(r#"["{ADDRESS}"{rest}]"#);
+        let balance_of = |rest: &str| refused("eth_getBalance", Some(balance(rest).as_str()), true);
+        assert_eq!(balance_of(r#",{"blockNumber":"0x0"}"#), None);
+        assert_eq!(balance_of(r#","latest",[]"#), too_many(2));
+        // geth decodes in order: a bad argument before the surplus is reported first.
+        assert_eq!(
+            refused("eth_getBalance", Some(r#"["0x1","latest",[]]"#), true),
+            Some(
+                "invalid argument 0: json: cannot unmarshal hex string of odd length into Go \
+                 value of type common.Address"
+                    .into()
+            )
+        );
+        assert_eq!(
+            refused("eth_getBalance", Some("[]"), true),
+            Some("missing value for required argument 0".into())
+        );
         for shape in ["{}", r#"{"address":"0x1"}"#, r#""latest""#, "7", "true"] {
             assert_eq!(refused("eth_getBalance", Some(shape), false), non_array, "{shape}");
         }

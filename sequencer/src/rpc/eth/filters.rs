@@ -27,7 +27,7 @@ use super::{
     errors::{LIMIT_EXCEEDED, RpcResult, internal, limit_exceeded, server_error},
     handler::RpcHandler,
     ids::random_id,
-    logs::logs_in_range,
+    logs::{check_filter_range, logs_in_range},
 };
 use crate::Heads;
 
@@ -216,6 +216,7 @@ impl EthFiltersApiServer for RpcHandler {
     }
 
     async fn new_filter(&self, filter: Filter) -> RpcResult<String> {
+        check_filter_range(&filter)?;
         let head = self.head()?;
         self.filters.install(FilterKind::Logs(Box::new(filter)), head + 1, Instant::now())
     }

@@ -14,7 +14,10 @@ use super::eth_block::{EthBlock, eth_block};
 use super::{
     block_id::{head_number, tag_number},
     convert::block_logs,
-    errors::{RpcResult, internal, limit_exceeded, server_error},
+    errors::{
+        RpcResult, block_range_beyond_head, internal, invalid_block_range, limit_exceeded,
+        pending_logs_unsupported, server_error,
+    },
     handler::RpcHandler,
 };
 use crate::Heads;
@@ -22,24 +25,62 @@ use crate::Heads;
 /// Most logs one query returns.
 pub(crate) const MAX_LOGS: usize = 10_000;
 
-/// The inclusive block range of a range filter, clamped to `head`; `None` when it starts
-/// above the head (nothing to return yet).
+/// The inclusive block range of a range filter as geth's `eth_getLogs` resolves it: pending
+/// logs are refused, explicit numbers must not be reversed, and once the tags are resolved
+/// the range must be in order, within `max_range` blocks (`check_range`) and end at or below
+/// `head`.
 pub(crate) fn resolve_range(
     from: Option<BlockNumberOrTag>,
     to: Option<BlockNumberOrTag>,
     head: u64,
     safe: u64,
     finalized: u64,
-) -> RpcResult<Option<(u64, u64)>> {
-    let resolve = |tag: Option<BlockNumberOrTag>| {
-        tag_number(tag.unwrap_or(BlockNumberOrTag::Latest), head, safe, finalized)
-    };
+    max_range: u64,
+) -> RpcResult<(u64, u64)> {
+    let (from, to) =
+        (from.unwrap_or(BlockNumberOrTag::Latest), to.unwrap_or(BlockNumberOrTag::Latest));
+    if from.is_pending() || to.is_pending() {
+        return Err(pending_logs_unsupported());
+    }
+    let resolve = |tag: BlockNumberOrTag| tag_number(tag, head, safe, finalized);
     let (from, to) = (resolve(from), resolve(to));
     if from > to {
-        return Err(server_error("invalid block range params"));
+        return Err(invalid_block_range());
     }
-    let to = to.min(head);
-    Ok((from <= to).then_some((from, to)))
+    // geth checks the range limit before the head.
+    check_range(from, to, max_range)?;
+    if to > head {
+        return Err(block_range_beyond_head());
+    }
+    Ok((from, to))
+}
+
+/// geth's checks of a log filter's range when it is installed (`eth_newFilter`): pending
+/// logs are refused, and the range must be `latest` to `latest`, a number to `latest`, or two
+/// numbers in order (`earliest` counts as block 0; `safe` and `finalized` are refused).
+pub(crate) fn check_filter_range(filter: &Filter) -> RpcResult<()> {
+    let FilterBlockOption::Range { from_block, to_block } = filter.block_option else {
+        return Ok(());
+    };
+    let (from, to) = (
+        from_block.unwrap_or(BlockNumberOrTag::Latest),
+        to_block.unwrap_or(BlockNumberOrTag::Latest),
+    );
+    if from.is_pending() || to.is_pending() {
+        return Err(pending_logs_unsupported());
+    }
+    let number = |tag: BlockNumberOrTag| match tag {
+        BlockNumberOrTag::Earliest => Some(0),
+        BlockNumberOrTag::Number(n) => Some(n),
+        _ => None,
+    };
+    let ok = match (number(from), number(to)) {
+        _ if from.is_latest() && to.is_latest() => true,
+        (Some(from), Some(to)) => to >= from,
+        (Some(_), None) => to.is_latest(),
+        _ => false,
+    };
+    if ok { Ok(()) } else { Err(invalid_block_range()) }
 }
 
 /// Refuses a range of more than `max` blocks (`0` means no limit).
@@ -115,11 +156,15 @@ pub(crate) fn query_logs(
         }
         FilterBlockOption::Range { from_block, to_block } => {
             let head = head_number(reader)?;
-            let range = resolve_range(from_block, to_block, head, heads.safe(), heads.finalized())?;
-            if let Some((from, to)) = range {
-                check_range(from, to, max_range)?;
-                logs_in_range(reader, filter, from, to, &mut out)?;
-            }
+            let (from, to) = resolve_range(
+                from_block,
+                to_block,
+                head,
+                heads.safe(),
+                heads.finalized(),
+                max_range,
+            )?;
+            logs_in_range(reader, filter, from, to, &mut out)?;
         }
     }
     Ok(out)
@@ -149,18 +194,56 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ranges_default_to_latest_and_clamp_to_head() {
+    fn ranges_default_to_latest_and_are_checked_as_geth_does() {
         use BlockNumberOrTag::*;
-        assert_eq!(resolve_range(None, None, 10, 5, 2).unwrap(), Some((10, 10)));
-        assert_eq!(resolve_range(Some(Number(3)), None, 10, 5, 2).unwrap(), Some((3, 10)));
-        assert_eq!(resolve_range(Some(Earliest), Some(Safe), 10, 5, 2).unwrap(), Some((0, 5)));
+        assert_eq!(resolve_range(None, None, 10, 5, 2, 0).unwrap(), (10, 10));
+        assert_eq!(resolve_range(Some(Number(3)), None, 10, 5, 2, 0).unwrap(), (3, 10));
+        assert_eq!(resolve_range(Some(Earliest), Some(Safe), 10, 5, 2, 0).unwrap(), (0, 5));
+        let refused = |from, to| {
+            let err = resolve_range(from, to, 10, 5, 2, 0).unwrap_err();
+            (err.code(), err.message().to_string(), err.data().is_none())
+        };
+        let beyond = (-32602, "block range extends beyond current head block".to_string(), true);
+        assert_eq!(refused(Some(Number(3)), Some(Number(50))), beyond);
+        assert_eq!(refused(Some(Number(11)), Some(Number(12))), beyond);
+        let reversed = (-32602, "invalid block range params".to_string(), true);
+        assert_eq!(refused(Some(Number(8)), Some(Number(3))), reversed);
+        // A start above the head with `latest` as the end is reversed once resolved.
+        assert_eq!(refused(Some(Number(11)), None), reversed);
+        let pending = (-32602, "pending logs are not supported".to_string(), true);
+        assert_eq!(refused(Some(Pending), None), pending);
+        assert_eq!(refused(None, Some(Pending)), pending);
+    }
+
+    #[test]
+    fn installed_filter_ranges_are_checked_as_geth_does() {
+        use BlockNumberOrTag::*;
+        let range = |from, to| Filter::new().from_block(from).to_block(to);
+        for ok in [
+            Filter::new(),
+            range(Latest, Latest),
+            range(Number(3), Latest),
+            range(Number(3), Number(3)),
+            range(Earliest, Number(900)),
+        ] {
+            check_filter_range(&ok).unwrap();
+        }
+        check_filter_range(&Filter::new().at_block_hash(B256::ZERO)).unwrap();
+        for bad in [
+            range(Number(4), Number(3)),
+            range(Latest, Number(3)),
+            range(Safe, Latest),
+            range(Number(1), Finalized),
+        ] {
+            assert_eq!(
+                check_filter_range(&bad).unwrap_err().message(),
+                "invalid block range params"
+            );
+        }
         assert_eq!(
-            resolve_range(Some(Number(3)), Some(Number(50)), 10, 5, 2).unwrap(),
-            Some((3, 10))
+            check_filter_range(&range(Number(1), Pending)).unwrap_err().message(),
+            "pending logs are not supported"
         );
-        assert_eq!(resolve_range(Some(Number(11)), Some(Number(12)), 10, 5, 2).unwrap(), None);
-        let err = resolve_range(Some(Number(8)), Some(Number(3)), 10, 5, 2).unwrap_err();
-        assert_eq!(err.message(), "invalid block range params");
     }
 
     #[test]

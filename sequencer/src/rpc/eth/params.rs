@@ -1,6 +1,6 @@
 //! Request parameters that clients spell in more than one way: quantities given as hex,
 //! decimal string or JSON number (`eth_feeHistory`'s block count), and storage keys given
-//! as short hex (`"0x0"`) or full 32-byte words.
+//! as short hex (`"0x0"`, the prefix optional as geth takes them) or full 32-byte words.
 
 use alloy_primitives::{B256, U256};
 use serde::{Deserialize, Deserializer, de::Error as _};
@@ -17,7 +17,10 @@ impl<'de> Deserialize<'de> for Quantity {
             Number(u64),
             Text(String),
         }
-        match Raw::deserialize(deserializer)? {
+        let raw = Raw::deserialize(deserializer).map_err(|_: D::Error| {
+            D::Error::custom("invalid quantity: want a hex or decimal integer")
+        })?;
+        match raw {
             Raw::Number(n) => Ok(Self(n)),
             Raw::Text(text) => {
                 let parsed = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
@@ -44,16 +47,19 @@ impl StorageKey {
 
 impl<'de> Deserialize<'de> for StorageKey {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // geth's `decodeStorageKey`: the prefix is optional, an odd digit count is padded.
         let text = String::deserialize(deserializer)?;
-        let hex = text
-            .strip_prefix("0x")
-            .or_else(|| text.strip_prefix("0X"))
-            .ok_or_else(|| D::Error::custom("storage key must be hex with 0x prefix"))?;
+        let hex = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")).unwrap_or(&text);
         if hex.len() > 64 {
-            return Err(D::Error::custom("storage key longer than 32 bytes"));
+            return Err(D::Error::custom(format!(
+                "storage key too long (want at most 32 bytes): {text:?}"
+            )));
+        }
+        if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(D::Error::custom(format!("invalid hex in storage key: {text:?}")));
         }
         let value = U256::from_str_radix(if hex.is_empty() { "0" } else { hex }, 16)
-            .map_err(|_| D::Error::custom(format!("invalid storage key {text:?}")))?;
+            .map_err(|_| D::Error::custom(format!("invalid hex in storage key: {text:?}")))?;
         Ok(Self(B256::from(value)))
     }
 }
@@ -86,7 +92,10 @@ mod tests {
         assert!(
             serde_json::from_value::<StorageKey>(json!(format!("0x{}", "1".repeat(65)))).is_err()
         );
-        assert!(serde_json::from_value::<StorageKey>(json!("12")).is_err());
+        // geth's decodeStorageKey takes the digits without the prefix.
+        let short: StorageKey = serde_json::from_value(json!("12")).unwrap();
+        assert_eq!(short.as_u256(), U256::from(0x12));
+        assert!(serde_json::from_value::<StorageKey>(json!("0xzz")).is_err());
         assert!(serde_json::from_value::<StorageKey>(json!(12)).is_err());
     }
 }

@@ -42,8 +42,8 @@ use super::{
     trace_deadline::Deadline,
 };
 use crate::{
-    AccountId, BlockEnv, EngineKind, Engines, ExecutionError, StateChanges, StateView,
-    Transaction, TxResult,
+    AccountId, BlockEnv, EngineKind, Engines, ExecutionError, StateChanges, StateView, Transaction,
+    TxResult,
     evm::{CallRequest, EvmConfig, StateDb, tx_env},
     scheduler::{BlockVm, SequentialView, TxWrites, VmWorker},
 };

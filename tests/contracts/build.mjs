@@ -1,5 +1,5 @@
-// Compiles the contracts of tests/contracts (Token.sol, and Counter.sol and Pool.sol of the
-// parallel execution benchmark) with solc-js (the npm `solc` package, whose compiler ships
+// Compiles the contracts of tests/contracts (Token.sol, Relay.sol of the tracing tests, and
+// Counter.sol and Pool.sol of the parallel execution benchmark) with solc-js (the npm `solc` package, whose compiler ships
 // inside the package: nothing is downloaded) and writes, for each,
 // tests/contracts/out/<Name>.json = {abi, bytecode, deployedBytecode, solcVersion}.
 //
@@ -20,6 +20,7 @@ const CONTRACTS = [
   ["Token.sol", "Token"],
   ["Counter.sol", "Counter"],
   ["Pool.sol", "Pool"],
+  ["Relay.sol", "Relay"],
 ];
 
 function compile(SOURCE, CONTRACT) {

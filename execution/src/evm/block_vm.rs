@@ -19,7 +19,11 @@ use std::cell::RefCell;
 
 use alloy_consensus::Transaction as _;
 use alloy_primitives::{Address, B256, KECCAK256_EMPTY, TxKind, U256};
-use revm::{Database, bytecode::Bytecode, state::AccountInfo};
+use revm::{
+    Database,
+    bytecode::Bytecode,
+    state::{AccountInfo, EvmState},
+};
 
 use super::{
     code_cache::CodeCache,
@@ -181,23 +185,29 @@ impl VmWorker for EvmWorker<'_> {
                 (execution, state) = executor.transact(tx)?;
             }
         }
-        for (address, account) in &state {
-            let Some(effect) = account_effect(account) else { continue };
-            if let Some((hash, code)) = new_code(account, &effect) {
-                writes.values.push((StateKey::Code(hash), StateValue::Code(code)));
-            }
-            if effect.storage_cleared {
-                writes.cleared.push(*address);
-            }
-            for (slot, value) in changed_slots(account) {
-                writes.values.push((StateKey::Storage(*address, slot), StateValue::Storage(value)));
-            }
-            if let Some(record) = effect.account {
-                let key = StateKey::Account(AccountId::from(*address));
-                writes.values.push((key, StateValue::Account(record)));
-            }
-        }
+        push_writes(&state, writes);
         writes.credits.extend(credit);
         Ok(execution)
+    }
+}
+
+/// Appends to `writes` what revm's state diff `state` of one transaction writes, by unified
+/// key (new code, wiped storage, changed slots, changed account records).
+pub(super) fn push_writes(state: &EvmState, writes: &mut TxWrites) {
+    for (address, account) in state {
+        let Some(effect) = account_effect(account) else { continue };
+        if let Some((hash, code)) = new_code(account, &effect) {
+            writes.values.push((StateKey::Code(hash), StateValue::Code(code)));
+        }
+        if effect.storage_cleared {
+            writes.cleared.push(*address);
+        }
+        for (slot, value) in changed_slots(account) {
+            writes.values.push((StateKey::Storage(*address, slot), StateValue::Storage(value)));
+        }
+        if let Some(record) = effect.account {
+            let key = StateKey::Account(AccountId::from(*address));
+            writes.values.push((key, StateValue::Account(record)));
+        }
     }
 }

@@ -3,8 +3,9 @@
 //! fees deferred to block end: `deferred_fees`), what a transaction did to the state
 //! (`tx_effects`), its output and receipt (`output`, blooms: `logs_bloom`), the EVM as a VM of
 //! the scheduler (`block_vm`, analysed code cached per worker: `code_cache`), and
-//! `eth_call`-style simulation (`simulate`, over `state_db`) and `eth_createAccessList`'s
-//! access lists (`access_list`).
+//! `eth_call`-style simulation (`simulate`, over `state_db`), `eth_createAccessList`'s
+//! access lists (`access_list`), and geth's tracers over sealed transactions and calls
+//! (`trace`, bounded in time by `trace_deadline`).
 
 mod access_list;
 mod admission;
@@ -18,6 +19,8 @@ mod logs_bloom;
 mod output;
 mod simulate;
 mod state_db;
+mod trace;
+mod trace_deadline;
 mod tx_effects;
 mod tx_env;
 
@@ -32,4 +35,5 @@ pub use simulate::{
     simulate_call,
 };
 pub use state_db::StateDb;
+pub use trace::{TraceError, TraceSettings, TraceTarget, TxTrace, trace_block, trace_call};
 pub use tx_env::tx_env;

@@ -8,6 +8,7 @@ use execution::StoreReader;
 use jsonrpsee::RpcModule;
 
 use super::{
+    debug::api::DebugApiServer,
     dev::api::{AnvilDevApiServer, DevEthApiServer, EvmDevApiServer, HardhatDevApiServer},
     errors::{RpcResult, internal},
     eth::{
@@ -70,6 +71,7 @@ impl RpcHandler {
         module.merge(EthTransactionsApiServer::into_rpc(self.clone())).map_err(rpc)?;
         module.merge(EthFeesApiServer::into_rpc(self.clone())).map_err(rpc)?;
         module.merge(EthFiltersApiServer::into_rpc(self.clone())).map_err(rpc)?;
+        module.merge(DebugApiServer::into_rpc(self.clone())).map_err(rpc)?;
         if self.ctx.dev_methods {
             module.merge(EvmDevApiServer::into_rpc(self.clone())).map_err(rpc)?;
             module.merge(AnvilDevApiServer::into_rpc(self.clone())).map_err(rpc)?;

@@ -1,7 +1,8 @@
 //! The node's JSON-RPC endpoint: one HTTP and WebSocket port serving each VM's API — the
-//! Ethereum API in [`eth`] — the VM-neutral `manifold_*` methods (`manifold`), a devnet's
-//! dev methods (`evm_*`, `anvil_*`: [`dev`], only when the node serves them), and `/health`
-//! + `/metrics` on the same port; and Solana's JSON-RPC ([`solana`]) on its own port pair.
+//! Ethereum API in [`eth`] and geth's `debug_` tracing and raw-data methods (`debug`) — the
+//! VM-neutral `manifold_*` methods (`manifold`), a devnet's dev methods (`evm_*`, `anvil_*`:
+//! [`dev`], only when the node serves them), and `/health` + `/metrics` on the same port;
+//! and Solana's JSON-RPC ([`solana`]) on its own port pair.
 //!
 //! One file per concept: [`server`] starts it and runs its accept loop; `connections` counts
 //! and sheds connections, `fd_limit` raises the open-file limit, `request_gate` reads bodies
@@ -11,6 +12,7 @@
 //! non-RPC paths.
 
 mod connections;
+mod debug;
 mod dev;
 mod errors;
 #[cfg(test)]

@@ -34,5 +34,7 @@ mod txpool;
 // The RPC's shared parts, under the names the method files use.
 use super::{errors, handler, ids};
 
-pub(crate) use block_id::head_number;
+pub(crate) use block_id::{head_number, resolve_block, resolve_hash, resolve_tag, state_at};
+pub(crate) use eth_block::EthBlock;
+pub(crate) use eth_call::call_request;
 pub(crate) use filters::FilterRegistry;

@@ -10,10 +10,13 @@ mod history;
 mod migration;
 mod progress;
 mod reader;
+mod rewind;
 mod tables;
 
 #[cfg(test)]
 mod history_tests;
+#[cfg(test)]
+mod rewind_tests;
 #[cfg(test)]
 mod trie_history_tests;
 

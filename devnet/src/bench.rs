@@ -340,11 +340,18 @@ pub(crate) async fn run(args: BenchArgs) -> eyre::Result<()> {
         extra_ms,
         extra_share * 100.0,
         per_block(history.stored_bytes),
-        per_block(history.entries),
-        history.stored_bytes as f64 / history.entries.max(1) as f64,
+        per_block(history.entries + history.node_entries),
+        history.stored_bytes as f64 / (history.entries + history.node_entries).max(1) as f64,
         per_block(history.allocated_bytes),
         history.blocks,
         args.block_txs,
+    );
+    println!(
+        "    of which trie nodes:         {:>10.0} bytes/block stored ({:.0} entries/block, \
+         {:.0} bytes/entry)",
+        per_block(history.node_stored_bytes),
+        per_block(history.node_entries),
+        history.node_stored_bytes as f64 / history.node_entries.max(1) as f64,
     );
     Ok(())
 }

@@ -2,7 +2,8 @@
 //! in seal time and disk. The workload's transfers are sealed in blocks of `--block-txs`
 //! on two fresh stores fed the same executed blocks, alternately: one keeping every block's
 //! state (`keep_blocks = "all"`), one keeping only the head's (`keep_blocks = 1`, which
-//! records nothing).
+//! records nothing). The history includes the trie's (old nodes, for `eth_getProof` at older
+//! blocks), reported apart.
 
 use std::time::{Duration, Instant};
 
@@ -25,8 +26,12 @@ pub(crate) struct HistoryCost {
     pub(crate) without_history: Duration,
     /// History entries recorded (old values of accounts and slots).
     pub(crate) entries: u64,
+    /// Trie history entries recorded (old trie nodes, for `eth_getProof`).
+    pub(crate) node_entries: u64,
     /// Bytes of the history's keys and values.
     pub(crate) stored_bytes: u64,
+    /// Of `stored_bytes`, those of the trie history.
+    pub(crate) node_stored_bytes: u64,
     /// Bytes of the pages the history tables take.
     pub(crate) allocated_bytes: u64,
 }
@@ -59,7 +64,9 @@ pub(crate) fn measure(
         with_history: Duration::ZERO,
         without_history: Duration::ZERO,
         entries: 0,
+        node_entries: 0,
         stored_bytes: 0,
+        node_stored_bytes: 0,
         allocated_bytes: 0,
     };
     for (i, chunk) in txs.chunks(block_txs.max(1)).enumerate() {
@@ -92,7 +99,8 @@ pub(crate) fn measure(
         cost.blocks += 1;
     }
     let size = archive.history_size()?;
-    (cost.entries, cost.stored_bytes, cost.allocated_bytes) =
-        (size.entries, size.stored_bytes, size.allocated_bytes);
+    (cost.entries, cost.node_entries) = (size.entries, size.node_entries);
+    (cost.stored_bytes, cost.node_stored_bytes, cost.allocated_bytes) =
+        (size.stored_bytes, size.node_stored_bytes, size.allocated_bytes);
     Ok(cost)
 }

@@ -154,28 +154,40 @@ fn write_block(txn: &WriteTransaction, block: &SealedBlock) -> Result<(), Execut
     Ok(())
 }
 
+/// Applies a trie update's node writes, recording the nodes they replace in the history.
 fn apply_node_writes(
     nodes: &mut Table<'_, &'static [u8], &'static [u8]>,
+    history: &mut HistoryWriter<'_>,
     writes: NodeWrites,
 ) -> Result<(), ExecutionError> {
     for key in writes.delete {
-        nodes.remove(key.as_slice())?;
+        let old = nodes.remove(key.as_slice())?;
+        history.node(&key, old.as_ref().map(|v| v.value()), None)?;
     }
     for (key, value) in writes.put {
-        nodes.insert(key.as_slice(), value.as_slice())?;
+        let old = nodes.insert(key.as_slice(), value.as_slice())?;
+        history.node(&key, old.as_ref().map(|v| v.value()), Some(&value))?;
     }
     Ok(())
 }
 
-/// Drops every stored node of trie `id`.
+/// Drops every stored node of trie `id`, recording them in the history.
 fn drop_trie(
     nodes: &mut Table<'_, &'static [u8], &'static [u8]>,
+    history: &mut HistoryWriter<'_>,
     id: TrieId,
 ) -> Result<(), ExecutionError> {
     let prefix = id.key_prefix();
     let mut end = prefix.clone();
     end.push(0x10); // nibbles are < 16: every path key of the trie sorts below this
-    nodes.retain_in(prefix.as_slice()..end.as_slice(), |_, _| false)?;
+    let range = prefix.as_slice()..end.as_slice();
+    if history.records() {
+        for entry in nodes.range(range.clone())? {
+            let (key, old) = entry?;
+            history.node(key.value(), Some(old.value()), None)?;
+        }
+    }
+    nodes.retain_in(range, |_, _| false)?;
     Ok(())
 }
 
@@ -228,7 +240,7 @@ fn apply_changes(
     }
     let (root, writes) =
         trie::update_trie(&NodeTable(&tables.nodes), TrieId::Account, account_updates)?;
-    apply_node_writes(&mut tables.nodes, writes)?;
+    apply_node_writes(&mut tables.nodes, &mut tables.history, writes)?;
     let StateTables { history, .. } = tables;
     history.finish(txn)?;
     Ok(root)
@@ -252,7 +264,7 @@ fn apply_evm_account(
             tables.history.storage(key, Some(value))?;
         }
         tables.storage.retain_in(storage_range(address), |_, _| false)?;
-        drop_trie(&mut tables.nodes, storage_id)?;
+        drop_trie(&mut tables.nodes, &mut tables.history, storage_id)?;
     }
     let Some(mut account) = change.account else {
         let old = tables.accounts.remove(address.0.0)?;
@@ -278,7 +290,7 @@ fn apply_evm_account(
         }
         let (root, writes) =
             trie::update_trie(&NodeTable(&tables.nodes), storage_id, slot_updates)?;
-        apply_node_writes(&mut tables.nodes, writes)?;
+        apply_node_writes(&mut tables.nodes, &mut tables.history, writes)?;
         account.storage_root = root;
         let old = tables.accounts.insert(address.0.0, account.encode().as_slice())?;
         tables.history.account(&id, old.as_ref().map(|v| v.value()))?;

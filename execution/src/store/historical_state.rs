@@ -13,6 +13,7 @@ pub(crate) struct HistoryTables {
     accounts: ReadOnlyTable<[u8; 40], &'static [u8]>,
     data: ReadOnlyTable<[u8; 40], &'static [u8]>,
     storage: ReadOnlyTable<[u8; 60], [u8; 32]>,
+    pub(super) nodes: ReadOnlyTable<(&'static [u8], u64), &'static [u8]>,
 }
 
 impl HistoryTables {
@@ -21,6 +22,7 @@ impl HistoryTables {
             accounts: txn.open_table(ACCOUNT_HISTORY)?,
             data: txn.open_table(DATA_HISTORY)?,
             storage: txn.open_table(STORAGE_HISTORY)?,
+            nodes: txn.open_table(NODE_HISTORY)?,
         })
     }
 }
@@ -45,8 +47,8 @@ where
 /// The state at the end of block `number`, read through a snapshot whose head is at or after
 /// it. Built by [`StoreReader::state_at`]; at the head it reads the flat state directly.
 pub struct HistoricalState<'r> {
-    reader: &'r StoreReader,
-    number: u64,
+    pub(super) reader: &'r StoreReader,
+    pub(super) number: u64,
     at_head: bool,
 }
 

@@ -7,11 +7,14 @@
 //!   none);
 //! - `storage_history`: address ‖ slot ‖ block → the slot's value before `block` (zero:
 //!   unset);
-//! - `history_changes`: block → the keys that block wrote to the three tables above.
+//! - `node_history`: (trie node key, block) → the node stored under that key before `block`
+//!   overwrote or deleted it (empty: no node) — of the account trie and of every storage
+//!   trie, so `eth_getProof` can walk the trie of an older block;
+//! - `history_changes`: block → the keys that block wrote to the tables above.
 //!
 //! The value of key K at block N is the old value recorded by the first change of K in a
 //! block after N, or the current value when K did not change after N — one range scan
-//! (see `historical_state`). Code is content-addressed and never deleted, so it needs no
+//! (see `historical_state`, and `historical_trie` for the nodes). Code is content-addressed and never deleted, so it needs no
 //! history. Genesis records nothing: there is no state before it; nor does a store that
 //! keeps one block (the head's state is the flat state).
 
@@ -32,6 +35,8 @@ const PRUNE_PER_SEAL: u64 = 64;
 const TAG_ACCOUNT: u8 = 0;
 const TAG_DATA: u8 = 1;
 const TAG_STORAGE: u8 = 2;
+/// A trie node key: tag ‖ length (one byte) ‖ key.
+const TAG_NODE: u8 = 3;
 
 /// Records the old values of the keys one block changes, inside the block's write
 /// transaction.
@@ -42,9 +47,12 @@ pub(crate) struct HistoryWriter<'t> {
     accounts: Table<'t, [u8; 40], &'static [u8]>,
     data: Table<'t, [u8; 40], &'static [u8]>,
     storage: Table<'t, [u8; 60], [u8; 32]>,
+    nodes: Table<'t, (&'static [u8], u64), &'static [u8]>,
     /// Storage keys recorded in this block: only a key's first old value counts (a wiped
     /// contract whose slot is then written again).
     slots_seen: HashSet<[u8; 52]>,
+    /// Trie node keys recorded in this block (a dropped storage trie built again).
+    nodes_seen: HashSet<Vec<u8>>,
     /// `history_changes` entry of the block: tag ‖ key records.
     changes: Vec<u8>,
 }
@@ -62,7 +70,9 @@ impl<'t> HistoryWriter<'t> {
             accounts: txn.open_table(ACCOUNT_HISTORY)?,
             data: txn.open_table(DATA_HISTORY)?,
             storage: txn.open_table(STORAGE_HISTORY)?,
+            nodes: txn.open_table(NODE_HISTORY)?,
             slots_seen: HashSet::new(),
+            nodes_seen: HashSet::new(),
             changes: Vec::new(),
         })
     }
@@ -118,10 +128,39 @@ impl<'t> HistoryWriter<'t> {
         Ok(())
     }
 
+    /// Whether this writer records anything (not for genesis, nor when only the head is
+    /// kept).
+    pub(crate) fn records(&self) -> bool {
+        self.enabled
+    }
+
+    /// Records the node trie node key `key` held before the block (`None`: none), given the
+    /// node it holds after (`None`: deleted); a node written unchanged records nothing, nor
+    /// does a later record of the same key in the block.
+    pub(crate) fn node(
+        &mut self,
+        key: &[u8],
+        old: Option<&[u8]>,
+        new: Option<&[u8]>,
+    ) -> Result<(), ExecutionError> {
+        if !self.enabled || old == new || self.nodes_seen.contains(key) {
+            return Ok(());
+        }
+        let len = u8::try_from(key.len()).map_err(|_| {
+            ExecutionError::Invariant(format!("trie node key of {} bytes", key.len()))
+        })?;
+        self.nodes_seen.insert(key.to_vec());
+        self.nodes.insert((key, self.block), old.unwrap_or_default())?;
+        self.changes.push(TAG_NODE);
+        self.changes.push(len);
+        self.changes.extend_from_slice(key);
+        Ok(())
+    }
+
     /// Writes the block's list of changed keys (for pruning).
     pub(crate) fn finish(self, txn: &WriteTransaction) -> Result<(), ExecutionError> {
-        let Self { block, accounts, data, storage, changes, .. } = self;
-        drop((accounts, data, storage));
+        let Self { block, accounts, data, storage, nodes, changes, .. } = self;
+        drop((accounts, data, storage, nodes));
         if !changes.is_empty() {
             txn.open_table(HISTORY_CHANGES)?.insert(block, changes.as_slice())?;
         }
@@ -132,10 +171,14 @@ impl<'t> HistoryWriter<'t> {
 /// What the state history holds (`Store::history_size`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct HistorySize {
-    /// History entries (old values of accounts, data and slots).
+    /// History entries of the state (old values of accounts, data and slots).
     pub entries: u64,
+    /// History entries of the state trie (old nodes of the account and storage tries).
+    pub node_entries: u64,
     /// Bytes of the keys and values of the history tables.
     pub stored_bytes: u64,
+    /// Of `stored_bytes`, those of the trie history.
+    pub node_stored_bytes: u64,
     /// Bytes of the pages the history tables take in the database file (stored bytes, the
     /// tables' metadata and the unused space of their pages).
     pub allocated_bytes: u64,
@@ -147,22 +190,29 @@ impl Store {
         use redb::{ReadableDatabase as _, ReadableTableMetadata as _};
         let txn = self.db.begin_read()?;
         let mut size = HistorySize::default();
-        let mut add = |len: u64, stats: redb::TableStats, counted: bool| {
-            if counted {
-                size.entries += len;
+        let mut add = |len: u64, stats: redb::TableStats, counted: Option<bool>| {
+            match counted {
+                Some(true) => size.entries += len,
+                Some(false) => {
+                    size.node_entries += len;
+                    size.node_stored_bytes += stats.stored_bytes();
+                }
+                None => {}
             }
             size.stored_bytes += stats.stored_bytes();
             size.allocated_bytes +=
                 stats.stored_bytes() + stats.metadata_bytes() + stats.fragmented_bytes();
         };
         let table = txn.open_table(ACCOUNT_HISTORY)?;
-        add(table.len()?, table.stats()?, true);
+        add(table.len()?, table.stats()?, Some(true));
         let table = txn.open_table(DATA_HISTORY)?;
-        add(table.len()?, table.stats()?, true);
+        add(table.len()?, table.stats()?, Some(true));
         let table = txn.open_table(STORAGE_HISTORY)?;
-        add(table.len()?, table.stats()?, true);
+        add(table.len()?, table.stats()?, Some(true));
+        let table = txn.open_table(NODE_HISTORY)?;
+        add(table.len()?, table.stats()?, Some(false));
         let table = txn.open_table(HISTORY_CHANGES)?;
-        add(table.len()?, table.stats()?, false);
+        add(table.len()?, table.stats()?, None);
         Ok(size)
     }
 }
@@ -204,31 +254,59 @@ pub(crate) fn prune(
     let mut accounts = txn.open_table(ACCOUNT_HISTORY)?;
     let mut data = txn.open_table(DATA_HISTORY)?;
     let mut storage = txn.open_table(STORAGE_HISTORY)?;
+    let mut nodes = txn.open_table(NODE_HISTORY)?;
     for block in pruned + 1..=until {
         let Some(list) = changes.remove(block)? else { continue };
-        let mut list = list.value();
-        while let Some((&tag, rest)) = list.split_first() {
-            let len = if tag == TAG_STORAGE { 52 } else { 32 };
-            let Some((key, rest)) = rest.split_at_checked(len) else {
-                return Err(corrupt_list(block));
-            };
-            match tag {
-                TAG_ACCOUNT => {
-                    accounts.remove(history_key(&id_bytes(key), block))?;
-                }
-                TAG_DATA => {
-                    data.remove(history_key(&id_bytes(key), block))?;
-                }
-                TAG_STORAGE => {
-                    let key: [u8; 52] = key.try_into().expect("52 bytes");
-                    storage.remove(history_key(&key, block))?;
-                }
-                _ => return Err(corrupt_list(block)),
+        for change in change_list(block, list.value())? {
+            match change {
+                Change::Account(id) => drop(accounts.remove(history_key(&id, block))?),
+                Change::Data(id) => drop(data.remove(history_key(&id, block))?),
+                Change::Storage(key) => drop(storage.remove(history_key(&key, block))?),
+                Change::Node(key) => drop(nodes.remove((key.as_slice(), block))?),
             }
-            list = rest;
         }
     }
     Ok(())
+}
+
+/// One key of a block's `history_changes` list: which history table holds its entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Change {
+    /// An `account_history` entry of this account id.
+    Account([u8; 32]),
+    /// A `data_history` entry of this account id.
+    Data([u8; 32]),
+    /// A `storage_history` entry of this address ‖ slot.
+    Storage([u8; 52]),
+    /// A `node_history` entry of this trie node key.
+    Node(Vec<u8>),
+}
+
+/// Decodes block `block`'s `history_changes` list.
+pub(crate) fn change_list(block: u64, mut list: &[u8]) -> Result<Vec<Change>, ExecutionError> {
+    let mut out = Vec::new();
+    while let Some((&tag, rest)) = list.split_first() {
+        let (len, rest) = match tag {
+            TAG_ACCOUNT | TAG_DATA => (32, rest),
+            TAG_STORAGE => (52, rest),
+            TAG_NODE => match rest.split_first() {
+                Some((&len, rest)) => (usize::from(len), rest),
+                None => return Err(corrupt_list(block)),
+            },
+            _ => return Err(corrupt_list(block)),
+        };
+        let Some((key, rest)) = rest.split_at_checked(len) else {
+            return Err(corrupt_list(block));
+        };
+        out.push(match tag {
+            TAG_ACCOUNT => Change::Account(id_bytes(key)),
+            TAG_DATA => Change::Data(id_bytes(key)),
+            TAG_STORAGE => Change::Storage(key.try_into().expect("52 bytes")),
+            _ => Change::Node(key.to_vec()),
+        });
+        list = rest;
+    }
+    Ok(out)
 }
 
 fn id_bytes(key: &[u8]) -> [u8; 32] {

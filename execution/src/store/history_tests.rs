@@ -16,15 +16,15 @@ const A: Address = Address::repeat_byte(0xa1);
 const B: Address = Address::repeat_byte(0xb2);
 
 /// A store with a genesis and a way to seal hand-written write sets on top.
-struct Chain {
-    _dir: tempfile::TempDir,
-    store: Store,
+pub(super) struct Chain {
+    dir: tempfile::TempDir,
+    pub(super) store: Store,
     spec: ChainSpec,
-    head: SealedBlock,
+    pub(super) head: SealedBlock,
 }
 
 impl Chain {
-    fn new(keep: KeepBlocks) -> Self {
+    pub(super) fn new(keep: KeepBlocks) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path().join("db")).unwrap().keep_blocks(keep);
         let genesis = GenesisConfig {
@@ -42,10 +42,19 @@ impl Chain {
             fee_vault: genesis.fee_vault,
         };
         let head = store.init_genesis(&spec, &genesis, 1).unwrap();
-        Self { _dir: dir, store, spec, head }
+        Self { dir, store, spec, head }
     }
 
-    fn outcome(&self, changes: StateChanges) -> BlockOutcome {
+    /// Closes the database and opens it again (as a restarted node does).
+    pub(super) fn reopen(&mut self) {
+        let keep = self.store.keep;
+        // The database must be closed before it is opened again: swap in a scratch one.
+        let scratch = Store::open(self.dir.path().join("scratch")).unwrap();
+        drop(std::mem::replace(&mut self.store, scratch));
+        self.store = Store::open(self.dir.path().join("db")).unwrap().keep_blocks(keep);
+    }
+
+    pub(super) fn outcome(&self, changes: StateChanges) -> BlockOutcome {
         BlockOutcome {
             env: self.spec.next_block_env(&self.head.header, self.head.header.timestamp + 1),
             transactions: Vec::new(),
@@ -55,7 +64,7 @@ impl Chain {
         }
     }
 
-    fn seal(&mut self, changes: StateChanges) {
+    pub(super) fn seal(&mut self, changes: StateChanges) {
         self.head = self.store.seal_block(&self.outcome(changes), Bytes::new()).unwrap();
     }
 
@@ -66,12 +75,13 @@ impl Chain {
     }
 }
 
-fn account(balance: u64) -> Option<AccountState> {
+/// An account record with `balance`.
+pub(super) fn account(balance: u64) -> Option<AccountState> {
     Some(AccountState { balance: U256::from(balance), ..Default::default() })
 }
 
 /// A write set setting `address`'s balance and `slots`.
-fn evm(address: Address, balance: u64, slots: &[(u64, u64)]) -> StateChanges {
+pub(super) fn evm(address: Address, balance: u64, slots: &[(u64, u64)]) -> StateChanges {
     let mut changes = StateChanges::default();
     let change = changes.account_mut(AccountId::from(address));
     change.account = account(balance);

@@ -1,6 +1,12 @@
 //! Layout versions of the node database, and the migrations of a database written before
-//! engines (layout 1, EVM only) and before state history (layout 2) to the current one
-//! (layout 3).
+//! engines (layout 1, EVM only), before state history (layout 2) and before trie history
+//! (layout 3) to the current one (layout 4).
+//!
+//! Layout 4 adds the trie history (`node_history`, and node keys in `history_changes`) and
+//! the `trie_history_from` mark. A layout-3 chain has no record of its past trie nodes: the
+//! mark is set at its head, so `eth_getProof` is served from the upgrade on (its other state
+//! queries keep their whole kept range). A layout-3 build refuses a layout-4 database (it
+//! could not prune the node entries).
 //!
 //! Layout 3 adds the state history tables (see `history`) and the `history_from` mark. A
 //! layout-2 chain has no history of its past blocks: the mark is set at its head, so its
@@ -21,13 +27,13 @@ use super::{
     block_codec::{corrupt, encode_body, encode_receipts},
     tables::{
         BLOCK_BODIES, BLOCK_RECEIPTS, META, META_HEAD, META_HISTORY_FROM, META_HISTORY_PRUNED,
-        META_SCHEMA,
+        META_SCHEMA, META_TRIE_HISTORY_FROM,
     },
 };
 use crate::{ExecutionError, Receipt, Transaction, evm::EvmTx};
 
 /// The layout this build writes.
-pub(crate) const SCHEMA: u64 = 3;
+pub(crate) const SCHEMA: u64 = 4;
 
 /// Layout 1's block bodies: number → `sender (20) ‖ len (u32 BE) ‖ EIP-2718` records.
 const LEGACY_BODIES: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("bodies");
@@ -61,12 +67,17 @@ pub(crate) fn migrate(txn: &WriteTransaction) -> Result<(), ExecutionError> {
     if head.is_some() && schema.is_none_or(|schema| schema < 2) {
         migrate_v1(txn)?;
     }
-    // Layout 2 → 3: the history tables exist (`Store::open` creates them); the chain's past
-    // states were never recorded, so they start at its head (0 for a new database).
-    let history_from = head.unwrap_or(0);
+    // The history tables exist (`Store::open` creates them); what the chain never recorded
+    // starts at its head (0 for a new database).
+    let from = head.unwrap_or(0).to_be_bytes();
     let mut meta = txn.open_table(META)?;
-    meta.insert(META_HISTORY_FROM, history_from.to_be_bytes().as_slice())?;
-    meta.insert(META_HISTORY_PRUNED, history_from.to_be_bytes().as_slice())?;
+    if schema.is_none_or(|schema| schema < 3) {
+        // Layout 2 → 3: no state history of the past blocks.
+        meta.insert(META_HISTORY_FROM, from.as_slice())?;
+        meta.insert(META_HISTORY_PRUNED, from.as_slice())?;
+    }
+    // Layout 3 → 4: no trie history of the past blocks.
+    meta.insert(META_TRIE_HISTORY_FROM, from.as_slice())?;
     meta.insert(META_SCHEMA, SCHEMA.to_be_bytes().as_slice())?;
     Ok(())
 }

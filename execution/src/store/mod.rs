@@ -5,14 +5,20 @@
 mod block_codec;
 mod commit;
 mod historical_state;
+mod historical_trie;
 mod history;
 mod migration;
 mod progress;
 mod reader;
+mod rewind;
 mod tables;
 
 #[cfg(test)]
 mod history_tests;
+#[cfg(test)]
+mod rewind_tests;
+#[cfg(test)]
+mod trie_history_tests;
 
 use std::{path::Path, sync::Arc};
 
@@ -79,6 +85,7 @@ impl Store {
             txn.open_table(tables::ACCOUNT_HISTORY)?;
             txn.open_table(tables::DATA_HISTORY)?;
             txn.open_table(tables::STORAGE_HISTORY)?;
+            txn.open_table(tables::NODE_HISTORY)?;
             txn.open_table(tables::HISTORY_CHANGES)?;
             txn.open_table(tables::META)?;
             txn.open_table(progress::DA_INCLUSIONS)?;

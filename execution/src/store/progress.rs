@@ -18,7 +18,8 @@ pub(crate) const BATCHER_STATE: TableDefinition<'_, &str, u64> =
 pub(crate) const FOLLOWER_STATE: TableDefinition<'_, &str, u64> =
     TableDefinition::new("follower_state");
 
-const SAFE_KEY: &str = "safe";
+/// `BATCHER_STATE` key of the last block posted.
+pub(crate) const SAFE_KEY: &str = "safe";
 const CURSOR_KEY: &str = "next_da_height";
 
 /// Where a batch landed on DA.

@@ -21,14 +21,14 @@ pub struct StoreReader {
     account_data: ReadOnlyTable<[u8; 32], &'static [u8]>,
     storage: ReadOnlyTable<[u8; 52], [u8; 32]>,
     code: ReadOnlyTable<[u8; 32], &'static [u8]>,
-    trie_nodes: ReadOnlyTable<&'static [u8], &'static [u8]>,
+    pub(super) trie_nodes: ReadOnlyTable<&'static [u8], &'static [u8]>,
     headers: ReadOnlyTable<u64, &'static [u8]>,
     block_numbers: ReadOnlyTable<[u8; 32], u64>,
     bodies: ReadOnlyTable<u64, &'static [u8]>,
     receipts: ReadOnlyTable<u64, &'static [u8]>,
     tx_index: ReadOnlyTable<[u8; 32], [u8; 12]>,
     account_txs: ReadOnlyTable<[u8; 44], ()>,
-    meta: ReadOnlyTable<&'static str, &'static [u8]>,
+    pub(super) meta: ReadOnlyTable<&'static str, &'static [u8]>,
     pub(super) history: HistoryTables,
 }
 

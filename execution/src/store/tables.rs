@@ -48,8 +48,13 @@ pub(crate) const DATA_HISTORY: TableDefinition<'_, [u8; 40], &[u8]> =
 /// (zero when unset).
 pub(crate) const STORAGE_HISTORY: TableDefinition<'_, [u8; 60], [u8; 32]> =
     TableDefinition::new("storage_history");
-/// State history: block → the keys of the three history tables that block wrote (see
-/// `history::ChangeList`), so pruning a block finds its entries without a scan.
+/// Trie history: (node key, block) → the node RLP stored under that key (see
+/// `trie::TrieId::node_key`) *before* that block overwrote or deleted it; empty when the key
+/// held no node.
+pub(crate) const NODE_HISTORY: TableDefinition<'_, (&[u8], u64), &[u8]> =
+    TableDefinition::new("node_history");
+/// State history: block → the keys of the history tables that block wrote (see
+/// `history::HistoryWriter`), so pruning a block finds its entries without a scan.
 pub(crate) const HISTORY_CHANGES: TableDefinition<'_, u64, &[u8]> =
     TableDefinition::new("history_changes");
 /// Chain metadata: name → value.
@@ -63,6 +68,9 @@ pub(crate) const META_CHAIN_ID: &str = "chain_id";
 pub(crate) const META_HISTORY_FROM: &str = "history_from";
 /// `META` key of the newest block whose history entries are pruned (all older ones are too).
 pub(crate) const META_HISTORY_PRUNED: &str = "history_pruned";
+/// `META` key of the oldest block whose state trie the node history can reconstruct (a
+/// database upgraded from layout 3 has it from the upgrade on).
+pub(crate) const META_TRIE_HISTORY_FROM: &str = "trie_history_from";
 /// `META` key of the layout version of the database (see `migration`).
 pub(crate) const META_SCHEMA: &str = "schema";
 

@@ -106,12 +106,19 @@ pub(crate) fn historical_state(
     ))
 }
 
-/// geth's `historical state <root> is not available` for an `eth_getProof` below the head:
-/// the state trie is kept at the head only, so proofs are served there.
-pub(crate) fn historical_proof(requested: u64, root: B256, head: u64) -> ErrorObjectOwned {
+/// geth's `historical state <root> is not available` for an `eth_getProof` at a block whose
+/// state is kept but whose state trie is not: the database was upgraded from a layout without
+/// trie history at block `oldest`, and proofs are served from there on.
+pub(crate) fn historical_proof(
+    requested: u64,
+    root: B256,
+    oldest: u64,
+    head: u64,
+) -> ErrorObjectOwned {
     server_error(format!(
-        "historical state {} is not available: eth_getProof is served at the head only \
-         (block {requested} requested, head {head})",
+        "historical state {} is not available: this node serves eth_getProof for blocks \
+         {oldest} to {head} (its database was upgraded to keep the state trie's history at \
+         block {oldest}; block {requested} requested)",
         hex::encode(root)
     ))
 }
@@ -146,7 +153,9 @@ mod tests {
         assert!(message.starts_with(&format!("historical state {} is not", "ab".repeat(32))));
         assert!(message.contains("blocks 6 to 10"), "{message}");
         assert!(message.contains("block 4 requested"), "{message}");
-        let err = historical_proof(4, B256::repeat_byte(0xab), 10);
-        assert!(err.message().contains("eth_getProof is served at the head only"));
+        let err = historical_proof(4, B256::repeat_byte(0xab), 6, 10);
+        assert_eq!(err.code(), -32000);
+        assert!(err.message().contains("eth_getProof for blocks 6 to 10"), "{}", err.message());
+        assert!(err.message().contains("upgraded"), "{}", err.message());
     }
 }

@@ -1,7 +1,7 @@
 //! Account state queries (`eth_getBalance`, `eth_getTransactionCount`, `eth_getCode`,
-//! `eth_getStorageAt`) at the block they name, from the state history (see `block_id`);
-//! `eth_getProof` at the head (the state trie is kept there only); and the entry points of
-//! `eth_call` / `eth_estimateGas` (see `eth_call.rs`).
+//! `eth_getStorageAt`, `eth_getProof`) at the block they name, from the state history and
+//! the trie history (see `block_id`); and the entry points of `eth_call` / `eth_estimateGas`
+//! (see `eth_call.rs`).
 
 use alloy_eips::BlockId;
 use alloy_primitives::{Address, B256, Bytes, U64, U256};
@@ -76,11 +76,13 @@ impl EthStateApiServer for RpcHandler {
         self.blocking(move |this| {
             let reader = this.reader()?;
             let number = state_block(&reader, &this.ctx.heads, block)?;
-            let head = head_number(&reader)?;
-            if number != head {
-                return Err(historical_proof(number, state_root(&reader, number)?, head));
+            let oldest = reader.oldest_proof().map_err(internal)?;
+            if number < oldest {
+                // The state is kept, its trie is not: a database upgraded to trie history.
+                let head = head_number(&reader)?;
+                return Err(historical_proof(number, state_root(&reader, number)?, oldest, head));
             }
-            let proof = reader.proof(address, &slots).map_err(internal)?;
+            let proof = state_at(&reader, number)?.proof(address, &slots).map_err(internal)?;
             Ok(EIP1186AccountProofResponse {
                 address,
                 balance: proof.account.balance,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command of Manifold: Rust unit/integration tests, then the real-client
-# end-to-end tests (web3.py, solana.py, ethers, viem, @solana/web3.js) against a freshly built
+# end-to-end tests (web3.py, solana.py, ethers, viem, @solana/web3.js, Foundry's cast and anvil) against a freshly built
 # `manifold` binary, then
 # bounded fuzzing of every decoder of untrusted bytes (scripts/fuzz.sh).
 #
@@ -146,7 +146,7 @@ fuzz_runs() {
   FUZZ_SECONDS="${FUZZ_SECONDS:-30}" bash scripts/fuzz.sh
 }
 
-run_phase "node --test tests/js (ethers, viem, @solana/web3.js)" js_tests
+run_phase "node --test tests/js (ethers, viem, @solana/web3.js, Foundry cast + anvil)" js_tests
 run_phase "fuzz: scripts/fuzz.sh, ${FUZZ_SECONDS:-30}s per target" fuzz_runs
 
 section "summary"

@@ -5,11 +5,7 @@
 //! L1, fee bumping of a stuck transaction, `manifold l1` as a process, and a sequencer whose
 //! `[da] backend = "ethereum"` posts its blocks to the dev L1.
 
-use std::{
-    collections::BTreeMap,
-    process::Stdio,
-    time::Duration,
-};
+use std::{collections::BTreeMap, process::Stdio, time::Duration};
 
 use alloy::{
     consensus::TxEip1559,

@@ -21,6 +21,8 @@ mod simulate;
 mod state_db;
 mod trace;
 mod trace_deadline;
+#[cfg(test)]
+mod trace_tests;
 mod tx_effects;
 mod tx_env;
 

@@ -27,6 +27,7 @@
 use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_rpc_types_eth::{Filter, Index, TransactionRequest};
+use alloy_rpc_types_trace::geth::{GethDebugTracingCallOptions, GethDebugTracingOptions};
 use jsonrpsee::{
     MethodResponse,
     core::middleware::{
@@ -67,9 +68,9 @@ use Kind::{Call, Subscribe, Unsubscribe};
 
 /// Every method the node serves, with its positional params (`Option<_>` ones optional;
 /// see [`geth_params`](super::geth_params)) and its kind, read off the
-/// `#[method]`/`#[subscription]` declarations in `eth/api.rs`, `manifold.rs` and
-/// `dev/api.rs`. An unsubscription takes the subscription id. A new method (a `debug_*` one,
-/// say) is one more row: its params' geth types and Rust types.
+/// `#[method]`/`#[subscription]` declarations in `eth/api.rs`, `debug/api.rs`, `manifold.rs`
+/// and `dev/api.rs`. An unsubscription takes the subscription id. A new method is one more
+/// row: its params' geth types and Rust types.
 const METHODS: &[(&str, &[Param], Kind)] = &[
     // web3_*
     ("web3_clientVersion", &[], Call),
@@ -137,6 +138,19 @@ const METHODS: &[(&str, &[Param], Kind)] = &[
     ("txpool_content", &[], Call),
     ("txpool_contentFrom", &[ADDRESS], Call),
     ("txpool_inspect", &[], Call),
+    // debug_* (`debug/api.rs`)
+    ("debug_traceTransaction", &[HASH, TRACE_OPTIONS], Call),
+    (
+        "debug_traceCall",
+        &[TX_ARGS, BLOCK_ID_OPT, opt::<GethDebugTracingCallOptions>(Geth::Any)],
+        Call,
+    ),
+    ("debug_traceBlockByNumber", &[BLOCK_NUMBER, TRACE_OPTIONS], Call),
+    ("debug_traceBlockByHash", &[HASH, TRACE_OPTIONS], Call),
+    ("debug_getRawHeader", &[BLOCK_ID], Call),
+    ("debug_getRawBlock", &[BLOCK_ID], Call),
+    ("debug_getRawReceipts", &[BLOCK_ID], Call),
+    ("debug_getRawTransaction", &[HASH], Call),
     // manifold_*
     ("manifold_syncStatus", &[], Call),
     ("manifold_sendTransaction", &[req::<Bytes>(Geth::Bytes)], Call),
@@ -166,6 +180,8 @@ const ADDRESS: Param = req::<Address>(Geth::Address);
 const HASH: Param = req::<B256>(Geth::Hash);
 const BLOCK_NUMBER: Param = req::<BlockNumberOrTag>(Geth::BlockNumber);
 const BLOCK_ID_OPT: Param = opt::<BlockId>(Geth::BlockNumberOrHash);
+const BLOCK_ID: Param = req::<BlockId>(Geth::BlockNumberOrHash);
+const TRACE_OPTIONS: Param = opt::<GethDebugTracingOptions>(Geth::Any);
 const INDEX: Param = req::<Index>(Geth::Uint);
 const FULL_OPT: Param = opt::<bool>(Geth::Bool);
 const TX_ARGS: Param = req::<TransactionRequest>(Geth::TxArgs);

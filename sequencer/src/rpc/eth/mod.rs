@@ -8,8 +8,10 @@
 //! `subscriptions`, `txpool` and `node_info` implement them; `eth_block`, `block_id`, `convert`, `params` and `call_errors` are their
 //! helpers.
 //!
-//! The node keeps only the latest state: state queries at an older block are refused with a
-//! clear error, while blocks, transactions, receipts and logs are served for the whole chain.
+//! State queries (and `eth_getProof`) are served at every block whose state the store keeps
+//! (`[history] keep_blocks`, see `execution::store::HistoricalState`); below that they are
+//! refused with geth's `historical state … is not available`, while blocks, transactions,
+//! receipts and logs are served for the whole chain.
 
 mod access_list;
 pub(crate) mod api;

@@ -2,16 +2,16 @@
 //! an older block, read from the `node_history` table (see `history`) over the current nodes,
 //! and the `eth_getProof` data of that block, which verifies against its state root.
 
-use alloy_primitives::{Address, B256, U256, keccak256};
+use alloy_primitives::{Address, B256};
 use redb::ReadOnlyTable;
 
 use super::{
     HistoricalState, StoreReader,
-    reader::{AccountProof, NodeTable, u64_meta},
+    reader::{AccountProof, NodeTable, account_proof, u64_meta},
     tables::META_TRIE_HISTORY_FROM,
 };
 use crate::{
-    AccountId, ExecutionError, StateView,
+    ExecutionError,
     trie::{self, NodeReader, TrieError, TrieId},
 };
 
@@ -70,16 +70,7 @@ impl HistoricalState<'_> {
             history: &self.reader.history.nodes,
             number: self.number,
         };
-        let account = self.account(AccountId::from(address))?.unwrap_or_default();
-        let account_proof = trie::proof(&nodes, TrieId::Account, keccak256(address))?;
-        let storage_id = TrieId::Storage(keccak256(address));
-        let mut storage_proofs = Vec::with_capacity(slots.len());
-        for slot in slots {
-            let value = self.storage(address, U256::from_be_bytes(slot.0))?;
-            let proof = trie::proof(&nodes, storage_id, keccak256(slot))?;
-            storage_proofs.push((*slot, value, proof));
-        }
-        Ok(AccountProof { account, account_proof, storage_proofs })
+        account_proof(self, &nodes, address, slots)
     }
 
     /// The state root of this block as the (historical) trie holds it.

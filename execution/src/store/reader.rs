@@ -187,17 +187,7 @@ impl StoreReader {
 
     /// `eth_getProof` data for `address` and `slots` at this snapshot.
     pub fn proof(&self, address: Address, slots: &[B256]) -> Result<AccountProof, ExecutionError> {
-        let nodes = NodeTable(&self.trie_nodes);
-        let account = self.account(AccountId::from(address))?.unwrap_or_default();
-        let account_proof = trie::proof(&nodes, TrieId::Account, keccak256(address))?;
-        let storage_id = TrieId::Storage(keccak256(address));
-        let mut storage_proofs = Vec::with_capacity(slots.len());
-        for slot in slots {
-            let value = self.storage(address, U256::from_be_bytes(slot.0))?;
-            let proof = trie::proof(&nodes, storage_id, keccak256(slot))?;
-            storage_proofs.push((*slot, value, proof));
-        }
-        Ok(AccountProof { account, account_proof, storage_proofs })
+        account_proof(self, &NodeTable(&self.trie_nodes), address, slots)
     }
 
     /// The state root as stored in the trie (equals the head header's `state_root`).
@@ -263,4 +253,24 @@ impl<T: ReadableTable<&'static [u8], &'static [u8]>> NodeReader for NodeTable<'_
             .map(|v| v.map(|v| v.value().to_vec()))
             .map_err(|e| TrieError::Backend(e.to_string()))
     }
+}
+
+/// `eth_getProof` data for `address` and `slots`: the values read from `state`, the proofs from
+/// the trie `nodes` of the same block (the head's table, or a historical view of it).
+pub(super) fn account_proof(
+    state: &impl StateView,
+    nodes: &impl trie::NodeReader,
+    address: Address,
+    slots: &[B256],
+) -> Result<AccountProof, ExecutionError> {
+    let account = state.account(AccountId::from(address))?.unwrap_or_default();
+    let account_proof = trie::proof(nodes, TrieId::Account, keccak256(address))?;
+    let storage_id = TrieId::Storage(keccak256(address));
+    let mut storage_proofs = Vec::with_capacity(slots.len());
+    for slot in slots {
+        let value = state.storage(address, U256::from_be_bytes(slot.0))?;
+        let proof = trie::proof(nodes, storage_id, keccak256(slot))?;
+        storage_proofs.push((*slot, value, proof));
+    }
+    Ok(AccountProof { account, account_proof, storage_proofs })
 }

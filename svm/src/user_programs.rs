@@ -106,6 +106,13 @@ impl CompiledPrograms {
         });
         Arc::clone(entry)
     }
+
+    /// Forgets the deployments made after `slot`: the chain was rewound to `slot` (a devnet's
+    /// `evm_revert`), so a later slot number may name another deployment, of another ELF.
+    fn forget_after(&self, slot: u64) {
+        let mut deployments = self.deployments.write().unwrap_or_else(PoisonError::into_inner);
+        deployments.retain(|_, deployment| deployment.slot <= slot);
+    }
 }
 
 /// How an upgradeable-loader account of a transaction enters its program cache.
@@ -208,5 +215,42 @@ impl SvmRuntime {
     /// per deployment, not per call).
     pub fn user_program_compilations(&self) -> u64 {
         self.compiled.compilations.load(Ordering::Relaxed)
+    }
+
+    /// Forgets the compiled programs deployed after `slot`, for a chain rewound to the end of
+    /// `slot`: the slots after it will be produced again, and a program deployed in one of
+    /// them may then be another ELF.
+    pub fn forget_deployments_after(&self, slot: u64) {
+        self.compiled.forget_after(slot);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn closed(slot: u64) -> ProgramCacheEntry {
+        ProgramCacheEntry::new_tombstone(
+            slot,
+            ProgramCacheEntryOwner::LoaderV3,
+            ProgramCacheEntryType::Closed,
+        )
+    }
+
+    #[test]
+    fn a_rewind_forgets_the_deployments_after_its_slot_and_keeps_the_others() {
+        let compiled = CompiledPrograms::default();
+        let (early, late) = (Pubkey::new_unique(), Pubkey::new_unique());
+        compiled.get_or_compile(&early, 3, || closed(3));
+        compiled.get_or_compile(&late, 7, || closed(7));
+        assert_eq!(compiled.compilations.load(Ordering::Relaxed), 2);
+
+        compiled.forget_after(5);
+        // Slot 7 is produced again after the rewind: its deployment is compiled afresh.
+        compiled.get_or_compile(&late, 7, || closed(7));
+        assert_eq!(compiled.compilations.load(Ordering::Relaxed), 3);
+        // Slot 3 is still the chain's: its deployment stays compiled.
+        compiled.get_or_compile(&early, 3, || closed(3));
+        assert_eq!(compiled.compilations.load(Ordering::Relaxed), 3);
     }
 }

@@ -89,6 +89,15 @@ impl Engines {
         &self.evm
     }
 
+    /// Tells the engines that the chain was rewound to the end of block `to` (a devnet's
+    /// `evm_revert`): what they keep in memory of later blocks — the Solana VM's programs
+    /// compiled per deployment slot — is forgotten, since those block numbers come again.
+    pub fn rewound(&self, to: u64) {
+        if let Some(svm) = &self.svm {
+            svm.runtime.forget_deployments_after(to);
+        }
+    }
+
     /// Whether the chain runs engine `kind`.
     pub fn runs(&self, kind: EngineKind) -> bool {
         match kind {

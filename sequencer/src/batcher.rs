@@ -12,6 +12,10 @@
 //! blocks per that interval (or per `max_blocks_per_batch` of them), not one per block, and a
 //! block with transactions takes the empty ones before it along at once. Empty blocks are
 //! still posted — a follower derives every block, its timestamp included, from DA.
+//!
+//! A rewind of the chain (a devnet's `evm_revert`, see [`crate::Heads::rewind`]) moves the
+//! posted head back; the batcher notices the new epoch and posts the new chain from there.
+//! Progress is recorded only in the epoch its blocks were read in.
 
 use std::{collections::VecDeque, sync::Arc, time::Duration};
 
@@ -102,11 +106,15 @@ async fn confirm(
     ctx: &NodeContext,
     da: &dyn DaBackend,
     unconfirmed: &mut VecDeque<(u64, DaReceipt)>,
+    epoch: u64,
 ) {
     while let Some((number, receipt)) = unconfirmed.front() {
         match da.is_confirmed(receipt).await {
             Ok(true) => {
-                ctx.heads.set_finalized(*number);
+                // A rewind meanwhile voids the entry (the batcher drops it next round).
+                if ctx.heads.unless_rewound(epoch, || ctx.heads.set_finalized(*number)).is_none() {
+                    break;
+                }
                 unconfirmed.pop_front();
             }
             Ok(false) => break,
@@ -147,11 +155,29 @@ pub async fn run_batcher(
         Ok(None) => ctx.heads.set_finalized(safe),
         Err(e) => tracing::warn!(error = %e, "cannot read the last DA inclusion"),
     }
+    // The chain's rewinds (a devnet's `evm_revert`) seen so far.
+    let mut epoch = ctx.heads.epoch();
     loop {
         if *shutdown.borrow() {
             break;
         }
-        confirm(&ctx, da.as_ref(), &mut unconfirmed).await;
+        if ctx.heads.epoch() != epoch {
+            // The chain was rewound: what was posted of the deleted blocks no longer counts
+            // (the store's rewind moved the posted head back); post the new chain from there.
+            epoch = ctx.heads.epoch();
+            safe = match posted_head(&ctx) {
+                Ok(posted) => posted,
+                Err(e) => {
+                    tracing::error!(error = %e, "batcher cannot read its progress");
+                    tokio::time::sleep(poll).await;
+                    continue;
+                }
+            };
+            unconfirmed.retain(|(number, _)| *number <= safe);
+            empty_since = None;
+            tracing::info!(posted = safe, "chain rewound: posting again from the posted head");
+        }
+        confirm(&ctx, da.as_ref(), &mut unconfirmed, epoch).await;
         let head = ctx.store.head_number().ok().flatten().unwrap_or_default();
         if head <= safe {
             tokio::select! {
@@ -231,16 +257,26 @@ pub async fn run_batcher(
             }
         }
         let Some(receipt) = last_receipt else { continue };
-        if let Err(e) = record_posted(&ctx, &numbers, &receipt) {
-            tracing::error!(error = %e, "could not record DA progress");
-            continue;
+        let last = *numbers.last().unwrap_or(&safe);
+        let recorded = ctx.heads.unless_rewound(epoch, || {
+            record_posted(&ctx, &numbers, &receipt)?;
+            ctx.heads.set_safe(last);
+            Ok::<(), SequencerError>(())
+        });
+        match recorded {
+            Some(Ok(())) => {}
+            Some(Err(e)) => {
+                tracing::error!(error = %e, "could not record DA progress");
+                continue;
+            }
+            // Rewound while posting: the batch held deleted blocks; the loop starts over.
+            None => continue,
         }
-        safe = *numbers.last().unwrap_or(&safe);
-        ctx.heads.set_safe(safe);
+        safe = last;
         ctx.sync.set_da_height(receipt.height);
         ctx.metrics.da_height.set(receipt.height as i64);
         unconfirmed.push_back((safe, receipt.clone()));
-        confirm(&ctx, da.as_ref(), &mut unconfirmed).await;
+        confirm(&ctx, da.as_ref(), &mut unconfirmed, epoch).await;
         ctx.metrics.safe_head.set(safe as i64);
         ctx.metrics.da_lag_blocks.set(head.saturating_sub(safe) as i64);
         // An idle chain's batches of empty blocks are routine: debug, not info.

@@ -66,7 +66,16 @@ pub enum SequencerError {
     /// The configuration does not allow what was asked (e.g. posting without a DA secret).
     #[error(transparent)]
     Config(#[from] node_config::ConfigError),
+    /// The pool could not follow the chain (its store read failed).
+    #[error(transparent)]
+    Pool(Box<PoolError>),
     /// A blocking task of the node panicked or was cancelled.
     #[error("node task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
+}
+
+impl From<PoolError> for SequencerError {
+    fn from(e: PoolError) -> Self {
+        Self::Pool(Box::new(e))
+    }
 }

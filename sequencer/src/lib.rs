@@ -2,6 +2,7 @@
 
 pub mod batcher;
 pub mod block_builder;
+pub mod chain_rewind;
 pub mod context;
 mod dev_chain;
 pub mod error;

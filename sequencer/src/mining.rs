@@ -26,6 +26,15 @@ pub enum MiningMode {
     Manual,
 }
 
+/// The block clock's settings at one moment: what a devnet snapshot saves of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockClock {
+    /// Seconds added to the wall clock.
+    pub offset_secs: i64,
+    /// The next block's timestamp, when pinned.
+    pub next_timestamp: Option<u64>,
+}
+
 /// The mining mode, the block clock and the sealing lock of one node. Shared by the block
 /// builder and the devnet's dev methods.
 #[derive(Debug)]
@@ -98,6 +107,17 @@ impl MiningControl {
         }
     }
 
+    /// The block clock as it stands: its offset and pinned next timestamp (for a snapshot).
+    pub fn clock(&self) -> BlockClock {
+        BlockClock { offset_secs: self.offset_secs(), next_timestamp: *self.next_timestamp.lock() }
+    }
+
+    /// Sets the block clock back to `clock` (`evm_revert` restores the snapshot's).
+    pub fn restore_clock(&self, clock: BlockClock) {
+        *self.next_timestamp.lock() = clock.next_timestamp;
+        self.offset_secs.store(clock.offset_secs, Ordering::Release);
+    }
+
     /// Held while a block is built and sealed: one seal at a time.
     pub async fn lock_sealing(&self) -> tokio::sync::MutexGuard<'_, ()> {
         self.seal.lock().await
@@ -121,6 +141,18 @@ mod tests {
         // Used up; time goes on from the pinned block.
         assert_eq!(clock.timestamp(1_002), 5_002);
         assert_eq!(clock.offset_secs(), 4_000);
+    }
+
+    #[test]
+    fn a_restored_clock_forgets_what_moved_it_since() {
+        let clock = MiningControl::new(MiningMode::Manual);
+        clock.increase_time(30);
+        let saved = clock.clock();
+        clock.increase_time(3_600);
+        clock.set_next_timestamp(9_000);
+        clock.restore_clock(saved);
+        assert_eq!(clock.timestamp(1_000), 1_030);
+        assert_eq!(clock.clock(), BlockClock { offset_secs: 30, next_timestamp: None });
     }
 
     #[test]

@@ -332,6 +332,42 @@ impl Mempool {
         Ok(dropped)
     }
 
+    /// After the chain was rewound to `head` (a devnet's `evm_revert`): the pool follows the
+    /// new head, and drops the recent-block transactions whose block was deleted (or is now
+    /// too old) — they can never be included. Nonce-guarded transactions stay: a nonce the
+    /// rewind made too high waits, as a gapped one does. The transactions the deleted blocks
+    /// had included are gone with them (as in anvil). Returns the hashes dropped (their
+    /// journal entries must go too).
+    pub fn on_rewind(
+        &self,
+        head: &alloy_consensus::Header,
+        chain: &impl ChainView,
+    ) -> Result<Vec<B256>, PoolError> {
+        self.head.store(head.number, Ordering::Relaxed);
+        self.head_base_fee.store(head.base_fee_per_gas.unwrap_or_default(), Ordering::Relaxed);
+        let mut pool = self.pool.lock();
+        let recent: Vec<Arc<Transaction>> =
+            pool.expiries.keys().filter_map(|hash| pool.by_hash.get(hash).cloned()).collect();
+        let mut dropped = Vec::new();
+        for tx in recent {
+            match self.expiry(chain, &tx, head.number) {
+                Ok(Some(expiry)) if pool.expiries.get(&tx.hash()) == Some(&expiry) => {}
+                Ok(expiry) => {
+                    // Its block is still the chain's, perhaps at another number now.
+                    pool.remove(&tx.hash());
+                    pool.insert(tx, expiry);
+                }
+                Err(PoolError::Invalid(_)) => {
+                    pool.remove(&tx.hash());
+                    dropped.push(tx.hash());
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        self.metrics.mempool_size.set(pool.len() as i64);
+        Ok(dropped)
+    }
+
     /// Forgets dropped transactions in the journal (best effort: a stale entry left behind
     /// is deleted at the next start).
     pub async fn forget(&self, hashes: Vec<B256>) {

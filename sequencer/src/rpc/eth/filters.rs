@@ -106,6 +106,14 @@ impl FilterRegistry {
         }
     }
 
+    /// After the chain was rewound to block `to` (a devnet's `evm_revert`): every cursor past
+    /// it moves back to the block after it, so the blocks sealed anew there are reported.
+    pub(crate) fn rewound(&self, to: u64) {
+        for filter in self.filters.lock().values_mut() {
+            filter.next_block = filter.next_block.min(to.saturating_add(1));
+        }
+    }
+
     /// Removes filter `id`; whether it existed.
     pub(crate) fn uninstall(&self, id: &str) -> bool {
         self.filters.lock().remove(&id.to_ascii_lowercase()).is_some()

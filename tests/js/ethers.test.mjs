@@ -348,3 +348,32 @@ test("dev methods through provider.send: evm_increaseTime, evm_mine, anvil_mine"
   // Back to interval mining for whatever runs next.
   await provider.send("anvil_setIntervalMining", [1]);
 });
+
+test("evm_snapshot / evm_revert through provider.send: a token transfer is undone exactly", async () => {
+  const { token } = await deployedToken();
+  // Manual mining: the head is the snapshot's until the transfer is mined.
+  await provider.send("anvil_setIntervalMining", [0]);
+  await provider.send("evm_mine", []);
+  const state = async () => ({
+    head: (await provider.getBlock("latest")).toJSON(),
+    tokens: [await token.balanceOf(wallet0.address), await token.balanceOf(wallet1.address)],
+    ether: [await provider.getBalance(wallet0.address), await provider.getBalance(wallet1.address)],
+    nonce: await provider.getTransactionCount(wallet0.address),
+  });
+  const before = await state();
+  const id = await provider.send("evm_snapshot", []);
+  const tx = await token.transfer(wallet1.address, parseUnits("5", 18));
+  await provider.send("evm_mine", []);
+  assert.equal((await tx.wait()).status, 1);
+  const changed = await state();
+  assert.notDeepEqual(changed.tokens, before.tokens);
+  assert.equal(changed.nonce, before.nonce + 1);
+
+  assert.equal(await provider.send("evm_revert", [id]), true);
+  assert.deepEqual(await state(), before);
+  assert.equal(await provider.getTransactionReceipt(tx.hash), null);
+  assert.equal(await provider.getBlock(before.head.number + 1), null);
+  // Used up: a second revert to it answers false.
+  assert.equal(await provider.send("evm_revert", [id]), false);
+  await provider.send("anvil_setIntervalMining", [1]);
+});

@@ -190,6 +190,54 @@ def test_automine_seals_each_transaction_at_a_pinned_timestamp(w3):
     wait_for("interval mining to resume", lambda: w3.eth.block_number > receipt["blockNumber"])
 
 
+def test_evm_snapshot_and_evm_revert_round_trip_state_exactly(w3):
+    rpc(w3, "anvil_setIntervalMining", [0])
+    rpc(w3, "evm_mine", [])
+    who = Web3.to_checksum_address("0x" + "c0" * 20)
+    rpc(w3, "anvil_setCode", [who, "0x60426000526001601ff3"])
+    rpc(w3, "anvil_setStorageAt", [who, "0x5", "0x" + "00" * 31 + "11"])
+
+    def observe():
+        head = w3.eth.get_block("latest")
+        return {
+            "head": (head["number"], head["hash"], head["stateRoot"]),
+            "balances": [w3.eth.get_balance(a) for a in (DEV0_ADDRESS, DEV1_ADDRESS, who)],
+            "nonce": w3.eth.get_transaction_count(DEV0_ADDRESS),
+            "code": w3.eth.get_code(who),
+            "slot": w3.eth.get_storage_at(who, 5),
+        }
+
+    before = observe()
+    snapshot = rpc(w3, "evm_snapshot", [])
+    assert snapshot.startswith("0x"), snapshot
+    tx_hash = transfer(w3, 10**15)
+    rpc(w3, "evm_mine", [])
+    assert w3.eth.get_transaction_receipt(tx_hash)["status"] == 1
+    rpc(w3, "anvil_setStorageAt", [who, "0x5", "0x" + "00" * 31 + "22"])
+    rpc(w3, "anvil_setBalance", [who, hex(7)])
+    rpc(w3, "evm_increaseTime", [3_600])
+    rpc(w3, "anvil_mine", [hex(3)])
+    later = rpc(w3, "evm_snapshot", [])
+    assert int(later, 16) == int(snapshot, 16) + 1
+    after = observe()
+    assert after != before
+    ahead = w3.eth.get_block("latest")["timestamp"]
+
+    assert rpc(w3, "evm_revert", [snapshot]) is True
+    assert observe() == before
+    response = w3.provider.make_request("eth_getBlockByNumber", [hex(before["head"][0] + 1), False])
+    assert response["result"] is None, response
+    response = w3.provider.make_request("eth_getTransactionReceipt", [Web3.to_hex(tx_hash)])
+    assert response["result"] is None, response
+    # The snapshot and every later one are used up.
+    assert rpc(w3, "evm_revert", [snapshot]) is False
+    assert rpc(w3, "evm_revert", [later]) is False
+    # The clock is the snapshot's: the next block is not an hour ahead.
+    rpc(w3, "evm_mine", [])
+    assert w3.eth.get_block("latest")["timestamp"] < ahead - 3_000
+    rpc(w3, "anvil_setIntervalMining", [1])
+
+
 def test_a_timestamp_before_the_head_is_refused(w3):
     response = w3.provider.make_request("evm_setNextBlockTimestamp", [1])
     assert response["error"]["code"] == -32602, response
@@ -213,6 +261,10 @@ def sequencer_w3():
         ("evm_increaseTime", [60]),
         ("evm_setNextBlockTimestamp", [4_000_000_000]),
         ("evm_setAutomine", [True]),
+        ("evm_snapshot", []),
+        ("evm_revert", ["0x0"]),
+        ("anvil_snapshot", []),
+        ("anvil_revert", ["0x0"]),
         ("anvil_setIntervalMining", [1]),
         ("anvil_nodeInfo", []),
         ("anvil_setBalance", ["0x" + "ab" * 20, "0x1"]),

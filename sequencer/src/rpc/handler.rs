@@ -33,12 +33,19 @@ pub(crate) struct RpcHandler {
     /// Accounts a devnet's `eth_sendTransaction` may send from unsigned
     /// (`anvil_impersonateAccount`).
     pub(crate) impersonated: Arc<parking_lot::Mutex<std::collections::HashSet<Address>>>,
+    /// A devnet's `evm_snapshot`s.
+    pub(crate) snapshots: Arc<parking_lot::Mutex<super::dev::snapshots::Snapshots>>,
 }
 
 impl RpcHandler {
     /// A handler over `ctx` with no filters installed.
     pub(crate) fn new(ctx: NodeContext) -> Self {
-        Self { ctx, filters: Arc::new(FilterRegistry::default()), impersonated: Arc::default() }
+        Self {
+            ctx,
+            filters: Arc::new(FilterRegistry::default()),
+            impersonated: Arc::default(),
+            snapshots: Arc::default(),
+        }
     }
 
     /// A consistent read snapshot of the store.

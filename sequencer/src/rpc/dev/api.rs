@@ -1,7 +1,7 @@
 //! The dev methods' `#[rpc(server)]` traits, one per namespace (`evm_*`, `anvil_*`), with
 //! anvil's parameter formats and results.
 
-use alloy_primitives::{Address, B256, Bytes, U256};
+use alloy_primitives::{Address, B256, Bytes, U64, U256};
 use alloy_rpc_types_eth::TransactionRequest;
 use jsonrpsee::proc_macros::rpc;
 use serde::Deserialize;
@@ -48,6 +48,16 @@ pub(crate) trait EvmDevApi {
     /// then come only from `evm_mine`, until interval mining is set again).
     #[method(name = "setAutomine")]
     fn evm_set_automine(&self, enabled: bool) -> RpcResult<()>;
+
+    /// Saves the chain as it stands (its head block and the block clock); returns the
+    /// snapshot's id: `"0x0"`, then `"0x1"`, and so on.
+    #[method(name = "snapshot")]
+    async fn evm_snapshot(&self) -> RpcResult<U64>;
+
+    /// Rewinds the chain to snapshot `id` — state, blocks, receipts and block clock as they
+    /// were — and deletes that snapshot and every later one. `false` for an unknown id.
+    #[method(name = "revert")]
+    async fn evm_revert(&self, id: Quantity) -> RpcResult<bool>;
 }
 
 /// `anvil_*`: anvil's dev methods.
@@ -65,6 +75,14 @@ pub(crate) trait AnvilDevApi {
     /// 0 stops interval mining.
     #[method(name = "setIntervalMining")]
     fn anvil_set_interval_mining(&self, seconds: Quantity) -> RpcResult<()>;
+
+    /// `evm_snapshot`, under anvil's own name.
+    #[method(name = "snapshot")]
+    async fn anvil_snapshot(&self) -> RpcResult<U64>;
+
+    /// `evm_revert`, under anvil's own name.
+    #[method(name = "revert")]
+    async fn anvil_revert(&self, id: Quantity) -> RpcResult<bool>;
 
     /// The head, the chain's environment and the mining setup.
     #[method(name = "nodeInfo")]

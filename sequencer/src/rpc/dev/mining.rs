@@ -3,7 +3,7 @@
 //! builder's own sealing path ([`crate::block_builder::seal_next`]), under the node's sealing
 //! lock, so it is posted to DA and derived by a follower like any other block.
 
-use alloy_primitives::{Address, Bytes, U256};
+use alloy_primitives::{Address, Bytes, U64, U256};
 use execution::dev_state::DevStateOp;
 
 use super::api::{AnvilDevApiServer, EvmDevApiServer, MineOptions};
@@ -105,6 +105,14 @@ impl EvmDevApiServer for RpcHandler {
         }
         Ok(())
     }
+
+    async fn evm_snapshot(&self) -> RpcResult<U64> {
+        self.snapshot().await
+    }
+
+    async fn evm_revert(&self, id: Quantity) -> RpcResult<bool> {
+        self.revert(id).await
+    }
 }
 
 #[jsonrpsee::core::async_trait]
@@ -124,6 +132,14 @@ impl AnvilDevApiServer for RpcHandler {
         };
         self.ctx.mining.set_mode(mode);
         Ok(())
+    }
+
+    async fn anvil_snapshot(&self) -> RpcResult<U64> {
+        self.snapshot().await
+    }
+
+    async fn anvil_revert(&self, id: Quantity) -> RpcResult<bool> {
+        self.revert(id).await
     }
 
     fn anvil_node_info(&self) -> RpcResult<NodeInfo> {

@@ -5,12 +5,13 @@
 //! One file per concept: `api` declares the methods; `mining` implements the ones that seal
 //! blocks and move the block clock (`evm_mine`, `anvil_mine`, `evm_increaseTime`,
 //! `evm_setNextBlockTimestamp`, `evm_setAutomine`, `anvil_setIntervalMining`); `node_info`
-//! implements `anvil_nodeInfo`; `state` implements `anvil_setBalance`, `anvil_setNonce`,
+//! implements `anvil_nodeInfo`; `snapshots` implements `evm_snapshot`/`evm_revert` (and
+//! their `anvil_` names); `state` implements `anvil_setBalance`, `anvil_setNonce`,
 //! `anvil_setCode` and `anvil_setStorageAt`; `impersonation` implements
 //! `anvil_impersonateAccount`, `anvil_stopImpersonatingAccount`, their `hardhat_` names and
 //! the devnet's unsigned `eth_sendTransaction`.
 //!
-//! None of them writes state outside a block: the mining methods decide when blocks are sealed
+//! None of them writes state outside a block (except a revert, which deletes blocks): the mining methods decide when blocks are sealed
 //! and which timestamps they carry, and the state setters are transactions of the dev-state
 //! engine (`execution::dev_state`), sealed in a block before they return. All of it travels to
 //! DA with the blocks, so a follower derives the same chain and state roots.
@@ -19,4 +20,5 @@ pub(crate) mod api;
 mod impersonation;
 mod mining;
 mod node_info;
+pub(crate) mod snapshots;
 mod state;

@@ -3,7 +3,12 @@
 //! single-node Ethereum dev chain (anvil, hardhat) is — on every admitted transaction
 //! ([`Mining::Instant`], the builder's automine) or on a fixed interval, empty blocks included
 //! ([`Mining::Interval`]), so that an L1 client sees blocks and confirmations advance. Every
-//! sealed block is safe and final at once: a dev L1 has no one to reorg it.
+//! sealed block is safe and final at once: a dev L1 has no one to reorg it (but its own user,
+//! through `evm_revert`).
+//!
+//! Like anvil and Hardhat's node, a dev chain serves the devnet's dev methods (`evm_mine`,
+//! `evm_increaseTime`, `evm_snapshot`/`evm_revert`, `anvil_setBalance`, …): an L1 test moves
+//! time past a challenge period, or sets up state, without waiting or deploying.
 
 use std::time::Duration;
 
@@ -46,7 +51,10 @@ impl Node {
         };
         // A dev L1 mined on an interval seals empty blocks, so that confirmations advance.
         config.chain.empty_blocks = true;
-        let ctx = Self::open_as(config, crate::NodeRole::DevChain)?;
+        // The state setters (`anvil_setBalance`, …) are dev-state transactions.
+        config.chain.dev_state_writes = true;
+        let mut ctx = Self::open_as(config, crate::NodeRole::DevChain)?;
+        ctx.dev_methods = true;
         ctx.mining.set_mode(mode);
         let head = ctx.store.head_number()?.unwrap_or_default();
         mark_final(&ctx, head);

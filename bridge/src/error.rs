@@ -1,8 +1,8 @@
-//! [`BridgeError`]: what can go wrong between the bridge and its L1.
+//! [`BridgeError`]: what can go wrong between the bridge and its L1 or L2 nodes.
 
 use alloy::primitives::B256;
 
-/// A failure of the bridge's L1 side.
+/// A failure of the bridge's L1 or L2 side.
 #[derive(Debug, thiserror::Error)]
 pub enum BridgeError {
     /// The L1 node could not be reached or answered with an error.
@@ -40,11 +40,52 @@ pub enum BridgeError {
     /// Deploying the contracts failed.
     #[error("deploying the bridge contracts: {0}")]
     Deployment(String),
+    /// The L2 node could not be reached or answered with an error.
+    #[error("L2 RPC: {0}")]
+    L2Rpc(String),
+    /// The L2 node does not have a block asked for.
+    #[error("the L2 node has no block {0}")]
+    MissingL2Block(u64),
+    /// The L2 chain has no withdrawal contract at its address.
+    #[error(
+        "the L2 chain has no code at the withdrawal contract's address {0}: it was started \
+         without the bridge's predeploys"
+    )]
+    NoWithdrawalContract(alloy::primitives::Address),
+    /// A `MessagePassed` log that the withdrawal contract cannot have emitted.
+    #[error("bad withdrawal log: {0}")]
+    BadWithdrawalLog(String),
+    /// No withdrawal with this hash was started up to the block.
+    #[error("no withdrawal {hash} was started on L2 up to block {block}")]
+    UnknownWithdrawal {
+        /// The withdrawal hash asked for.
+        hash: B256,
+        /// The L2 block searched up to.
+        block: u64,
+    },
+    /// The withdrawal root rebuilt from the L2's logs differs from the contract's.
+    #[error(
+        "withdrawal root at L2 block {block}: the contract says {contract}, its logs give \
+         {from_logs}: the L2 node's logs are incomplete"
+    )]
+    WithdrawalRootMismatch {
+        /// The L2 block.
+        block: u64,
+        /// `withdrawalRoot()` at that block.
+        contract: B256,
+        /// The root of the tree of the logged withdrawals.
+        from_logs: B256,
+    },
 }
 
 impl BridgeError {
     /// An L1 RPC failure.
     pub fn l1(error: impl std::fmt::Display) -> Self {
         Self::L1Rpc(error.to_string())
+    }
+
+    /// An L2 RPC failure.
+    pub fn l2(error: impl std::fmt::Display) -> Self {
+        Self::L2Rpc(error.to_string())
     }
 }

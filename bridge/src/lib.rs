@@ -8,11 +8,14 @@
 //! - [`withdrawal`]: a withdrawal's hash, the leaf of the tree;
 //! - [`withdrawal_tree`]: the withdrawal Merkle tree, the same as the contracts', with proofs;
 //! - [`output_root`]: the output root, OP Stack's version 0 shape;
-//! - [`l1`]: the L1 client — deployment and the deposit reader.
+//! - [`l1`]: the L1 client — deployment and the deposit reader;
+//! - [`l2`]: the L2 side — the predeploys a chain starts with, and withdrawals, their proofs
+//!   and output roots read through an L2 node's JSON-RPC.
 
 pub mod contracts;
 mod error;
 pub mod l1;
+pub mod l2;
 pub mod output_root;
 pub mod withdrawal;
 pub mod withdrawal_tree;

@@ -38,6 +38,18 @@ impl OutputRoot {
     }
 }
 
+impl From<OutputRoot> for crate::contracts::Types::OutputRootProof {
+    /// The preimage as `Portal.proveWithdrawal` takes it.
+    fn from(output: OutputRoot) -> Self {
+        Self {
+            version: output.version,
+            stateRoot: output.state_root,
+            withdrawalRoot: output.withdrawal_root,
+            latestBlockhash: output.block_hash,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use alloy_sol_types::SolValue;

@@ -132,11 +132,16 @@ pub(crate) struct L1Args {
     /// as transactions arrive.
     #[arg(long, default_value_t = 1000)]
     pub(crate) block_time: u64,
-    /// Number of funded dev accounts.
+    /// Number of funded dev accounts (at least 3: the bridge's deployer, proposer and
+    /// guardian are accounts 0, 1 and 2).
     #[arg(long, default_value_t = 10)]
     pub(crate) accounts: usize,
-    /// Also print the start-up summary (RPC URL, chain id, accounts with keys) as one JSON
-    /// line on stdout.
+    /// Seconds between an output root's posting on the bridge's OutputOracle and its
+    /// finalization (the challenge period).
+    #[arg(long, default_value_t = devnet::l1_bridge::DEFAULT_CHALLENGE_PERIOD_SECS)]
+    pub(crate) challenge_period: u64,
+    /// Also print the start-up summary (RPC URL, chain id, accounts with keys, bridge
+    /// contracts) as one JSON line on stdout.
     #[arg(long)]
     pub(crate) json: bool,
     /// Log filter (tracing EnvFilter syntax), e.g. "info" or "sequencer=debug".

@@ -27,6 +27,8 @@ pub(crate) async fn run(args: DevnetArgs) -> eyre::Result<()> {
         ..DevnetOptions::default()
     };
     let mut config = NodeConfig::devnet(&opts).wrap_err("invalid devnet options")?;
+    // Withdrawals to an L1 start at the bridge's system contract, there from genesis.
+    bridge::l2::add_predeploys(&mut config.genesis);
     let accounts = dev_accounts(args.accounts)?;
     let solana_keys = dev_solana_keypairs(args.accounts)?;
     let balance = opts.balance_wei;
@@ -61,6 +63,18 @@ pub(crate) async fn run(args: DevnetArgs) -> eyre::Result<()> {
     eprintln!("  Data dir:   {}", data_dir.display());
     eprintln!("  DA:         {}", da.describe(&config));
     eprintln!("  Follower:   manifold follower --config {}", follower_config.display());
+    eprintln!("  Withdrawals to L1 start at {}", bridge::contracts::L2_WITHDRAWALS_ADDRESS);
+    if let Some((l1, bridge)) = da.l1() {
+        eprintln!("\nL1 (dev chain, chain id {})", l1.chain_id());
+        eprintln!("  RPC (HTTP): {}", l1.rpc_url());
+        crate::l1_cmd::print_bridge(bridge);
+        if let Some(funded) = l1.accounts().get(3) {
+            eprintln!(
+                "  Funded L1 account (3): {}  key {} (0 posts batches, 1 proposes, 2 guards)",
+                funded.address, funded.private_key
+            );
+        }
+    }
     let ether = balance / alloy_primitives::U256::from(10u64.pow(18));
     eprintln!("\nAccounts (mnemonic: \"{}\"), {ether} ETH each:", node_config::DEV_MNEMONIC);
     for (i, account) in accounts.iter().enumerate() {
@@ -84,6 +98,16 @@ pub(crate) async fn run(args: DevnetArgs) -> eyre::Result<()> {
             "data_dir": data_dir,
             "da": args.da.as_str(),
             "da_description": da.describe(&config),
+            "l2_withdrawals": bridge::contracts::L2_WITHDRAWALS_ADDRESS,
+            "l1": da.l1().map(|(l1, bridge)| serde_json::json!({
+                "rpc_url": l1.rpc_url(),
+                "chain_id": l1.chain_id(),
+                "bridge": bridge,
+                "funded_account": l1.accounts().get(3).map(|a| serde_json::json!({
+                    "address": a.address,
+                    "private_key": a.private_key,
+                })),
+            })),
             "follower_config": follower_config,
             "mnemonic": node_config::DEV_MNEMONIC,
             "accounts": accounts.iter().map(|a| serde_json::json!({

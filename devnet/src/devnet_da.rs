@@ -1,6 +1,6 @@
 //! The DA services a devnet runs for itself: nothing for local DA, a local
-//! Celestia-compatible node for `--da celestia`, a dev L1 for `--da ethereum`; each wired
-//! into the devnet's config. Also writes the config a follower of the devnet starts from.
+//! Celestia-compatible node for `--da celestia`, a dev L1 for `--da ethereum` (with the
+//! bridge's L1 contracts deployed); each wired into the devnet's config. Also writes the config a follower of the devnet starts from.
 
 use std::{net::SocketAddr, path::Path, time::Duration};
 
@@ -8,7 +8,7 @@ use eyre::WrapErr;
 use node_config::{DaBackendKind, NodeConfig, Secret};
 use sequencer::NodeHandle;
 
-use devnet::{celestia_dev, l1};
+use devnet::{celestia_dev, l1, l1_bridge};
 
 /// Block time of the devnet's Celestia-compatible node.
 const CELESTIA_BLOCK_TIME: Duration = Duration::from_millis(500);
@@ -21,8 +21,8 @@ pub(crate) enum DevnetDa {
     Local,
     /// A local Celestia-compatible node.
     Celestia(celestia_dev::CelestiaDevServer),
-    /// A dev L1 receiving batches as calldata.
-    Ethereum(Box<l1::L1Node>),
+    /// A dev L1 receiving batches as calldata, and the bridge deployed on it.
+    Ethereum(Box<l1::L1Node>, Box<l1_bridge::DevBridge>),
 }
 
 impl DevnetDa {
@@ -62,7 +62,17 @@ impl DevnetDa {
                 config.da.ethereum.rpc_url = node.rpc_url();
                 config.da.ethereum.batcher_key = Some(Secret::new(batcher.private_key.to_string()));
                 config.da.ethereum.l1_chain_id = Some(node.chain_id());
-                Ok(Self::Ethereum(Box::new(node)))
+                let bridge =
+                    match l1_bridge::ensure_bridge(&node, l1_bridge::DEFAULT_CHALLENGE_PERIOD_SECS)
+                        .await
+                    {
+                        Ok(bridge) => bridge,
+                        Err(e) => {
+                            node.shutdown().await;
+                            return Err(e);
+                        }
+                    };
+                Ok(Self::Ethereum(Box::new(node), Box::new(bridge)))
             }
         }
     }
@@ -76,7 +86,7 @@ impl DevnetDa {
                 server.url(),
                 config.da.celestia.namespace
             ),
-            Self::Ethereum(node) => format!(
+            Self::Ethereum(node, _) => format!(
                 "ethereum (dev L1 {}, chain id {}, inbox {})",
                 node.rpc_url(),
                 node.chain_id(),
@@ -85,12 +95,20 @@ impl DevnetDa {
         }
     }
 
+    /// The dev L1 and its bridge, for `--da ethereum`.
+    pub(crate) fn l1(&self) -> Option<(&l1::L1Node, &l1_bridge::DevBridge)> {
+        match self {
+            Self::Ethereum(node, bridge) => Some((node, bridge)),
+            _ => None,
+        }
+    }
+
     /// Stops the service (after the devnet node, whose batcher uses it).
     pub(crate) async fn stop(self) {
         match self {
             Self::Local => {}
             Self::Celestia(server) => server.stop().await,
-            Self::Ethereum(node) => node.shutdown().await,
+            Self::Ethereum(node, _) => node.shutdown().await,
         }
     }
 

@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use alloy::providers::Provider;
+
 use e2e::{
     ManifoldProcess, assert_same_blocks, plain_provider, run_workload_on, sync_status,
     wait_derived_at, wallet_provider,
@@ -36,6 +38,30 @@ async fn devnet_and_follower_agree(backend: &str) -> eyre::Result<()> {
     .await?;
     assert_eq!(devnet.info.raw["da"], backend, "{}", devnet.info.raw);
     let provider = wallet_provider(&devnet.info.rpc_url);
+    // Every devnet holds the bridge's withdrawal contract from genesis.
+    let withdrawals = bridge::contracts::L2_WITHDRAWALS_ADDRESS;
+    assert_eq!(devnet.info.raw["l2_withdrawals"], serde_json::json!(withdrawals));
+    assert_eq!(
+        provider.get_code_at(withdrawals).await?,
+        bridge::contracts::L2Withdrawals::DEPLOYED_BYTECODE
+    );
+    // With Ethereum DA it runs an L1 with the bridge deployed, and says where.
+    let l1 = &devnet.info.raw["l1"];
+    if backend == "ethereum" {
+        let l1_url: reqwest::Url =
+            l1["rpc_url"].as_str().ok_or_else(|| eyre::eyre!("no L1 URL: {l1}"))?.parse()?;
+        let l1_provider = plain_provider(&l1_url);
+        for contract in ["portal", "outputOracle"] {
+            let address: alloy::primitives::Address =
+                serde_json::from_value(l1["bridge"][contract].clone())?;
+            assert!(!l1_provider.get_code_at(address).await?.is_empty(), "{contract}: {l1}");
+        }
+        let funded: alloy::primitives::Address =
+            serde_json::from_value(l1["funded_account"]["address"].clone())?;
+        assert!(!l1_provider.get_balance(funded).await?.is_zero());
+    } else {
+        assert!(l1.is_null(), "{l1}");
+    }
     let head = run_workload_on(&provider, 3).await?;
 
     let follower_config = devnet.info.raw["follower_config"]

@@ -492,7 +492,20 @@ async fn manifold_l1_json_prints_a_working_rpc_url() -> eyre::Result<()> {
         U256::from_str_radix(balance.as_str().unwrap_or_default().trim_start_matches("0x"), 16)?;
     let printed: U256 = accounts[0]["balance"].as_str().unwrap_or_default().parse()?;
     assert_eq!(balance, printed);
-    assert_eq!(printed, U256::from(10_000u64) * U256::from(e2e::ETHER));
+    // Account 0 paid for the bridge's deployment; the others hold their genesis balance.
+    assert!(printed < U256::from(10_000u64) * U256::from(e2e::ETHER));
+    let untouched = rpc.call("eth_getBalance", json!([accounts[2]["address"], "latest"])).await?;
+    assert_eq!(untouched.as_str(), Some("0x21e19e0c9bab2400000"), "10,000 ether");
+    assert_eq!(accounts[2]["balance"], json!("10000000000000000000000"));
+    // The bridge is deployed, its roles the printed accounts 1 and 2.
+    let bridge = &info["bridge"];
+    for contract in ["portal", "outputOracle"] {
+        let code = rpc.call("eth_getCode", json!([bridge[contract], "latest"])).await?;
+        assert!(code.as_str().is_some_and(|c| c.len() > 2), "{contract}: {bridge}");
+    }
+    assert_eq!(bridge["proposer"], accounts[1]["address"]);
+    assert_eq!(bridge["guardian"], accounts[2]["address"]);
+    assert_eq!(bridge["challengePeriodSecs"], json!(60), "{bridge}");
     // Blocks come every 100 ms, empty ones included.
     poll_until("three L1 blocks", TIMEOUT, || async {
         Ok((hex_u64(&rpc.call("eth_blockNumber", json!([])).await?)? >= 3).then_some(()))

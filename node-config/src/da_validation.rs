@@ -45,7 +45,12 @@ fn batcher_signer(key: &str) -> Result<PrivateKeySigner, ConfigError> {
     })
 }
 
-fn validate_url(key: &str, url: &str, schemes: &[&str], example: &str) -> Result<(), ConfigError> {
+pub(crate) fn validate_url(
+    key: &str,
+    url: &str,
+    schemes: &[&str],
+    example: &str,
+) -> Result<(), ConfigError> {
     let ok = schemes.iter().any(|s| {
         url.strip_prefix(s).and_then(|rest| rest.strip_prefix("://")).is_some_and(|h| !h.is_empty())
     });

@@ -35,6 +35,8 @@ mod tests {
                 "da.ethereum.batcher_key",
                 "da.ethereum.batcher_address",
                 "da.ethereum.l1_chain_id",
+                "bridge.l1_chain_id",
+                "bridge.proposer_key",
                 "solana_rpc.listen",
                 "solana_rpc.ws_listen",
                 "solana_rpc.faucet_keypair",

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod bridge;
 mod chain;
 mod da;
 mod da_validation;
@@ -23,6 +24,7 @@ mod secret;
 mod solana_rpc;
 mod validation;
 
+pub use bridge::BridgeConfig;
 pub use chain::ChainConfig;
 pub use da::{
     BatcherConfig, CelestiaDaConfig, DEFAULT_BATCH_INBOX, DEFAULT_CELESTIA_NAMESPACE_ID,

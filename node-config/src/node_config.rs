@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    ChainConfig, ConfigError, DaConfig, ExecutionConfig, FollowerConfig, GenesisConfig,
-    HistoryConfig, LogConfig, MempoolConfig, Overrides, RpcConfig, SolanaRpcConfig, loading,
+    BridgeConfig, ChainConfig, ConfigError, DaConfig, ExecutionConfig, FollowerConfig,
+    GenesisConfig, HistoryConfig, LogConfig, MempoolConfig, Overrides, RpcConfig, SolanaRpcConfig,
+    loading,
 };
 
 /// The node's configuration: one field per section of `manifold.toml`.
@@ -37,6 +38,8 @@ pub struct NodeConfig {
     pub follower: FollowerConfig,
     /// `[history]`: how many recent blocks' states are kept for queries at older blocks.
     pub history: HistoryConfig,
+    /// `[bridge]`: settlement on an L1 (the output-root proposer).
+    pub bridge: BridgeConfig,
     /// `[genesis]`: the genesis block and pre-funded accounts.
     pub genesis: GenesisConfig,
 }
@@ -54,6 +57,7 @@ impl Default for NodeConfig {
             da: DaConfig::default(),
             follower: FollowerConfig::default(),
             history: HistoryConfig::default(),
+            bridge: BridgeConfig::default(),
             genesis: GenesisConfig::default(),
         }
     }

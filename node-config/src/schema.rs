@@ -148,8 +148,21 @@ pub(crate) const ROOT: Node = Node::Table(&[
     ("da", Node::Table(DA)),
     ("follower", Node::Table(FOLLOWER)),
     ("history", Node::Table(HISTORY)),
+    ("bridge", Node::Table(BRIDGE)),
     ("genesis", Node::Table(GENESIS)),
 ]);
+
+const BRIDGE: &[(&str, Node)] = &[
+    ("enabled", BOOL),
+    ("l1_rpc_url", STR),
+    ("l1_chain_id", INT),
+    ("output_oracle", STR),
+    ("output_interval_blocks", INT),
+    ("proposer_key", STR),
+    ("poll_interval_ms", INT),
+    ("retry_initial_ms", INT),
+    ("retry_max_ms", INT),
+];
 
 impl Node {
     /// The child called `name`: `None` if this is a table without that key or a value.
@@ -235,6 +248,8 @@ mod tests {
         config.da.ethereum.batcher_key = Some(crate::Secret::new("0x01"));
         config.da.ethereum.batcher_address = Some(Address::with_last_byte(1));
         config.da.ethereum.l1_chain_id = Some(900);
+        config.bridge.l1_chain_id = Some(900);
+        config.bridge.proposer_key = Some(crate::Secret::new("0x02"));
         config.solana_rpc.listen = Some("127.0.0.1:8899".parse().unwrap());
         config.solana_rpc.ws_listen = Some("127.0.0.1:8900".parse().unwrap());
         config.solana_rpc.faucet_keypair = Some(crate::Secret::new("key"));

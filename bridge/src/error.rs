@@ -40,6 +40,10 @@ pub enum BridgeError {
     /// Deploying the contracts failed.
     #[error("deploying the bridge contracts: {0}")]
     Deployment(String),
+    /// The proposer cannot post: a wrong L1, a proposer the oracle does not take, a post
+    /// that reverted, or a root the node cannot compute.
+    #[error("proposer: {0}")]
+    Proposer(String),
     /// The L2 node could not be reached or answered with an error.
     #[error("L2 RPC: {0}")]
     L2Rpc(String),

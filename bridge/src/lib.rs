@@ -23,4 +23,4 @@ pub mod withdrawal_tree;
 pub use error::BridgeError;
 pub use output_root::OutputRoot;
 pub use withdrawal::withdrawal_hash;
-pub use withdrawal_tree::{WithdrawalProof, WithdrawalTree, WithdrawalTreeError};
+pub use withdrawal_tree::{WithdrawalProof, WithdrawalTree, WithdrawalTreeError, frontier_root};

@@ -128,6 +128,19 @@ fn parents(nodes: &[B256], zero: &B256) -> Vec<B256> {
     nodes.chunks(2).map(|pair| hash_pair(&pair[0], pair.get(1).unwrap_or(zero))).collect()
 }
 
+/// The root of a tree given as the L2 contract stores it: the `frontier` (the rightmost filled
+/// node of each level, [`DEPTH`] of them) and the leaf `count` — how a node reads the
+/// withdrawal root of a block from the contract's storage (slots 0–31 and 32).
+pub fn frontier_root(frontier: &[B256; DEPTH], count: u64) -> B256 {
+    let (mut node, mut zero, mut size) = (B256::ZERO, B256::ZERO, count);
+    for branch in frontier {
+        node = if size & 1 == 1 { hash_pair(branch, &node) } else { hash_pair(&node, &zero) };
+        zero = hash_pair(&zero, &zero);
+        size >>= 1;
+    }
+    node
+}
+
 fn hash_pair(left: &B256, right: &B256) -> B256 {
     let mut preimage = [0u8; 64];
     preimage[..32].copy_from_slice(left.as_slice());
@@ -175,6 +188,30 @@ mod tests {
             tree.proof(1, 1),
             Err(WithdrawalTreeError::LeafBeyondSize { index: 1, size: 1 })
         );
+    }
+
+    /// The contract's `insert`: the frontier after appending `leaf` to a tree of `count`.
+    fn insert(frontier: &mut [B256; DEPTH], count: u64, leaf: B256) {
+        let (mut node, mut size) = (leaf, count + 1);
+        for branch in frontier.iter_mut() {
+            if size & 1 == 1 {
+                *branch = node;
+                return;
+            }
+            node = hash_pair(branch, &node);
+            size >>= 1;
+        }
+    }
+
+    #[test]
+    fn the_frontier_gives_the_same_root_as_the_leaves_at_every_size() {
+        let (mut tree, mut frontier) = (WithdrawalTree::new(), [B256::ZERO; DEPTH]);
+        assert_eq!(frontier_root(&frontier, 0), tree.root());
+        for i in 0..70 {
+            insert(&mut frontier, i, leaf(i));
+            tree.push(leaf(i));
+            assert_eq!(frontier_root(&frontier, i + 1), tree.root(), "{} leaves", i + 1);
+        }
     }
 
     proptest! {

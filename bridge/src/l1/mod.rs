@@ -4,12 +4,15 @@
 //!
 //! - [`deployment`]: deploys the oracle and the portal;
 //! - [`deposit`]: a deposit as the L2 takes it, decoded from the portal's event;
-//! - [`deposit_reader`]: reads deposits once they have enough confirmations, in nonce order.
+//! - [`deposit_reader`]: reads deposits once they have enough confirmations, in nonce order;
+//! - [`proposer`]: posts the node's output roots to the oracle and follows their finality.
 
 pub mod deployment;
 pub mod deposit;
 pub mod deposit_reader;
+pub mod proposer;
 
 pub use deployment::{BridgeAddresses, BridgeParams, deploy_bridge};
 pub use deposit::{Deposit, DepositRecipient};
 pub use deposit_reader::{DepositCursor, DepositReader};
+pub use proposer::{OutputSource, Proposer, ProposerConfig};

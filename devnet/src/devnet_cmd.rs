@@ -68,6 +68,10 @@ pub(crate) async fn run(args: DevnetArgs) -> eyre::Result<()> {
         eprintln!("\nL1 (dev chain, chain id {})", l1.chain_id());
         eprintln!("  RPC (HTTP): {}", l1.rpc_url());
         crate::l1_cmd::print_bridge(bridge);
+        eprintln!(
+            "  Proposer:   this devnet posts an output root every {} blocks once on DA",
+            config.bridge.output_interval_blocks
+        );
         if let Some(funded) = l1.accounts().get(3) {
             eprintln!(
                 "  Funded L1 account (3): {}  key {} (0 posts batches, 1 proposes, 2 guards)",

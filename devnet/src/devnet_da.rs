@@ -1,6 +1,7 @@
 //! The DA services a devnet runs for itself: nothing for local DA, a local
 //! Celestia-compatible node for `--da celestia`, a dev L1 for `--da ethereum` (with the
-//! bridge's L1 contracts deployed); each wired into the devnet's config. Also writes the config a follower of the devnet starts from.
+//! bridge's L1 contracts deployed, and the devnet settling on it: its proposer posts output
+//! roots); each wired into the devnet's config. Also writes the config a follower of the devnet starts from.
 
 use std::{net::SocketAddr, path::Path, time::Duration};
 
@@ -14,6 +15,9 @@ use devnet::{celestia_dev, l1, l1_bridge};
 const CELESTIA_BLOCK_TIME: Duration = Duration::from_millis(500);
 /// Block time of the devnet's dev L1 (timed, so confirmations advance without traffic).
 const L1_BLOCK_TIME: Duration = Duration::from_secs(1);
+
+/// A devnet on Ethereum DA posts an output root every this many blocks (5 s at 250 ms).
+const DEVNET_OUTPUT_INTERVAL: u64 = 20;
 
 /// A running DA service of the devnet.
 pub(crate) enum DevnetDa {
@@ -72,6 +76,15 @@ impl DevnetDa {
                             return Err(e);
                         }
                     };
+                // The chain settles on that L1: the devnet proposes as dev account 1.
+                let proposer =
+                    node.accounts().get(1).ok_or_else(|| eyre::eyre!("no L1 account 1"))?;
+                config.bridge.enabled = true;
+                config.bridge.l1_rpc_url = node.rpc_url();
+                config.bridge.l1_chain_id = Some(node.chain_id());
+                config.bridge.output_oracle = bridge.addresses.output_oracle;
+                config.bridge.output_interval_blocks = DEVNET_OUTPUT_INTERVAL;
+                config.bridge.proposer_key = Some(Secret::new(proposer.private_key.to_string()));
                 Ok(Self::Ethereum(Box::new(node), Box::new(bridge)))
             }
         }
@@ -131,6 +144,8 @@ impl DevnetDa {
         }
         config.da.ethereum.batcher_address = config.da.ethereum.batcher()?;
         config.da.ethereum.batcher_key = None;
+        // A follower proposes nothing.
+        config.bridge.proposer_key = None;
         config.validate()?;
         config.require_da_reader()?;
         Ok(config)

@@ -16,6 +16,9 @@
 //! A rewind of the chain (a devnet's `evm_revert`, see [`crate::Heads::rewind`]) moves the
 //! posted head back; the batcher notices the new epoch and posts the new chain from there.
 //! Progress is recorded only in the epoch its blocks were read in.
+//!
+//! Blocks final on DA become the `finalized` head — unless the chain settles on an L1
+//! (`[bridge] enabled`): then the proposer's outputs past their challenge period decide it.
 
 use std::{collections::VecDeque, sync::Arc, time::Duration};
 
@@ -111,8 +114,15 @@ async fn confirm(
     while let Some((number, receipt)) = unconfirmed.front() {
         match da.is_confirmed(receipt).await {
             Ok(true) => {
+                // With settlement on an L1, the proposer decides finality, not DA.
+                let da_final = !ctx.config.bridge.enabled;
                 // A rewind meanwhile voids the entry (the batcher drops it next round).
-                if ctx.heads.unless_rewound(epoch, || ctx.heads.set_finalized(*number)).is_none() {
+                let set = || {
+                    if da_final {
+                        ctx.heads.set_finalized(*number)
+                    }
+                };
+                if ctx.heads.unless_rewound(epoch, set).is_none() {
                     break;
                 }
                 unconfirmed.pop_front();
@@ -152,7 +162,8 @@ pub async fn run_batcher(
     let mut unconfirmed = VecDeque::new();
     match da_inclusion(&ctx, safe) {
         Ok(Some(receipt)) => unconfirmed.push_back((safe, receipt)),
-        Ok(None) => ctx.heads.set_finalized(safe),
+        Ok(None) if !ctx.config.bridge.enabled => ctx.heads.set_finalized(safe),
+        Ok(None) => {}
         Err(e) => tracing::warn!(error = %e, "cannot read the last DA inclusion"),
     }
     // The chain's rewinds (a devnet's `evm_revert`) seen so far.

@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod mining;
 pub mod node;
 pub mod rpc;
+pub mod settlement;
 pub mod sync_state;
 
 pub use context::NodeContext;

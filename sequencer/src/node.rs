@@ -72,6 +72,7 @@ impl Node {
     /// Opens (or creates) the chain in `config.data_dir` and starts every service.
     pub async fn start(config: NodeConfig) -> Result<NodeHandle, SequencerError> {
         config.require_da_writer()?;
+        config.require_proposer()?;
         let da = open_da(&config).await?;
         Self::start_with_da(config, da).await
     }
@@ -163,6 +164,7 @@ impl Node {
     /// sequencer of a real chain.
     pub async fn start_devnet(config: NodeConfig) -> Result<NodeHandle, SequencerError> {
         config.require_da_writer()?;
+        config.require_proposer()?;
         let da = open_da(&config).await?;
         Self::start_devnet_with_da(config, da).await
     }
@@ -180,10 +182,12 @@ impl Node {
     /// Starts the block builder, the batcher and the RPC of an opened sequencer.
     async fn run(ctx: NodeContext, da: Arc<dyn DaBackend>) -> Result<NodeHandle, SequencerError> {
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let tasks = vec![
+        let proposer = crate::settlement::start_proposer(&ctx, shutdown_rx.clone())?;
+        let mut tasks = vec![
             tokio::spawn(block_builder::run_block_builder(ctx.clone(), shutdown_rx.clone())),
             tokio::spawn(batcher::run_batcher(ctx.clone(), da, shutdown_rx)),
         ];
+        tasks.extend(proposer);
         NodeHandle::serve(ctx, shutdown, tasks).await
     }
 }

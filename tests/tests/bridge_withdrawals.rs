@@ -2,11 +2,12 @@
 //! `L2Withdrawals` predeploy from genesis; withdrawals start there (a call to
 //! `initiateWithdrawal`, and a plain transfer); a client reads them back from the L2's logs,
 //! computes the block's output root (checked against the contract's own withdrawal root) and
-//! each withdrawal's proof; the output root is posted to the L1 `OutputOracle` by its proposer
-//! (the test plays the proposer's part); the withdrawals are proven on the L1 `Portal`, refused
-//! before the challenge period ends, paid out after it, exactly once. Balances are exact at
-//! every step. The L1 is Manifold's dev L1, whose `evm_increaseTime` moves past the challenge
-//! period. (The portal's funds come from an L1 deposit; crediting deposits on L2 is not built
+//! each withdrawal's proof; the sequencer's proposer has posted the output roots to the L1
+//! `OutputOracle` on its own, from its own state, and they equal the client's; the withdrawals
+//! are proven on the L1 `Portal`, refused before the challenge period ends, paid out after it,
+//! exactly once; the L2's `finalized` head follows the outputs past their challenge period.
+//! Balances are exact at every step. The L1 is Manifold's dev L1, whose `evm_increaseTime`
+//! moves past the challenge period. (The portal's funds come from an L1 deposit; crediting deposits on L2 is not built
 //! yet, so the withdrawn value comes from an L2 dev account's genesis balance.)
 
 use alloy::{
@@ -20,10 +21,16 @@ use bridge::{
     l2::{add_predeploys, output_at, prove_withdrawal, withdrawals_until},
 };
 use devnet::l1::{self, L1Options};
-use e2e::{ETHER, RawRpc, TestNode, dev_accounts, wait_receipt, wallet_provider};
+use e2e::{
+    ETHER, RawRpc, TIMEOUT, TestNode, dev_accounts, poll_until, sync_status, wait_receipt,
+    wallet_provider,
+};
+use node_config::{BridgeConfig, Secret};
 use serde_json::json;
 
 const CHALLENGE_PERIOD_SECS: u64 = 3_600;
+/// The L2 posts an output root every this many blocks.
+const OUTPUT_INTERVAL: u64 = 4;
 
 /// The fee `receipt` paid, in wei.
 fn fee(receipt: &alloy::rpc::types::TransactionReceipt) -> U256 {
@@ -63,8 +70,22 @@ async fn a_withdrawal_started_on_l2_is_proven_and_paid_out_on_l1_once() -> eyre:
         .await?;
     assert!(funded.status());
 
-    // L2: a devnet with the bridge's predeploy.
-    let l2_node = TestNode::start_devnet_with(|config| add_predeploys(&mut config.genesis)).await?;
+    // L2: a devnet with the bridge's predeploy, settling on the L1 (dev account 2 proposes).
+    let proposer_key = accounts[2].private_key.to_string();
+    let l2_node = TestNode::start_devnet_with(|config| {
+        add_predeploys(&mut config.genesis);
+        config.bridge = BridgeConfig {
+            enabled: true,
+            l1_rpc_url: l1_url.to_string(),
+            l1_chain_id: Some(l1::DEFAULT_CHAIN_ID),
+            output_oracle,
+            output_interval_blocks: OUTPUT_INTERVAL,
+            proposer_key: Some(Secret::new(proposer_key)),
+            poll_interval_ms: 50,
+            ..BridgeConfig::default()
+        };
+    })
+    .await?;
     let l2 = &l2_node.provider;
     let withdrawals = L2Withdrawals::new(L2_WITHDRAWALS_ADDRESS, l2.clone());
     assert_eq!(withdrawals.messageNonce().call().await?, U256::ZERO);
@@ -94,7 +115,7 @@ async fn a_withdrawal_started_on_l2_is_proven_and_paid_out_on_l1_once() -> eyre:
     assert_eq!(balance(l2, bob).await?, bob_before - bob_value - fee(&bob_receipt));
     assert_eq!(balance(l2, L2_WITHDRAWALS_ADDRESS).await?, alice_value + bob_value);
 
-    // The client's view: both withdrawals, in order, and the output root of a later block.
+    // The client's view: both withdrawals, in order.
     let block = bob_receipt.block_number.unwrap_or_default();
     let started = withdrawals_until(l2, block).await?;
     assert_eq!(started.len(), 2);
@@ -102,29 +123,35 @@ async fn a_withdrawal_started_on_l2_is_proven_and_paid_out_on_l1_once() -> eyre:
     assert_eq!((started[1].withdrawal.sender, started[1].withdrawal.target), (bob, bob));
     assert_eq!(started[1].withdrawal.value, bob_value);
     assert!(withdrawals.sentMessages(started[0].hash).call().await?);
-    let output = output_at(l2, block).await?;
-    let header = l2.get_block_by_number(block.into()).await?.unwrap().header;
-    assert_eq!(output, OutputRoot::v0(header.state_root, output.withdrawal_root, header.hash));
 
-    // The proposer posts it; each withdrawal is proven against it.
+    // The node's proposer posts an output covering the block once it is on DA; its root is
+    // the one the client computes through the L2's RPC.
     let oracle = OutputOracle::new(output_oracle, l1.clone());
-    let posted = oracle
-        .proposeL2Output(output.hash(), U256::from(block))
-        .from(proposer)
-        .send()
-        .await?
-        .get_receipt()
-        .await?;
-    assert!(posted.status());
+    let index = poll_until("an output covering the withdrawals", TIMEOUT, || async {
+        Ok(oracle.getL2OutputIndexAfter(U256::from(block)).call().await.ok())
+    })
+    .await?;
+    let posted = oracle.getL2Output(index).call().await?;
+    let output_block = u64::try_from(posted.l2BlockNumber)?;
+    assert_eq!(output_block % OUTPUT_INTERVAL, 0);
+    assert!(sync_status(&l2_node.rpc).await?.safe >= output_block, "posted before it was safe");
+    let output = output_at(l2, output_block).await?;
+    let header = l2.get_block_by_number(output_block.into()).await?.unwrap().header;
+    assert_eq!(output, OutputRoot::v0(header.state_root, output.withdrawal_root, header.hash));
+    assert_eq!(posted.outputRoot, output.hash(), "the node's root is the client's");
+    // Not final on L1 yet: the L2's finalized head is below it.
+    assert!(sync_status(&l2_node.rpc).await?.finalized < output_block);
+
+    // Each withdrawal is proven against it.
     let mut proven = Vec::new();
     for w in &started {
-        let p = prove_withdrawal(l2, w.hash, block).await?;
+        let p = prove_withdrawal(l2, w.hash, output_block).await?;
         assert_eq!(p.output, output);
         assert_eq!(p.proof.root(w.hash), output.withdrawal_root);
         let receipt = portal_contract
             .proveWithdrawal(
                 p.started.withdrawal.clone(),
-                U256::ZERO,
+                index,
                 Types::OutputRootProof::from(p.output),
                 p.proof.siblings.clone(),
             )
@@ -145,6 +172,11 @@ async fn a_withdrawal_started_on_l2_is_proven_and_paid_out_on_l1_once() -> eyre:
     // After it: paid out exactly, once.
     l1_rpc.call("evm_increaseTime", json!([CHALLENGE_PERIOD_SECS + 1])).await?;
     l1_rpc.call("evm_mine", json!([])).await?;
+    // The L2 now calls the blocks that output covers finalized.
+    poll_until("the L2's finalized head to follow L1 finality", TIMEOUT, || async {
+        Ok((sync_status(&l2_node.rpc).await?.finalized >= output_block).then_some(()))
+    })
+    .await?;
     let portal_before = balance(&l1, portal).await?;
     let bob_l1_before = balance(&l1, bob).await?;
     for w in &proven {
@@ -163,5 +195,60 @@ async fn a_withdrawal_started_on_l2_is_proven_and_paid_out_on_l1_once() -> eyre:
     let replay = portal_contract.finalizeWithdrawal(proven[0].clone()).from(relayer).call().await;
     let replay = format!("{:?}", replay.expect_err("finalized twice"));
     assert!(replay.contains("already been finalized"), "{replay}");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_proposer_retries_until_the_l1_and_its_oracle_are_there() -> eyre::Result<()> {
+    let accounts = dev_accounts();
+    // The L1 is not running yet: a free port, and the address the oracle will get (the first
+    // contract dev account 0 creates on a fresh L1).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let l1_url: reqwest::Url = format!("http://127.0.0.1:{port}").parse()?;
+    let oracle_address = accounts[0].address.create(0);
+    let l2_node = TestNode::start_devnet_with(|config| {
+        add_predeploys(&mut config.genesis);
+        config.bridge = BridgeConfig {
+            enabled: true,
+            l1_rpc_url: l1_url.to_string(),
+            output_oracle: oracle_address,
+            output_interval_blocks: OUTPUT_INTERVAL,
+            proposer_key: Some(Secret::new(accounts[2].private_key.to_string())),
+            poll_interval_ms: 50,
+            retry_initial_ms: 20,
+            retry_max_ms: 200,
+            ..BridgeConfig::default()
+        };
+    })
+    .await?;
+    // The chain goes on meanwhile, and reaches DA.
+    poll_until("L2 blocks on DA", TIMEOUT, || async {
+        Ok((sync_status(&l2_node.rpc).await?.safe >= 2 * OUTPUT_INTERVAL).then_some(()))
+    })
+    .await?;
+
+    // Now the L1 comes up, then the bridge is deployed on it.
+    let listen = format!("127.0.0.1:{port}").parse()?;
+    let _l1_node = l1::start(L1Options { listen, ..Default::default() }).await?;
+    let l1 = wallet_provider(&l1_url);
+    let params = BridgeParams {
+        proposer: accounts[2].address,
+        guardian: accounts[3].address,
+        challenge_period_secs: CHALLENGE_PERIOD_SECS,
+    };
+    let deployed = deploy_bridge(&l1, params).await?;
+    assert_eq!(deployed.output_oracle, oracle_address);
+    let oracle = OutputOracle::new(oracle_address, l1.clone());
+    let latest = poll_until("the proposer's first output", TIMEOUT, || async {
+        let latest = oracle.latestBlockNumber().call().await?;
+        Ok((!latest.is_zero()).then_some(latest))
+    })
+    .await?;
+    let latest = u64::try_from(latest)?;
+    let posted = oracle.getL2Output(U256::ZERO).call().await?;
+    assert_eq!(u64::try_from(posted.l2BlockNumber)?, latest);
+    // One output for the newest safe multiple of the interval, not one per missed interval.
+    assert!(latest >= 2 * OUTPUT_INTERVAL, "{latest}");
+    assert_eq!(posted.outputRoot, output_at(&l2_node.provider, latest).await?.hash());
     Ok(())
 }

@@ -47,6 +47,7 @@ async fn devnet_and_follower_agree(backend: &str) -> eyre::Result<()> {
     );
     // With Ethereum DA it runs an L1 with the bridge deployed, and says where.
     let l1 = &devnet.info.raw["l1"];
+    let mut oracle: Option<(alloy::providers::DynProvider, alloy::primitives::Address)> = None;
     if backend == "ethereum" {
         let l1_url: reqwest::Url =
             l1["rpc_url"].as_str().ok_or_else(|| eyre::eyre!("no L1 URL: {l1}"))?.parse()?;
@@ -59,6 +60,7 @@ async fn devnet_and_follower_agree(backend: &str) -> eyre::Result<()> {
         let funded: alloy::primitives::Address =
             serde_json::from_value(l1["funded_account"]["address"].clone())?;
         assert!(!l1_provider.get_balance(funded).await?.is_zero());
+        oracle = Some((l1_provider, serde_json::from_value(l1["bridge"]["outputOracle"].clone())?));
     } else {
         assert!(l1.is_null(), "{l1}");
     }
@@ -90,6 +92,22 @@ async fn devnet_and_follower_agree(backend: &str) -> eyre::Result<()> {
     })
     .await?;
     assert!(devnet_status.da_height > 0, "{devnet_status:?}");
+    // Settling on its L1, the devnet's proposer posts output roots of its own blocks: each
+    // the one the follower, from DA alone, computes for that block.
+    if let Some((l1_provider, address)) = oracle {
+        let oracle = bridge::contracts::OutputOracle::new(address, l1_provider);
+        let posted = e2e::poll_until("the devnet's first output root", FOLLOW_TIMEOUT, || async {
+            let latest = oracle.latestBlockNumber().call().await?;
+            Ok((!latest.is_zero()).then_some(latest))
+        })
+        .await?;
+        let index = oracle.getL2OutputIndexAfter(posted).call().await?;
+        let output = oracle.getL2Output(index).call().await?;
+        let block = u64::try_from(posted)?;
+        wait_derived_at(&follower_rpc, block, FOLLOW_TIMEOUT).await?;
+        let ours = bridge::l2::output_at(&plain_provider(&follower.info.rpc_url), block).await?;
+        assert_eq!(output.outputRoot, ours.hash(), "output of block {block}");
+    }
     follower.terminate().await?;
     devnet.terminate().await?;
     Ok(())

@@ -30,6 +30,96 @@ pub(crate) enum Command {
     L1(L1Args),
     /// Run a local Celestia-compatible DA server (celestia-node JSON-RPC subset).
     CelestiaDev(CelestiaDevArgs),
+    /// Move value between the L2 and its L1: withdraw, prove, finalize, status.
+    #[command(subcommand)]
+    Bridge(BridgeCommand),
+}
+
+/// `manifold bridge …`: a withdrawal from the L2 to the L1, step by step.
+#[derive(Debug, Subcommand)]
+pub(crate) enum BridgeCommand {
+    /// Start a withdrawal on L2 (`L2Withdrawals.initiateWithdrawal`); prints the L2
+    /// transaction that names it in the other commands.
+    Withdraw(WithdrawArgs),
+    /// Wait for an output root covering the withdrawal, check it against the L2, and prove
+    /// the withdrawal on the L1 portal.
+    Prove(WithdrawalArgs),
+    /// Wait for the challenge period, then have the L1 portal pay the withdrawal out.
+    Finalize(WithdrawalArgs),
+    /// Where a withdrawal stands.
+    Status(StatusArgs),
+}
+
+/// The L2 side of a bridge command.
+#[derive(Debug, Args)]
+pub(crate) struct L2Endpoint {
+    /// The L2's JSON-RPC URL.
+    #[arg(long, default_value = "http://127.0.0.1:8545")]
+    pub(crate) l2_rpc: String,
+    /// Print the result as one JSON line on stdout.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// The L1 side of a bridge command.
+#[derive(Debug, Args)]
+pub(crate) struct L1Endpoint {
+    /// The L1's JSON-RPC URL.
+    #[arg(long, default_value = "http://127.0.0.1:8546")]
+    pub(crate) l1_rpc: String,
+    /// The bridge's Portal on the L1 (`manifold l1` prints it).
+    #[arg(long)]
+    pub(crate) portal: alloy_primitives::Address,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct WithdrawArgs {
+    #[command(flatten)]
+    pub(crate) l2: L2Endpoint,
+    /// Private key of the L2 account that withdraws (or env MANIFOLD_KEY).
+    #[arg(long, env = "MANIFOLD_KEY", hide_env_values = true)]
+    pub(crate) key: String,
+    /// Who receives the value on the L1. Default: the same address.
+    #[arg(long)]
+    pub(crate) to: Option<alloy_primitives::Address>,
+    /// Amount, in ether (e.g. 0.5).
+    #[arg(long)]
+    pub(crate) value: String,
+    /// Gas of the call to `to` when finalized on L1 (0: a plain transfer).
+    #[arg(long, default_value_t = 0)]
+    pub(crate) gas_limit: u64,
+    /// Calldata of that call, 0x-hex.
+    #[arg(long, default_value = "0x")]
+    pub(crate) data: alloy_primitives::Bytes,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct WithdrawalArgs {
+    #[command(flatten)]
+    pub(crate) l2: L2Endpoint,
+    #[command(flatten)]
+    pub(crate) l1: L1Endpoint,
+    /// Private key of the L1 account that sends (and pays for) the transaction (or env
+    /// MANIFOLD_KEY); anyone may.
+    #[arg(long, env = "MANIFOLD_KEY", hide_env_values = true)]
+    pub(crate) key: String,
+    /// The L2 transaction that started the withdrawal (`manifold bridge withdraw` prints it).
+    #[arg(long)]
+    pub(crate) l2_tx: alloy_primitives::B256,
+    /// Give up after this many seconds of waiting.
+    #[arg(long, default_value_t = 3600)]
+    pub(crate) timeout_secs: u64,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StatusArgs {
+    #[command(flatten)]
+    pub(crate) l2: L2Endpoint,
+    #[command(flatten)]
+    pub(crate) l1: L1Endpoint,
+    /// The L2 transaction that started the withdrawal.
+    #[arg(long)]
+    pub(crate) l2_tx: alloy_primitives::B256,
 }
 
 #[derive(Debug, Args)]
@@ -101,6 +191,9 @@ pub(crate) struct DevnetArgs {
     /// Celestia-compatible node) or "ethereum" (starts a dev L1 and posts calldata to it).
     #[arg(long, default_value = "local")]
     pub(crate) da: node_config::DaBackendKind,
+    /// With `--da ethereum`: the challenge period of the bridge on the dev L1, in seconds.
+    #[arg(long, default_value_t = devnet::l1_bridge::DEFAULT_CHALLENGE_PERIOD_SECS)]
+    pub(crate) challenge_period: u64,
     /// Blocks whose states are kept for queries at older blocks: "all" or a number ≥ 1
     /// (`[history] keep_blocks`).
     #[arg(long, default_value = "all")]

@@ -32,7 +32,7 @@ pub(crate) async fn run(args: DevnetArgs) -> eyre::Result<()> {
     let accounts = dev_accounts(args.accounts)?;
     let solana_keys = dev_solana_keypairs(args.accounts)?;
     let balance = opts.balance_wei;
-    let da = DevnetDa::start(args.da, &data_dir, &mut config).await?;
+    let da = DevnetDa::start(args.da, args.challenge_period, &data_dir, &mut config).await?;
     let node = match Node::start_devnet(config.clone()).await {
         Ok(node) => node,
         Err(e) => {

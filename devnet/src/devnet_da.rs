@@ -30,9 +30,11 @@ pub(crate) enum DevnetDa {
 }
 
 impl DevnetDa {
-    /// Starts what `kind` needs under `data_dir` and points `config.da` at it.
+    /// Starts what `kind` needs under `data_dir` and points `config.da` at it (a dev L1's
+    /// bridge with a challenge period of `challenge_period_secs`).
     pub(crate) async fn start(
         kind: DaBackendKind,
+        challenge_period_secs: u64,
         data_dir: &Path,
         config: &mut NodeConfig,
     ) -> eyre::Result<Self> {
@@ -66,16 +68,13 @@ impl DevnetDa {
                 config.da.ethereum.rpc_url = node.rpc_url();
                 config.da.ethereum.batcher_key = Some(Secret::new(batcher.private_key.to_string()));
                 config.da.ethereum.l1_chain_id = Some(node.chain_id());
-                let bridge =
-                    match l1_bridge::ensure_bridge(&node, l1_bridge::DEFAULT_CHALLENGE_PERIOD_SECS)
-                        .await
-                    {
-                        Ok(bridge) => bridge,
-                        Err(e) => {
-                            node.shutdown().await;
-                            return Err(e);
-                        }
-                    };
+                let bridge = match l1_bridge::ensure_bridge(&node, challenge_period_secs).await {
+                    Ok(bridge) => bridge,
+                    Err(e) => {
+                        node.shutdown().await;
+                        return Err(e);
+                    }
+                };
                 // The chain settles on that L1: the devnet proposes as dev account 1.
                 let proposer =
                     node.accounts().get(1).ok_or_else(|| eyre::eyre!("no L1 account 1"))?;

@@ -4,6 +4,7 @@
 mod bench;
 mod bench_empty_blocks;
 mod bench_history;
+mod bridge_cmd;
 mod celestia_dev_cmd;
 mod cli;
 mod data_dir;
@@ -38,6 +39,7 @@ fn main() -> eyre::Result<()> {
         cli::Command::Bench(args) => runtime()?.block_on(bench::run(args)),
         cli::Command::L1(args) => runtime()?.block_on(l1_cmd::run(args)),
         cli::Command::CelestiaDev(args) => runtime()?.block_on(celestia_dev_cmd::run(args)),
+        cli::Command::Bridge(command) => runtime()?.block_on(bridge_cmd::run(command)),
     }
 }
 

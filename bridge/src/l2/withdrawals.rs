@@ -89,6 +89,52 @@ pub async fn withdrawals_until(
     Ok(started)
 }
 
+/// The withdrawal L2 transaction `tx` started (its first `MessagePassed` log).
+pub async fn withdrawal_in_transaction(
+    l2: &impl Provider,
+    tx: B256,
+) -> Result<StartedWithdrawal, BridgeError> {
+    let receipt =
+        l2.get_transaction_receipt(tx).await.map_err(BridgeError::l2)?.ok_or_else(|| {
+            BridgeError::BadWithdrawalLog(format!("L2 transaction {tx} is not in a block"))
+        })?;
+    let log = receipt
+        .inner
+        .logs()
+        .iter()
+        .find(|log| {
+            log.address() == L2_WITHDRAWALS_ADDRESS
+                && log.topic0() == Some(&MessagePassed::SIGNATURE_HASH)
+        })
+        .ok_or_else(|| {
+            BridgeError::BadWithdrawalLog(format!("L2 transaction {tx} started no withdrawal"))
+        })?;
+    let event = log
+        .log_decode::<MessagePassed>()
+        .map_err(|e| BridgeError::BadWithdrawalLog(e.to_string()))?
+        .inner
+        .data;
+    let withdrawal = Withdrawal {
+        nonce: event.nonce,
+        sender: event.sender,
+        target: event.target,
+        value: event.value,
+        gasLimit: event.gasLimit,
+        data: event.data,
+    };
+    let hash = withdrawal_hash(&withdrawal);
+    if hash != event.withdrawalHash {
+        return Err(BridgeError::BadWithdrawalLog(format!(
+            "the withdrawal of {tx} hashes to {hash}, its log says {}",
+            event.withdrawalHash
+        )));
+    }
+    let l2_block = receipt.block_number.ok_or_else(|| {
+        BridgeError::BadWithdrawalLog(format!("the receipt of {tx} has no block number"))
+    })?;
+    Ok(StartedWithdrawal { withdrawal, hash, l2_block, l2_transaction: tx })
+}
+
 /// The proof of withdrawal `hash` against the output root of L2 block `block`: the tree of
 /// every withdrawal up to `block`, checked against the contract's root at `block`.
 pub async fn prove_withdrawal(

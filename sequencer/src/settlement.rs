@@ -4,6 +4,10 @@
 //! that block (its frontier, slots 0–31, and its count, slot 32) — never taken from anywhere
 //! else. The proposer reports which blocks an output past its challenge period covers: that
 //! is the node's `finalized` head (the batcher then leaves it alone).
+//!
+//! A follower of such a chain runs the bridge's output verifier instead: every posted output
+//! is checked against the root of the state the follower derived, and its `finalized` head is
+//! the newest block covered by an output both past its challenge period and verified.
 
 use alloy::{
     network::EthereumWallet,
@@ -14,7 +18,7 @@ use bridge::{
     BridgeError, OutputRoot,
     contracts::L2_WITHDRAWALS_ADDRESS,
     frontier_root,
-    l1::{OutputSource, Proposer, ProposerConfig},
+    l1::{OutputSource, OutputVerifier, Proposer, ProposerConfig},
     withdrawal_tree::DEPTH,
 };
 use execution::{AccountId, ExecutionError, StateView, Store};
@@ -105,4 +109,33 @@ pub fn start_proposer(
     tracing::info!(oracle = %config.oracle, proposer = %from, interval = config.interval_blocks, "proposer started");
     let proposer = Proposer::new(l1, from, config, NodeOutputs { ctx: ctx.clone() });
     Ok(Some(tokio::spawn(proposer.run(shutdown))))
+}
+
+/// Starts the output verifier of a follower whose config enables the bridge; `None`
+/// otherwise. Needs no key: it only reads the L1.
+pub fn start_output_verifier(
+    ctx: &NodeContext,
+    shutdown: watch::Receiver<bool>,
+) -> Result<Option<JoinHandle<()>>, SequencerError> {
+    let bridge = &ctx.config.bridge;
+    if !bridge.enabled {
+        return Ok(None);
+    }
+    let url = bridge.l1_rpc_url.parse().map_err(|e| {
+        SequencerError::Rpc(format!("bridge.l1_rpc_url {:?}: {e}", bridge.l1_rpc_url))
+    })?;
+    let l1 = ProviderBuilder::new().connect_http(url).erased();
+    let retry = (
+        std::time::Duration::from_millis(bridge.retry_initial_ms),
+        std::time::Duration::from_millis(bridge.retry_max_ms),
+    );
+    let verifier = OutputVerifier::new(
+        l1,
+        bridge.output_oracle,
+        std::time::Duration::from_millis(bridge.poll_interval_ms),
+        retry,
+        NodeOutputs { ctx: ctx.clone() },
+    );
+    tracing::info!(oracle = %bridge.output_oracle, "verifying the L1's output roots");
+    Ok(Some(tokio::spawn(verifier.run(shutdown))))
 }

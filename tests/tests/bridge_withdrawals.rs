@@ -10,6 +10,8 @@
 //! moves past the challenge period. (The portal's funds come from an L1 deposit; crediting deposits on L2 is not built
 //! yet, so the withdrawn value comes from an L2 dev account's genesis balance.)
 
+use std::sync::Arc;
+
 use alloy::{
     primitives::{Address, U256},
     providers::{DynProvider, Provider},
@@ -20,6 +22,7 @@ use bridge::{
     l1::{BridgeAddresses, BridgeParams, deploy_bridge},
     l2::{add_predeploys, output_at, prove_withdrawal, withdrawals_until},
 };
+use da::{DaBackend, LocalDa};
 use devnet::l1::{self, L1Options};
 use e2e::{
     ETHER, RawRpc, TIMEOUT, TestNode, dev_accounts, poll_until, sync_status, wait_receipt,
@@ -172,9 +175,22 @@ async fn a_withdrawal_started_on_l2_is_proven_and_paid_out_on_l1_once() -> eyre:
     // After it: paid out exactly, once.
     l1_rpc.call("evm_increaseTime", json!([CHALLENGE_PERIOD_SECS + 1])).await?;
     l1_rpc.call("evm_mine", json!([])).await?;
-    // The L2 now calls the blocks that output covers finalized.
+    // The L2 now calls the blocks that output covers finalized; so does a follower, which
+    // checked the output against the state it derived from DA itself.
     poll_until("the L2's finalized head to follow L1 finality", TIMEOUT, || async {
         Ok((sync_status(&l2_node.rpc).await?.finalized >= output_block).then_some(()))
+    })
+    .await?;
+    let da: Arc<dyn DaBackend> = Arc::new(LocalDa::open(
+        l2_node.config.local_da_path(),
+        l2_node.config.da.local.max_blob_bytes,
+    )?);
+    let follower = TestNode::start_follower(&l2_node, da, |config| {
+        config.bridge.proposer_key = None;
+    })
+    .await?;
+    poll_until("the follower's finalized head to follow L1 finality", TIMEOUT, || async {
+        Ok((sync_status(&follower.rpc).await?.finalized >= output_block).then_some(()))
     })
     .await?;
     let portal_before = balance(&l1, portal).await?;
@@ -250,5 +266,64 @@ async fn the_proposer_retries_until_the_l1_and_its_oracle_are_there() -> eyre::R
     // One output for the newest safe multiple of the interval, not one per missed interval.
     assert!(latest >= 2 * OUTPUT_INTERVAL, "{latest}");
     assert_eq!(posted.outputRoot, output_at(&l2_node.provider, latest).await?.hash());
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follower_never_finalizes_past_an_output_root_that_is_not_its_chains() -> eyre::Result<()>
+{
+    let accounts = dev_accounts();
+    let l1_node =
+        l1::start(L1Options { listen: "127.0.0.1:0".parse()?, ..Default::default() }).await?;
+    let l1_url: reqwest::Url = l1_node.rpc_url().parse()?;
+    let l1 = wallet_provider(&l1_url);
+    // The test proposes (account 9): one right root, then a wrong one.
+    let params = BridgeParams {
+        proposer: accounts[9].address,
+        guardian: accounts[3].address,
+        challenge_period_secs: CHALLENGE_PERIOD_SECS,
+    };
+    let BridgeAddresses { output_oracle, .. } = deploy_bridge(&l1, params).await?;
+    let l2_node = TestNode::start_devnet_with(|config| add_predeploys(&mut config.genesis)).await?;
+    let da: Arc<dyn DaBackend> = Arc::new(LocalDa::open(
+        l2_node.config.local_da_path(),
+        l2_node.config.da.local.max_blob_bytes,
+    )?);
+    let follower = TestNode::start_follower(&l2_node, da, |config| {
+        config.bridge = BridgeConfig {
+            enabled: true,
+            l1_rpc_url: l1_url.to_string(),
+            output_oracle,
+            poll_interval_ms: 50,
+            ..BridgeConfig::default()
+        };
+    })
+    .await?;
+    let e2e::SyncStatus { safe, .. } = e2e::wait_derived(&follower, 8).await?;
+    assert!(safe >= 8);
+    let oracle = OutputOracle::new(output_oracle, l1.clone());
+    let right = output_at(&l2_node.provider, 4).await?.hash();
+    for (block, root) in [(4u64, right), (8, alloy::primitives::B256::repeat_byte(0xba))] {
+        let posted = oracle
+            .proposeL2Output(root, U256::from(block))
+            .from(accounts[9].address)
+            .send()
+            .await?
+            .get_receipt()
+            .await?;
+        assert!(posted.status());
+    }
+    // Both outputs are past the challenge period on L1; the follower finalizes only the one
+    // it could verify.
+    let l1_rpc = RawRpc::new(l1_url);
+    l1_rpc.call("evm_increaseTime", json!([CHALLENGE_PERIOD_SECS + 1])).await?;
+    l1_rpc.call("evm_mine", json!([])).await?;
+    assert!(oracle.isFinalized(U256::from(1)).call().await?);
+    let finalized = poll_until("the follower to finalize the verified output", TIMEOUT, || async {
+        let finalized = sync_status(&follower.rpc).await?.finalized;
+        Ok((finalized >= 4).then_some(finalized))
+    })
+    .await?;
+    assert_eq!(finalized, 4, "finalized past the wrong output root");
     Ok(())
 }

@@ -168,24 +168,8 @@ impl<S: OutputSource> Proposer<S> {
         &self,
         oracle: &OutputOracle::OutputOracleInstance<&DynProvider>,
     ) -> Result<(), BridgeError> {
-        let count = oracle.nextOutputIndex().call().await.map_err(BridgeError::l1)?;
-        let count = u64::try_from(count).unwrap_or(u64::MAX);
-        // Outputs are finalized in order: find the first that is not.
-        let (mut lo, mut hi) = (0u64, count);
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            let finalized =
-                oracle.isFinalized(U256::from(mid)).call().await.map_err(BridgeError::l1)?;
-            if finalized {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        if lo > 0 {
-            let output =
-                oracle.getL2Output(U256::from(lo - 1)).call().await.map_err(BridgeError::l1)?;
-            self.source.finalized(u64::try_from(output.l2BlockNumber).unwrap_or(u64::MAX));
+        if let Some((_, block)) = newest_finalized(oracle).await? {
+            self.source.finalized(block);
         }
         Ok(())
     }
@@ -230,4 +214,29 @@ impl<S: OutputSource> Proposer<S> {
         }
         tracing::info!("proposer stopped");
     }
+}
+
+/// The index and L2 block of the oracle's newest finalized output, if any. Outputs are
+/// finalized in order, so a binary search over `isFinalized` finds it.
+pub(crate) async fn newest_finalized(
+    oracle: &OutputOracle::OutputOracleInstance<&DynProvider>,
+) -> Result<Option<(u64, u64)>, BridgeError> {
+    let count = oracle.nextOutputIndex().call().await.map_err(BridgeError::l1)?;
+    let count = u64::try_from(count).unwrap_or(u64::MAX);
+    let (mut lo, mut hi) = (0u64, count);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let finalized =
+            oracle.isFinalized(U256::from(mid)).call().await.map_err(BridgeError::l1)?;
+        if finalized {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    if lo == 0 {
+        return Ok(None);
+    }
+    let output = oracle.getL2Output(U256::from(lo - 1)).call().await.map_err(BridgeError::l1)?;
+    Ok(Some((lo - 1, u64::try_from(output.l2BlockNumber).unwrap_or(u64::MAX))))
 }

@@ -293,9 +293,14 @@ impl Derivation {
         self.ctx.sync.set_divergence(divergence);
     }
 
-    /// Moves the finalized head to the last derived block whose DA height is final.
+    /// Moves the finalized head to the last derived block whose DA height is final — unless
+    /// the chain settles on an L1: then the output verifier decides (`crate::settlement`).
     async fn advance_finalized(&mut self) -> Result<(), PassError> {
         if self.unfinalized.is_empty() {
+            return Ok(());
+        }
+        if self.ctx.config.bridge.enabled {
+            self.unfinalized.clear();
             return Ok(());
         }
         let final_height = self.da.finalized_height().await?;

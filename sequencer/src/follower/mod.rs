@@ -45,7 +45,9 @@ impl Node {
     ) -> Result<NodeHandle, SequencerError> {
         let ctx = Self::open_with_engines(config, NodeRole::Follower, engines)?;
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let tasks = vec![tokio::spawn(run_derivation(ctx.clone(), da, shutdown_rx))];
+        let verifier = crate::settlement::start_output_verifier(&ctx, shutdown_rx.clone())?;
+        let mut tasks = vec![tokio::spawn(run_derivation(ctx.clone(), da, shutdown_rx))];
+        tasks.extend(verifier);
         NodeHandle::serve(ctx, shutdown, tasks).await
     }
 }

@@ -94,17 +94,18 @@ pub fn start_proposer(
         })
     })?;
     let from = signer.address();
-    let url = bridge.l1_rpc_url.parse().map_err(|e| {
-        SequencerError::Rpc(format!("bridge.l1_rpc_url {:?}: {e}", bridge.l1_rpc_url))
-    })?;
-    let l1 = ProviderBuilder::new().wallet(EthereumWallet::from(signer)).connect_http(url).erased();
+    let l1 = ProviderBuilder::new()
+        .wallet(EthereumWallet::from(signer))
+        .connect_http(l1_url(bridge)?)
+        .erased();
+    let (poll, retry_initial, retry_max) = timings(bridge);
     let config = ProposerConfig {
         oracle: bridge.output_oracle,
         interval_blocks: bridge.output_interval_blocks,
         l1_chain_id: bridge.l1_chain_id,
-        poll: std::time::Duration::from_millis(bridge.poll_interval_ms),
-        retry_initial: std::time::Duration::from_millis(bridge.retry_initial_ms),
-        retry_max: std::time::Duration::from_millis(bridge.retry_max_ms),
+        poll,
+        retry_initial,
+        retry_max,
     };
     tracing::info!(oracle = %config.oracle, proposer = %from, interval = config.interval_blocks, "proposer started");
     let proposer = Proposer::new(l1, from, config, NodeOutputs { ctx: ctx.clone() });
@@ -121,21 +122,33 @@ pub fn start_output_verifier(
     if !bridge.enabled {
         return Ok(None);
     }
-    let url = bridge.l1_rpc_url.parse().map_err(|e| {
-        SequencerError::Rpc(format!("bridge.l1_rpc_url {:?}: {e}", bridge.l1_rpc_url))
-    })?;
-    let l1 = ProviderBuilder::new().connect_http(url).erased();
-    let retry = (
-        std::time::Duration::from_millis(bridge.retry_initial_ms),
-        std::time::Duration::from_millis(bridge.retry_max_ms),
-    );
+    let l1 = ProviderBuilder::new().connect_http(l1_url(bridge)?).erased();
+    let (poll, retry_initial, retry_max) = timings(bridge);
     let verifier = OutputVerifier::new(
         l1,
         bridge.output_oracle,
-        std::time::Duration::from_millis(bridge.poll_interval_ms),
-        retry,
+        poll,
+        (retry_initial, retry_max),
         NodeOutputs { ctx: ctx.clone() },
     );
     tracing::info!(oracle = %bridge.output_oracle, "verifying the L1's output roots");
     Ok(Some(tokio::spawn(verifier.run(shutdown))))
+}
+
+/// `bridge.l1_rpc_url`, parsed.
+fn l1_url(
+    bridge: &node_config::BridgeConfig,
+) -> Result<alloy::transports::http::reqwest::Url, SequencerError> {
+    bridge
+        .l1_rpc_url
+        .parse()
+        .map_err(|e| SequencerError::Rpc(format!("bridge.l1_rpc_url {:?}: {e}", bridge.l1_rpc_url)))
+}
+
+/// The poll interval and the first and largest retry delays of `bridge`.
+fn timings(
+    bridge: &node_config::BridgeConfig,
+) -> (std::time::Duration, std::time::Duration, std::time::Duration) {
+    let ms = std::time::Duration::from_millis;
+    (ms(bridge.poll_interval_ms), ms(bridge.retry_initial_ms), ms(bridge.retry_max_ms))
 }

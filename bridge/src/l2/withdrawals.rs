@@ -57,32 +57,15 @@ pub async fn withdrawals_until(
             .from_block(from)
             .to_block(last);
         for log in l2.get_logs(&filter).await.map_err(BridgeError::l2)? {
-            let bad = |what: String| BridgeError::BadWithdrawalLog(what);
-            let decoded = log.log_decode::<MessagePassed>().map_err(|e| bad(e.to_string()))?;
-            let event = decoded.inner.data;
+            let withdrawal = started_by(&log)?;
             let expected = started.len() as u64;
-            if event.nonce != alloy::primitives::U256::from(expected) {
-                return Err(bad(format!("nonce {} where {expected} was due", event.nonce)));
-            }
-            let withdrawal = Withdrawal {
-                nonce: event.nonce,
-                sender: event.sender,
-                target: event.target,
-                value: event.value,
-                gasLimit: event.gasLimit,
-                data: event.data,
-            };
-            let hash = withdrawal_hash(&withdrawal);
-            if hash != event.withdrawalHash {
-                return Err(bad(format!(
-                    "withdrawal {expected} hashes to {hash}, the log says {}",
-                    event.withdrawalHash
+            if withdrawal.withdrawal.nonce != alloy::primitives::U256::from(expected) {
+                return Err(BridgeError::BadWithdrawalLog(format!(
+                    "nonce {} where {expected} was due",
+                    withdrawal.withdrawal.nonce
                 )));
             }
-            let l2_block = log.block_number.ok_or_else(|| bad("no block number".into()))?;
-            let l2_transaction =
-                log.transaction_hash.ok_or_else(|| bad("no transaction hash".into()))?;
-            started.push(StartedWithdrawal { withdrawal, hash, l2_block, l2_transaction });
+            started.push(withdrawal);
         }
         from = last + 1;
     }
@@ -109,11 +92,13 @@ pub async fn withdrawal_in_transaction(
         .ok_or_else(|| {
             BridgeError::BadWithdrawalLog(format!("L2 transaction {tx} started no withdrawal"))
         })?;
-    let event = log
-        .log_decode::<MessagePassed>()
-        .map_err(|e| BridgeError::BadWithdrawalLog(e.to_string()))?
-        .inner
-        .data;
+    started_by(log)
+}
+
+/// The withdrawal a `MessagePassed` log records, its hash recomputed from its fields.
+fn started_by(log: &alloy::rpc::types::Log) -> Result<StartedWithdrawal, BridgeError> {
+    let bad = |what: String| BridgeError::BadWithdrawalLog(what);
+    let event = log.log_decode::<MessagePassed>().map_err(|e| bad(e.to_string()))?.inner.data;
     let withdrawal = Withdrawal {
         nonce: event.nonce,
         sender: event.sender,
@@ -124,15 +109,14 @@ pub async fn withdrawal_in_transaction(
     };
     let hash = withdrawal_hash(&withdrawal);
     if hash != event.withdrawalHash {
-        return Err(BridgeError::BadWithdrawalLog(format!(
-            "the withdrawal of {tx} hashes to {hash}, its log says {}",
-            event.withdrawalHash
+        return Err(bad(format!(
+            "withdrawal {} hashes to {hash}, the log says {}",
+            withdrawal.nonce, event.withdrawalHash
         )));
     }
-    let l2_block = receipt.block_number.ok_or_else(|| {
-        BridgeError::BadWithdrawalLog(format!("the receipt of {tx} has no block number"))
-    })?;
-    Ok(StartedWithdrawal { withdrawal, hash, l2_block, l2_transaction: tx })
+    let l2_block = log.block_number.ok_or_else(|| bad("no block number".into()))?;
+    let l2_transaction = log.transaction_hash.ok_or_else(|| bad("no transaction hash".into()))?;
+    Ok(StartedWithdrawal { withdrawal, hash, l2_block, l2_transaction })
 }
 
 /// The proof of withdrawal `hash` against the output root of L2 block `block`: the tree of

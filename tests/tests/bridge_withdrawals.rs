@@ -6,8 +6,8 @@
 //! `OutputOracle` on its own, from its own state, and they equal the client's; the withdrawals
 //! are proven on the L1 `Portal`, refused before the challenge period ends, paid out after it,
 //! exactly once; the L2's `finalized` head follows the outputs past their challenge period.
-//! Balances are exact at every step. The L1 is Manifold's dev L1, whose `evm_increaseTime`
-//! moves past the challenge period. (The portal's funds come from an L1 deposit; crediting deposits on L2 is not built
+//! Balances are exact at every step. The L1 is Manifold's dev L1, and Hardhat's node (a
+//! third-party one); `evm_increaseTime` moves past the challenge period on both. (The portal's funds come from an L1 deposit; crediting deposits on L2 is not built
 //! yet, so the withdrawn value comes from an L2 dev account's genesis balance.)
 
 use std::sync::Arc;
@@ -25,8 +25,9 @@ use bridge::{
 use da::{DaBackend, LocalDa};
 use devnet::l1::{self, L1Options};
 use e2e::{
-    ETHER, RawRpc, TIMEOUT, TestNode, dev_accounts, poll_until, sync_status, wait_receipt,
-    wallet_provider,
+    ETHER, RawRpc, TIMEOUT, TestNode, dev_accounts,
+    hardhat::{HARDHAT_CHAIN_ID, HardhatNode},
+    poll_until, sync_status, wait_receipt, wallet_provider,
 };
 use node_config::{BridgeConfig, Secret};
 use serde_json::json;
@@ -45,7 +46,24 @@ async fn balance(provider: &DynProvider, who: Address) -> eyre::Result<U256> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_withdrawal_started_on_l2_is_proven_and_paid_out_on_l1_once() -> eyre::Result<()> {
+async fn a_withdrawal_started_on_l2_is_proven_and_paid_out_on_the_dev_l1_once() -> eyre::Result<()>
+{
+    let l1_node =
+        l1::start(L1Options { listen: "127.0.0.1:0".parse()?, ..Default::default() }).await?;
+    withdrawal_round_trip(l1_node.rpc_url().parse()?, l1::DEFAULT_CHAIN_ID).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_withdrawal_started_on_l2_is_proven_and_paid_out_on_hardhat_once() -> eyre::Result<()> {
+    let hardhat = HardhatNode::start().await?;
+    withdrawal_round_trip(hardhat.url.parse()?, HARDHAT_CHAIN_ID)
+        .await
+        .map_err(|e| e.wrap_err(format!("hardhat log:\n{}", hardhat.log_text())))
+}
+
+/// The whole withdrawal path against the L1 at `l1_url`, a node whose `evm_increaseTime` and
+/// `evm_mine` move its clock.
+async fn withdrawal_round_trip(l1_url: reqwest::Url, l1_chain_id: u64) -> eyre::Result<()> {
     let accounts = dev_accounts();
     let (alice, bob, proposer, guardian, relayer) = (
         accounts[0].address,
@@ -54,10 +72,7 @@ async fn a_withdrawal_started_on_l2_is_proven_and_paid_out_on_l1_once() -> eyre:
         accounts[3].address,
         accounts[4].address,
     );
-    // L1: the dev L1 with the bridge deployed; the portal holds 10 ETH of deposits.
-    let l1_node =
-        l1::start(L1Options { listen: "127.0.0.1:0".parse()?, ..Default::default() }).await?;
-    let l1_url: reqwest::Url = l1_node.rpc_url().parse()?;
+    // L1: the bridge deployed; the portal holds 10 ETH of deposits.
     let l1 = wallet_provider(&l1_url);
     let l1_rpc = RawRpc::new(l1_url.clone());
     let params = BridgeParams { proposer, guardian, challenge_period_secs: CHALLENGE_PERIOD_SECS };
@@ -80,7 +95,7 @@ async fn a_withdrawal_started_on_l2_is_proven_and_paid_out_on_l1_once() -> eyre:
         config.bridge = BridgeConfig {
             enabled: true,
             l1_rpc_url: l1_url.to_string(),
-            l1_chain_id: Some(l1::DEFAULT_CHAIN_ID),
+            l1_chain_id: Some(l1_chain_id),
             output_oracle,
             output_interval_blocks: OUTPUT_INTERVAL,
             proposer_key: Some(Secret::new(proposer_key)),

@@ -3,6 +3,7 @@
 pub mod allocator;
 pub mod block;
 mod chain_spec;
+pub mod deposit;
 pub mod dev_state;
 pub mod engine;
 pub mod error;

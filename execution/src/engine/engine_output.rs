@@ -3,7 +3,9 @@
 
 #[cfg(any(test, feature = "test-utils"))]
 use crate::kv::KvReceipt;
-use crate::{Receipt, dev_state::DevStateReceipt, evm::EvmOutput, svm::SvmReceipt};
+use crate::{
+    Receipt, deposit::DepositReceipt, dev_state::DevStateReceipt, evm::EvmOutput, svm::SvmReceipt,
+};
 
 /// One transaction's output, by engine.
 #[derive(Debug, Clone, PartialEq)]
@@ -13,6 +15,8 @@ pub enum EngineOutput {
     Evm(EvmOutput),
     /// The Solana VM's receipt.
     Svm(SvmReceipt),
+    /// A deposit's receipt.
+    Deposit(DepositReceipt),
     /// A dev-state transaction's receipt.
     DevState(DevStateReceipt),
     /// The key-value test engine's receipt.
@@ -27,6 +31,7 @@ impl EngineOutput {
         match self {
             EngineOutput::Evm(output) => Receipt::Evm(output.receipt(cumulative_evm_gas)),
             EngineOutput::Svm(receipt) => Receipt::Svm(receipt.clone()),
+            EngineOutput::Deposit(receipt) => Receipt::Deposit(receipt.clone()),
             EngineOutput::DevState(receipt) => Receipt::DevState(*receipt),
             #[cfg(any(test, feature = "test-utils"))]
             EngineOutput::Kv(receipt) => Receipt::Kv(receipt.clone()),

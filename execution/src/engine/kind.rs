@@ -2,7 +2,7 @@
 //! carries on the wire (journal records, stored block bodies and DA batches hold
 //! `kind ‖ bytes`).
 //!
-//! Tags: `0x00` EVM, `0x01` Solana. Reserved: `0x02` L1 deposit. `0xde` is the dev-state
+//! Tags: `0x00` EVM, `0x01` Solana, `0x02` L1 deposit. `0xde` is the dev-state
 //! engine, which only chains with `chain.dev_state_writes` (devnets) run. `0xf0` is the key-value test
 //! engine, which exists only in builds with the `test-utils` feature. A byte no engine of the
 //! build has is [`TxError::UnknownKind`].
@@ -19,6 +19,8 @@ pub enum EngineKind {
     Evm,
     /// Solana transactions (bincode `VersionedTransaction`), executed by agave's runtime.
     Svm,
+    /// L1 deposits (minted from the portal's events): see `deposit`.
+    Deposit,
     /// A devnet's state writes (`anvil_setBalance`, …): see `dev_state`.
     DevState,
     /// The key-value test engine (ed25519 signatures), the second engine that proves the seam.
@@ -31,6 +33,7 @@ impl EngineKind {
     pub const ALL: &[EngineKind] = &[
         EngineKind::Evm,
         EngineKind::Svm,
+        EngineKind::Deposit,
         EngineKind::DevState,
         #[cfg(any(test, feature = "test-utils"))]
         EngineKind::Kv,
@@ -41,6 +44,7 @@ impl EngineKind {
         match self {
             EngineKind::Evm => 0x00,
             EngineKind::Svm => 0x01,
+            EngineKind::Deposit => 0x02,
             EngineKind::DevState => 0xde,
             #[cfg(any(test, feature = "test-utils"))]
             EngineKind::Kv => 0xf0,
@@ -63,6 +67,7 @@ impl EngineKind {
         match self {
             EngineKind::Evm => "evm",
             EngineKind::Svm => "svm",
+            EngineKind::Deposit => "deposit",
             EngineKind::DevState => "devstate",
             #[cfg(any(test, feature = "test-utils"))]
             EngineKind::Kv => "kv",
@@ -87,10 +92,7 @@ mod tests {
         }
         assert_eq!(EngineKind::Evm.tag(), 0);
         assert_eq!(EngineKind::Svm.tag(), 1);
-        assert_eq!(
-            EngineKind::from_tag(0x02),
-            Err(TxError::UnknownKind(0x02)),
-            "reserved for L1 deposits, not in this build"
-        );
+        assert_eq!(EngineKind::Deposit.tag(), 2);
+        assert_eq!(EngineKind::from_tag(0x03), Err(TxError::UnknownKind(0x03)));
     }
 }

@@ -6,7 +6,9 @@ use alloy_eips::eip2718::{Decodable2718, Encodable2718};
 
 #[cfg(any(test, feature = "test-utils"))]
 use crate::kv::KvReceipt;
-use crate::{EngineKind, TxError, dev_state::DevStateReceipt, svm::SvmReceipt};
+use crate::{
+    EngineKind, TxError, deposit::DepositReceipt, dev_state::DevStateReceipt, svm::SvmReceipt,
+};
 
 /// The receipt of one sealed transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +22,8 @@ pub enum Receipt {
     Evm(ReceiptEnvelope),
     /// A Solana transaction's receipt.
     Svm(SvmReceipt),
+    /// A deposit's receipt.
+    Deposit(DepositReceipt),
     /// A dev-state transaction's receipt.
     DevState(DevStateReceipt),
     /// The key-value test engine's receipt.
@@ -33,6 +37,7 @@ impl Receipt {
         match self {
             Receipt::Evm(_) => EngineKind::Evm,
             Receipt::Svm(_) => EngineKind::Svm,
+            Receipt::Deposit(_) => EngineKind::Deposit,
             Receipt::DevState(_) => EngineKind::DevState,
             #[cfg(any(test, feature = "test-utils"))]
             Receipt::Kv(_) => EngineKind::Kv,
@@ -44,6 +49,7 @@ impl Receipt {
         match self {
             Receipt::Evm(receipt) => receipt.status(),
             Receipt::Svm(receipt) => receipt.success(),
+            Receipt::Deposit(receipt) => receipt.success,
             Receipt::DevState(_) => true,
             #[cfg(any(test, feature = "test-utils"))]
             Receipt::Kv(receipt) => receipt.success,
@@ -63,6 +69,7 @@ impl Receipt {
         match self {
             Receipt::Evm(receipt) => receipt.encoded_2718(),
             Receipt::Svm(receipt) => receipt.encode(),
+            Receipt::Deposit(receipt) => receipt.encode(),
             Receipt::DevState(receipt) => receipt.encode(),
             #[cfg(any(test, feature = "test-utils"))]
             Receipt::Kv(receipt) => receipt.encode(),
@@ -75,6 +82,7 @@ impl Receipt {
         match self {
             Receipt::Evm(receipt) => receipt.encode_2718(out),
             Receipt::Svm(receipt) => out.extend_from_slice(&receipt.encode()),
+            Receipt::Deposit(receipt) => out.extend_from_slice(&receipt.encode()),
             Receipt::DevState(receipt) => out.extend_from_slice(&receipt.encode()),
             #[cfg(any(test, feature = "test-utils"))]
             Receipt::Kv(receipt) => out.extend_from_slice(&receipt.encode()),
@@ -95,6 +103,7 @@ impl Receipt {
             #[cfg(any(test, feature = "test-utils"))]
             EngineKind::Kv => Receipt::Kv(KvReceipt::decode(payload)?),
             EngineKind::Svm => Receipt::Svm(SvmReceipt::decode(payload)?),
+            EngineKind::Deposit => Receipt::Deposit(DepositReceipt::decode(payload)?),
             EngineKind::DevState => Receipt::DevState(DevStateReceipt::decode(payload)?),
         })
     }

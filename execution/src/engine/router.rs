@@ -5,6 +5,7 @@
 use crate::{
     AdmissionContext, BlockEnv, ChainSpec, Engine, EngineKind, ExecutionError, Transaction,
     TxError, TxResult,
+    deposit::{DepositBlockVm, DepositEngine, DepositWorker},
     dev_state::{DevStateBlockVm, DevStateEngine},
     evm::{EvmBlockVm, EvmEngine, EvmWorker},
     scheduler::{BlockVm, DeclaredAccess, TxState, TxWrites, VmWorker},
@@ -21,6 +22,7 @@ use crate::{
 #[derive(Debug, Clone)]
 pub struct Engines {
     evm: EvmEngine,
+    deposit: DepositEngine,
     svm: Option<std::sync::Arc<SvmEngine>>,
     dev_state: Option<DevStateEngine>,
     #[cfg(any(test, feature = "test-utils"))]
@@ -28,10 +30,12 @@ pub struct Engines {
 }
 
 impl Engines {
-    /// The engines of `spec`: the EVM.
+    /// The engines of `spec`: the EVM and L1 deposits (which only the L1 portal's events
+    /// create: the pool never admits one).
     pub fn new(spec: &ChainSpec) -> Self {
         Self {
             evm: EvmEngine::new(spec.evm(), spec.block_gas_limit),
+            deposit: DepositEngine::new(spec.evm()),
             svm: None,
             dev_state: None,
             #[cfg(any(test, feature = "test-utils"))]
@@ -101,7 +105,7 @@ impl Engines {
     /// Whether the chain runs engine `kind`.
     pub fn runs(&self, kind: EngineKind) -> bool {
         match kind {
-            EngineKind::Evm => true,
+            EngineKind::Evm | EngineKind::Deposit => true,
             EngineKind::Svm => self.svm.is_some(),
             EngineKind::DevState => self.dev_state.is_some(),
             #[cfg(any(test, feature = "test-utils"))]
@@ -127,6 +131,7 @@ impl Engines {
                 None => self.evm.decode(payload).map(Transaction::Evm),
             },
             EngineKind::Svm => self.svm()?.decode(payload).map(Transaction::Svm),
+            EngineKind::Deposit => self.deposit.decode(payload).map(Transaction::Deposit),
             EngineKind::DevState => self.dev_state()?.decode(payload).map(Transaction::DevState),
             #[cfg(any(test, feature = "test-utils"))]
             EngineKind::Kv => {
@@ -141,6 +146,7 @@ impl Engines {
         match tx {
             Transaction::Evm(tx) => self.evm.check(tx),
             Transaction::Svm(tx) => self.svm()?.check(tx),
+            Transaction::Deposit(tx) => self.deposit.check(tx),
             Transaction::DevState(tx) => self.dev_state()?.check(tx),
             #[cfg(any(test, feature = "test-utils"))]
             Transaction::Kv(tx) => self.kv()?.check(tx),
@@ -161,6 +167,7 @@ impl Engines {
                 Ok(svm) => svm.check_with_state(tx, state, context),
                 Err(e) => Ok(Err(e)),
             },
+            Transaction::Deposit(tx) => self.deposit.check_with_state(tx, state, context),
             Transaction::DevState(tx) => match self.dev_state() {
                 Ok(engine) => engine.check_with_state(tx, state, context),
                 Err(e) => Ok(Err(e)),
@@ -179,6 +186,7 @@ impl Engines {
         match kind {
             EngineKind::Evm => self.evm.block_limit(env),
             EngineKind::Svm => self.svm.as_ref().map_or(0, |svm| svm.block_limit(env)),
+            EngineKind::Deposit => self.deposit.block_limit(env),
             EngineKind::DevState => self.dev_state.as_ref().map_or(0, |e| e.block_limit(env)),
             #[cfg(any(test, feature = "test-utils"))]
             EngineKind::Kv => self.kv.as_ref().map_or(0, |kv| kv.block_limit(env)),
@@ -189,6 +197,7 @@ impl Engines {
     pub fn block_vm<'a>(&'a self, env: &'a BlockEnv) -> RouterVm<'a> {
         RouterVm {
             evm: self.evm.block_vm(env),
+            deposit: self.deposit.block_vm(env),
             svm: self.svm.as_ref().map(|svm| svm.block_vm(env)),
             dev_state: self.dev_state.as_ref().map(|e| e.block_vm(env)),
             #[cfg(any(test, feature = "test-utils"))]
@@ -206,6 +215,7 @@ impl Engines {
 #[derive(Debug)]
 pub struct RouterVm<'a> {
     evm: EvmBlockVm<'a>,
+    deposit: DepositBlockVm<'a>,
     svm: Option<SvmBlockVm<'a>>,
     dev_state: Option<DevStateBlockVm>,
     #[cfg(any(test, feature = "test-utils"))]
@@ -225,6 +235,7 @@ impl BlockVm for RouterVm<'_> {
             state,
             evm_vm: &self.evm,
             evm: None,
+            deposit: self.deposit.worker(state),
             svm_vm: self.svm.as_ref(),
             svm: None,
             dev_state_vm: self.dev_state.as_ref(),
@@ -238,6 +249,7 @@ impl BlockVm for RouterVm<'_> {
     fn declared_access(&self, tx: &Transaction, base: &dyn StateView) -> Option<DeclaredAccess> {
         match tx {
             Transaction::Evm(tx) => self.evm.declared_access(tx, base),
+            Transaction::Deposit(tx) => self.deposit.declared_access(tx, base),
             Transaction::Svm(tx) => self.svm.as_ref()?.declared_access(tx, base),
             Transaction::DevState(tx) => self.dev_state.as_ref()?.declared_access(tx, base),
             #[cfg(any(test, feature = "test-utils"))]
@@ -251,6 +263,7 @@ pub struct RouterWorker<'w> {
     state: &'w dyn TxState,
     evm_vm: &'w EvmBlockVm<'w>,
     evm: Option<EvmWorker<'w>>,
+    deposit: DepositWorker<'w>,
     svm_vm: Option<&'w SvmBlockVm<'w>>,
     svm: Option<SvmWorker<'w>>,
     dev_state_vm: Option<&'w DevStateBlockVm>,
@@ -280,6 +293,7 @@ impl VmWorker for RouterWorker<'_> {
                 let (vm, state) = (self.evm_vm, self.state);
                 self.evm.get_or_insert_with(|| vm.worker(state)).execute(tx, writes)
             }
+            Transaction::Deposit(tx) => self.deposit.execute(tx, writes),
             Transaction::Svm(tx) => {
                 let vm = self.svm_vm.ok_or_else(|| {
                     ExecutionError::Invariant(

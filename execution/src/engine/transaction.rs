@@ -11,8 +11,8 @@ use alloy_primitives::{B256, Bytes, U256};
 #[cfg(any(test, feature = "test-utils"))]
 use crate::kv::KvTx;
 use crate::{
-    AccountId, EngineKind, EngineTx, ReplayGuard, TxError, dev_state::DevStateTx, evm::EvmTx,
-    svm::SvmTx,
+    AccountId, EngineKind, EngineTx, ReplayGuard, TxError, deposit::DepositTx,
+    dev_state::DevStateTx, evm::EvmTx, svm::SvmTx,
 };
 
 /// A transaction of one of the chain's engines.
@@ -27,6 +27,8 @@ pub enum Transaction {
     Evm(EvmTx),
     /// A Solana transaction.
     Svm(SvmTx),
+    /// An L1 deposit.
+    Deposit(DepositTx),
     /// A devnet's state writes.
     DevState(DevStateTx),
     /// A transaction of the key-value test engine.
@@ -40,6 +42,7 @@ macro_rules! dispatch {
         match $self {
             Transaction::Evm($tx) => $body,
             Transaction::Svm($tx) => $body,
+            Transaction::Deposit($tx) => $body,
             Transaction::DevState($tx) => $body,
             #[cfg(any(test, feature = "test-utils"))]
             Transaction::Kv($tx) => $body,
@@ -53,6 +56,7 @@ impl Transaction {
         match self {
             Transaction::Evm(_) => EvmTx::KIND,
             Transaction::Svm(_) => SvmTx::KIND,
+            Transaction::Deposit(_) => DepositTx::KIND,
             Transaction::DevState(_) => DevStateTx::KIND,
             #[cfg(any(test, feature = "test-utils"))]
             Transaction::Kv(_) => KvTx::KIND,
@@ -119,6 +123,14 @@ impl Transaction {
         }
     }
 
+    /// The deposit, if it is one.
+    pub fn as_deposit(&self) -> Option<&DepositTx> {
+        match self {
+            Transaction::Deposit(tx) => Some(tx),
+            _ => None,
+        }
+    }
+
     /// The tagged encoding, `kind ‖ payload` (what DA carries).
     pub fn encode_tagged(&self) -> Bytes {
         let payload = self.payload();
@@ -153,6 +165,9 @@ impl Transaction {
         Ok(match kind {
             EngineKind::Evm => Transaction::Evm(EvmTx::decode_verified(payload, verified)?),
             EngineKind::Svm => Transaction::Svm(SvmTx::decode_verified(payload, verified)?),
+            EngineKind::Deposit => {
+                Transaction::Deposit(DepositTx::decode_verified(payload, verified)?)
+            }
             EngineKind::DevState => {
                 Transaction::DevState(DevStateTx::decode_verified(payload, verified)?)
             }

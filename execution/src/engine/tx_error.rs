@@ -19,6 +19,9 @@ pub enum TxError {
     /// The kind is known but this node does not run that engine.
     #[error("this node does not run {0} transactions")]
     EngineNotRunning(EngineKind),
+    /// A deposit offered to the pool: deposits come only from the L1 portal's events.
+    #[error("deposit transactions come only from the L1 portal")]
+    NotFromL1,
     /// The bytes do not decode as a transaction of the engine (what is wrong, in the
     /// engine's words: geth's for the EVM).
     #[error("{0}")]

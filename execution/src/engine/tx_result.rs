@@ -46,6 +46,14 @@ pub enum Rejection {
     /// It is in the chain already, or earlier in the block.
     #[error("already processed")]
     Duplicate,
+    /// A deposit out of the portal's order: the chain has applied `expected` deposits.
+    #[error("deposit {found} out of order: the chain has applied {expected} deposits")]
+    DepositOutOfOrder {
+        /// Deposits applied so far (the next nonce).
+        expected: u64,
+        /// The deposit's nonce.
+        found: u64,
+    },
     /// The EVM refused it (nonce, funds, fee cap…), in revm's words.
     #[error("{0}")]
     Evm(InvalidTransaction),
@@ -67,6 +75,7 @@ impl Rejection {
         match self {
             Rejection::BlockFull { .. } => true,
             Rejection::Expired | Rejection::Duplicate => false,
+            Rejection::DepositOutOfOrder { .. } => false,
             Rejection::Evm(invalid) => matches!(
                 invalid,
                 InvalidTransaction::NonceTooHigh { .. }

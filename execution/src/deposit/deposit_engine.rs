@@ -56,7 +56,7 @@ impl Engine for DepositEngine {
 
     fn block_vm<'a>(&'a self, env: &'a BlockEnv) -> DepositBlockVm<'a> {
         // Deposits pay no fee: their calls run at gas price 0 under a base fee of 0.
-        DepositBlockVm { evm: &self.evm, env: BlockEnv { base_fee_per_gas: 0, ..env.clone() } }
+        DepositBlockVm { evm: &self.evm, env: BlockEnv { base_fee_per_gas: 0, ..*env } }
     }
 }
 

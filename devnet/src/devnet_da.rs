@@ -13,6 +13,10 @@ use devnet::{celestia_dev, l1, l1_bridge};
 
 /// Block time of the devnet's Celestia-compatible node.
 const CELESTIA_BLOCK_TIME: Duration = Duration::from_millis(500);
+/// L1 blocks a deposit waits for on the devnet, counting its own (about 2 s).
+const DEVNET_DEPOSIT_CONFIRMATIONS: u64 = 2;
+/// The devnet's sequencing window: a deposit not on L2 a minute after its L1 block is late.
+const DEVNET_SEQUENCING_WINDOW_SECS: u64 = 60;
 /// Block time of the devnet's dev L1 (timed, so confirmations advance without traffic).
 const L1_BLOCK_TIME: Duration = Duration::from_secs(1);
 
@@ -82,6 +86,10 @@ impl DevnetDa {
                 config.bridge.l1_rpc_url = node.rpc_url();
                 config.bridge.l1_chain_id = Some(node.chain_id());
                 config.bridge.output_oracle = bridge.addresses.output_oracle;
+                config.bridge.portal = bridge.addresses.portal;
+                config.bridge.portal_deployed_at_block = bridge.addresses.deployed_at_block;
+                config.bridge.deposit_confirmations = DEVNET_DEPOSIT_CONFIRMATIONS;
+                config.bridge.sequencing_window_secs = DEVNET_SEQUENCING_WINDOW_SECS;
                 config.bridge.output_interval_blocks = DEVNET_OUTPUT_INTERVAL;
                 config.bridge.proposer_key = Some(Secret::new(proposer.private_key.to_string()));
                 Ok(Self::Ethereum(Box::new(node), Box::new(bridge)))

@@ -27,6 +27,18 @@ pub struct BridgeConfig {
     pub l1_chain_id: Option<u64>,
     /// Address of the `OutputOracle` on the L1. Required when enabled.
     pub output_oracle: Address,
+    /// Address of the `Portal` on the L1, whose deposits the chain mints. Required when
+    /// enabled.
+    pub portal: Address,
+    /// The L1 block the portal was deployed in: deposits are read from there. Default 0.
+    pub portal_deployed_at_block: u64,
+    /// A deposit is taken once its L1 block has this many blocks, counting its own (the
+    /// Ethereum DA backend counts the same way). 1..=1000. Default 4.
+    pub deposit_confirmations: u64,
+    /// Forced inclusion: a deposit must be in the first L2 block whose timestamp is at least
+    /// its L1 block's timestamp plus this many seconds; a follower rejects a chain that skips
+    /// it. Must exceed the time the L1 takes to confirm a deposit. > 0. Default 3600.
+    pub sequencing_window_secs: u64,
     /// An output root is posted for every block whose number is a multiple of this. > 0.
     /// Default 100.
     pub output_interval_blocks: u64,
@@ -52,6 +64,10 @@ impl Default for BridgeConfig {
             l1_rpc_url: "http://127.0.0.1:8546".to_owned(),
             l1_chain_id: None,
             output_oracle: Address::ZERO,
+            portal: Address::ZERO,
+            portal_deployed_at_block: 0,
+            deposit_confirmations: 4,
+            sequencing_window_secs: 3600,
             output_interval_blocks: 100,
             proposer_key: None,
             poll_interval_ms: 1000,
@@ -103,7 +119,28 @@ pub(crate) fn validate_bridge(b: &BridgeConfig) -> Result<(), ConfigError> {
             "output_oracle = \"0x…\" (printed by `manifold l1`)",
         ));
     }
+    if b.enabled && b.portal == Address::ZERO {
+        return Err(invalid(
+            "bridge.portal",
+            Address::ZERO,
+            "is required when the bridge is enabled: the Portal's address on the L1",
+            "portal = \"0x…\" (printed by `manifold l1`)",
+        ));
+    }
     b.proposer()?;
+    in_range(
+        "bridge.deposit_confirmations",
+        b.deposit_confirmations,
+        1,
+        1000,
+        "",
+        "deposit_confirmations = 4",
+    )?;
+    positive(
+        "bridge.sequencing_window_secs",
+        b.sequencing_window_secs,
+        "sequencing_window_secs = 3600",
+    )?;
     positive(
         "bridge.output_interval_blocks",
         b.output_interval_blocks,
@@ -147,6 +184,7 @@ mod tests {
         let mut c = NodeConfig::default();
         c.bridge.enabled = true;
         c.bridge.output_oracle = Address::with_last_byte(1);
+        c.bridge.portal = Address::with_last_byte(2);
         c
     }
 
@@ -156,6 +194,9 @@ mod tests {
         let mut c = enabled();
         c.bridge.output_oracle = Address::ZERO;
         assert_eq!(c.validate().unwrap_err().key(), Some("bridge.output_oracle"));
+        let mut c = enabled();
+        c.bridge.portal = Address::ZERO;
+        assert_eq!(c.validate().unwrap_err().key(), Some("bridge.portal"));
         let mut c = enabled();
         assert_eq!(c.require_proposer().unwrap_err().key(), Some("bridge.proposer_key"));
         c.bridge.proposer_key = Some(Secret::new(KEY1));
@@ -172,7 +213,13 @@ mod tests {
     #[test]
     fn each_rule_names_its_key() {
         type Edit = fn(&mut NodeConfig);
-        let cases: [(&str, &str, Edit); 6] = [
+        let cases: [(&str, &str, Edit); 8] = [
+            ("bridge.deposit_confirmations", "between 1 and 1000", |c| {
+                c.bridge.deposit_confirmations = 0
+            }),
+            ("bridge.sequencing_window_secs", "greater than 0", |c| {
+                c.bridge.sequencing_window_secs = 0
+            }),
             ("bridge.l1_rpc_url", "must be a http", |c| c.bridge.l1_rpc_url = "ws://x".into()),
             ("bridge.l1_chain_id", "greater than 0", |c| c.bridge.l1_chain_id = Some(0)),
             ("bridge.proposer_key", "64 hex digits", |c| {

@@ -56,7 +56,15 @@ pub fn build_block_with(
         max_count: MAX_TXS_PER_BLOCK,
         budget: &budget,
     };
-    let txs = ctx.mempool.select(&reader, &space)?;
+    // L1 deposits first, in the portal's order; then the pool's transactions.
+    let mut txs = match &ctx.deposits {
+        Some(inbox) => {
+            let applied = crate::deposits::deposits_applied(&reader)?;
+            inbox.due(applied, budget(EngineKind::Deposit))
+        }
+        None => Vec::new(),
+    };
+    txs.extend(ctx.mempool.select(&reader, &space)?);
     let selected_at = Instant::now();
     if txs.is_empty() && !allow_empty {
         return Ok(BuildResult { block: None, dropped: Vec::new() });
@@ -89,6 +97,9 @@ pub fn build_block_with(
     let sealed = ctx.store.seal_block(&outcome, Bytes::new())?;
     let sealed_at = Instant::now();
     let reader = ctx.store.reader()?;
+    if let Some(inbox) = &ctx.deposits {
+        inbox.sealed(crate::deposits::deposits_applied(&reader)?);
+    }
     let mut dropped = ctx.mempool.on_block(&sealed, &rejected, &reader)?;
     dropped.extend(sealed.transactions.iter().map(|t| t.hash()));
     let block = Arc::new(sealed);
@@ -247,8 +258,10 @@ pub async fn run_block_builder(ctx: NodeContext, mut shutdown: watch::Receiver<b
             MiningMode::Auto => loop {
                 // Seal until nothing includable is left, then wait for the next admission.
                 while seal_logged(&ctx, false, mode).await.is_some() && !ctx.mempool.is_empty() {}
+                let deposits = ctx.deposits.clone();
                 tokio::select! {
                     _ = ctx.mempool.admitted() => {}
+                    _ = async { match &deposits { Some(inbox) => inbox.arrived().await, None => std::future::pending().await } } => {}
                     _ = modes.changed() => continue 'modes,
                     _ = shutdown.changed() => {}
                 }

@@ -22,6 +22,9 @@ pub async fn rewind_chain(
     let dropped = tokio::task::spawn_blocking(move || -> Result<_, SequencerError> {
         work.heads.rewind(to, || work.store.rewind(to))?;
         work.engines.rewound(to);
+        if let Some(inbox) = &work.deposits {
+            inbox.rewound();
+        }
         let reader = work.store.reader()?;
         let dropped = work.mempool.on_rewind(&reader.head_header()?, &reader)?;
         let m = &work.metrics;

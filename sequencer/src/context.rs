@@ -36,6 +36,8 @@ pub struct NodeContext {
     pub executor: Arc<Mutex<ParallelExecutor>>,
     /// When blocks are sealed and with which timestamps; one seal at a time.
     pub mining: Arc<MiningControl>,
+    /// The L1 deposits read and not yet sealed (a sequencer with `[bridge] enabled`).
+    pub deposits: Option<Arc<crate::deposits::DepositInbox>>,
     /// Whether the RPC serves the devnet's dev methods (`evm_mine`, `anvil_*`, …): only a
     /// node started by [`crate::Node::start_devnet`], never a sequencer of a real chain.
     pub dev_methods: bool,

@@ -4,6 +4,7 @@ pub mod batcher;
 pub mod block_builder;
 pub mod chain_rewind;
 pub mod context;
+pub mod deposits;
 mod dev_chain;
 pub mod error;
 pub mod follower;

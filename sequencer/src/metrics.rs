@@ -31,6 +31,8 @@ pub struct Metrics {
     pub txs_sealed: Counter,
     /// Blocks sealed.
     pub blocks_sealed: Counter,
+    /// L1 deposits confirmed and read by the sequencer's deposit feed.
+    pub deposits_read: Counter,
     /// Seconds to build and seal one block.
     pub block_build_seconds: Histogram,
     /// Batches (frames) posted to DA.
@@ -97,6 +99,7 @@ impl Metrics {
             txs_admitted: Counter::default(),
             txs_sealed: Counter::default(),
             blocks_sealed: Counter::default(),
+            deposits_read: Counter::default(),
             block_build_seconds: Histogram::new([
                 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
             ]),
@@ -130,6 +133,11 @@ impl Metrics {
         r.register("txs_admitted", "Transactions admitted to the pool", m.txs_admitted.clone());
         r.register("txs_sealed", "Transactions included in sealed blocks", m.txs_sealed.clone());
         r.register("blocks_sealed", "Blocks sealed", m.blocks_sealed.clone());
+        r.register(
+            "deposits_read",
+            "L1 deposits confirmed and read by the deposit feed",
+            m.deposits_read.clone(),
+        );
         r.register(
             "block_build_seconds",
             "Time to build and seal a block",

@@ -124,6 +124,8 @@ impl Node {
         })));
         let block_time = std::time::Duration::from_millis(config.chain.block_time_ms);
         let mining = Arc::new(MiningControl::new(MiningMode::Interval(block_time)));
+        let deposits = (role == NodeRole::Sequencer && config.bridge.enabled)
+            .then(|| Arc::new(crate::deposits::DepositInbox::new()));
         Ok(NodeContext {
             config,
             store,
@@ -136,6 +138,7 @@ impl Node {
             metrics,
             executor,
             mining,
+            deposits,
             dev_methods: false,
         })
     }
@@ -183,11 +186,13 @@ impl Node {
     async fn run(ctx: NodeContext, da: Arc<dyn DaBackend>) -> Result<NodeHandle, SequencerError> {
         let (shutdown, shutdown_rx) = watch::channel(false);
         let proposer = crate::settlement::start_proposer(&ctx, shutdown_rx.clone())?;
+        let feed = crate::deposits::start_deposit_feed(&ctx, shutdown_rx.clone())?;
         let mut tasks = vec![
             tokio::spawn(block_builder::run_block_builder(ctx.clone(), shutdown_rx.clone())),
             tokio::spawn(batcher::run_batcher(ctx.clone(), da, shutdown_rx)),
         ];
         tasks.extend(proposer);
+        tasks.extend(feed);
         NodeHandle::serve(ctx, shutdown, tasks).await
     }
 }

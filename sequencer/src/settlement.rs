@@ -136,7 +136,7 @@ pub fn start_output_verifier(
 }
 
 /// `bridge.l1_rpc_url`, parsed.
-fn l1_url(
+pub(crate) fn l1_url(
     bridge: &node_config::BridgeConfig,
 ) -> Result<alloy::transports::http::reqwest::Url, SequencerError> {
     bridge

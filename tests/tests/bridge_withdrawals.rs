@@ -1,4 +1,6 @@
-//! Withdrawals from a Manifold L2 to an L1, end to end over JSON-RPC: the L2 devnet holds the
+//! Deposits and withdrawals between an L1 and a Manifold L2, end to end over JSON-RPC: a
+//! deposit on the L1 portal is minted on L2 once its L1 block is confirmed (to a fresh
+//! address, exactly its value; the sender's L2 balance unchanged); the L2 devnet holds the
 //! `L2Withdrawals` predeploy from genesis; withdrawals start there (a call to
 //! `initiateWithdrawal`, and a plain transfer); a client reads them back from the L2's logs,
 //! computes the block's output root (checked against the contract's own withdrawal root) and
@@ -7,8 +9,7 @@
 //! are proven on the L1 `Portal`, refused before the challenge period ends, paid out after it,
 //! exactly once; the L2's `finalized` head follows the outputs past their challenge period.
 //! Balances are exact at every step. The L1 is Manifold's dev L1, and Hardhat's node (a
-//! third-party one); `evm_increaseTime` moves past the challenge period on both. (The portal's funds come from an L1 deposit; crediting deposits on L2 is not built
-//! yet, so the withdrawn value comes from an L2 dev account's genesis balance.)
+//! third-party one); `evm_increaseTime` moves past the challenge period on both.
 
 use std::sync::Arc;
 
@@ -33,6 +34,8 @@ use node_config::{BridgeConfig, Secret};
 use serde_json::json;
 
 const CHALLENGE_PERIOD_SECS: u64 = 3_600;
+/// A deposit is minted once its L1 block has this many blocks, counting its own.
+const DEPOSIT_CONFIRMATIONS: u64 = 2;
 /// The L2 posts an output root every this many blocks.
 const OUTPUT_INTERVAL: u64 = 4;
 
@@ -76,10 +79,12 @@ async fn withdrawal_round_trip(l1_url: reqwest::Url, l1_chain_id: u64) -> eyre::
     let l1 = wallet_provider(&l1_url);
     let l1_rpc = RawRpc::new(l1_url.clone());
     let params = BridgeParams { proposer, guardian, challenge_period_secs: CHALLENGE_PERIOD_SECS };
-    let BridgeAddresses { portal, output_oracle, .. } = deploy_bridge(&l1, params).await?;
+    let BridgeAddresses { portal, output_oracle, deployed_at_block } =
+        deploy_bridge(&l1, params).await?;
     let portal_contract = Portal::new(portal, l1.clone());
+    let dave = Address::repeat_byte(0xda);
     let funded = portal_contract
-        .depositTransaction(alice, 21_000, Default::default())
+        .depositTransaction(dave, 21_000, Default::default())
         .value(U256::from(10 * ETHER))
         .from(relayer)
         .send()
@@ -97,6 +102,9 @@ async fn withdrawal_round_trip(l1_url: reqwest::Url, l1_chain_id: u64) -> eyre::
             l1_rpc_url: l1_url.to_string(),
             l1_chain_id: Some(l1_chain_id),
             output_oracle,
+            portal,
+            portal_deployed_at_block: deployed_at_block,
+            deposit_confirmations: DEPOSIT_CONFIRMATIONS,
             output_interval_blocks: OUTPUT_INTERVAL,
             proposer_key: Some(Secret::new(proposer_key)),
             poll_interval_ms: 50,
@@ -105,6 +113,18 @@ async fn withdrawal_round_trip(l1_url: reqwest::Url, l1_chain_id: u64) -> eyre::
     })
     .await?;
     let l2 = &l2_node.provider;
+
+    // The deposit is minted once a block is on top of its L1 block (two confirmations; the
+    // reader itself is tested in `bridge_deposits`): to dave exactly its value; the relayer's
+    // L2 balance, minted and sent on, is what it was.
+    let relayer_l2 = balance(l2, relayer).await?;
+    l1_rpc.call("evm_mine", json!([])).await?;
+    poll_until("the deposit minted on L2", TIMEOUT, || async {
+        Ok((balance(l2, dave).await? > U256::ZERO).then_some(()))
+    })
+    .await?;
+    assert_eq!(balance(l2, dave).await?, U256::from(10 * ETHER));
+    assert_eq!(balance(l2, relayer).await?, relayer_l2);
     let withdrawals = L2Withdrawals::new(L2_WITHDRAWALS_ADDRESS, l2.clone());
     assert_eq!(withdrawals.messageNonce().call().await?, U256::ZERO);
 
@@ -242,6 +262,7 @@ async fn the_proposer_retries_until_the_l1_and_its_oracle_are_there() -> eyre::R
             enabled: true,
             l1_rpc_url: l1_url.to_string(),
             output_oracle: oracle_address,
+            portal: accounts[0].address.create(1),
             output_interval_blocks: OUTPUT_INTERVAL,
             proposer_key: Some(Secret::new(accounts[2].private_key.to_string())),
             poll_interval_ms: 50,
@@ -268,6 +289,7 @@ async fn the_proposer_retries_until_the_l1_and_its_oracle_are_there() -> eyre::R
     };
     let deployed = deploy_bridge(&l1, params).await?;
     assert_eq!(deployed.output_oracle, oracle_address);
+    assert_eq!(deployed.portal, accounts[0].address.create(1));
     let oracle = OutputOracle::new(oracle_address, l1.clone());
     let latest = poll_until("the proposer's first output", TIMEOUT, || async {
         let latest = oracle.latestBlockNumber().call().await?;
@@ -297,7 +319,7 @@ async fn a_follower_never_finalizes_past_an_output_root_that_is_not_its_chains()
         guardian: accounts[3].address,
         challenge_period_secs: CHALLENGE_PERIOD_SECS,
     };
-    let BridgeAddresses { output_oracle, .. } = deploy_bridge(&l1, params).await?;
+    let BridgeAddresses { output_oracle, portal, .. } = deploy_bridge(&l1, params).await?;
     let l2_node = TestNode::start_devnet_with(|config| add_predeploys(&mut config.genesis)).await?;
     let da: Arc<dyn DaBackend> = Arc::new(LocalDa::open(
         l2_node.config.local_da_path(),
@@ -308,6 +330,7 @@ async fn a_follower_never_finalizes_past_an_output_root_that_is_not_its_chains()
             enabled: true,
             l1_rpc_url: l1_url.to_string(),
             output_oracle,
+            portal,
             poll_interval_ms: 50,
             ..BridgeConfig::default()
         };

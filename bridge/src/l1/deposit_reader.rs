@@ -41,6 +41,13 @@ impl DepositCursor {
     pub fn start_at(block: u64) -> Self {
         Self { next_block: block, next_nonce: 0, last_read: None }
     }
+
+    /// A reader that resumes after an L2 that applied `applied` deposits, the last of them
+    /// from L1 block `last_block`: that block is read again, and its deposits numbered below
+    /// `applied` are skipped.
+    pub fn resume(applied: u64, last_block: u64) -> Self {
+        Self { next_block: last_block, next_nonce: applied, last_read: None }
+    }
 }
 
 /// Reads the portal's deposits.
@@ -116,6 +123,12 @@ impl DepositReader {
             .map(Deposit::from_log)
             .collect::<Result<Vec<_>, _>>()?;
         deposits.sort_by_key(|d| (d.l1_block, d.log_index));
+        if self.cursor.last_read.is_none() {
+            // A reader resumed inside a block (`DepositCursor::resume`) skips that block's
+            // deposits the L2 applied already.
+            let resumed = self.cursor.next_nonce;
+            deposits.retain(|d| d.l1_block != from || d.nonce >= resumed);
+        }
         let mut next_nonce = self.cursor.next_nonce;
         for deposit in &deposits {
             if deposit.l1_block < from || deposit.l1_block > to {
@@ -143,6 +156,17 @@ impl DepositReader {
         self.cursor =
             DepositCursor { next_block: to + 1, next_nonce, last_read: Some((to, to_hash)) };
         Ok(deposits)
+    }
+
+    /// The timestamp of L1 block `number`.
+    pub async fn l1_timestamp(&self, number: u64) -> Result<u64, BridgeError> {
+        let block = self
+            .provider
+            .get_block_by_number(BlockNumberOrTag::Number(number))
+            .await
+            .map_err(BridgeError::l1)?
+            .ok_or(BridgeError::MissingL1Block(number))?;
+        Ok(block.header.timestamp)
     }
 
     async fn block_hash(&self, number: u64) -> Result<B256, BridgeError> {

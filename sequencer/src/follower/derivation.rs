@@ -14,6 +14,7 @@ use execution::ProgressStore;
 
 use crate::{
     Divergence, NodeContext, SequencerError,
+    deposits::{DepositCheck, DepositVerdict, deposits_applied},
     follower::block_deriver::{DeriveError, Derived, RecoveredBlock, derive_block, recover_block},
 };
 
@@ -45,6 +46,8 @@ struct Derivation {
     unfinalized: VecDeque<(u64, u64)>,
     last_progress: std::time::Instant,
     retry: Duration,
+    /// The L1's deposits, read by this node (`[bridge] enabled`).
+    deposits: Option<DepositCheck>,
 }
 
 /// Derives the chain from `da` until `shutdown` turns true. Never returns early: on
@@ -63,6 +66,19 @@ pub async fn run_derivation(
             return;
         }
     };
+    let deposits = match ctx
+        .store
+        .reader()
+        .map_err(SequencerError::from)
+        .and_then(|reader| DepositCheck::new(&ctx.config, &reader))
+    {
+        Ok(deposits) => deposits,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot set up the L1 deposit check; not deriving");
+            let _ = shutdown.wait_for(|stop| *stop).await;
+            return;
+        }
+    };
     let head = ctx.store.head_number().ok().flatten().unwrap_or_default();
     ctx.heads.set_safe(head);
     ctx.metrics.safe_head.set(head as i64);
@@ -76,6 +92,7 @@ pub async fn run_derivation(
         pending_since: None,
         unfinalized: VecDeque::new(),
         last_progress: std::time::Instant::now(),
+        deposits,
     };
     match derivation.run(&mut shutdown).await {
         Stop::Shutdown => {}
@@ -111,6 +128,11 @@ impl Derivation {
                 Err(PassError::Node(e)) => {
                     let delay = self.next_retry();
                     tracing::error!(error = %e, retry_in_ms = delay.as_millis() as u64, "deriving failed");
+                    delay
+                }
+                Err(PassError::Wait(why)) => {
+                    let delay = self.next_retry();
+                    tracing::warn!(reason = %why, retry_in_ms = delay.as_millis() as u64, "derivation waits for the L1");
                     delay
                 }
                 Err(PassError::Halt) => return Stop::Halted,
@@ -240,8 +262,12 @@ impl Derivation {
         height: u64,
         resume: u64,
     ) -> Result<(), PassError> {
-        let ctx = self.ctx.clone();
         let number = block.number;
+        let applied = match &txs {
+            Ok(txs) => self.check_deposits(&block, txs, height).await?,
+            Err(_) => None,
+        };
+        let ctx = self.ctx.clone();
         let result =
             tokio::task::spawn_blocking(move || derive_block(&ctx, &block, txs, height, resume))
                 .await
@@ -255,6 +281,9 @@ impl Derivation {
                 m.txs_sealed.inc_by(sealed.transactions.len() as u64);
                 self.ctx.heads.set_safe(number);
                 self.unfinalized.push_back((height, number));
+                if let (Some(check), Some(applied)) = (&mut self.deposits, applied) {
+                    check.sealed(applied);
+                }
                 tracing::debug!(number, da_height = height, hash = %sealed.hash, "derived block");
                 let _ = self.ctx.blocks.send(sealed);
                 Ok(())
@@ -274,6 +303,45 @@ impl Derivation {
                 Err(PassError::Halt)
             }
             Err(DeriveError::Node(e)) => Err(PassError::Node(e)),
+        }
+    }
+
+    /// Checks the deposits of `block` (the next block, read at DA height `height`) against
+    /// the L1's before it is executed (see `crate::deposits`). The deposits applied after it,
+    /// when it is the next block.
+    async fn check_deposits(
+        &mut self,
+        block: &da::BatchBlock,
+        txs: &[execution::Transaction],
+        height: u64,
+    ) -> Result<Option<u64>, PassError> {
+        let node = |e: execution::ExecutionError| PassError::Node(e.into());
+        let reader = self.ctx.store.reader().map_err(node)?;
+        let head = reader.head_number().map_err(node)?.unwrap_or_default();
+        if block.number != head + 1 {
+            return Ok(None);
+        }
+        let applied = deposits_applied(&reader).map_err(node)?;
+        drop(reader);
+        let count = txs.iter().filter(|tx| tx.as_deposit().is_some()).count() as u64;
+        let verdict = match &mut self.deposits {
+            Some(check) => check
+                .check(block.number, block.timestamp, txs, applied)
+                .await
+                .map_err(|e| PassError::Wait(format!("reading the L1's deposits: {e}")))?,
+            None if count > 0 => DepositVerdict::Invalid(
+                "the block mints L1 deposits, but this follower has the bridge off and cannot                  check them against the L1 (set [bridge] enabled, l1_rpc_url and portal)"
+                    .into(),
+            ),
+            None => DepositVerdict::Valid,
+        };
+        match verdict {
+            DepositVerdict::Valid => Ok(Some(applied + count)),
+            DepositVerdict::Wait(why) => Err(PassError::Wait(why)),
+            DepositVerdict::Invalid(reason) => {
+                self.halt(Divergence::before_execution(block.number, height, reason));
+                Err(PassError::Halt)
+            }
         }
     }
 
@@ -328,6 +396,8 @@ impl Derivation {
 enum PassError {
     Da(DaError),
     Node(SequencerError),
+    /// The L1 has not confirmed what a block needs yet.
+    Wait(String),
     Halt,
     Shutdown,
 }

@@ -2,7 +2,8 @@
 //! Hardhat 2's node (a third-party one): the contracts deployed through JSON-RPC, deposits read
 //! once their block is confirmed, each exactly once and decoded field for field; a deposit in
 //! a block that a reorg removes before confirmation is never delivered, the one replacing it
-//! is; a reorg below what was already read is an error.
+//! is; a reorg below what was already read is an error; a reader resumed inside a block skips
+//! the deposits the L2 applied already.
 
 use std::time::Duration;
 
@@ -114,6 +115,18 @@ async fn deposits_are_read_once_confirmed_exactly_once_on_the_dev_l1() -> eyre::
     assert_eq!((deposits[0].value, deposits[0].gas_limit), (U256::from(3_000_000_000u64), 0));
     assert_eq!(deposits[0].l1_block, receipt.block_number.unwrap());
     assert_eq!(reader.cursor().next_nonce, 2);
+    // A reader resumed for an L2 that applied deposit 0 (from `block`) reads that block again
+    // and skips it: deposit 1 comes next, once.
+    let mut resumed = DepositReader::new(
+        plain_provider(&l1.rpc_url().parse()?),
+        addresses.portal,
+        2,
+        1_000,
+        DepositCursor::resume(1, block),
+    );
+    let again = resumed.poll().await?;
+    assert_eq!(again.iter().map(|d| d.nonce).collect::<Vec<_>>(), [1]);
+    assert_eq!(again[0], deposits[0]);
     l1.shutdown().await;
     Ok(())
 }

@@ -1,0 +1,189 @@
+//! Deposits as a follower judges them, against Manifold's dev L1: a follower reads the portal's
+//! deposits itself and checks every block before executing it.
+//!
+//! - A sequencer that withholds a due deposit (here: one that does not read the L1 at all)
+//!   produces a chain the follower rejects at exactly the first block whose timestamp is past
+//!   the deposit's L1 timestamp plus the sequencing window. The follower reports why in
+//!   `manifold_syncStatus` (the text it logs).
+//! - `DepositCheck` on its own: the L1's deposit passes; a forged one (another value) is
+//!   invalid; one the L1 has not confirmed is waited for; one out of order is invalid; an
+//!   empty block before the window passes, after it fails.
+
+use alloy::{
+    primitives::{Address, B256, Bytes, U256},
+    providers::Provider,
+};
+use bridge::{
+    contracts::Portal,
+    l1::{BridgeAddresses, BridgeParams, deploy_bridge},
+    l2::add_predeploys,
+};
+use devnet::l1::{self, L1Options};
+use e2e::{ETHER, TIMEOUT, TestNode, dev_accounts, poll_until, sync_status, wallet_provider};
+use execution::{
+    AccountId, AccountState, ExecutionError, StateView, Transaction,
+    deposit::{DepositRecipient, DepositTx},
+    state::AccountData,
+};
+use node_config::{BridgeConfig, NodeConfig};
+use sequencer::deposits::{DepositCheck, DepositVerdict};
+
+const WINDOW_SECS: u64 = 2;
+
+fn bridge_config(url: &str, addresses: &BridgeAddresses) -> BridgeConfig {
+    BridgeConfig {
+        enabled: true,
+        l1_rpc_url: url.to_string(),
+        output_oracle: addresses.output_oracle,
+        portal: addresses.portal,
+        portal_deployed_at_block: addresses.deployed_at_block,
+        deposit_confirmations: 1,
+        sequencing_window_secs: WINDOW_SECS,
+        poll_interval_ms: 50,
+        ..BridgeConfig::default()
+    }
+}
+
+async fn deploy(provider: &alloy::providers::DynProvider) -> eyre::Result<BridgeAddresses> {
+    let accounts = dev_accounts();
+    let params = BridgeParams {
+        proposer: accounts[1].address,
+        guardian: accounts[2].address,
+        challenge_period_secs: 60,
+    };
+    Ok(deploy_bridge(provider, params).await?)
+}
+
+/// Deposits 1 ETH for `to`; the L1 block's number and timestamp.
+async fn deposit(
+    provider: &alloy::providers::DynProvider,
+    portal: Address,
+    to: Address,
+) -> eyre::Result<(u64, u64)> {
+    let receipt = Portal::new(portal, provider.clone())
+        .depositTransaction(to, 21_000, Bytes::new())
+        .value(U256::from(ETHER))
+        .send()
+        .await?
+        .get_receipt()
+        .await?;
+    eyre::ensure!(receipt.status(), "the deposit reverted");
+    let number = receipt.block_number.unwrap_or_default();
+    let block = provider.get_block_by_number(number.into()).await?.expect("the deposit's block");
+    Ok((number, block.header.timestamp))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follower_rejects_the_first_block_past_the_window_of_a_withheld_deposit()
+-> eyre::Result<()> {
+    let l1_node =
+        l1::start(L1Options { listen: "127.0.0.1:0".parse()?, ..Default::default() }).await?;
+    let l1_url = l1_node.rpc_url();
+    let l1 = wallet_provider(&l1_url.parse()?);
+    let addresses = deploy(&l1).await?;
+    // The sequencer does not read the L1: every deposit is withheld.
+    let sequencer =
+        TestNode::start_devnet_with(|config| add_predeploys(&mut config.genesis)).await?;
+    let (_, deposited_at) = deposit(&l1, addresses.portal, Address::repeat_byte(0xda)).await?;
+    let due = deposited_at + WINDOW_SECS;
+
+    let da: std::sync::Arc<dyn da::DaBackend> = std::sync::Arc::new(da::LocalDa::open(
+        sequencer.config.local_da_path(),
+        sequencer.config.da.local.max_blob_bytes,
+    )?);
+    let follower = TestNode::start_follower(&sequencer, da, |config| {
+        config.bridge = bridge_config(&l1_url, &addresses);
+    })
+    .await?;
+    let divergence = poll_until("the follower to reject the chain", TIMEOUT, || async {
+        let status = sync_status(&follower.rpc).await?;
+        Ok((!status.divergence.is_null()).then_some(status.divergence))
+    })
+    .await?;
+    let reason = divergence["reason"].as_str().unwrap_or_default().to_string();
+    assert!(reason.contains("forced inclusion"), "{divergence}");
+    assert!(reason.contains("leaves out deposit 0"), "{divergence}");
+    assert!(reason.contains("the sequencer withheld it"), "{divergence}");
+    // Exactly the first block past the window: its parent was accepted.
+    let rejected = divergence["number"].as_u64().expect("a block number");
+    let l2 = &sequencer.provider;
+    let timestamp = |n: u64| async move {
+        let block = l2.get_block_by_number(n.into()).await?.expect("an L2 block");
+        eyre::Ok(block.header.timestamp)
+    };
+    assert!(timestamp(rejected).await? >= due, "{divergence}");
+    assert!(timestamp(rejected - 1).await? < due, "{divergence}");
+    assert_eq!(sync_status(&follower.rpc).await?.unsafe_head, rejected - 1);
+    assert!(reason.contains(&format!("due by timestamp {due}")), "{divergence}");
+    Ok(())
+}
+
+/// A chain state with `applied` deposits applied (the counter's nonce) and nothing else.
+struct Applied(u64);
+
+impl StateView for Applied {
+    fn account(&self, id: AccountId) -> Result<Option<AccountState>, ExecutionError> {
+        let counter = AccountId::from(execution::deposit::DEPOSIT_COUNTER);
+        Ok((id == counter && self.0 > 0)
+            .then(|| AccountState { nonce: self.0, ..AccountState::default() }))
+    }
+    fn account_data(&self, _id: AccountId) -> Result<Option<AccountData>, ExecutionError> {
+        Ok(None)
+    }
+    fn storage(&self, _address: Address, _slot: U256) -> Result<U256, ExecutionError> {
+        Ok(U256::ZERO)
+    }
+    fn code(&self, _hash: B256) -> Result<Option<Bytes>, ExecutionError> {
+        Ok(None)
+    }
+    fn block_hash(&self, _number: u64) -> Result<Option<B256>, ExecutionError> {
+        Ok(None)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_check_takes_the_l1s_deposits_and_nothing_else() -> eyre::Result<()> {
+    let l1_node =
+        l1::start(L1Options { listen: "127.0.0.1:0".parse()?, ..Default::default() }).await?;
+    let l1_url = l1_node.rpc_url();
+    let l1 = wallet_provider(&l1_url.parse()?);
+    let addresses = deploy(&l1).await?;
+    let dave = Address::repeat_byte(0xda);
+    let (block, at) = deposit(&l1, addresses.portal, dave).await?;
+    let hash = l1.get_block_by_number(block.into()).await?.expect("block").header.hash;
+    let mut config = NodeConfig::default();
+    config.bridge = bridge_config(&l1_url, &addresses);
+    let mut check = DepositCheck::new(&config, &Applied(0))?.expect("the bridge is on");
+
+    let ours = |nonce: u64, value: u128| {
+        Transaction::Deposit(DepositTx::new(
+            nonce,
+            dev_accounts()[0].address,
+            DepositRecipient::Evm(dave),
+            U256::from(value),
+            21_000,
+            Bytes::new(),
+            block,
+            hash,
+            0,
+        ))
+    };
+    let verdict = |v: DepositVerdict| format!("{v:?}");
+    // An empty block inside the window is fine; past it, the deposit is overdue.
+    assert_eq!(check.check(1, at, &[], 0).await?, DepositVerdict::Valid);
+    let late = check.check(1, at + WINDOW_SECS, &[], 0).await?;
+    assert!(verdict(late).contains("forced inclusion"));
+    // The L1's deposit passes; the same with another value does not.
+    assert_eq!(check.check(1, at + 100, &[ours(0, ETHER)], 0).await?, DepositVerdict::Valid);
+    let forged = check.check(1, at, &[ours(0, 2 * ETHER)], 0).await?;
+    assert!(verdict(forged).contains("is not the L1's"));
+    // Out of order, and not on the L1 (yet).
+    let skipped = check.check(1, at, &[ours(1, ETHER)], 0).await?;
+    assert!(verdict(skipped).contains("out of order"));
+    let unknown = check.check(2, at, &[ours(1, ETHER)], 1).await?;
+    assert!(matches!(unknown, DepositVerdict::Wait(_)), "{unknown:?}");
+    // Once applied, it is not due any more.
+    check.sealed(1);
+    assert_eq!(check.check(2, at + 100, &[], 1).await?, DepositVerdict::Valid);
+    Ok(())
+}

@@ -151,8 +151,7 @@ async fn the_check_takes_the_l1s_deposits_and_nothing_else() -> eyre::Result<()>
     let dave = Address::repeat_byte(0xda);
     let (block, at) = deposit(&l1, addresses.portal, dave).await?;
     let hash = l1.get_block_by_number(block.into()).await?.expect("block").header.hash;
-    let mut config = NodeConfig::default();
-    config.bridge = bridge_config(&l1_url, &addresses);
+    let config = NodeConfig { bridge: bridge_config(&l1_url, &addresses), ..NodeConfig::default() };
     let mut check = DepositCheck::new(&config, &Applied(0))?.expect("the bridge is on");
 
     let ours = |nonce: u64, value: u128| {

@@ -35,9 +35,12 @@ pub(crate) enum Command {
     Bridge(BridgeCommand),
 }
 
-/// `manifold bridge …`: a withdrawal from the L2 to the L1, step by step.
+/// `manifold bridge …`: a deposit from the L1 to the L2, and a withdrawal back, step by step.
 #[derive(Debug, Subcommand)]
 pub(crate) enum BridgeCommand {
+    /// Deposit on the L1 portal for an L2 recipient (an EVM address, or a Solana pubkey with
+    /// --to-solana), then wait until the L2 has minted it.
+    Deposit(DepositArgs),
     /// Start a withdrawal on L2 (`L2Withdrawals.initiateWithdrawal`); prints the L2
     /// transaction that names it in the other commands.
     Withdraw(WithdrawArgs),
@@ -70,6 +73,35 @@ pub(crate) struct L1Endpoint {
     /// The bridge's Portal on the L1 (`manifold l1` prints it).
     #[arg(long)]
     pub(crate) portal: alloy_primitives::Address,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DepositArgs {
+    #[command(flatten)]
+    pub(crate) l2: L2Endpoint,
+    #[command(flatten)]
+    pub(crate) l1: L1Endpoint,
+    /// Private key of the L1 account that deposits (or env MANIFOLD_KEY).
+    #[arg(long, env = "MANIFOLD_KEY", hide_env_values = true)]
+    pub(crate) key: String,
+    /// The EVM recipient on L2. Default: the depositor's own address.
+    #[arg(long, conflicts_with = "to_solana")]
+    pub(crate) to: Option<alloy_primitives::Address>,
+    /// A Solana recipient on L2 (base58 pubkey), credited in lamports (1 lamport = 1 gwei).
+    #[arg(long)]
+    pub(crate) to_solana: Option<String>,
+    /// Amount, in ether (e.g. 0.5); a whole number of gwei for a Solana recipient.
+    #[arg(long)]
+    pub(crate) value: String,
+    /// Gas of the L2 call to an EVM recipient (21000..=10000000).
+    #[arg(long, default_value_t = 100_000)]
+    pub(crate) gas_limit: u64,
+    /// Calldata of that call, 0x-hex.
+    #[arg(long, default_value = "0x")]
+    pub(crate) data: alloy_primitives::Bytes,
+    /// Give up after this many seconds of waiting for the L2.
+    #[arg(long, default_value_t = 600)]
+    pub(crate) timeout_secs: u64,
 }
 
 #[derive(Debug, Args)]

@@ -1,13 +1,15 @@
-//! `manifold bridge withdraw | status | prove | finalize` as a user runs them, against
-//! `manifold devnet --da ethereum` (which starts its dev L1 with the bridge, and proposes
-//! output roots to it): real child processes, JSON on stdout. The withdrawn value arrives on
-//! the L1 exactly, once; a second finalize is refused with a clear error.
+//! `manifold bridge deposit | withdraw | status | prove | finalize` as a user runs them,
+//! against `manifold devnet --da ethereum` (which starts its dev L1 with the bridge, reads its
+//! deposits, and proposes output roots to it): real child processes, JSON on stdout. Deposits
+//! arrive on L2 exactly — to an EVM address in wei, to a Solana pubkey in lamports, as the
+//! Solana RPC shows; the withdrawn value arrives on the L1 exactly, once; a second finalize is
+//! refused with a clear error.
 
 use alloy::{
     primitives::{Address, B256, U256},
     providers::Provider,
 };
-use e2e::{ETHER, ManifoldProcess, dev_accounts, manifold_bin, plain_provider, wallet_provider};
+use e2e::{ETHER, ManifoldProcess, RawRpc, dev_accounts, manifold_bin, plain_provider};
 use eyre::{WrapErr, eyre};
 use serde_json::Value;
 
@@ -62,15 +64,34 @@ async fn a_user_withdraws_to_the_l1_with_the_cli() -> eyre::Result<()> {
         accounts[7].private_key.to_string(),
     );
     let l1_provider = plain_provider(&l1_rpc.parse()?);
-    // The portal pays withdrawals from what was deposited: account 8 deposits 5 ETH on L1.
-    let portal_address: Address = portal.parse()?;
-    let deposit = alloy::rpc::types::TransactionRequest::default()
-        .from(accounts[8].address)
-        .to(portal_address)
-        .value(U256::from(5 * ETHER));
-    let deposited =
-        wallet_provider(&l1_rpc.parse()?).send_transaction(deposit).await?.get_receipt().await?;
-    assert!(deposited.status());
+    let l2_provider = plain_provider(&l2_rpc.parse()?);
+    // Account 8 deposits 5 ETH on L1 for a fresh L2 address (the portal pays withdrawals from
+    // what was deposited), then 0.25 ETH for a fresh Solana account.
+    let erin = Address::repeat_byte(0xe1);
+    let depositor = accounts[8].private_key.to_string();
+    let on_l1 =
+        ["--l2-rpc", &l2_rpc, "--l1-rpc", &l1_rpc, "--portal", &portal, "--key", &depositor];
+    let to_erin = ["deposit", "--to", &erin.to_string(), "--value", "5"];
+    let deposited = bridge(&[&to_erin[..], &on_l1].concat()).await?;
+    assert_eq!(
+        (deposited["nonce"].as_u64(), deposited["value"].as_str()),
+        (Some(0), Some("5000000000000000000")),
+        "{deposited}"
+    );
+    assert_eq!(l2_provider.get_balance(erin).await?, U256::from(5 * ETHER));
+    let pubkey = bs58::encode([0x5a; 32]).into_string();
+    let to_solana = ["deposit", "--to-solana", &pubkey, "--value", "0.25"];
+    let deposited = bridge(&[&to_solana[..], &on_l1].concat()).await?;
+    assert_eq!(deposited["nonce"].as_u64(), Some(1), "{deposited}");
+    let solana_rpc =
+        devnet.info.raw["solana_rpc_url"].as_str().ok_or_else(|| eyre!("no Solana RPC"))?;
+    let lamports =
+        RawRpc::new(solana_rpc.parse()?).call("getBalance", serde_json::json!([pubkey])).await?;
+    assert_eq!(lamports["value"], 250_000_000, "{lamports}");
+    let bad =
+        bridge(&[&["deposit", "--to-solana", "not-a-key", "--value", "1"][..], &on_l1].concat())
+            .await;
+    assert!(bad.expect_err("a bad pubkey").to_string().contains("not a base58 pubkey"));
     let before = l1_provider.get_balance(to).await?;
 
     let started = bridge(&[

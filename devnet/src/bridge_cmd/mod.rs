@@ -1,10 +1,12 @@
-//! `manifold bridge withdraw | prove | finalize | status`: a withdrawal from the L2 to the L1,
-//! one step per command, through the two chains' JSON-RPC only (any L1 node, any Manifold L2
-//! node). A withdrawal is named by the L2 transaction that started it. Waits show a spinner
+//! `manifold bridge deposit | withdraw | prove | finalize | status`: a deposit from the L1 to
+//! the L2, and a withdrawal back, one step per command, through the two chains' JSON-RPC only
+//! (any L1 node, any Manifold L2 node). A withdrawal is named by the L2 transaction that
+//! started it. Waits show a spinner
 //! on stderr; `--json` prints the result as one JSON line on stdout.
 //!
-//! One file per step: `withdraw`, `prove`, `finalize`, `status`; `wait` polls with progress.
+//! One file per step: `deposit`, `withdraw`, `prove`, `finalize`, `status`; `wait` polls with progress.
 
+mod deposit;
 mod finalize;
 mod prove;
 mod status;
@@ -23,6 +25,7 @@ use crate::cli::BridgeCommand;
 /// Runs one bridge command.
 pub(crate) async fn run(command: BridgeCommand) -> eyre::Result<()> {
     match command {
+        BridgeCommand::Deposit(args) => deposit::run(args).await,
         BridgeCommand::Withdraw(args) => withdraw::run(args).await,
         BridgeCommand::Prove(args) => prove::run(args).await,
         BridgeCommand::Finalize(args) => finalize::run(args).await,

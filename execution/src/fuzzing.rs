@@ -3,7 +3,7 @@
 
 use crate::{ChainSpec, Engines, Receipt, Transaction};
 
-/// The engines the fuzz targets decode with: the EVM of chain 1, and the key-value test
+/// The engines the fuzz targets decode with: the EVM of chain 1 with L1 deposits, and the key-value test
 /// engine when the crate is built with `test-utils`.
 fn engines() -> Engines {
     let spec = ChainSpec {
@@ -74,12 +74,27 @@ mod tests {
         Transaction::Kv(KvTx::sign(&key, B256::ZERO, 1, vec![op])).encode_tagged().to_vec()
     }
 
+    fn valid_deposit() -> Vec<u8> {
+        let deposit = crate::deposit::DepositTx::new(
+            3,
+            Address::repeat_byte(1),
+            crate::deposit::DepositRecipient::Svm([2; 32]),
+            U256::from(7),
+            0,
+            vec![1, 2].into(),
+            9,
+            B256::repeat_byte(4),
+            1,
+        );
+        Transaction::Deposit(deposit).encode_tagged().to_vec()
+    }
+
     #[test]
     fn valid_transactions_round_trip() {
-        fuzz_decode_transaction(&valid_evm());
-        fuzz_decode_transaction(&valid_kv());
-        assert!(engines().decode_tagged(&valid_evm()).is_ok());
-        assert!(engines().decode_tagged(&valid_kv()).is_ok());
+        for valid in [valid_evm(), valid_kv(), valid_deposit()] {
+            fuzz_decode_transaction(&valid);
+            assert!(engines().decode_tagged(&valid).is_ok());
+        }
     }
 
     proptest! {
@@ -89,8 +104,8 @@ mod tests {
         }
 
         #[test]
-        fn mutated_transactions(at in any::<prop::sample::Index>(), xor in 1u8.., kv in any::<bool>()) {
-            let mut data = if kv { valid_kv() } else { valid_evm() };
+        fn mutated_transactions(at in any::<prop::sample::Index>(), xor in 1u8.., which in 0..3u8) {
+            let mut data = match which { 0 => valid_evm(), 1 => valid_kv(), _ => valid_deposit() };
             let i = at.index(data.len());
             data[i] ^= xor;
             fuzz_decode_transaction(&data);

@@ -165,6 +165,7 @@ const TABLE: &[(&str, &str, i64, Expected)] = &[
     ("txpool_contentFrom", r#"[]"#, -32602, Exact("missing value for required argument 0")),
     ("txpool_contentFrom", r#"["0x12"]"#, -32602, Exact("invalid argument 0: hex string has length 2, want 40 for common.Address")),
     ("manifold_sendTransaction", r#"["zz"]"#, -32602, Exact("invalid argument 0: json: cannot unmarshal hex string without 0x prefix into Go value of type hexutil.Bytes")),
+    ("manifold_sendTransaction", r#"["0x02f8608094111111111111111111111111111111111111111180a00000000000000000000000002222222222222222222222222222222222222222018252088001a0333333333333333333333333333333333333333333333333333333333333333380"]"#, -32000, Exact("deposit transactions come only from the L1 portal")),
     ("manifold_transactionStatus", r#"["0x12"]"#, -32602, Exact("invalid argument 0: hex string has length 2, want 64 for common.Hash")),
     ("evm_mine", r#"["x"]"#, -32602, Prefix("invalid argument 0: ")),
     ("evm_mine", r#"[{},1]"#, -32602, Exact("too many arguments, want at most 1")),

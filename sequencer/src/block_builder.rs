@@ -49,21 +49,27 @@ pub fn build_block_with(
     let reader = ctx.store.reader()?;
     let head = reader.head_header()?;
     let env = ctx.chain.next_block_env(&head, now_secs);
-    let budget = |kind: EngineKind| ctx.engines.block_limit(kind, &env);
+    // L1 deposits first, in the portal's order; then the pool's transactions, in the gas the
+    // deposits leave.
+    let deposits = match &ctx.deposits {
+        Some(inbox) => {
+            let applied = crate::deposits::deposits_applied(&reader)?;
+            inbox.due(applied, ctx.engines.block_limit(EngineKind::Evm, &env))
+        }
+        None => Vec::new(),
+    };
+    let deposit_gas: u64 = deposits.iter().map(|tx| tx.resource_limit()).sum();
+    let budget = |kind: EngineKind| {
+        let limit = ctx.engines.block_limit(kind, &env);
+        if kind == EngineKind::Evm { limit.saturating_sub(deposit_gas) } else { limit }
+    };
     let space = BlockSpace {
         number: env.number,
         base_fee: env.base_fee_per_gas,
         max_count: MAX_TXS_PER_BLOCK,
         budget: &budget,
     };
-    // L1 deposits first, in the portal's order; then the pool's transactions.
-    let mut txs = match &ctx.deposits {
-        Some(inbox) => {
-            let applied = crate::deposits::deposits_applied(&reader)?;
-            inbox.due(applied, budget(EngineKind::Deposit))
-        }
-        None => Vec::new(),
-    };
+    let mut txs = deposits;
     txs.extend(ctx.mempool.select(&reader, &space)?);
     let selected_at = Instant::now();
     if txs.is_empty() && !allow_empty {

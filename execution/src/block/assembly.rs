@@ -36,6 +36,7 @@ impl BlockAssembly {
     ) -> Self {
         let budgets = EngineKind::ALL
             .iter()
+            .filter(|kind| kind.budget_kind() == **kind)
             .map(|kind| Budget { kind: *kind, used: 0, limit: engines.block_limit(*kind, env) })
             .collect();
         Self {
@@ -48,12 +49,15 @@ impl BlockAssembly {
     }
 
     fn budget(&mut self, kind: EngineKind) -> &mut Budget {
+        let kind = kind.budget_kind();
         let index = self.budgets.iter().position(|b| b.kind == kind).expect("every kind has one");
         &mut self.budgets[index]
     }
 
-    /// Resource used by the block's transactions of `kind`.
+    /// Resource used by the block's transactions of `kind` (and of the kinds sharing its
+    /// budget).
     pub(crate) fn used(&self, kind: EngineKind) -> u64 {
+        let kind = kind.budget_kind();
         self.budgets.iter().find(|b| b.kind == kind).map_or(0, |b| b.used)
     }
 
@@ -63,7 +67,7 @@ impl BlockAssembly {
         self.budgets.iter().all(|budget| {
             let wanted = txs
                 .iter()
-                .filter(|tx| tx.kind() == budget.kind)
+                .filter(|tx| tx.kind().budget_kind() == budget.kind)
                 .map(Transaction::resource_limit)
                 .fold(budget.used, u64::saturating_add);
             wanted <= budget.limit
@@ -72,7 +76,7 @@ impl BlockAssembly {
 
     /// `Some(rejection)` when `tx` no longer fits in its engine's budget.
     pub(crate) fn over_budget(&mut self, tx: &Transaction) -> Option<Rejection> {
-        let kind = tx.kind();
+        let kind = tx.kind().budget_kind();
         let budget = self.budget(kind);
         (budget.used.saturating_add(tx.resource_limit()) > budget.limit)
             .then_some(Rejection::BlockFull { kind })

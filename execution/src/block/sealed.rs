@@ -63,7 +63,7 @@ fn receipts(included: &[IncludedTx]) -> Vec<Receipt> {
     let gas: Vec<u64> = included
         .iter()
         .map(|i| {
-            if i.tx.kind() == EngineKind::Evm {
+            if i.tx.kind().budget_kind() == EngineKind::Evm {
                 cumulative = cumulative.saturating_add(i.result.used);
             }
             cumulative

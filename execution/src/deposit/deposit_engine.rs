@@ -1,5 +1,5 @@
-//! The deposit engine as an engine of the chain (never admitted from the pool; a budget of one
-//! block gas limit for its calls) and as a VM of the scheduler: it checks the deposit's place
+//! The deposit engine as an engine of the chain (never admitted from the pool; its calls' gas
+//! counts against the block's EVM gas) and as a VM of the scheduler: it checks the deposit's place
 //! in the portal's order, mints, and runs an EVM recipient's call through the chain's own revm
 //! over a view in which the mint has happened.
 
@@ -9,7 +9,7 @@ use alloy_primitives::{Address, TxKind, U256};
 use crate::{
     AccountId, AccountState, AdmissionContext, BlockEnv, Engine, EngineOutput, Executed,
     ExecutionError, Rejection, StateView, TxError, TxResult,
-    deposit::{DEPOSIT_COUNTER, DepositReceipt, DepositRecipient, DepositTx},
+    deposit::{DEPOSIT_COUNTER, DepositReceipt, DepositRecipient, DepositTx, WITHDRAWAL_CONTRACT},
     dev_state::impersonation_signature,
     evm::{EvmBlockVm, EvmConfig, EvmTx},
     scheduler::{BlockVm, DeclaredAccess, StateKey, StateValue, TxState, TxWrites, VmWorker},
@@ -51,6 +51,7 @@ impl Engine for DepositEngine {
     }
 
     fn block_limit(&self, env: &BlockEnv) -> u64 {
+        // Shared with the EVM (`EngineKind::budget_kind`).
         env.gas_limit
     }
 
@@ -115,7 +116,13 @@ impl VmWorker for DepositWorker<'_> {
         let receipt = match tx.to {
             DepositRecipient::Svm(pubkey) => {
                 writes.credits.push((AccountId(pubkey.into()), tx.value));
-                DepositReceipt { nonce: tx.nonce, success: true, gas_used: 0, logs: Vec::new() }
+                DepositReceipt {
+                    nonce: tx.nonce,
+                    success: true,
+                    gas_used: 0,
+                    cumulative_gas_used: 0,
+                    logs: Vec::new(),
+                }
             }
             DepositRecipient::Evm(to) => self.call(tx, to, writes)?,
         };
@@ -136,7 +143,8 @@ impl VmWorker for DepositWorker<'_> {
 impl DepositWorker<'_> {
     /// Mints `tx.value` to its sender, then runs the call from the sender to `to`. When the
     /// EVM refuses the call outright (the sender has code, the gas is under the intrinsic
-    /// cost…), only the mint and the sender's nonce are written.
+    /// cost…) or the call starts a withdrawal (see the module documentation), only the mint
+    /// and the sender's nonce are written.
     fn call(
         &self,
         tx: &DepositTx,
@@ -161,26 +169,37 @@ impl DepositWorker<'_> {
         let evm_tx = EvmTx::from_parts(envelope, tx.from);
         let evm = EvmBlockVm::new(self.vm.evm, &self.vm.env);
         let result = evm.worker(&minted).execute(&evm_tx, writes)?;
-        Ok(match result {
-            TxResult::Executed(Executed { output: EngineOutput::Evm(out), .. }) => DepositReceipt {
-                nonce: tx.nonce,
-                success: out.success,
-                gas_used: out.gas_used,
-                logs: out.logs,
-            },
+        let refused = match result {
+            TxResult::Executed(Executed { output: EngineOutput::Evm(out), .. }) => {
+                if !out.logs.iter().any(|log| log.address == WITHDRAWAL_CONTRACT) {
+                    return Ok(DepositReceipt {
+                        nonce: tx.nonce,
+                        success: out.success,
+                        gas_used: out.gas_used,
+                        cumulative_gas_used: 0,
+                        logs: out.logs,
+                    });
+                }
+                "its call started a withdrawal".to_string()
+            }
             TxResult::Executed(other) => {
                 return Err(ExecutionError::Invariant(format!(
                     "the EVM returned another engine's output: {other:?}"
                 )));
             }
-            TxResult::Rejected(reason) => {
-                tracing::debug!(nonce = tx.nonce, %reason, "deposit call refused; the mint stays");
-                writes.clear();
-                let sender = AccountState { nonce: sender.nonce.saturating_add(1), ..sender };
-                let key = StateKey::Account(AccountId::from(tx.from));
-                writes.values.push((key, StateValue::Account(Some(sender))));
-                DepositReceipt { nonce: tx.nonce, success: false, gas_used: 0, logs: Vec::new() }
-            }
+            TxResult::Rejected(reason) => reason.to_string(),
+        };
+        tracing::debug!(nonce = tx.nonce, %refused, "deposit call refused; the mint stays");
+        writes.clear();
+        let sender = AccountState { nonce: sender.nonce.saturating_add(1), ..sender };
+        let key = StateKey::Account(AccountId::from(tx.from));
+        writes.values.push((key, StateValue::Account(Some(sender))));
+        Ok(DepositReceipt {
+            nonce: tx.nonce,
+            success: false,
+            gas_used: 0,
+            cumulative_gas_used: 0,
+            logs: Vec::new(),
         })
     }
 }

@@ -16,6 +16,9 @@ pub struct DepositReceipt {
     pub success: bool,
     /// Gas its call used.
     pub gas_used: u64,
+    /// Gas used by the block's EVM transactions and deposits up to and including this one
+    /// (set when the block is sealed).
+    pub cumulative_gas_used: u64,
     /// Logs its call emitted (empty when it failed).
     pub logs: Vec<Log>,
 }
@@ -52,7 +55,13 @@ mod tests {
             address: Address::repeat_byte(1),
             data: LogData::new_unchecked(vec![B256::repeat_byte(2)], Bytes::from_static(&[3])),
         };
-        let receipt = DepositReceipt { nonce: 4, success: true, gas_used: 50_000, logs: vec![log] };
+        let receipt = DepositReceipt {
+            nonce: 4,
+            success: true,
+            gas_used: 50_000,
+            cumulative_gas_used: 71_000,
+            logs: vec![log],
+        };
         assert_eq!(DepositReceipt::decode(&receipt.encode()).unwrap(), receipt);
         assert!(DepositReceipt::decode(&[0xc0, 0]).is_err());
     }

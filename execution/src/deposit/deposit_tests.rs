@@ -1,6 +1,6 @@
 //! Tests of the deposit engine through the block executor: mint then call for an EVM
-//! recipient (the call's logs in the receipt), the mint kept when the call fails or the EVM
-//! refuses it, an SVM recipient credited, the order rule enforced, and the parallel
+//! recipient (the call's logs in the receipt), the mint kept when the call fails, the EVM
+//! refuses it or it starts a withdrawal, the deposits' gas in the block's, an SVM recipient credited, the order rule enforced, and the parallel
 //! scheduler's result equal to one worker's.
 
 use std::collections::BTreeMap;
@@ -10,7 +10,7 @@ use node_config::{GenesisAccount, GenesisConfig};
 
 use crate::{
     AccountId, ChainSpec, Engines, InvalidTxPolicy, Rejection, Store, Transaction,
-    deposit::{DEPOSIT_COUNTER, DepositRecipient, DepositTx},
+    deposit::{DEPOSIT_COUNTER, DepositRecipient, DepositTx, WITHDRAWAL_CONTRACT},
     engine::EngineOutput,
     execute_block,
     scheduler::{ParallelExecutor, SchedulerConfig},
@@ -49,7 +49,12 @@ fn genesis() -> (tempfile::TempDir, Store) {
         timestamp: 1,
         base_fee_per_gas: 1_000_000_000,
         fee_vault: Address::repeat_byte(0x42),
-        alloc: BTreeMap::from([(LOGGER, contract(LOGGER_CODE)), (LOOP, contract(LOOP_CODE))]),
+        alloc: BTreeMap::from([
+            (LOGGER, contract(LOGGER_CODE)),
+            (LOOP, contract(LOOP_CODE)),
+            // A contract that logs, where the withdrawal contract lives.
+            (WITHDRAWAL_CONTRACT, contract(LOGGER_CODE)),
+        ]),
         extra_data: Bytes::new(),
         accounts: Default::default(),
     };
@@ -99,13 +104,15 @@ fn deposits_mint_call_and_count_in_order() {
         deposit(2, DepositRecipient::Svm(pubkey), 3_000_000_000, 0),
         // Below the intrinsic gas: the EVM refuses the call, the mint stays.
         deposit(3, DepositRecipient::Evm(LOGGER), 4_000, 1_000),
+        // Starts a withdrawal (logs from the withdrawal contract): refused, the mint stays.
+        deposit(4, DepositRecipient::Evm(WITHDRAWAL_CONTRACT), 6_000, 100_000),
         // Out of order: never part of the block.
         deposit(9, DepositRecipient::Evm(LOGGER), 5_000, 100_000),
     ];
     let outcome = run(&store, txs.clone(), 1);
-    assert_eq!(outcome.transactions.len(), 4);
+    assert_eq!(outcome.transactions.len(), 5);
     assert_eq!(outcome.rejected.len(), 1);
-    assert_eq!(outcome.rejected[0].1, Rejection::DepositOutOfOrder { expected: 4, found: 9 });
+    assert_eq!(outcome.rejected[0].1, Rejection::DepositOutOfOrder { expected: 5, found: 9 });
     let receipts: Vec<_> = outcome
         .transactions
         .iter()
@@ -114,8 +121,12 @@ fn deposits_mint_call_and_count_in_order() {
             other => panic!("not a deposit receipt: {other:?}"),
         })
         .collect();
-    assert_eq!(receipts.iter().map(|r| r.nonce).collect::<Vec<_>>(), [0, 1, 2, 3]);
-    assert_eq!(receipts.iter().map(|r| r.success).collect::<Vec<_>>(), [true, false, true, false]);
+    assert_eq!(receipts.iter().map(|r| r.nonce).collect::<Vec<_>>(), [0, 1, 2, 3, 4]);
+    let successes: Vec<bool> = receipts.iter().map(|r| r.success).collect();
+    assert_eq!(successes, [true, false, true, false, false]);
+    assert!(receipts[4].logs.is_empty());
+    let gas: u64 = receipts.iter().map(|r| r.gas_used).sum();
+    assert_eq!(outcome.gas_used, gas, "deposits' gas counts in the block's gas used");
     assert_eq!(receipts[0].logs.len(), 1);
     assert_eq!(receipts[0].logs[0].address, LOGGER);
     assert!(receipts[0].gas_used >= 21_000);
@@ -128,24 +139,27 @@ fn deposits_mint_call_and_count_in_order() {
     assert_eq!(account(AccountId::from(LOGGER)).balance, U256::from(1_000));
     assert_eq!(account(AccountId::from(LOOP)).balance, U256::ZERO);
     let sender = account(AccountId::from(SENDER));
-    assert_eq!(sender.balance, U256::from(2_000 + 4_000), "failed calls leave the mint");
-    assert_eq!(sender.nonce, 3, "every EVM deposit's call moves the sender's nonce");
+    assert_eq!(sender.balance, U256::from(2_000 + 4_000 + 6_000), "failed calls leave the mint");
+    assert_eq!(sender.nonce, 4, "every EVM deposit's call moves the sender's nonce");
+    assert_eq!(account(AccountId::from(WITHDRAWAL_CONTRACT)).balance, U256::ZERO);
     assert_eq!(account(AccountId::new(pubkey)).balance, U256::from(3_000_000_000u64));
-    assert_eq!(account(AccountId::from(DEPOSIT_COUNTER)).nonce, 4);
+    assert_eq!(account(AccountId::from(DEPOSIT_COUNTER)).nonce, 5);
     let reader = store.reader().unwrap();
     assert_eq!(
         crate::StateView::storage(&reader, DEPOSIT_COUNTER, U256::ZERO).unwrap(),
-        U256::from(103),
+        U256::from(104),
         "the L1 block of the last deposit applied"
     );
     let stored = reader.receipts(1).unwrap().unwrap();
-    assert_eq!(stored.len(), 4);
+    assert_eq!(stored.len(), 5);
     assert!(stored[0].success() && !stored[1].success());
+    let crate::Receipt::Deposit(second) = &stored[1] else { panic!("{stored:?}") };
+    assert_eq!(second.cumulative_gas_used, receipts[0].gas_used + receipts[1].gas_used);
 
     // The same deposits again: all out of order now.
     let again = run(&store, txs[..1].to_vec(), 1);
     assert!(again.transactions.is_empty());
-    assert_eq!(again.rejected[0].1, Rejection::DepositOutOfOrder { expected: 4, found: 0 });
+    assert_eq!(again.rejected[0].1, Rejection::DepositOutOfOrder { expected: 5, found: 0 });
 }
 
 #[test]

@@ -17,8 +17,14 @@
 //!   call fails or the EVM refuses it, the mint stays with the sender.
 //! - **An SVM recipient** (`depositToSolana`): the value is credited to the pubkey, whose
 //!   lamports it is (1 lamport = 1 gwei).
-//! - Deposits pay no fee; their calls' gas counts against a budget of their own, one block
-//!   gas limit per block.
+//! - **A deposit's call may not start a withdrawal** (for now): a call that emits a log of the
+//!   withdrawal contract at [`WITHDRAWAL_CONTRACT`] counts as failed — the mint stays, nothing
+//!   else. Deposits are not in the chain's Ethereum views yet (`eth_getLogs` serves EVM
+//!   transactions' logs only), so a withdrawal started there would be invisible to the clients
+//!   that rebuild the withdrawal tree from `MessagePassed` logs, and every later withdrawal
+//!   would become unprovable through them.
+//! - Deposits pay no fee; their calls' gas counts against the block's gas limit with the EVM
+//!   transactions' (the header's `gasUsed` includes it).
 
 mod deposit_engine;
 mod deposit_receipt;
@@ -31,6 +37,10 @@ use alloy_primitives::{Address, address};
 pub use deposit_engine::{DepositBlockVm, DepositEngine, DepositWorker};
 pub use deposit_receipt::DepositReceipt;
 pub use deposit_tx::{DepositRecipient, DepositTx, MAX_DEPOSIT_DATA, MAX_DEPOSIT_GAS};
+
+/// The bridge's L2 withdrawal contract (`bridge::contracts::L2_WITHDRAWALS_ADDRESS`), which a
+/// deposit's call may not reach (see the module documentation).
+pub const WITHDRAWAL_CONTRACT: Address = address!("0x4200000000000000000000000000000000000016");
 
 /// The system account that counts the deposits applied (its nonce) and remembers the L1
 /// block of the last one (its storage slot 0). No key controls it.

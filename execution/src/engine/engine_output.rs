@@ -25,13 +25,16 @@ pub enum EngineOutput {
 }
 
 impl EngineOutput {
-    /// The sealed receipt; `cumulative_evm_gas`: gas used by the block's EVM transactions up to
-    /// and including this one (Ethereum receipts carry it).
+    /// The sealed receipt; `cumulative_evm_gas`: gas used by the block's EVM transactions and
+    /// deposits up to and including this one (Ethereum and deposit receipts carry it).
     pub fn receipt(&self, cumulative_evm_gas: u64) -> Receipt {
         match self {
             EngineOutput::Evm(output) => Receipt::Evm(output.receipt(cumulative_evm_gas)),
             EngineOutput::Svm(receipt) => Receipt::Svm(receipt.clone()),
-            EngineOutput::Deposit(receipt) => Receipt::Deposit(receipt.clone()),
+            EngineOutput::Deposit(receipt) => Receipt::Deposit(DepositReceipt {
+                cumulative_gas_used: cumulative_evm_gas,
+                ..receipt.clone()
+            }),
             EngineOutput::DevState(receipt) => Receipt::DevState(*receipt),
             #[cfg(any(test, feature = "test-utils"))]
             EngineOutput::Kv(receipt) => Receipt::Kv(receipt.clone()),

@@ -62,6 +62,15 @@ impl EngineKind {
         Ok((Self::from_tag(*tag)?, payload))
     }
 
+    /// The kind whose block budget this kind's transactions use: deposits' calls share the
+    /// EVM's gas (the header's `gasUsed` counts both); every other kind has its own.
+    pub const fn budget_kind(self) -> EngineKind {
+        match self {
+            EngineKind::Deposit => EngineKind::Evm,
+            kind => kind,
+        }
+    }
+
     /// Lower-case name, for logs, metrics labels and errors.
     pub const fn name(self) -> &'static str {
         match self {

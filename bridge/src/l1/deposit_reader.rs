@@ -160,22 +160,20 @@ impl DepositReader {
 
     /// The timestamp of L1 block `number`.
     pub async fn l1_timestamp(&self, number: u64) -> Result<u64, BridgeError> {
-        let block = self
-            .provider
-            .get_block_by_number(BlockNumberOrTag::Number(number))
-            .await
-            .map_err(BridgeError::l1)?
-            .ok_or(BridgeError::MissingL1Block(number))?;
-        Ok(block.header.timestamp)
+        Ok(self.header(number).await?.timestamp)
     }
 
     async fn block_hash(&self, number: u64) -> Result<B256, BridgeError> {
+        Ok(self.header(number).await?.hash)
+    }
+
+    async fn header(&self, number: u64) -> Result<alloy::rpc::types::Header, BridgeError> {
         let block = self
             .provider
             .get_block_by_number(BlockNumberOrTag::Number(number))
             .await
             .map_err(BridgeError::l1)?
             .ok_or(BridgeError::MissingL1Block(number))?;
-        Ok(block.header.hash)
+        Ok(block.header)
     }
 }

@@ -10,7 +10,8 @@
 //! A deposit of a batch that the follower's L1 does not have (yet) is waited for, not judged:
 //! the follower's L1 node may lag the sequencer's. The window is judged against the deposits
 //! the follower has read when it derives the block; it reads the L1 again before each block
-//! at most once per `bridge.poll_interval_ms`.
+//! at most once per `bridge.poll_interval_ms` (when that read fails, it judges on what it has:
+//! an L1 outage stops derivation only at a block that holds a deposit).
 
 use std::{
     collections::BTreeMap,
@@ -142,7 +143,10 @@ impl DepositCheck {
                 Some(_) => after += 1,
             }
         }
-        self.refresh(false).await?;
+        if let Err(e) = self.refresh(false).await {
+            // The window is judged on what was read: an L1 outage does not stop derivation.
+            tracing::warn!(error = %e, "reading the L1's deposits failed; judging block {number} on those read");
+        }
         if let Some((nonce, (deposit, at))) = self.known.range(after..).next() {
             let due = at.saturating_add(self.window_secs);
             if due <= timestamp {

@@ -1,5 +1,6 @@
-//! Deposits as a follower judges them, against Manifold's dev L1: a follower reads the portal's
-//! deposits itself and checks every block before executing it.
+//! Deposits on the L2, against Manifold's dev L1: a sequencer restarted between two deposits
+//! mints each exactly once; a follower reads the portal's deposits itself and checks every
+//! block before executing it.
 //!
 //! - A sequencer that withholds a due deposit (here: one that does not read the L1 at all)
 //!   produces a chain the follower rejects at exactly the first block whose timestamp is past
@@ -29,6 +30,7 @@ use node_config::{BridgeConfig, NodeConfig};
 use sequencer::deposits::{DepositCheck, DepositVerdict};
 
 const WINDOW_SECS: u64 = 2;
+const ERIN: Address = Address::repeat_byte(0xe1);
 
 fn bridge_config(url: &str, addresses: &BridgeAddresses) -> BridgeConfig {
     BridgeConfig {
@@ -74,6 +76,51 @@ async fn deposit(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_sequencer_mints_each_deposit_exactly_once() -> eyre::Result<()> {
+    let l1_node =
+        l1::start(L1Options { listen: "127.0.0.1:0".parse()?, ..Default::default() }).await?;
+    let l1_url = l1_node.rpc_url();
+    let l1 = wallet_provider(&l1_url.parse()?);
+    let addresses = deploy(&l1).await?;
+    let proposer_key = dev_accounts()[1].private_key.to_string();
+    let mut sequencer = TestNode::start_devnet_with(|config| {
+        add_predeploys(&mut config.genesis);
+        config.bridge = BridgeConfig {
+            sequencing_window_secs: 3_600,
+            proposer_key: Some(node_config::Secret::new(proposer_key)),
+            ..bridge_config(&l1_url, &addresses)
+        };
+    })
+    .await?;
+    let counter = execution::deposit::DEPOSIT_COUNTER;
+    let minted = |sequencer: &TestNode, wei: u128| {
+        let l2 = sequencer.provider.clone();
+        poll_until("the deposits minted", TIMEOUT, move || {
+            let l2 = l2.clone();
+            async move { Ok((l2.get_balance(ERIN).await? == U256::from(wei)).then_some(())) }
+        })
+    };
+    deposit(&l1, addresses.portal, ERIN).await?;
+    minted(&sequencer, ETHER).await?;
+    assert_eq!(sequencer.provider.get_transaction_count(counter).await?, 1);
+
+    // Down while the second deposit is made; up again, it reads from its own state on.
+    sequencer.shutdown().await;
+    deposit(&l1, addresses.portal, ERIN).await?;
+    sequencer.restart().await?;
+    minted(&sequencer, 2 * ETHER).await?;
+    let l2 = &sequencer.provider;
+    let head = l2.get_block_number().await?;
+    poll_until("more L2 blocks", TIMEOUT, || async {
+        Ok((l2.get_block_number().await? >= head + 4).then_some(()))
+    })
+    .await?;
+    assert_eq!(l2.get_balance(ERIN).await?, U256::from(2 * ETHER), "minted once each");
+    assert_eq!(l2.get_transaction_count(counter).await?, 2);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_follower_rejects_the_first_block_past_the_window_of_a_withheld_deposit()
 -> eyre::Result<()> {
     let l1_node =
@@ -84,7 +131,7 @@ async fn a_follower_rejects_the_first_block_past_the_window_of_a_withheld_deposi
     // The sequencer does not read the L1: every deposit is withheld.
     let sequencer =
         TestNode::start_devnet_with(|config| add_predeploys(&mut config.genesis)).await?;
-    let (_, deposited_at) = deposit(&l1, addresses.portal, Address::repeat_byte(0xda)).await?;
+    let (_, deposited_at) = deposit(&l1, addresses.portal, ERIN).await?;
     let due = deposited_at + WINDOW_SECS;
 
     let da: std::sync::Arc<dyn da::DaBackend> = std::sync::Arc::new(da::LocalDa::open(

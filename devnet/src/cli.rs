@@ -26,6 +26,9 @@ pub(crate) enum Command {
     Config(ConfigCommand),
     /// Measure execution and end-to-end sealing throughput.
     Bench(BenchArgs),
+    /// Send pre-signed transfers to any Ethereum JSON-RPC node at a given concurrency (or
+    /// rate) and report acknowledged and sealed tx/s and inclusion latency.
+    Load(LoadArgs),
     /// Run a single-node Ethereum dev chain (an L1 for the Ethereum DA backend).
     L1(L1Args),
     /// Run a local Celestia-compatible DA server (celestia-node JSON-RPC subset).
@@ -287,6 +290,46 @@ pub(crate) struct SequencerArgs {
     #[arg(long)]
     pub(crate) data_dir: Option<PathBuf>,
     /// Print one JSON line on stdout once serving: rpc_url, ws_url, chain_id, role.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LoadArgs {
+    /// The node's JSON-RPC URL (http).
+    #[arg(long, default_value = "http://127.0.0.1:8545")]
+    pub(crate) rpc: String,
+    /// Transfers to send.
+    #[arg(long, default_value_t = 20_000)]
+    pub(crate) txs: usize,
+    /// Distinct senders (funded first by --funder-key).
+    #[arg(long, default_value_t = 200)]
+    pub(crate) senders: usize,
+    /// Concurrent clients, each on its own connection.
+    #[arg(long, default_value_t = 8)]
+    pub(crate) clients: usize,
+    /// Transactions per request: 1 sends single requests, more sends JSON-RPC batches.
+    #[arg(long, default_value_t = 100)]
+    pub(crate) batch: usize,
+    /// Offered rate, in tx/s (default: as fast as the node answers).
+    #[arg(long)]
+    pub(crate) rate: Option<f64>,
+    /// Private key of the account that funds the senders (default: dev account 0, funded on
+    /// `manifold devnet` and on anvil alike).
+    #[arg(
+        long,
+        env = "MANIFOLD_KEY",
+        hide_env_values = true,
+        default_value = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
+    )]
+    pub(crate) funder_key: String,
+    /// Seed of the senders' keys.
+    #[arg(long, default_value_t = 1)]
+    pub(crate) seed: u64,
+    /// Give up waiting for inclusion after this many seconds.
+    #[arg(long, default_value_t = 300)]
+    pub(crate) timeout_secs: u64,
+    /// Also print the report as one JSON line on stdout.
     #[arg(long)]
     pub(crate) json: bool,
 }

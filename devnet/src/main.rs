@@ -12,6 +12,7 @@ mod devnet_cmd;
 mod devnet_da;
 mod follower_cmd;
 mod l1_cmd;
+mod load;
 mod logging;
 mod sequencer_cmd;
 mod shutdown;
@@ -37,6 +38,7 @@ fn main() -> eyre::Result<()> {
         cli::Command::Sequencer(args) => runtime()?.block_on(sequencer_cmd::run(args)),
         cli::Command::Follower(args) => runtime()?.block_on(follower_cmd::run(args)),
         cli::Command::Bench(args) => runtime()?.block_on(bench::run(args)),
+        cli::Command::Load(args) => runtime()?.block_on(load::run(args)),
         cli::Command::L1(args) => runtime()?.block_on(l1_cmd::run(args)),
         cli::Command::CelestiaDev(args) => runtime()?.block_on(celestia_dev_cmd::run(args)),
         cli::Command::Bridge(command) => runtime()?.block_on(bridge_cmd::run(command)),

@@ -31,6 +31,7 @@ use sequencer::{Node, NodeHandle};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
+pub mod anvil;
 pub mod hardhat;
 pub mod two_engines;
 

@@ -215,6 +215,9 @@ pub(crate) struct DevnetArgs {
     /// Block time in milliseconds.
     #[arg(long, default_value_t = 250)]
     pub(crate) block_time: u64,
+    /// Gas limit of every block (`chain.block_gas_limit`).
+    #[arg(long, default_value_t = 30_000_000)]
+    pub(crate) gas_limit: u64,
     /// Seal a block only when there are transactions to include (`chain.empty_blocks =
     /// false`); by default a block is sealed every block time, empty or not.
     #[arg(long)]

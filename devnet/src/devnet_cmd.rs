@@ -27,6 +27,8 @@ pub(crate) async fn run(args: DevnetArgs) -> eyre::Result<()> {
         ..DevnetOptions::default()
     };
     let mut config = NodeConfig::devnet(&opts).wrap_err("invalid devnet options")?;
+    config.chain.block_gas_limit = args.gas_limit;
+    config.validate().wrap_err("invalid --gas-limit")?;
     // Withdrawals to an L1 start at the bridge's system contract, there from genesis.
     bridge::l2::add_predeploys(&mut config.genesis);
     let accounts = dev_accounts(args.accounts)?;

@@ -56,10 +56,9 @@ async fn load_runs_against_a_manifold_devnet_and_anvil() -> eyre::Result<()> {
 async fn an_unfunded_funder_fails_with_the_nodes_words() -> eyre::Result<()> {
     let devnet = TestNode::start_devnet_with(|_| {}).await?;
     let key = format!("0x{}", "11".repeat(32));
-    let error =
-        load(&devnet.url.to_string(), &["--txs", "10", "--senders", "2", "--funder-key", &key])
-            .await
-            .expect_err("nothing to fund the senders with");
+    let error = load(devnet.url.as_ref(), &["--txs", "10", "--senders", "2", "--funder-key", &key])
+        .await
+        .expect_err("nothing to fund the senders with");
     let error = error.to_string();
     assert!(error.contains("funding the senders failed"), "{error}");
     assert!(error.contains("insufficient funds"), "{error}");

@@ -299,7 +299,7 @@ pub(crate) struct SequencerArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct LoadArgs {
-    /// The node's JSON-RPC URL (http).
+    /// The node's JSON-RPC URL: `http(s)://…`, or `ws(s)://…` to send over WebSocket.
     #[arg(long, default_value = "http://127.0.0.1:8545")]
     pub(crate) rpc: String,
     /// Transfers to send.

@@ -1,7 +1,7 @@
 //! `manifold load` as a user runs it (the real binary, JSON on stdout) against two Ethereum
 //! JSON-RPC nodes: a Manifold devnet and anvil. It funds its senders, sends pre-signed transfers
 //! as JSON-RPC batches and as single requests, at full speed and at a fixed rate, and sees every
-//! one acknowledged and sealed; a node that refuses them makes it fail with the node's words.
+//! one acknowledged and sealed, over HTTP and over WebSocket; a node that refuses them makes it fail with the node's words.
 
 use e2e::{TestNode, anvil::AnvilNode, manifold_bin};
 use eyre::{WrapErr, eyre};
@@ -48,6 +48,11 @@ async fn load_runs_against_a_manifold_devnet_and_anvil() -> eyre::Result<()> {
         let single = load(&url, &[&args[..], &["200", "--seed", "2"]].concat()).await?;
         all_sealed(&single, 60);
         assert_eq!(single["offered_tps"], 200.0, "{single}");
+        // The same over WebSocket (the same port serves both).
+        let ws = url.replacen("http://", "ws://", 1);
+        let args = ["--txs", "200", "--senders", "4", "--clients", "2", "--batch", "20"];
+        let over_ws = load(&ws, &[&args[..], &["--seed", "3"]].concat()).await?;
+        all_sealed(&over_ws, 200);
     }
     Ok(())
 }

@@ -6,7 +6,8 @@
 //! 1. **senders** derived from `--seed`, funded by one transfer each from `--funder-key` (a dev
 //!    account by default: the same on anvil and on `manifold devnet`), waited for;
 //! 2. **signing** `--txs` transfers, round-robin by nonce across the senders (not timed);
-//! 3. **sending** them with `--clients` concurrent connections, `--batch` per request (1: single
+//! 3. **sending** them with `--clients` concurrent connections (HTTP, or WebSocket for a
+//!    `ws://` URL), `--batch` per request (1: single
 //!    `eth_sendRawTransaction` requests, more: JSON-RPC batches), as fast as the node answers or
 //!    at `--rate` tx/s, while
 //! 4. **watching blocks** (`eth_blockNumber`, `eth_getBlockByNumber`) for the run's hashes;
@@ -43,7 +44,7 @@ pub(crate) async fn run(args: LoadArgs) -> eyre::Result<()> {
     eyre::ensure!(args.rate.is_none_or(|r| r > 0.0), "--rate must be positive");
     let url: reqwest::Url =
         args.rpc.parse().wrap_err_with(|| format!("bad RPC URL {:?}", args.rpc))?;
-    let client = RpcClient::new(&url)?;
+    let client = RpcClient::connect(&url).await?;
     let chain_id = quantity(&client.call("eth_chainId", json!([])).await?)
         .wrap_err_with(|| format!("no Ethereum node at {url}"))?;
     let funder: PrivateKeySigner =
@@ -115,7 +116,7 @@ async fn send_and_watch(
     let (sent_bar, sealed_bar) = (bar(&bars, txs.len(), "sent"), bar(&bars, txs.len(), "sealed"));
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
     let watcher = tokio::spawn(block_watcher::watch(
-        RpcClient::new(url)?,
+        RpcClient::connect(url).await?,
         from,
         Arc::new(index),
         timeline.clone(),

@@ -1,36 +1,82 @@
-//! A minimal JSON-RPC client over HTTP for the load generator: one connection per client, single
-//! requests or JSON-RPC batches, raw JSON in and out — what every Ethereum node speaks, with
+//! A minimal JSON-RPC client for the load generator, over HTTP or WebSocket: one connection per
+//! client, single requests or JSON-RPC batches, raw JSON in and out — what every Ethereum node speaks, with
 //! nothing between the tool and the wire that would cap its rate.
 
 use std::time::Duration;
 
+use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
 
-/// One client: its own HTTP connection to the node.
+/// One client: its own connection to the node, HTTP or WebSocket.
 #[derive(Debug, Clone)]
 pub(super) struct RpcClient {
-    http: reqwest::Client,
-    url: reqwest::Url,
+    transport: Transport,
+}
+
+type WsStream =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+#[derive(Debug, Clone)]
+enum Transport {
+    Http {
+        http: reqwest::Client,
+        url: reqwest::Url,
+    },
+    /// One request in flight at a time: its answer is the next message.
+    Ws(std::sync::Arc<tokio::sync::Mutex<WsStream>>),
 }
 
 /// What one JSON-RPC call answered.
 pub(super) type Answer = Result<Value, String>;
 
 impl RpcClient {
-    /// A client of `url` with a connection of its own.
-    pub(super) fn new(url: &reqwest::Url) -> eyre::Result<Self> {
-        let http = reqwest::Client::builder()
-            .pool_max_idle_per_host(1)
-            .timeout(Duration::from_secs(120))
-            .build()?;
-        Ok(Self { http, url: url.clone() })
+    /// A client of `url` (`http(s)://` or `ws(s)://`) with a connection of its own.
+    pub(super) async fn connect(url: &reqwest::Url) -> eyre::Result<Self> {
+        let transport = match url.scheme() {
+            "ws" | "wss" => {
+                let (stream, _) = tokio_tungstenite::connect_async(url.as_str()).await?;
+                Transport::Ws(std::sync::Arc::new(tokio::sync::Mutex::new(stream)))
+            }
+            _ => {
+                let http = reqwest::Client::builder()
+                    .pool_max_idle_per_host(1)
+                    .timeout(Duration::from_secs(120))
+                    .build()?;
+                Transport::Http { http, url: url.clone() }
+            }
+        };
+        Ok(Self { transport })
+    }
+
+    /// Sends `body` and returns the node's answer.
+    async fn exchange(&self, body: &Value) -> eyre::Result<Value> {
+        match &self.transport {
+            Transport::Http { http, url } => {
+                Ok(http.post(url.clone()).json(body).send().await?.json().await?)
+            }
+            Transport::Ws(stream) => {
+                let mut stream = stream.lock().await;
+                stream.send(Message::text(body.to_string())).await?;
+                loop {
+                    match stream.next().await {
+                        Some(Ok(Message::Text(text))) => return Ok(serde_json::from_str(&text)?),
+                        Some(Ok(Message::Binary(bytes))) => {
+                            return Ok(serde_json::from_slice(&bytes)?);
+                        }
+                        Some(Ok(_)) => continue,
+                        Some(Err(e)) => return Err(e.into()),
+                        None => eyre::bail!("the node closed the WebSocket"),
+                    }
+                }
+            }
+        }
     }
 
     /// Calls `method` with `params`.
     pub(super) async fn call(&self, method: &str, params: Value) -> eyre::Result<Value> {
         let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
-        let reply: Value =
-            self.http.post(self.url.clone()).json(&body).send().await?.json().await?;
+        let reply = self.exchange(&body).await?;
         answer(&reply).map_err(|e| eyre::eyre!("{method}: {e}"))
     }
 
@@ -41,8 +87,7 @@ impl RpcClient {
             .enumerate()
             .map(|(id, params)| json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
             .collect();
-        let reply: Value =
-            self.http.post(self.url.clone()).json(&body).send().await?.json().await?;
+        let reply = self.exchange(&Value::Array(body)).await?;
         let Value::Array(items) = reply else {
             // A node that refuses the whole batch answers one error object.
             let why =

@@ -50,7 +50,7 @@ pub(super) async fn send_all(
     let batch = plan.batch.max(1);
     let mut tasks = Vec::new();
     for _ in 0..plan.clients.max(1) {
-        let client = RpcClient::new(url)?;
+        let client = RpcClient::connect(url).await?;
         let (txs, next, sent, timeline, progress) =
             (txs.clone(), next.clone(), sent.clone(), timeline.clone(), progress.clone());
         tasks.push(tokio::spawn(async move {

@@ -17,7 +17,6 @@ use std::{path::PathBuf, sync::Arc, thread};
 
 use alloy_primitives::B256;
 use execution::Transaction;
-use prometheus_client::metrics::counter::Counter;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, TableHandle};
 use tokio::sync::oneshot;
 
@@ -88,18 +87,13 @@ impl Journal {
     /// Opens (creating if missing) the journal file at `path`, moves the entries of an older
     /// build's journal into the current table, and starts the writer thread.
     pub fn start(path: &std::path::Path) -> Result<Self, JournalError> {
-        Self::start_counting(path, Counter::default())
-    }
-
-    /// [`start`](Self::start), counting each durable group commit of writes in `commits`.
-    pub fn start_counting(path: &std::path::Path, commits: Counter) -> Result<Self, JournalError> {
         let open_error = |reason: String| JournalError::Open { path: path.to_path_buf(), reason };
         let db = Database::create(path).map_err(|e| open_error(e.to_string()))?;
         migrate_legacy(&db)?;
         let (queue, rx) = std::sync::mpsc::channel::<Command>();
         thread::Builder::new()
             .name("mempool-journal".into())
-            .spawn(move || writer_loop(db, rx, commits))
+            .spawn(move || writer_loop(db, rx))
             .map_err(|e| open_error(e.to_string()))?;
         Ok(Self { queue })
     }
@@ -188,12 +182,11 @@ fn load(db: &Database) -> Result<Vec<Transaction>, JournalError> {
 }
 
 /// Commits `batch` in one durable transaction and answers each request.
-fn flush(db: &Database, batch: &mut Vec<Request>, commits: &Counter) {
+fn flush(db: &Database, batch: &mut Vec<Request>) {
     if batch.is_empty() {
         return;
     }
     let result = write_batch(db, batch);
-    commits.inc();
     if let Err(e) = &result {
         tracing::error!(error = %e, "mempool journal write failed");
     }
@@ -202,7 +195,7 @@ fn flush(db: &Database, batch: &mut Vec<Request>, commits: &Counter) {
     }
 }
 
-fn writer_loop(db: Database, rx: std::sync::mpsc::Receiver<Command>, commits: Counter) {
+fn writer_loop(db: Database, rx: std::sync::mpsc::Receiver<Command>) {
     let mut batch = Vec::new();
     let mut next = rx.recv().ok();
     while let Some(command) = next.take() {
@@ -215,18 +208,18 @@ fn writer_loop(db: Database, rx: std::sync::mpsc::Receiver<Command>, commits: Co
                     next = Some(more);
                     continue;
                 }
-                flush(&db, &mut batch, &commits);
+                flush(&db, &mut batch);
             }
             Command::Load(reply) => {
-                flush(&db, &mut batch, &commits);
+                flush(&db, &mut batch);
                 let _ = reply.send(load(&db));
             }
             Command::Forget(delete, reply) => {
-                flush(&db, &mut batch, &commits);
+                flush(&db, &mut batch);
                 let _ = reply.send(remove(&db, &delete));
             }
             Command::Close(done) => {
-                flush(&db, &mut batch, &commits);
+                flush(&db, &mut batch);
                 drop(db);
                 let _ = done.send(());
                 return;
@@ -234,7 +227,7 @@ fn writer_loop(db: Database, rx: std::sync::mpsc::Receiver<Command>, commits: Co
         }
         next = rx.recv().ok();
     }
-    flush(&db, &mut batch, &commits);
+    flush(&db, &mut batch);
 }
 
 fn remove(db: &Database, hashes: &[B256]) -> Result<(), JournalError> {

@@ -132,16 +132,7 @@ impl Mempool {
                 limit: self.limits.max_tx_bytes,
             });
         }
-        // Signature verification runs on the rayon pool: the concurrent submissions of a
-        // JSON-RPC batch (`rpc::grouped_sends`) verify on every core, not one after another.
-        let (answer, decoded) = tokio::sync::oneshot::channel();
-        let engines = self.engines.clone();
-        rayon::spawn(move || {
-            let _ = answer.send(engines.decode(kind, &payload));
-        });
-        let lost =
-            || execution::TxError::Malformed("the signature check stopped unexpectedly".into());
-        let tx = decoded.await.map_err(|_| lost())??;
+        let tx = self.engines.decode(kind, &payload)?;
         self.admit(tx).await
     }
 

@@ -20,7 +20,6 @@ mod errors_table;
 mod eth;
 mod fd_limit;
 mod geth_params;
-mod grouped_sends;
 pub(crate) mod handler;
 mod http_endpoints;
 mod ids;

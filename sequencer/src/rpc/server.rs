@@ -10,8 +10,7 @@
 //! - HTTP/2 streams per connection, requests in flight in total, subscriptions per WebSocket;
 //! - batches of at most [`MAX_BATCH_REQUESTS`] calls and responses of at most
 //!   [`MAX_RESPONSE_BYTES`] (geth's defaults); subscription ids in geth's hex format;
-//! - calls checked as geth checks them ([`StrictCallsLayer`]);
-//! - a batch's transaction submissions admitted as a group ([`GroupedSendsLayer`]).
+//! - calls checked as geth checks them ([`StrictCallsLayer`]).
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
@@ -34,7 +33,6 @@ use tower_http::cors::CorsLayer;
 use super::{
     connections::{AllBusy, Connections},
     fd_limit,
-    grouped_sends::GroupedSendsLayer,
     handler::RpcHandler,
     http_endpoints::NodeEndpointsLayer,
     ids::HexIdProvider,
@@ -166,9 +164,7 @@ impl Shared<'_> {
         let services = Server::builder()
             .set_config(config)
             .set_http_middleware(http)
-            .set_rpc_middleware(
-                RpcServiceBuilder::new().layer(StrictCallsLayer).layer(GroupedSendsLayer),
-            )
+            .set_rpc_middleware(RpcServiceBuilder::new().layer(StrictCallsLayer))
             .to_service_builder();
         let listener =
             listen(at).map_err(|e| SequencerError::Rpc(format!("cannot listen on {at}: {e}")))?;
@@ -217,10 +213,7 @@ struct Serving {
 
 /// jsonrpsee's per-connection service factory, with our HTTP and RPC middleware.
 type Services = jsonrpsee::server::TowerServiceBuilder<
-    tower::layer::util::Stack<
-        GroupedSendsLayer,
-        tower::layer::util::Stack<StrictCallsLayer, tower::layer::util::Identity>,
-    >,
+    tower::layer::util::Stack<StrictCallsLayer, tower::layer::util::Identity>,
     tower::layer::util::Stack<
         NodeEndpointsLayer,
         tower::layer::util::Stack<CorsLayer, tower::layer::util::Identity>,

@@ -6,8 +6,9 @@
 #
 #   scripts/load_vs_anvil.sh [--txs N] [--senders K] [--batch B] [--rounds R] [--clients "1 2 8 32"]
 #
-# Builds `manifold` in release and installs anvil from npm (`@foundry-rs/anvil-linux-amd64`, in
-# tests/js) when missing. Each measurement starts both nodes afresh.
+# Builds `manifold` in release (or uses $MANIFOLD_BIN when set) and installs anvil from npm
+# (`@foundry-rs/anvil-linux-amd64`, in tests/js) when missing. Each measurement starts both
+# nodes afresh.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT="$PWD"
@@ -25,10 +26,14 @@ while [ $# -gt 0 ]; do
 done
 
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
-MANIFOLD="$TARGET_DIR/release/manifold"
 ANVIL="$ROOT/tests/js/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
-echo "building manifold (release)…" >&2
-cargo build --release -p devnet --bin manifold >&2
+if [ -n "${MANIFOLD_BIN:-}" ]; then
+  MANIFOLD="$MANIFOLD_BIN"
+else
+  MANIFOLD="$TARGET_DIR/release/manifold"
+  echo "building manifold (release)…" >&2
+  cargo build --release -p devnet --bin manifold >&2
+fi
 if [ ! -x "$ANVIL" ]; then
   (cd tests/js && npm ci --no-audit --no-fund) >&2
 fi

@@ -18,6 +18,7 @@ pub mod state;
 pub mod store;
 pub mod svm;
 pub mod trie;
+pub mod wasm;
 
 pub use block::{
     BlockEnv, BlockExecutor, BlockOutcome, ExecutedBlock, IncludedTx, InvalidTxPolicy, SealedBlock,

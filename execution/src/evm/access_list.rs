@@ -4,7 +4,7 @@
 //! exactly the list it was given. The gas used is that last run's, the list included.
 
 use alloy_eips::eip2930::AccessList;
-use revm::{Context, InspectEvm, MainBuilder, MainContext};
+use revm::{Context, InspectEvm, MainContext};
 use revm_inspectors::access_list::AccessListInspector;
 
 use super::simulate::{call_env, call_gas, call_result, call_tx_env};
@@ -39,11 +39,12 @@ fn inspect_once<V: StateView>(
     let mut db = StateDb::new(state);
     let (cfg, block) = call_env(config, env, req, gas);
     let seed = req.access_list.clone().unwrap_or_default();
-    let mut evm = Context::mainnet()
-        .with_db(&mut db)
-        .with_cfg(cfg)
-        .with_block(block)
-        .build_mainnet_with_inspector(AccessListInspector::new(seed));
+    let ctx = Context::mainnet().with_db(&mut db).with_cfg(cfg).with_block(block);
+    let mut evm = crate::wasm::evm_bridge::manifold_evm(
+        ctx,
+        AccessListInspector::new(seed),
+        Default::default(),
+    );
     let outcome = evm.inspect_tx(call_tx_env(req, gas, config.chain_id));
     let result = call_result(outcome.map(|outcome| outcome.result))?;
     Ok((evm.inspector.access_list(), result))

@@ -39,6 +39,9 @@ impl EvmConfig {
     pub fn cfg_env(&self) -> CfgEnv {
         let mut cfg = CfgEnv::new_with_spec(self.spec);
         cfg.chain_id = self.chain_id;
+        // EIP-3541 is applied by Manifold's `RETURN` instead, which also admits a valid
+        // Stylus program (see `wasm::evm_bridge`).
+        cfg.disable_eip3541 = true;
         cfg
     }
 }
@@ -59,7 +62,7 @@ pub fn revm_block_env(env: &BlockEnv) -> RevmBlockEnv {
 }
 
 /// revm's mainnet EVM over the database `DB`.
-type RevmEvm<DB> = revm::handler::MainnetEvm<
+type RevmEvm<DB> = crate::wasm::evm_bridge::ManifoldEvm<
     Context<RevmBlockEnv, revm::context::TxEnv, CfgEnv, DB, revm::Journal<DB>, ()>,
 >;
 
@@ -132,17 +135,11 @@ impl<DB: Database<Error = ExecutionError>> EvmExecutor<DB> {
         >,
     ) -> Self {
         let ctx = Context::mainnet().with_db(db).with_cfg(cfg).with_block(revm_block_env(env));
-        // What `build_mainnet` assembles, with the frame stack given (allocating eight fresh
-        // interpreters is most of the cost of a new EVM).
-        let evm = revm::context::Evm {
-            ctx,
-            inspector: (),
-            instruction: revm::handler::instructions::EthInstructions::new_mainnet_with_spec(
-                config.spec,
-            ),
-            precompiles: revm::handler::EthPrecompiles::new(config.spec),
-            frame_stack,
-        };
+        // What `build_mainnet` assembles (with Manifold's precompiles and instructions), with
+        // the frame stack given (allocating eight fresh interpreters is most of the cost of a
+        // new EVM).
+        let _ = config;
+        let evm = crate::wasm::evm_bridge::manifold_evm(ctx, (), frame_stack);
         Self { evm }
     }
 

@@ -6,7 +6,7 @@
 use alloy_eips::eip2930::AccessList;
 use alloy_primitives::{Address, Bytes, TxKind, U256};
 use revm::{
-    Context, ExecuteEvm, MainBuilder, MainContext,
+    Context, ExecuteEvm, MainContext,
     context::{
         BlockEnv as RevmBlockEnv, CfgEnv, TxEnv,
         result::{EVMError, ExecutionResult, InvalidTransaction},
@@ -151,8 +151,8 @@ fn run_once<V: StateView>(
 ) -> Result<CallResult, ExecutionError> {
     let mut db = StateDb::new(state);
     let (cfg, block) = call_env(config, env, req, gas);
-    let mut evm =
-        Context::mainnet().with_db(&mut db).with_cfg(cfg).with_block(block).build_mainnet();
+    let ctx = Context::mainnet().with_db(&mut db).with_cfg(cfg).with_block(block);
+    let mut evm = crate::wasm::evm_bridge::manifold_evm(ctx, (), Default::default());
     call_result(evm.transact(call_tx_env(req, gas, config.chain_id)).map(|outcome| outcome.result))
 }
 

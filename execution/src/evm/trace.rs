@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use alloy_primitives::{Address, B256, U256};
 use alloy_rpc_types_trace::geth::{GethDebugTracingOptions, GethTrace};
 use revm::{
-    Context, DatabaseRef, ExecuteEvm, MainBuilder, MainContext,
+    Context, DatabaseRef, ExecuteEvm, MainContext,
     bytecode::Bytecode,
     context::{
         BlockEnv as RevmBlockEnv, CfgEnv, ContextSetters, TxEnv,
@@ -196,11 +196,9 @@ impl Run {
             DebugInspector::new(settings.options.clone()).map_err(|e| tracer_error(e, name))?;
         let deadline = Deadline::new(inspector, Instant::now() + settings.timeout);
         let mut db = StateDb::new(state);
-        let mut evm = Context::mainnet()
-            .with_db(&mut db)
-            .with_cfg(self.cfg)
-            .with_block(self.block.clone())
-            .build_mainnet_with_inspector(deadline);
+        let ctx =
+            Context::mainnet().with_db(&mut db).with_cfg(self.cfg).with_block(self.block.clone());
+        let mut evm = crate::wasm::evm_bridge::manifold_evm(ctx, deadline, Default::default());
         evm.ctx.set_tx(self.tx.clone());
         let mut handler = DeferredFees::default();
         let result = handler.inspect_run(&mut evm);

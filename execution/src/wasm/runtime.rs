@@ -1,0 +1,297 @@
+//! The WebAssembly runtime: one wasmtime engine for the process, configured for deterministic,
+//! metered execution, and the cache of compiled programs.
+//!
+//! A program is validated and compiled once, when it is deployed or first called, and kept in
+//! memory by code hash. With a cache directory set ([`WasmRuntime::set_cache_dir`], the node's
+//! data directory), the compiled artifact is also written to disk under wasmtime's
+//! compatibility hash, so a restarted node loads it instead of compiling again; an artifact
+//! from another wasmtime build or configuration is in another directory and never read.
+
+use std::{
+    collections::HashMap,
+    hash::{Hash, Hasher},
+    path::{Path, PathBuf},
+    sync::{Arc, OnceLock},
+};
+
+use alloy_primitives::{B256, Bytes};
+use parking_lot::{Mutex, RwLock};
+use wasmtime::{Config, Engine, InstancePre, Linker, Module, OptLevel, Store, Trap};
+
+use super::{
+    evm_api::{EvmApi, ProgramFrame},
+    host_state::{Halt, HostState},
+    hostio,
+    pricing::{fuel_to_gas, gas_to_fuel},
+    program_code::{ProgramCodeError, decode_program},
+    validation::{ModuleError, validate_module},
+};
+
+/// Most compiled programs kept in memory; past it the cache is emptied and refilled.
+const MAX_CACHED_PROGRAMS: usize = 1024;
+/// wasmtime's limit on the native stack a program's frames may take. The same compiled code
+/// takes the same stack on every machine, so where recursion stops is deterministic.
+const MAX_WASM_STACK: usize = 256 * 1024;
+
+/// Why deployed code cannot run as a program.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProgramError {
+    /// The Stylus deployed form is broken.
+    #[error(transparent)]
+    Code(#[from] ProgramCodeError),
+    /// The module is refused.
+    #[error(transparent)]
+    Module(#[from] ModuleError),
+    /// wasmtime could not compile it.
+    #[error("compilation failed: {0}")]
+    Compile(String),
+}
+
+/// A validated, compiled program, ready to instantiate.
+pub struct CompiledProgram {
+    pre: InstancePre<HostState>,
+    initial_pages: u64,
+}
+
+impl std::fmt::Debug for CompiledProgram {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CompiledProgram").field("initial_pages", &self.initial_pages).finish()
+    }
+}
+
+/// How a program's run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProgramStatus {
+    /// `user_entrypoint` returned 0.
+    Success,
+    /// It returned another status (or exited early with one): the frame reverts.
+    Revert,
+    /// Gas ran out.
+    OutOfGas,
+    /// It tried to change state in a static call.
+    StaticViolation,
+    /// Its stack overflowed (recursion too deep).
+    StackOverflow,
+    /// It trapped (unreachable, out-of-bounds memory, division by zero, a bad host-call
+    /// argument, ...).
+    Trap(String),
+    /// The EVM's database failed.
+    Fatal,
+}
+
+/// The result of running a program.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgramOutcome {
+    /// How it ended.
+    pub status: ProgramStatus,
+    /// Its result (return data, or revert data).
+    pub output: Bytes,
+    /// Gas left of the gas it was given.
+    pub gas_left: u64,
+    /// Gas refund earned.
+    pub refund: i64,
+}
+
+/// The process's WebAssembly runtime.
+pub struct WasmRuntime {
+    engine: Engine,
+    linker: Linker<HostState>,
+    programs: Mutex<HashMap<B256, Arc<CompiledProgram>>>,
+    cache_dir: RwLock<Option<PathBuf>>,
+}
+
+impl std::fmt::Debug for WasmRuntime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WasmRuntime").finish_non_exhaustive()
+    }
+}
+
+/// The wasmtime configuration: fuel with Stylus-derived operator costs, NaN canonicalisation,
+/// only the features deployed modules may use, a bounded stack.
+fn engine_config() -> Config {
+    let mut config = Config::new();
+    config
+        .consume_fuel(true)
+        .operator_cost(super::pricing::operator_costs())
+        .cranelift_nan_canonicalization(true)
+        .cranelift_opt_level(OptLevel::Speed)
+        .max_wasm_stack(MAX_WASM_STACK)
+        .wasm_simd(false)
+        .wasm_relaxed_simd(false)
+        .wasm_multi_memory(false)
+        .wasm_tail_call(false)
+        .wasm_bulk_memory(true)
+        .wasm_multi_value(true);
+    config
+}
+
+impl WasmRuntime {
+    fn new() -> Self {
+        let engine = Engine::new(&engine_config()).expect("the wasmtime configuration is valid");
+        let mut linker = Linker::new(&engine);
+        hostio::link(&mut linker).expect("host functions link once each");
+        Self { engine, linker, programs: Mutex::new(HashMap::new()), cache_dir: RwLock::new(None) }
+    }
+
+    /// The process's runtime.
+    pub fn global() -> &'static WasmRuntime {
+        static RUNTIME: OnceLock<WasmRuntime> = OnceLock::new();
+        RUNTIME.get_or_init(WasmRuntime::new)
+    }
+
+    /// Keeps compiled programs in `dir` too (a subdirectory per wasmtime compatibility hash).
+    pub fn set_cache_dir(&self, dir: &Path) {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        self.engine.precompile_compatibility_hash().hash(&mut hasher);
+        let dir = dir.join(format!("{:016x}", hasher.finish()));
+        *self.cache_dir.write() = Some(dir);
+    }
+
+    /// The compiled program of `code` (Stylus form) with hash `code_hash`: from memory, from
+    /// the disk cache, or validated and compiled now.
+    pub fn program(
+        &self,
+        code_hash: B256,
+        code: &[u8],
+    ) -> Result<Arc<CompiledProgram>, ProgramError> {
+        if let Some(program) = self.programs.lock().get(&code_hash) {
+            return Ok(program.clone());
+        }
+        let module = decode_program(code)?;
+        validate_module(&module)?;
+        let initial_pages = initial_pages(&module);
+        let compiled = self.load_or_compile(code_hash, &module)?;
+        let pre = self
+            .linker
+            .instantiate_pre(&compiled)
+            .map_err(|e| ProgramError::Compile(e.to_string()))?;
+        let program = Arc::new(CompiledProgram { pre, initial_pages });
+        let mut programs = self.programs.lock();
+        if programs.len() >= MAX_CACHED_PROGRAMS {
+            programs.clear();
+        }
+        programs.insert(code_hash, program.clone());
+        Ok(program)
+    }
+
+    fn load_or_compile(&self, code_hash: B256, module: &[u8]) -> Result<Module, ProgramError> {
+        let path = self.cache_dir.read().as_ref().map(|dir| dir.join(format!("{code_hash}.cwasm")));
+        if let Some(path) = &path
+            && path.exists()
+        {
+            // SAFETY: the file was written by `Module::serialize` of an engine with the same
+            // compatibility hash (the directory's name), by this node.
+            match unsafe { Module::deserialize_file(&self.engine, path) } {
+                Ok(compiled) => return Ok(compiled),
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), error = %e, "unreadable compiled program; compiling again")
+                }
+            }
+        }
+        let compiled = Module::new(&self.engine, module)
+            .map_err(|e| ProgramError::Compile(format!("{e:#}")))?;
+        if let Some(path) = path {
+            if let Err(e) = write_artifact(&path, &compiled) {
+                tracing::warn!(path = %path.display(), error = %e, "cannot keep compiled program on disk");
+            }
+        }
+        Ok(compiled)
+    }
+
+    /// Whether the compiled program of `code_hash` is in memory.
+    pub fn is_cached(&self, code_hash: &B256) -> bool {
+        self.programs.lock().contains_key(code_hash)
+    }
+
+    /// Drops every compiled program from memory (the disk cache stays), as a restart does.
+    pub fn clear_memory_cache(&self) {
+        self.programs.lock().clear();
+    }
+
+    /// Runs `program` in `frame` with `args` and `gas`.
+    pub fn run(
+        &self,
+        program: &CompiledProgram,
+        api: &mut dyn EvmApi,
+        frame: ProgramFrame,
+        args: Bytes,
+        gas: u64,
+    ) -> ProgramOutcome {
+        let args_len = args.len() as i32;
+        // SAFETY: the store, which holds the api pointer, is dropped before this function
+        // returns, while `api` is still borrowed.
+        let state = unsafe { HostState::new(api, frame, args, program.initial_pages) };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|state| state);
+        store.set_fuel(gas_to_fuel(gas)).expect("fuel is enabled");
+        let run = (|| {
+            let instance = program.pre.instantiate(&mut store)?;
+            let memory = instance
+                .get_memory(&mut store, "memory")
+                .ok_or_else(|| wasmtime::Error::msg("no memory export"))?;
+            store.data_mut().memory = Some(memory);
+            let entry = instance.get_typed_func::<i32, i32>(&mut store, "user_entrypoint")?;
+            entry.call(&mut store, args_len)
+        })();
+        // The gas owed for memory growth since the last host call.
+        let mut fuel = store.get_fuel().unwrap_or(0);
+        let debt = gas_to_fuel(std::mem::take(&mut store.data_mut().gas_debt));
+        let out_of_gas_by_debt = fuel < debt;
+        fuel = fuel.saturating_sub(debt);
+        let state = store.data_mut();
+        let ended = |code: u32| {
+            if code == 0 { ProgramStatus::Success } else { ProgramStatus::Revert }
+        };
+        let status = match (run, state.halt.take()) {
+            (_, Some(Halt::Exit(code))) => ended(code),
+            (Ok(code), None) => ended(code as u32),
+            (_, Some(Halt::OutOfGas)) => ProgramStatus::OutOfGas,
+            (_, Some(Halt::StaticViolation)) => ProgramStatus::StaticViolation,
+            (_, Some(Halt::Fatal)) => ProgramStatus::Fatal,
+            (_, Some(Halt::BadArgument(why))) => ProgramStatus::Trap(why.to_string()),
+            (Err(e), None) => match e.downcast_ref::<Trap>() {
+                Some(Trap::OutOfFuel) => ProgramStatus::OutOfGas,
+                Some(Trap::StackOverflow) => ProgramStatus::StackOverflow,
+                Some(trap) => ProgramStatus::Trap(trap.to_string()),
+                None => ProgramStatus::Trap(format!("{e:#}")),
+            },
+        };
+        let status = if out_of_gas_by_debt && status != ProgramStatus::Fatal {
+            ProgramStatus::OutOfGas
+        } else {
+            status
+        };
+        let keeps_gas = matches!(status, ProgramStatus::Success | ProgramStatus::Revert);
+        ProgramOutcome {
+            output: if keeps_gas {
+                Bytes::from(std::mem::take(&mut state.result))
+            } else {
+                Bytes::new()
+            },
+            gas_left: if keeps_gas { fuel_to_gas(fuel) } else { 0 },
+            refund: if status == ProgramStatus::Success { state.refund } else { 0 },
+            status,
+        }
+    }
+}
+
+fn write_artifact(path: &Path, module: &Module) -> std::io::Result<()> {
+    let bytes = module.serialize().map_err(|e| std::io::Error::other(e.to_string()))?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    // Written whole under another name, then renamed: a crash never leaves half an artifact.
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(tmp, path)
+}
+
+/// The initial pages of the module's memory (validation has checked there is one).
+fn initial_pages(module: &[u8]) -> u64 {
+    for payload in wasmparser::Parser::new(0).parse_all(module) {
+        if let Ok(wasmparser::Payload::MemorySection(reader)) = payload {
+            return reader.into_iter().flatten().map(|m| m.initial).next().unwrap_or(0);
+        }
+    }
+    0
+}

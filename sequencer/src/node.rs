@@ -44,6 +44,8 @@ pub struct NodeHandle {
 pub const DB_FILE: &str = "node.redb";
 /// File name of the mempool journal inside the data directory.
 pub const JOURNAL_FILE: &str = "mempool.redb";
+/// The directory, in the data directory, of compiled WebAssembly programs.
+pub const WASM_CACHE_DIR: &str = "wasm-cache";
 
 fn now_secs() -> u64 {
     std::time::SystemTime::now()
@@ -100,6 +102,8 @@ impl Node {
         let chain = ChainSpec::from_config(&config);
         let store =
             Store::open(config.data_dir.join(DB_FILE))?.keep_blocks(config.history.keep_blocks);
+        // Compiled WebAssembly programs are kept beside the chain, so a restart loads them.
+        execution::wasm::WasmRuntime::global().set_cache_dir(&config.data_dir.join(WASM_CACHE_DIR));
         let timestamp =
             if config.genesis.timestamp == 0 { now_secs() } else { config.genesis.timestamp };
         let genesis = store.init_genesis(&chain, &config.genesis, timestamp)?;

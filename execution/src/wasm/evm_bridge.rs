@@ -32,6 +32,7 @@ use revm::{
 };
 
 use super::{
+    arb_wasm::ARB_WASM,
     evm_api::{CallKind, EvmApi, NestedCall, NestedCreate, NestedOutcome, ProgramFrame},
     program_code::is_stylus_code,
     runtime::{ProgramStatus, WasmRuntime},
@@ -74,6 +75,10 @@ where
     ) -> Result<Option<Self::Output>, String> {
         if let Some(output) = self.eth.run(context, inputs)? {
             return Ok(Some(output));
+        }
+        if inputs.bytecode_address == ARB_WASM {
+            let input = inputs.input.bytes(context);
+            return Ok(Some(super::arb_wasm::run(context, inputs, &input)));
         }
         let (code_hash, bytecode) = &inputs.known_bytecode;
         let code = bytecode.original_byte_slice();

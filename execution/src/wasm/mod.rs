@@ -8,6 +8,8 @@
 //! balances and nested calls revert with the frame. Its host functions are Stylus' `vm_hooks`
 //! (`hostio`), metered with wasmtime fuel at Stylus' prices (`pricing`).
 
+pub mod arb_wasm;
+pub mod depth;
 pub mod evm_api;
 pub mod evm_bridge;
 pub mod host_state;

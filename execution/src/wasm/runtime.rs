@@ -11,7 +11,10 @@ use std::{
     collections::HashMap,
     hash::{Hash, Hasher},
     path::{Path, PathBuf},
-    sync::{Arc, OnceLock},
+    sync::{
+        Arc, OnceLock,
+        atomic::{AtomicU64, Ordering},
+    },
 };
 
 use alloy_primitives::{B256, Bytes};
@@ -19,6 +22,7 @@ use parking_lot::{Mutex, RwLock};
 use wasmtime::{Config, Engine, InstancePre, Linker, Module, OptLevel, Store, Trap};
 
 use super::{
+    depth,
     evm_api::{EvmApi, ProgramFrame},
     host_state::{Halt, HostState},
     hostio,
@@ -29,9 +33,9 @@ use super::{
 
 /// Most compiled programs kept in memory; past it the cache is emptied and refilled.
 const MAX_CACHED_PROGRAMS: usize = 1024;
-/// wasmtime's limit on the native stack a program's frames may take. The same compiled code
-/// takes the same stack on every machine, so where recursion stops is deterministic.
-const MAX_WASM_STACK: usize = 256 * 1024;
+/// wasmtime's limit on the native stack a program's frames may take: a backstop far above what
+/// the instrumented depth counter (`depth`) lets a program use, which is what decides.
+const MAX_WASM_STACK: usize = 128 * 1024;
 
 /// Why deployed code cannot run as a program.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -98,6 +102,7 @@ pub struct WasmRuntime {
     linker: Linker<HostState>,
     programs: Mutex<HashMap<B256, Arc<CompiledProgram>>>,
     cache_dir: RwLock<Option<PathBuf>>,
+    compilations: AtomicU64,
 }
 
 impl std::fmt::Debug for WasmRuntime {
@@ -121,7 +126,7 @@ fn engine_config() -> Config {
         .wasm_multi_memory(false)
         .wasm_tail_call(false)
         .wasm_bulk_memory(true)
-        .wasm_multi_value(true);
+        .wasm_multi_value(false);
     config
 }
 
@@ -130,7 +135,13 @@ impl WasmRuntime {
         let engine = Engine::new(&engine_config()).expect("the wasmtime configuration is valid");
         let mut linker = Linker::new(&engine);
         hostio::link(&mut linker).expect("host functions link once each");
-        Self { engine, linker, programs: Mutex::new(HashMap::new()), cache_dir: RwLock::new(None) }
+        Self {
+            engine,
+            linker,
+            programs: Mutex::new(HashMap::new()),
+            cache_dir: RwLock::new(None),
+            compilations: AtomicU64::new(0),
+        }
     }
 
     /// The process's runtime.
@@ -139,10 +150,12 @@ impl WasmRuntime {
         RUNTIME.get_or_init(WasmRuntime::new)
     }
 
-    /// Keeps compiled programs in `dir` too (a subdirectory per wasmtime compatibility hash).
+    /// Keeps compiled programs in `dir` too (a subdirectory per wasmtime compatibility hash and
+    /// instrumentation version).
     pub fn set_cache_dir(&self, dir: &Path) {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         self.engine.precompile_compatibility_hash().hash(&mut hasher);
+        depth::INSTRUMENTATION_VERSION.hash(&mut hasher);
         let dir = dir.join(format!("{:016x}", hasher.finish()));
         *self.cache_dir.write() = Some(dir);
     }
@@ -160,6 +173,8 @@ impl WasmRuntime {
         let module = decode_program(code)?;
         validate_module(&module)?;
         let initial_pages = initial_pages(&module);
+        let module =
+            depth::instrument(&module).map_err(|e| ProgramError::Compile(e.to_string()))?;
         let compiled = self.load_or_compile(code_hash, &module)?;
         let pre = self
             .linker
@@ -190,12 +205,18 @@ impl WasmRuntime {
         }
         let compiled = Module::new(&self.engine, module)
             .map_err(|e| ProgramError::Compile(format!("{e:#}")))?;
+        self.compilations.fetch_add(1, Ordering::Relaxed);
         if let Some(path) = path {
             if let Err(e) = write_artifact(&path, &compiled) {
                 tracing::warn!(path = %path.display(), error = %e, "cannot keep compiled program on disk");
             }
         }
         Ok(compiled)
+    }
+
+    /// How many modules this process has compiled (not loaded from the disk cache).
+    pub fn compilations(&self) -> u64 {
+        self.compilations.load(Ordering::Relaxed)
     }
 
     /// Whether the compiled program of `code_hash` is in memory.
@@ -224,15 +245,23 @@ impl WasmRuntime {
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| state);
         store.set_fuel(gas_to_fuel(gas)).expect("fuel is enabled");
+        let mut instance = None;
         let run = (|| {
-            let instance = program.pre.instantiate(&mut store)?;
-            let memory = instance
+            let created = program.pre.instantiate(&mut store)?;
+            instance = Some(created);
+            let memory = created
                 .get_memory(&mut store, "memory")
                 .ok_or_else(|| wasmtime::Error::msg("no memory export"))?;
             store.data_mut().memory = Some(memory);
-            let entry = instance.get_typed_func::<i32, i32>(&mut store, "user_entrypoint")?;
+            let entry = created.get_typed_func::<i32, i32>(&mut store, "user_entrypoint")?;
             entry.call(&mut store, args_len)
         })();
+        // The depth counter's trap is an `unreachable` with the counter past its limit.
+        let too_deep = run.is_err()
+            && instance
+                .and_then(|instance| instance.get_global(&mut store, depth::DEPTH_EXPORT))
+                .and_then(|global| global.get(&mut store).i32())
+                .is_some_and(|words| words > depth::MAX_STACK_WORDS);
         // The gas owed for memory growth since the last host call.
         let mut fuel = store.get_fuel().unwrap_or(0);
         let debt = gas_to_fuel(std::mem::take(&mut store.data_mut().gas_debt));
@@ -249,6 +278,7 @@ impl WasmRuntime {
             (_, Some(Halt::StaticViolation)) => ProgramStatus::StaticViolation,
             (_, Some(Halt::Fatal)) => ProgramStatus::Fatal,
             (_, Some(Halt::BadArgument(why))) => ProgramStatus::Trap(why.to_string()),
+            (Err(_), None) if too_deep => ProgramStatus::StackOverflow,
             (Err(e), None) => match e.downcast_ref::<Trap>() {
                 Some(Trap::OutOfFuel) => ProgramStatus::OutOfGas,
                 Some(Trap::StackOverflow) => ProgramStatus::StackOverflow,

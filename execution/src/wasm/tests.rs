@@ -279,15 +279,34 @@ fn hostile_modules_fail_only_their_own_transaction() {
     assert!(matches!(result, ExecutionResult::Halt { .. }), "{result:?}");
     assert_eq!(result.tx_gas_used(), 100_000);
 
-    let deep = chain.deploy(
-        r#"(module (memory (export "memory") 1)
-          (func $f (param i32) (result i32) (call $f (i32.add (local.get 0) (i32.const 1))))
-          (func (export "user_entrypoint") (param i32) (result i32) (call $f (i32.const 0))))"#,
+    // Recursion as deep as the first calldata byte × 1,000 (plus one).
+    let recursion = chain.deploy(
+        r#"(module
+          (import "vm_hooks" "read_args" (func $read_args (param i32)))
+          (memory (export "memory") 1)
+          (func $f (param i32) (result i32)
+            (if (result i32) (i32.eqz (local.get 0))
+              (then (i32.const 0))
+              (else (call $f (i32.sub (local.get 0) (i32.const 1))))))
+          (func (export "user_entrypoint") (param i32) (result i32)
+            (call $read_args (i32.const 0))
+            (call $f (i32.mul (i32.load8_u (i32.const 0)) (i32.const 100)))))"#,
     );
-    let first = chain.call(deep, &[], 10_000_000);
-    assert!(matches!(first, ExecutionResult::Halt { .. }), "{first:?}");
-    let second = chain.call(deep, &[], 10_000_000);
+    // 100 frames of 17 words each fit under the counter's limit...
+    let shallow = chain.call(recursion, &[1], 10_000_000);
+    assert!(shallow.is_success(), "{shallow:?}");
+    // ...25,500 do not: the counter stops it, the same way every time.
+    let first = chain.call(recursion, &[255], 10_000_000);
+    assert!(
+        matches!(
+            first,
+            ExecutionResult::Halt { reason: revm::context::result::HaltReason::StackOverflow, .. }
+        ),
+        "{first:?}"
+    );
+    let second = chain.call(recursion, &[255], 10_000_000);
     assert_eq!(format!("{first:?}"), format!("{second:?}"), "recursion stops the same way");
+    assert_eq!(first.tx_gas_used(), 10_000_000);
 
     // The node goes on: the counter still works after all of them.
     assert!(chain.call(counter, &[], 1_000_000).is_success());
@@ -356,4 +375,73 @@ fn float_nan_results_are_canonical_and_the_same_on_every_run() {
     let canonical = 0x7FF8_0000_0000_0000u64.to_le_bytes();
     assert_eq!(&first[..8], canonical);
     assert_eq!(&first[8..], canonical);
+}
+
+#[test]
+fn arb_wasm_answers_activation_as_arbitrum_does_for_an_active_program() {
+    let mut chain = Chain::new();
+    let counter = chain.deploy(COUNTER);
+    let evm = evm_deploy(&mut chain, &[0x00]);
+    let call = |chain: &mut Chain, signature: &str, arg: Option<Address>| {
+        let mut data = keccak256(signature)[..4].to_vec();
+        if let Some(arg) = arg {
+            data.extend_from_slice(&[0; 12]);
+            data.extend_from_slice(arg.as_slice());
+        }
+        chain.call(super::arb_wasm::ARB_WASM, &data, 100_000)
+    };
+    let selector = |name: &str| Bytes::from(keccak256(name)[..4].to_vec());
+    let active = call(&mut chain, "activateProgram(address)", Some(counter));
+    assert!(matches!(active, ExecutionResult::Revert { .. }), "{active:?}");
+    assert_eq!(output(&active), selector("ProgramUpToDate()"));
+    let not_wasm = call(&mut chain, "activateProgram(address)", Some(evm));
+    assert_eq!(output(&not_wasm), selector("ProgramNotWasm()"));
+    let version = call(&mut chain, "programVersion(address)", Some(counter));
+    assert!(version.is_success());
+    assert_eq!(U256::from_be_slice(&output(&version)), U256::from(2));
+    let ink = call(&mut chain, "inkPrice()", None);
+    assert_eq!(U256::from_be_slice(&output(&ink)), U256::from(10_000));
+}
+
+#[test]
+fn compiled_programs_survive_a_restart_through_the_disk_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = super::WasmRuntime::global();
+    runtime.set_cache_dir(dir.path());
+    let code = encode_program(&wat::parse_str(COUNTER).unwrap());
+    let hash = keccak256(&code);
+    runtime.program(hash, &code).unwrap();
+    let compiled = runtime.compilations();
+    let artifacts: Vec<_> = walk(dir.path())
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "cwasm"))
+        .collect();
+    assert_eq!(artifacts.len(), 1, "{artifacts:?}");
+    // As after a restart: nothing in memory; the program is loaded, not compiled.
+    runtime.clear_memory_cache();
+    assert!(!runtime.is_cached(&hash));
+    runtime.program(hash, &code).unwrap();
+    assert_eq!(runtime.compilations(), compiled);
+    // A damaged artifact is compiled again, not trusted.
+    runtime.clear_memory_cache();
+    std::fs::write(&artifacts[0], b"damaged").unwrap();
+    runtime.program(hash, &code).unwrap();
+    assert_eq!(runtime.compilations(), compiled + 1);
+    // And the program still runs.
+    let mut chain = Chain::new();
+    let counter = chain.deploy(COUNTER);
+    assert!(chain.call(counter, &[], 1_000_000).is_success());
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
 }

@@ -1,7 +1,8 @@
 //! Which WebAssembly modules may be deployed: what Stylus refuses, Manifold refuses.
 //!
 //! A module must be valid WebAssembly with only the features Stylus allows (no reference
-//! types, SIMD, threads, exceptions, tail calls, memory64 or several memories; floating point
+//! types, SIMD, threads, exceptions, tail calls, multi-value, memory64 or several memories;
+//! floating point
 //! is allowed and runs NaN-canonicalised), must have no start function, must import only host
 //! functions Manifold provides with their exact signatures, must export `memory` and
 //! `user_entrypoint(i32) -> i32`, and must stay within Stylus' counts (functions, data and
@@ -58,7 +59,6 @@ pub fn allowed_features() -> WasmFeatures {
     WasmFeatures::MUTABLE_GLOBAL
         | WasmFeatures::SATURATING_FLOAT_TO_INT
         | WasmFeatures::SIGN_EXTENSION
-        | WasmFeatures::MULTI_VALUE
         | WasmFeatures::BULK_MEMORY
         | WasmFeatures::FLOATS
 }

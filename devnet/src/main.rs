@@ -46,5 +46,10 @@ fn main() -> eyre::Result<()> {
 }
 
 fn runtime() -> eyre::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        // Transactions execute on these threads too (blocks, eth_call): see
+        // `execution::wasm::EXECUTION_THREAD_STACK`.
+        .thread_stack_size(execution::wasm::EXECUTION_THREAD_STACK)
+        .build()?)
 }

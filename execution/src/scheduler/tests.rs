@@ -4,7 +4,8 @@
 //! that get rejected, value sent to contracts, precompiles, oneself and senders of later
 //! transactions — lazy credits read back — zero-value touches) and key-value transactions
 //! (puts, transfers to EVM accounts and to other key-value payers, transfers they cannot fund,
-//! duplicates) — under Block-STM forced at 1, 2, 4 and 8 threads, under Block-STM stopped for
+//! duplicates), WebAssembly programs (called directly, flushing or not, reverting) and an EVM
+//! contract that calls one and may revert after it — under Block-STM forced at 1, 2, 4 and 8 threads, under Block-STM stopped for
 //! contention after every execution (final prefix + sequential rest), declared access forced,
 //! and as the strategy chooses; the reference is the one-worker (sequential) case.
 
@@ -56,6 +57,16 @@ fn reverter() -> Address {
 fn self_caller() -> Address {
     Address::repeat_byte(0x5e)
 }
+/// A WebAssembly program: the counter of the WASM engine's tests (slot 0 += 1 through the
+/// storage cache; calldata 0x00 leaves the write unflushed, 0x01 reverts after flushing).
+fn wasm_counter() -> Address {
+    Address::repeat_byte(0xa5)
+}
+/// An EVM contract that calls the WASM counter, then writes its own slot 0, then reverts
+/// everything when it was given calldata: a cross-VM call in one journal.
+fn evm_to_wasm() -> Address {
+    Address::repeat_byte(0xa6)
+}
 
 /// Key-value payers.
 const KV_SIGNERS: usize = 3;
@@ -93,15 +104,23 @@ fn fixture() -> &'static Fixture {
                 )
             })
             .collect();
-        for (address, code) in
-            [(counter(), COUNTER), (reverter(), REVERTER), (self_caller(), SELF_CALLER)]
-        {
+        let wasm = crate::wasm::encode_program(
+            &wat::parse_str(crate::wasm::tests::COUNTER).expect("the counter's WAT parses"),
+        );
+        let caller = crate::wasm::tests::evm_caller(wasm_counter());
+        for (address, code) in [
+            (counter(), COUNTER),
+            (reverter(), REVERTER),
+            (self_caller(), SELF_CALLER),
+            (wasm_counter(), &wasm[..]),
+            (evm_to_wasm(), &caller[..]),
+        ] {
             alloc.insert(
                 address,
                 GenesisAccount {
                     balance: U256::ZERO,
                     nonce: 1,
-                    code: Some(Bytes::from_static(code)),
+                    code: Some(Bytes::copy_from_slice(code)),
                     storage: BTreeMap::new(),
                 },
             );
@@ -169,6 +188,10 @@ enum Kind {
     Create,
     SelfCall,
     NonceGap,
+    /// A call to the WASM counter with calldata `[0]` (unflushed), `[1]` (reverts) or none.
+    Wasm(Option<u8>),
+    /// The EVM contract that calls the WASM counter; `true`: it reverts afterwards.
+    EvmToWasm(bool),
 }
 
 fn kind() -> impl Strategy<Value = Kind> {
@@ -188,6 +211,8 @@ fn kind() -> impl Strategy<Value = Kind> {
         1 => Just(Kind::Create),
         1 => Just(Kind::SelfCall),
         1 => Just(Kind::NonceGap),
+        2 => prop_oneof![Just(None), Just(Some(0u8)), Just(Some(1u8))].prop_map(Kind::Wasm),
+        2 => any::<bool>().prop_map(Kind::EvmToWasm),
     ]
 }
 
@@ -237,6 +262,13 @@ fn build(plan: &[(usize, Kind, u64)]) -> Vec<Transaction> {
             Kind::Create => (TxKind::Create, 100_000, INIT.to_vec(), 0),
             Kind::SelfCall => (TxKind::Call(self_caller()), 100_000, vec![], 0),
             Kind::NonceGap => (TxKind::Call(Address::repeat_byte(0x77)), 21_000, vec![], 5),
+            Kind::Wasm(data) => {
+                (TxKind::Call(wasm_counter()), 200_000, data.iter().copied().collect(), 0)
+            }
+            Kind::EvmToWasm(revert) => {
+                let data = if *revert { vec![1] } else { vec![] };
+                (TxKind::Call(evm_to_wasm()), 300_000, data, 0)
+            }
         };
         let nonce = nonces[*sender] + skew;
         if skew == 0 {
@@ -484,3 +516,30 @@ fn both_engines_share_blocks_and_the_native_token() {
 /// generator).
 #[path = "svm_mix_tests.rs"]
 mod svm_mix_tests;
+
+#[test]
+fn wasm_programs_run_in_blocks_and_revert_with_the_evm_frame_that_called_them() {
+    let plan = vec![
+        (0, Kind::Wasm(None), 0),
+        (1, Kind::EvmToWasm(false), 0),
+        (2, Kind::EvmToWasm(true), 0),
+        (3, Kind::Wasm(Some(1)), 0),
+        (4, Kind::Wasm(Some(0)), 0),
+    ];
+    let txs = build(&plan);
+    let block = run(&mut ParallelExecutor::sequential(), &txs, InvalidTxPolicy::Skip).unwrap();
+    let receipts: Vec<(bool, usize)> = block
+        .outcome
+        .transactions
+        .iter()
+        .map(|tx| match &tx.result.output {
+            crate::EngineOutput::Evm(out) => (out.success, out.logs.len()),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    // The program logs once per run; a revert (the EVM caller's, or the program's own) drops
+    // the log with the writes.
+    assert_eq!(receipts, [(true, 1), (true, 1), (false, 0), (false, 0), (true, 1)]);
+    // And the same block under every parallel executor.
+    check_block(&txs).unwrap();
+}

@@ -45,6 +45,9 @@ fn pool(threads: usize) -> Arc<rayon::ThreadPool> {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .thread_name(move |i| format!("block-stm-{threads}-{i}"))
+            // WebAssembly programs nest (up to `wasm::MAX_NESTED_PROGRAMS`, each with its own
+            // wasmtime stack): room for all of them and the EVM frames between.
+            .stack_size(crate::wasm::EXECUTION_THREAD_STACK)
             .build()
             .expect("spawning the scheduler's worker threads"),
     );

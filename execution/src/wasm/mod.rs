@@ -19,6 +19,10 @@ pub mod program_code;
 pub mod runtime;
 pub mod validation;
 
+/// The native stack a thread that executes transactions needs: nested programs' wasmtime stacks
+/// (`MAX_NESTED_PROGRAMS` × 128 KiB at most) and the EVM frames between them, with room to spare.
+pub const EXECUTION_THREAD_STACK: usize = 8 << 20;
+
 pub use evm_bridge::{MAX_NESTED_PROGRAMS, ManifoldPrecompiles, manifold_instructions};
 pub use program_code::{
     ProgramCodeError, STYLUS_PREFIX, decode_program, deploy_initcode, encode_program,
@@ -28,4 +32,4 @@ pub use runtime::{ProgramError, ProgramOutcome, ProgramStatus, WasmRuntime};
 pub use validation::{ModuleError, validate_module};
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -96,7 +96,7 @@ fn output(result: &ExecutionResult) -> Bytes {
 /// A counter: slot 0 += 1 through the storage cache, flushed unless calldata is `0x00`
 /// (then the write is only cached); emits `Bumped(new)` with topic keccak("Bumped"); returns
 /// the new value. Calldata `0x01` reverts after the write with data "no".
-const COUNTER: &str = r#"(module
+pub(crate) const COUNTER: &str = r#"(module
   (import "vm_hooks" "read_args" (func $read_args (param i32)))
   (import "vm_hooks" "write_result" (func $write_result (param i32 i32)))
   (import "vm_hooks" "storage_load_bytes32" (func $load (param i32 i32)))
@@ -179,7 +179,7 @@ fn cached_writes_persist_only_when_flushed_and_a_revert_undoes_them() {
 
 /// EVM code that CALLs `target` with empty calldata and all gas, then `SSTORE(0, 7)`, then
 /// REVERTs if its own calldata is non-empty, else STOPs.
-fn evm_caller(target: Address) -> Vec<u8> {
+pub(crate) fn evm_caller(target: Address) -> Vec<u8> {
     let mut code = vec![0x60, 0, 0x60, 0, 0x60, 0, 0x60, 0, 0x60, 0, 0x73];
     code.extend_from_slice(target.as_slice());
     code.extend_from_slice(&[0x5A, 0xF1, 0x50]); // GAS CALL POP

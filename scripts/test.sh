@@ -102,6 +102,9 @@ js_deps() {
   # The compiled contracts are committed (Rust tests and crates embed them); fail if stale.
   node tests/contracts/build.mjs --check
   node bridge/contracts/build.mjs --check
+  # The WebAssembly contracts (C, built with Debian's clang and lld, which the script installs
+  # when missing) are committed too; fail if stale.
+  bash scripts/build-wasm.sh --check
 }
 
 cargo_build() {
@@ -135,7 +138,7 @@ js_tests() {
 }
 
 run_phase "setup: Python venvs (.venv, .venv-solana) + tests/*/requirements.txt" python_deps
-run_phase "setup: npm ci (tests/js, tests/l1-hardhat, bridge/contracts) + contract artifact checks" js_deps
+run_phase "setup: npm ci (tests/js, tests/l1-hardhat, bridge/contracts) + contract artifact checks (solc, clang wasm32)" js_deps
 run_phase "cargo build --workspace --all-targets" cargo_build
 run_phase "cargo nextest run --workspace" cargo_tests
 run_phase "pytest tests/python (web3.py)" python_tests

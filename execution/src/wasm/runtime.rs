@@ -19,14 +19,18 @@ use std::{
 
 use alloy_primitives::{B256, Bytes};
 use parking_lot::{Mutex, RwLock};
-use wasmtime::{Config, Engine, InstancePre, Linker, Module, OptLevel, Store, Trap};
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, InstancePre, Linker, Module, OptLevel,
+    PoolingAllocationConfig, Store, Trap,
+};
 
 use super::{
     depth,
     evm_api::{EvmApi, ProgramFrame},
+    evm_bridge::MAX_NESTED_PROGRAMS,
     host_state::{Halt, HostState},
     hostio,
-    pricing::{fuel_to_gas, gas_to_fuel},
+    pricing::{MAX_PAGES, fuel_to_gas, gas_to_fuel},
     program_code::{ProgramCodeError, decode_program},
     validation::{ModuleError, validate_module},
 };
@@ -111,10 +115,25 @@ impl std::fmt::Debug for WasmRuntime {
     }
 }
 
+/// Transactions that may run programs at once in the process; each may nest up to
+/// `MAX_NESTED_PROGRAMS`. The instance pool has a slot for every one of those programs.
+const CONCURRENT_TRANSACTIONS: usize = 64;
+
 /// The wasmtime configuration: fuel with Stylus-derived operator costs, NaN canonicalisation,
-/// only the features deployed modules may use, a bounded stack.
+/// only the features deployed modules may use, a bounded stack, and instances from a pool
+/// (instantiating a program for each call is then a slot reuse, not fresh mappings).
 fn engine_config() -> Config {
+    let slots = (CONCURRENT_TRANSACTIONS * MAX_NESTED_PROGRAMS) as u32;
+    let mut pool = PoolingAllocationConfig::new();
+    pool.total_core_instances(slots)
+        .total_memories(slots)
+        .total_tables(slots)
+        .max_memory_size(MAX_PAGES as usize * 65_536)
+        // Resetting a slot's first MiB with memset is cheaper than unmapping it.
+        .linear_memory_keep_resident(1 << 20)
+        .table_keep_resident(64 << 10);
     let mut config = Config::new();
+    config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     config
         .consume_fuel(true)
         .operator_cost(super::pricing::operator_costs())
@@ -238,6 +257,7 @@ impl WasmRuntime {
         args: Bytes,
         gas: u64,
     ) -> ProgramOutcome {
+        let _slots = PoolSlots::enter();
         let args_len = args.len() as i32;
         // SAFETY: the store, which holds the api pointer, is dropped before this function
         // returns, while `api` is still borrowed.
@@ -324,4 +344,42 @@ fn initial_pages(module: &[u8]) -> u64 {
         }
     }
     0
+}
+
+/// A transaction's claim on the instance pool: the outermost program of a transaction on a
+/// thread takes `MAX_NESTED_PROGRAMS` slots at once (waiting while all are taken), so its
+/// nested programs always find one and no two transactions can each hold part of what the
+/// other waits for.
+struct PoolSlots;
+
+static FREE_TRANSACTIONS: Mutex<usize> = Mutex::new(CONCURRENT_TRANSACTIONS);
+static TRANSACTION_FREED: parking_lot::Condvar = parking_lot::Condvar::new();
+
+thread_local! {
+    /// Programs running on this thread now (nested through calls).
+    static RUNNING: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+impl PoolSlots {
+    fn enter() -> Self {
+        if RUNNING.get() == 0 {
+            let mut free = FREE_TRANSACTIONS.lock();
+            while *free == 0 {
+                TRANSACTION_FREED.wait(&mut free);
+            }
+            *free -= 1;
+        }
+        RUNNING.set(RUNNING.get() + 1);
+        Self
+    }
+}
+
+impl Drop for PoolSlots {
+    fn drop(&mut self) {
+        RUNNING.set(RUNNING.get() - 1);
+        if RUNNING.get() == 0 {
+            *FREE_TRANSACTIONS.lock() += 1;
+            TRANSACTION_FREED.notify_one();
+        }
+    }
 }

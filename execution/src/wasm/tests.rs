@@ -2,7 +2,7 @@
 //! calls from transactions, from EVM contracts and from programs, Stylus' storage cache,
 //! metering, and the hostile modules each failing only their own transaction.
 
-use alloy_primitives::{Address, Bytes, TxKind, U256, keccak256};
+use alloy_primitives::{Address, B256, Bytes, TxKind, U256, keccak256};
 use revm::{
     Context, ExecuteCommitEvm, MainContext,
     context::{TxEnv, result::ExecutionResult},
@@ -444,4 +444,186 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         }
     }
     out
+}
+
+/// A program that answers one host function per call: calldata byte 0 picks it, bytes 1..21
+/// are an address argument, bytes 21.. further data. Its answer is its result.
+const PROBE: &str = r#"(module
+  (import "vm_hooks" "read_args" (func $read_args (param i32)))
+  (import "vm_hooks" "write_result" (func $write_result (param i32 i32)))
+  (import "vm_hooks" "exit_early" (func $exit_early (param i32)))
+  (import "vm_hooks" "block_number" (func $block_number (result i64)))
+  (import "vm_hooks" "chainid" (func $chainid (result i64)))
+  (import "vm_hooks" "msg_sender" (func $msg_sender (param i32)))
+  (import "vm_hooks" "msg_value" (func $msg_value (param i32)))
+  (import "vm_hooks" "tx_origin" (func $tx_origin (param i32)))
+  (import "vm_hooks" "contract_address" (func $contract_address (param i32)))
+  (import "vm_hooks" "account_balance" (func $account_balance (param i32 i32)))
+  (import "vm_hooks" "account_code_size" (func $account_code_size (param i32) (result i32)))
+  (import "vm_hooks" "account_codehash" (func $account_codehash (param i32 i32)))
+  (import "vm_hooks" "account_code" (func $account_code (param i32 i32 i32 i32) (result i32)))
+  (import "vm_hooks" "math_mul_mod" (func $math_mul_mod (param i32 i32 i32)))
+  (import "vm_hooks" "math_pow" (func $math_pow (param i32 i32)))
+  (import "vm_hooks" "transient_store_bytes32" (func $tstore (param i32 i32)))
+  (import "vm_hooks" "transient_load_bytes32" (func $tload (param i32 i32)))
+  (import "vm_hooks" "static_call_contract" (func $static_call (param i32 i32 i32 i64 i32) (result i32)))
+  (import "vm_hooks" "delegate_call_contract" (func $delegate_call (param i32 i32 i32 i64 i32) (result i32)))
+  (import "vm_hooks" "call_contract" (func $call (param i32 i32 i32 i32 i64 i32) (result i32)))
+  (import "vm_hooks" "read_return_data" (func $read_return_data (param i32 i32 i32) (result i32)))
+  (import "vm_hooks" "return_data_size" (func $return_data_size (result i32)))
+  (import "vm_hooks" "create1" (func $create1 (param i32 i32 i32 i32 i32)))
+  (import "vm_hooks" "create2" (func $create2 (param i32 i32 i32 i32 i32 i32)))
+  (import "vm_hooks" "storage_load_bytes32" (func $load (param i32 i32)))
+  (import "vm_hooks" "native_keccak256" (func $keccak (param i32 i32 i32)))
+  (memory (export "memory") 1)
+  ;; args at 0, out at 1024, scratch at 2048 (zeros), return length at 3000
+  (func $out (param i32) (result i32) (call $write_result (i32.const 1024) (local.get 0)) (i32.const 0))
+  (func (export "user_entrypoint") (param $len i32) (result i32)
+    (local $op i32)
+    (call $read_args (i32.const 0))
+    (local.set $op (i32.load8_u (i32.const 0)))
+    (if (i32.eq (local.get $op) (i32.const 0)) (then
+      (i64.store (i32.const 1024) (call $block_number))
+      (i64.store (i32.const 1032) (call $chainid))
+      (return (call $out (i32.const 16)))))
+    (if (i32.eq (local.get $op) (i32.const 1)) (then
+      (call $msg_sender (i32.const 1024)) (call $tx_origin (i32.const 1044))
+      (call $contract_address (i32.const 1064)) (call $msg_value (i32.const 1084))
+      (return (call $out (i32.const 92)))))
+    (if (i32.eq (local.get $op) (i32.const 2)) (then
+      (call $account_balance (i32.const 1) (i32.const 1024))
+      (i32.store (i32.const 1056) (call $account_code_size (i32.const 1)))
+      (call $account_codehash (i32.const 1) (i32.const 1060))
+      (i32.store (i32.const 1092) (call $account_code (i32.const 1) (i32.const 0) (i32.const 8) (i32.const 1096)))
+      (return (call $out (i32.const 80)))))
+    (if (i32.eq (local.get $op) (i32.const 3)) (then
+      ;; (2^255 * 3) mod 7 via mul_mod, then 3^5 via pow: words at 21, 53, 85
+      (call $math_mul_mod (i32.const 21) (i32.const 53) (i32.const 85))
+      (memory.copy (i32.const 1024) (i32.const 21) (i32.const 32))
+      (call $math_pow (i32.const 117) (i32.const 149))
+      (memory.copy (i32.const 1056) (i32.const 117) (i32.const 32))
+      (return (call $out (i32.const 64)))))
+    (if (i32.eq (local.get $op) (i32.const 4)) (then
+      (call $tstore (i32.const 2048) (i32.const 21))
+      (call $tload (i32.const 2048) (i32.const 1024))
+      (return (call $out (i32.const 32)))))
+    (if (i32.eq (local.get $op) (i32.const 5)) (then
+      ;; a static call to the address: 0 if it succeeded
+      (i32.store8 (i32.const 1024)
+        (call $static_call (i32.const 1) (i32.const 21) (i32.sub (local.get $len) (i32.const 21)) (i64.const 1000000) (i32.const 3000)))
+      (return (call $out (i32.const 1)))))
+    (if (i32.eq (local.get $op) (i32.const 6)) (then
+      (i32.store8 (i32.const 1024)
+        (call $delegate_call (i32.const 1) (i32.const 21) (i32.sub (local.get $len) (i32.const 21)) (i64.const 1000000) (i32.const 3000)))
+      (return (call $out (i32.const 1)))))
+    (if (i32.eq (local.get $op) (i32.const 7)) (then
+      ;; call, then hand back the callee's return data as ours
+      (drop (call $call (i32.const 1) (i32.const 21) (i32.sub (local.get $len) (i32.const 21)) (i32.const 2048) (i64.const 1000000) (i32.const 3000)))
+      (i32.store (i32.const 1024) (call $return_data_size))
+      (drop (call $read_return_data (i32.const 1028) (i32.const 0) (i32.load (i32.const 3000))))
+      (return (call $out (i32.add (i32.const 4) (i32.load (i32.const 3000)))))))
+    (if (i32.eq (local.get $op) (i32.const 8)) (then
+      ;; create1 (then create2 with salt 0) of the init code in bytes 21..
+      (call $create1 (i32.const 21) (i32.sub (local.get $len) (i32.const 21)) (i32.const 2048) (i32.const 1024) (i32.const 3000))
+      (call $create2 (i32.const 21) (i32.sub (local.get $len) (i32.const 21)) (i32.const 2048) (i32.const 2048) (i32.const 1044) (i32.const 3000))
+      (return (call $out (i32.const 40)))))
+    (if (i32.eq (local.get $op) (i32.const 9)) (then
+      (i32.store (i32.const 1024) (i32.const 0x796c7261)) ;; "arly"
+      (call $write_result (i32.const 1024) (i32.const 4))
+      (call $exit_early (i32.const 1))
+      (unreachable)))
+    (if (i32.eq (local.get $op) (i32.const 10)) (then
+      (call $load (i32.const 2048) (i32.const 1024))
+      (call $keccak (i32.const 21) (i32.sub (local.get $len) (i32.const 21)) (i32.const 1056))
+      (return (call $out (i32.const 64)))))
+    (i32.const 1)))"#;
+
+fn probe(chain: &mut Chain, probe: Address, op: u8, address: Address, rest: &[u8]) -> ExecutionResult {
+    let mut data = vec![op];
+    data.extend_from_slice(address.as_slice());
+    data.extend_from_slice(rest);
+    chain.call(probe, &data, 3_000_000)
+}
+
+#[test]
+fn host_functions_answer_as_the_evm_does() {
+    let mut chain = Chain::new();
+    let counter = chain.deploy(COUNTER);
+    let p = chain.deploy(PROBE);
+    let evm = evm_deploy(&mut chain, &evm_caller(counter));
+
+    let out = output(&probe(&mut chain, p, 0, Address::ZERO, &[]));
+    assert_eq!(u64::from_le_bytes(out[8..16].try_into().unwrap()), 1, "chain id");
+
+    let out = output(&probe(&mut chain, p, 1, Address::ZERO, &[]));
+    assert_eq!(&out[..20], SENDER.as_slice(), "msg_sender");
+    assert_eq!(&out[20..40], SENDER.as_slice(), "tx_origin");
+    assert_eq!(&out[40..60], p.as_slice(), "contract_address");
+    assert_eq!(U256::from_be_slice(&out[60..92]), U256::ZERO, "msg_value");
+
+    let out = output(&probe(&mut chain, p, 2, SENDER, &[]));
+    assert_eq!(U256::from_be_slice(&out[..32]), U256::from(10u128.pow(24)), "balance");
+    assert_eq!(&out[32..36], 0u32.to_le_bytes(), "an EOA has no code");
+    assert_eq!(&out[36..68], revm::primitives::KECCAK_EMPTY.as_slice(), "EXTCODEHASH of an EOA");
+    let out = output(&probe(&mut chain, p, 2, evm, &[]));
+    let code = chain.code(evm);
+    assert_eq!(u32::from_le_bytes(out[32..36].try_into().unwrap()) as usize, code.len());
+    assert_eq!(&out[36..68], keccak256(&code).as_slice());
+    assert_eq!(&out[68..72], 8u32.to_le_bytes());
+    assert_eq!(&out[72..80], &code[..8]);
+
+    let mut words: Vec<u8> = Vec::new();
+    words.extend((U256::from(1) << 255usize).to_be_bytes::<32>());
+    words.extend(U256::from(3).to_be_bytes::<32>());
+    words.extend(U256::from(7).to_be_bytes::<32>());
+    words.extend(U256::from(3).to_be_bytes::<32>());
+    words.extend(U256::from(5).to_be_bytes::<32>());
+    let out = output(&probe(&mut chain, p, 3, Address::ZERO, &words));
+    let expected = (U256::from(1) << 255usize).mul_mod(U256::from(3), U256::from(7));
+    assert_eq!(U256::from_be_slice(&out[..32]), expected);
+    assert_eq!(U256::from_be_slice(&out[32..64]), U256::from(243));
+
+    let value = U256::from(0xabcdef).to_be_bytes::<32>();
+    let out = output(&probe(&mut chain, p, 4, Address::ZERO, &value));
+    assert_eq!(&out[..], &value[..], "transient storage reads back in the same call");
+
+    // A static call to the counter fails (it writes storage), a static call to the probe's own
+    // chain-id answer succeeds; neither changes the counter.
+    let out = output(&probe(&mut chain, p, 5, counter, &[]));
+    assert_eq!(out[..], [1]);
+    let out = output(&probe(&mut chain, p, 5, p, &[0]));
+    assert_eq!(out[..], [0]);
+    assert_eq!(chain.storage(counter, 0), U256::ZERO);
+
+    // A delegate call runs the counter's code on the probe's storage.
+    let out = output(&probe(&mut chain, p, 6, counter, &[]));
+    assert_eq!(out[..], [0]);
+    assert_eq!(chain.storage(p, 0), U256::from(1));
+    assert_eq!(chain.storage(counter, 0), U256::ZERO);
+
+    // A call's return data reaches the caller.
+    let out = output(&probe(&mut chain, p, 7, counter, &[]));
+    assert_eq!(&out[..4], 32u32.to_le_bytes());
+    assert_eq!(U256::from_be_slice(&out[4..36]), U256::from(1));
+
+    // create1 and create2 deploy EVM code from a program, at the EVM's addresses.
+    let runtime = [0x60, 0x2a, 0x60, 0x00, 0x52, 0x60, 0x20, 0x60, 0x00, 0xf3]; // return 42
+    let initcode = deploy_initcode(&runtime);
+    let result = probe(&mut chain, p, 8, Address::ZERO, &initcode);
+    assert!(result.is_success(), "{result:?}");
+    let out = output(&result);
+    let nonce = chain.db.cache.accounts[&p].info.nonce;
+    assert_eq!(Address::from_slice(&out[..20]), p.create(nonce - 2));
+    assert_eq!(Address::from_slice(&out[20..40]), p.create2(B256::ZERO, keccak256(&initcode)));
+    assert_eq!(chain.code(Address::from_slice(&out[..20])), Bytes::copy_from_slice(&runtime));
+
+    // exit_early with status 1 reverts with what was written.
+    let result = probe(&mut chain, p, 9, Address::ZERO, &[]);
+    assert!(matches!(result, ExecutionResult::Revert { .. }), "{result:?}");
+    assert_eq!(output(&result), Bytes::from_static(b"arly"));
+
+    // storage_load sees the delegate call's write; keccak matches.
+    let out = output(&probe(&mut chain, p, 10, Address::ZERO, b"hello"));
+    assert_eq!(U256::from_be_slice(&out[..32]), U256::from(1));
+    assert_eq!(&out[32..64], keccak256(b"hello").as_slice());
 }

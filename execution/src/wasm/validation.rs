@@ -260,6 +260,13 @@ mod tests {
     }
 
     #[test]
+    fn accepts_the_fuzz_seeds_and_the_erc20() {
+        let seeds = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/seeds/decode_program");
+        validate_module(&std::fs::read(format!("{seeds}/minimal.wasm")).unwrap()).unwrap();
+        validate_module(&std::fs::read(format!("{seeds}/erc20.wasm")).unwrap()).unwrap();
+    }
+
+    #[test]
     fn refuses_garbage() {
         assert!(matches!(validate_module(b"\0asm\x01\0\0\0\xff"), Err(ModuleError::Invalid(_))));
         assert!(matches!(validate_module(b"not wasm"), Err(ModuleError::Invalid(_))));

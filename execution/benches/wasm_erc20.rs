@@ -153,7 +153,7 @@ fn token_chain(wasm: bool) -> (Chain, Address) {
 /// `txs` transfers to fresh recipients; returns tx/s and the gas of one transfer.
 fn measure(chain: &mut Chain, evm: Evm, token: Address, txs: usize, round: usize) -> (f64, u64) {
     let calls: Vec<Vec<u8>> = (0..txs)
-        .map(|i| transfer(Address::from_word(keccak256((round * txs + i).to_be_bytes()).into()), 3))
+        .map(|i| transfer(Address::from_word(keccak256((round * txs + i).to_be_bytes())), 3))
         .collect();
     let start = Instant::now();
     let mut gas = 0;

@@ -41,6 +41,28 @@ pub fn fuzz_decode_transaction(data: &[u8]) {
     let _ = crate::state::AccountData::decode(data);
 }
 
+/// Arbitrary bytes as a WebAssembly program: as the body of Stylus-form code (after the prefix
+/// and dictionary byte) and as a module. Decoding and validation fail with an error, never
+/// panic; a module that validates is instrumented (the depth counter) into a module that is
+/// still valid WebAssembly.
+///
+/// # Panics
+/// When an invariant is broken, never on bad input.
+pub fn fuzz_decode_program(data: &[u8]) {
+    use crate::wasm::{STYLUS_PREFIX, decode_program, depth, validate_module};
+    let mut code = STYLUS_PREFIX.to_vec();
+    code.push(0);
+    code.extend_from_slice(data);
+    let _ = decode_program(&code);
+    let _ = decode_program(data);
+    if validate_module(data).is_ok() {
+        let instrumented = depth::instrument(data).expect("a valid module instruments");
+        wasmparser::Validator::new_with_features(crate::wasm::validation::allowed_features())
+            .validate_all(&instrumented)
+            .expect("an instrumented module is valid");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
@@ -110,27 +132,5 @@ mod tests {
             data[i] ^= xor;
             fuzz_decode_transaction(&data);
         }
-    }
-}
-
-/// Arbitrary bytes as a WebAssembly program: as the body of Stylus-form code (after the prefix
-/// and dictionary byte) and as a module. Decoding and validation fail with an error, never
-/// panic; a module that validates is instrumented (the depth counter) into a module that is
-/// still valid WebAssembly.
-///
-/// # Panics
-/// When an invariant is broken, never on bad input.
-pub fn fuzz_decode_program(data: &[u8]) {
-    use crate::wasm::{STYLUS_PREFIX, decode_program, depth, validate_module};
-    let mut code = STYLUS_PREFIX.to_vec();
-    code.push(0);
-    code.extend_from_slice(data);
-    let _ = decode_program(&code);
-    let _ = decode_program(data);
-    if validate_module(data).is_ok() {
-        let instrumented = depth::instrument(data).expect("a valid module instruments");
-        wasmparser::Validator::new_with_features(crate::wasm::validation::allowed_features())
-            .validate_all(&instrumented)
-            .expect("an instrumented module is valid");
     }
 }

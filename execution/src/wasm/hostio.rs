@@ -266,16 +266,19 @@ fn finish_nested(
     Ok(outcome)
 }
 
-fn call_with(
-    caller: &mut Ctx<'_>,
-    kind: CallKind,
+/// The pointer arguments of `call_contract` and its kin.
+struct CallArgs {
     contract: u32,
     calldata: u32,
     calldata_len: u32,
+    /// `None` for delegate and static calls.
     value: Option<u32>,
     gas: u64,
     return_data_len: u32,
-) -> HostResult<u32> {
+}
+
+fn call_with(caller: &mut Ctx<'_>, kind: CallKind, args: CallArgs) -> HostResult<u32> {
+    let CallArgs { contract, calldata, calldata_len, value, gas, return_data_len } = args;
     let ptrs = if value.is_some() { 3 } else { 2 };
     charge(
         caller,
@@ -293,7 +296,6 @@ fn call_with(
     Ok(u32::from(!outcome.success))
 }
 
-#[allow(clippy::too_many_arguments)]
 fn create_with(
     caller: &mut Ctx<'_>,
     code: u32,
@@ -428,21 +430,45 @@ pub(super) fn link(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
         M,
         "call_contract",
         |mut c: Ctx<'_>, contract: u32, data: u32, len: u32, value: u32, gas: u64, ret: u32| {
-            call_with(&mut c, CallKind::Call, contract, data, len, Some(value), gas, ret)
+            let args = CallArgs {
+                contract,
+                calldata: data,
+                calldata_len: len,
+                value: Some(value),
+                gas,
+                return_data_len: ret,
+            };
+            call_with(&mut c, CallKind::Call, args)
         },
     )?;
     linker.func_wrap(
         M,
         "delegate_call_contract",
         |mut c: Ctx<'_>, contract: u32, data: u32, len: u32, gas: u64, ret: u32| {
-            call_with(&mut c, CallKind::Delegate, contract, data, len, None, gas, ret)
+            let args = CallArgs {
+                contract,
+                calldata: data,
+                calldata_len: len,
+                value: None,
+                gas,
+                return_data_len: ret,
+            };
+            call_with(&mut c, CallKind::Delegate, args)
         },
     )?;
     linker.func_wrap(
         M,
         "static_call_contract",
         |mut c: Ctx<'_>, contract: u32, data: u32, len: u32, gas: u64, ret: u32| {
-            call_with(&mut c, CallKind::Static, contract, data, len, None, gas, ret)
+            let args = CallArgs {
+                contract,
+                calldata: data,
+                calldata_len: len,
+                value: None,
+                gas,
+                return_data_len: ret,
+            };
+            call_with(&mut c, CallKind::Static, args)
         },
     )?;
     linker.func_wrap(

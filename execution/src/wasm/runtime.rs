@@ -225,10 +225,10 @@ impl WasmRuntime {
         let compiled = Module::new(&self.engine, module)
             .map_err(|e| ProgramError::Compile(format!("{e:#}")))?;
         self.compilations.fetch_add(1, Ordering::Relaxed);
-        if let Some(path) = path {
-            if let Err(e) = write_artifact(&path, &compiled) {
-                tracing::warn!(path = %path.display(), error = %e, "cannot keep compiled program on disk");
-            }
+        if let Some(path) = path
+            && let Err(e) = write_artifact(&path, &compiled)
+        {
+            tracing::warn!(path = %path.display(), error = %e, "cannot keep compiled program on disk");
         }
         Ok(compiled)
     }

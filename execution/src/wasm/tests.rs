@@ -538,7 +538,13 @@ const PROBE: &str = r#"(module
       (return (call $out (i32.const 64)))))
     (i32.const 1)))"#;
 
-fn probe(chain: &mut Chain, probe: Address, op: u8, address: Address, rest: &[u8]) -> ExecutionResult {
+fn probe(
+    chain: &mut Chain,
+    probe: Address,
+    op: u8,
+    address: Address,
+    rest: &[u8],
+) -> ExecutionResult {
     let mut data = vec![op];
     data.extend_from_slice(address.as_slice());
     data.extend_from_slice(rest);

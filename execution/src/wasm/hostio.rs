@@ -277,6 +277,19 @@ struct CallArgs {
     return_data_len: u32,
 }
 
+impl CallArgs {
+    fn new(
+        contract: u32,
+        calldata: u32,
+        calldata_len: u32,
+        value: Option<u32>,
+        gas: u64,
+        return_data_len: u32,
+    ) -> Self {
+        Self { contract, calldata, calldata_len, value, gas, return_data_len }
+    }
+}
+
 fn call_with(caller: &mut Ctx<'_>, kind: CallKind, args: CallArgs) -> HostResult<u32> {
     let CallArgs { contract, calldata, calldata_len, value, gas, return_data_len } = args;
     let ptrs = if value.is_some() { 3 } else { 2 };
@@ -430,47 +443,21 @@ pub(super) fn link(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
         M,
         "call_contract",
         |mut c: Ctx<'_>, contract: u32, data: u32, len: u32, value: u32, gas: u64, ret: u32| {
-            let args = CallArgs {
-                contract,
-                calldata: data,
-                calldata_len: len,
-                value: Some(value),
-                gas,
-                return_data_len: ret,
-            };
+            let args = CallArgs::new(contract, data, len, Some(value), gas, ret);
             call_with(&mut c, CallKind::Call, args)
         },
     )?;
-    linker.func_wrap(
-        M,
-        "delegate_call_contract",
-        |mut c: Ctx<'_>, contract: u32, data: u32, len: u32, gas: u64, ret: u32| {
-            let args = CallArgs {
-                contract,
-                calldata: data,
-                calldata_len: len,
-                value: None,
-                gas,
-                return_data_len: ret,
-            };
-            call_with(&mut c, CallKind::Delegate, args)
-        },
-    )?;
-    linker.func_wrap(
-        M,
-        "static_call_contract",
-        |mut c: Ctx<'_>, contract: u32, data: u32, len: u32, gas: u64, ret: u32| {
-            let args = CallArgs {
-                contract,
-                calldata: data,
-                calldata_len: len,
-                value: None,
-                gas,
-                return_data_len: ret,
-            };
-            call_with(&mut c, CallKind::Static, args)
-        },
-    )?;
+    for (name, kind) in
+        [("delegate_call_contract", CallKind::Delegate), ("static_call_contract", CallKind::Static)]
+    {
+        linker.func_wrap(
+            M,
+            name,
+            move |mut c: Ctx<'_>, contract: u32, data: u32, len: u32, gas: u64, ret: u32| {
+                call_with(&mut c, kind, CallArgs::new(contract, data, len, None, gas, ret))
+            },
+        )?;
+    }
     linker.func_wrap(
         M,
         "create1",

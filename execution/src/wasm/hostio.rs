@@ -6,6 +6,7 @@
 //! turns that into the frame's result.
 
 use alloy_primitives::{Address, B256, Bytes, Log, LogData, U256, keccak256};
+use revm::context_interface::Host;
 use wasmparser::ValType;
 use wasmtime::{Caller, Linker};
 
@@ -14,7 +15,7 @@ use super::{
     host_state::{CachedSlot, Halt, HostState},
     pricing::{
         EVM_API_INK, HOSTIO_INK, INK_PER_GAS, PTR_INK, fuel_to_gas, gas_to_fuel, ink_to_fuel,
-        keccak_price_ink, memory_grow_gas, read_price_ink, write_price_ink,
+        keccak_price_ink, read_price_ink, write_price_ink,
     },
 };
 
@@ -117,6 +118,11 @@ fn charge_fuel(caller: &mut Ctx<'_>, fuel: u64) -> HostResult<()> {
 
 fn charge(caller: &mut Ctx<'_>, ink: u64, gas: u64) -> HostResult<()> {
     charge_fuel(caller, ink_to_fuel(ink).saturating_add(gas_to_fuel(gas)))
+}
+
+/// EIP-2929's price of reaching an account: cold the first time in the transaction.
+fn charge_account_access(caller: &mut Ctx<'_>, is_cold: bool) -> HostResult<()> {
+    charge(caller, 0, if is_cold { COLD_ACCOUNT_GAS } else { WARM_READ_GAS })
 }
 
 fn gas_left(caller: &Ctx<'_>) -> u64 {
@@ -320,6 +326,10 @@ fn create_with(
 ) -> HostResult<()> {
     require_non_static(caller)?;
     charge(caller, HOSTIO_INK + PTR_INK * 3 + EVM_API_INK + read_price_ink(code_len.into()), 0)?;
+    // EIP-3860, as the EVM's CREATE applies it.
+    if code_len as usize > caller.data_mut().api().host().max_initcode_size() {
+        return halt(caller, Halt::BadArgument("init code larger than EIP-3860 allows"));
+    }
     let code = Bytes::from(read(caller, code, code_len)?);
     let endowment: U256 = read_word(caller, endowment)?.into();
     let salt = match salt {
@@ -520,7 +530,7 @@ pub(super) fn link(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
         let Some(load) = c.data_mut().api().host().balance(address) else {
             return halt(&mut c, Halt::Fatal);
         };
-        charge(&mut c, 0, if load.is_cold { COLD_ACCOUNT_GAS } else { WARM_READ_GAS })?;
+        charge_account_access(&mut c, load.is_cold)?;
         write_word(&mut c, dest, load.data)
     })?;
     linker.func_wrap(
@@ -551,7 +561,7 @@ pub(super) fn link(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
             let Some(load) = c.data_mut().api().host().load_account_code(address) else {
                 return halt(&mut c, Halt::Fatal);
             };
-            charge(&mut c, 0, if load.is_cold { COLD_ACCOUNT_GAS } else { WARM_READ_GAS })?;
+            charge_account_access(&mut c, load.is_cold)?;
             Ok(load.data.len() as u32)
         },
     )?;
@@ -561,7 +571,7 @@ pub(super) fn link(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
         let Some(load) = c.data_mut().api().host().load_account_code_hash(address) else {
             return halt(&mut c, Halt::Fatal);
         };
-        charge(&mut c, 0, if load.is_cold { COLD_ACCOUNT_GAS } else { WARM_READ_GAS })?;
+        charge_account_access(&mut c, load.is_cold)?;
         write(&mut c, dest, load.data.as_slice())
     })?;
     linker.func_wrap(M, "block_basefee", |mut c: Ctx<'_>, dest: u32| {
@@ -574,22 +584,18 @@ pub(super) fn link(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
         let value = c.data_mut().api().host().beneficiary();
         write(&mut c, dest, value.as_slice())
     })?;
-    linker.func_wrap(M, "block_gas_limit", |mut c: Ctx<'_>| -> HostResult<u64> {
-        charge(&mut c, HOSTIO_INK, 0)?;
-        Ok(c.data_mut().api().host().gas_limit().saturating_to())
-    })?;
-    linker.func_wrap(M, "block_number", |mut c: Ctx<'_>| -> HostResult<u64> {
-        charge(&mut c, HOSTIO_INK, 0)?;
-        Ok(c.data_mut().api().host().block_number().saturating_to())
-    })?;
-    linker.func_wrap(M, "block_timestamp", |mut c: Ctx<'_>| -> HostResult<u64> {
-        charge(&mut c, HOSTIO_INK, 0)?;
-        Ok(c.data_mut().api().host().timestamp().saturating_to())
-    })?;
-    linker.func_wrap(M, "chainid", |mut c: Ctx<'_>| -> HostResult<u64> {
-        charge(&mut c, HOSTIO_INK, 0)?;
-        Ok(c.data_mut().api().host().chain_id().saturating_to())
-    })?;
+    let fields: [(&str, fn(&mut dyn Host) -> U256); 4] = [
+        ("block_gas_limit", |host| host.gas_limit()),
+        ("block_number", |host| host.block_number()),
+        ("block_timestamp", |host| host.timestamp()),
+        ("chainid", |host| host.chain_id()),
+    ];
+    for (name, field) in fields {
+        linker.func_wrap(M, name, move |mut c: Ctx<'_>| -> HostResult<u64> {
+            charge(&mut c, HOSTIO_INK, 0)?;
+            Ok(field(c.data_mut().api().host()).saturating_to())
+        })?;
+    }
     linker.func_wrap(M, "contract_address", |mut c: Ctx<'_>, dest: u32| {
         charge(&mut c, HOSTIO_INK + PTR_INK, 0)?;
         let address = c.data().frame.address;
@@ -679,11 +685,10 @@ pub(super) fn link(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
         let origin = c.data_mut().api().host().caller();
         write(&mut c, dest, origin.as_slice())
     })?;
-    linker.func_wrap(M, "pay_for_memory_grow", |mut c: Ctx<'_>, pages: u32| {
-        let pages = u64::from(pages & 0xFFFF);
-        let open = c.data().memory.map(|memory| memory.size(&c)).unwrap_or_default();
-        let gas = memory_grow_gas(pages, open, open);
-        charge(&mut c, HOSTIO_INK, gas)
+    // Growth is paid when memory grows (`HostState::memory_growing`), whatever grows it; this
+    // is the hook Stylus' SDK imports (and calls with 0) so that its modules may grow memory.
+    linker.func_wrap(M, "pay_for_memory_grow", |mut c: Ctx<'_>, _pages: u32| {
+        charge(&mut c, HOSTIO_INK, 0)
     })?;
     Ok(())
 }

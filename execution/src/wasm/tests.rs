@@ -623,6 +623,10 @@ fn host_functions_answer_as_the_evm_does() {
     assert_eq!(Address::from_slice(&out[20..40]), p.create2(B256::ZERO, keccak256(&initcode)));
     assert_eq!(chain.code(Address::from_slice(&out[..20])), Bytes::copy_from_slice(&runtime));
 
+    // Init code past EIP-3860's limit halts the program, as it halts an EVM CREATE.
+    let result = probe(&mut chain, p, 8, Address::ZERO, &vec![0u8; 49_153]);
+    assert!(matches!(result, ExecutionResult::Halt { .. }), "{result:?}");
+
     // exit_early with status 1 reverts with what was written.
     let result = probe(&mut chain, p, 9, Address::ZERO, &[]);
     assert!(matches!(result, ExecutionResult::Revert { .. }), "{result:?}");

@@ -39,7 +39,8 @@ pub enum ModuleError {
         /// Import field name.
         name: String,
     },
-    /// A required export is missing or has the wrong kind or type.
+    /// A required export is missing or has the wrong kind or type, or an export takes a
+    /// name Manifold reserves.
     #[error("missing or mistyped export {0}")]
     Export(&'static str),
     /// More of something than Stylus allows.
@@ -162,6 +163,10 @@ pub fn validate_module(module: &[u8]) -> Result<(), ModuleError> {
                     match (export.name, export.kind) {
                         ("memory", ExternalKind::Memory) => exported_memory = true,
                         ("user_entrypoint", ExternalKind::Func) => entrypoint = Some(export.index),
+                        // The name the depth counter is exported under (`depth`).
+                        (super::depth::DEPTH_EXPORT, _) => {
+                            return Err(ModuleError::Export(super::depth::DEPTH_EXPORT));
+                        }
                         _ => {}
                     }
                 }
@@ -228,6 +233,9 @@ mod tests {
     fn refuses_missing_exports_simd_and_reference_types() {
         let no_memory = MINIMAL.replace("(export \"memory\")", "");
         assert_eq!(check(&no_memory), Err(ModuleError::Export("memory")));
+        let reserved = MINIMAL
+            .replace("(export \"memory\")", "(export \"memory\") (export \"manifold_depth\")");
+        assert_eq!(check(&reserved), Err(ModuleError::Export("manifold_depth")));
         let wrong_entry = MINIMAL.replace("(param i32) (result i32) i32.const 0", "");
         assert_eq!(check(&wrong_entry), Err(ModuleError::Export("user_entrypoint")));
         let simd = r#"(module (memory (export "memory") 1)

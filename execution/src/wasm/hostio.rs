@@ -96,6 +96,8 @@ const INITCODE_WORD_GAS: u64 = 2;
 const KECCAK_WORD_GAS: u64 = 6;
 
 type Ctx<'a> = Caller<'a, HostState>;
+/// A block or chain field read from revm's host.
+type HostField = fn(&mut dyn Host) -> U256;
 type HostResult<T> = wasmtime::Result<T>;
 
 fn halt<T>(caller: &mut Ctx<'_>, why: Halt) -> HostResult<T> {
@@ -584,7 +586,7 @@ pub(super) fn link(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
         let value = c.data_mut().api().host().beneficiary();
         write(&mut c, dest, value.as_slice())
     })?;
-    let fields: [(&str, fn(&mut dyn Host) -> U256); 4] = [
+    let fields: [(&str, HostField); 4] = [
         ("block_gas_limit", |host| host.gas_limit()),
         ("block_number", |host| host.block_number()),
         ("block_timestamp", |host| host.timestamp()),

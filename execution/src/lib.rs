@@ -3,6 +3,7 @@
 pub mod allocator;
 pub mod block;
 mod chain_spec;
+pub mod cross_vm;
 pub mod deposit;
 pub mod dev_state;
 pub mod engine;

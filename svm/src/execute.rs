@@ -100,8 +100,21 @@ pub struct Outcome {
     /// Program logs.
     pub logs: Vec<String>,
     /// The accounts it leaves changed: every writable account on success, the fee payer only
-    /// on failure, nothing when it failed before loading.
+    /// on failure (nothing for a call, which pays no fee), nothing when it failed before
+    /// loading.
     pub writes: Vec<(Pubkey, AccountSharedData)>,
+    /// The return data its last program set (`sol_set_return_data`), on success.
+    pub return_data: Vec<u8>,
+}
+
+/// How a transaction pays for its execution.
+#[derive(Debug, Clone, Copy)]
+enum Payment {
+    /// As on Solana: the fee payer pays the signature and priority fee, and the compute budget
+    /// comes from the message's ComputeBudget instructions.
+    Fee,
+    /// A call from another VM, which pays in its own gas: no fee, and this many compute units.
+    Metered { compute_unit_limit: u64 },
 }
 
 /// Fixed per-account overhead counted against the loaded-data limit.
@@ -132,12 +145,37 @@ impl SvmRuntime {
         source: &impl AccountSource,
         sysvars: &BlockSysvars,
     ) -> Outcome {
+        self.run(tx, source, sysvars, Payment::Fee)
+    }
+
+    /// Executes `tx` as a call from another VM (the EVM's Solana precompile): its signers
+    /// are vouched for by the caller (its signatures are not looked at), it pays no fee (the
+    /// caller meters it in its own gas) and runs with `compute_unit_limit` compute units,
+    /// whatever ComputeBudget instructions it has. It changes nothing unless it succeeds.
+    pub fn execute_call(
+        &self,
+        tx: &SanitizedTransaction,
+        source: &impl AccountSource,
+        sysvars: &BlockSysvars,
+        compute_unit_limit: u64,
+    ) -> Outcome {
+        self.run(tx, source, sysvars, Payment::Metered { compute_unit_limit })
+    }
+
+    fn run(
+        &self,
+        tx: &SanitizedTransaction,
+        source: &impl AccountSource,
+        sysvars: &BlockSysvars,
+        payment: Payment,
+    ) -> Outcome {
         let failed = |result| Outcome {
             result: Err(result),
             fee: 0,
             compute_units: 0,
             logs: Vec::new(),
             writes: Vec::new(),
+            return_data: Vec::new(),
         };
         let message = tx.message();
         let config = match TransactionConfiguration::try_from_sanitized_message(
@@ -147,18 +185,25 @@ impl SvmRuntime {
             Ok(config) => config,
             Err(e) => return failed(e),
         };
+        let compute_unit_limit = match payment {
+            Payment::Fee => u64::from(config.compute_unit_limit),
+            Payment::Metered { compute_unit_limit } => compute_unit_limit,
+        };
         let budget = ComputeBudget {
-            compute_unit_limit: u64::from(config.compute_unit_limit),
+            compute_unit_limit,
             heap_size: config.updated_heap_bytes,
             ..Self::default_budget(&self.feature_set)
         };
         crate::vm_heaps::fit(budget.heap_size);
-        let fee = solana_fee::calculate_fee(
-            message,
-            self.lamports_per_signature,
-            config.priority_fee_lamports,
-            FeeFeatures::from(&self.feature_set),
-        );
+        let fee = match payment {
+            Payment::Fee => solana_fee::calculate_fee(
+                message,
+                self.lamports_per_signature,
+                config.priority_fee_lamports,
+                FeeFeatures::from(&self.feature_set),
+            ),
+            Payment::Metered { .. } => 0,
+        };
         let rent = Rent::default();
         let keys: Vec<Pubkey> = message.account_keys().iter().copied().collect();
         let mut accounts = Vec::with_capacity(keys.len());
@@ -192,7 +237,10 @@ impl SvmRuntime {
             {
                 account.set_rent_epoch(u64::MAX);
             }
-            if payer.is_none() && (!message.is_invoked(i) || message.is_instruction_account(i)) {
+            if matches!(payment, Payment::Fee)
+                && payer.is_none()
+                && (!message.is_invoked(i) || message.is_instruction_account(i))
+            {
                 if let Err(e) = take_fee(key, &mut account, i, &rent, fee) {
                     return failed(e);
                 }
@@ -224,7 +272,10 @@ impl SvmRuntime {
         if loaded_size > config.loaded_accounts_data_size_limit as usize {
             return failed(TransactionError::MaxLoadedAccountsDataSizeExceeded);
         }
-        let Some(payer) = payer else { return failed(TransactionError::AccountNotFound) };
+        let payer = match (payment, payer) {
+            (Payment::Fee, None) => return failed(TransactionError::AccountNotFound),
+            (_, payer) => payer,
+        };
         for instruction in message.instructions() {
             let (id, account) = &accounts[instruction.program_id_index as usize];
             if solana_sdk_ids::native_loader::check_id(id) {
@@ -234,7 +285,7 @@ impl SvmRuntime {
                 return failed(TransactionError::InvalidProgramForExecution);
             }
         }
-        let payer_after_fee = accounts[payer].1.clone();
+        let payer_after_fee = payer.map(|payer| (keys[payer], accounts[payer].1.clone()));
 
         let mut context = TransactionContext::new(
             accounts,
@@ -272,16 +323,16 @@ impl SvmRuntime {
         let logs = Rc::try_unwrap(logs)
             .map(|collector| collector.into_inner().into_messages())
             .unwrap_or_else(|shared| shared.borrow().get_recorded_content().to_vec());
-        let writes = match result {
+        let (writes, return_data) = match result {
             Ok(()) => {
-                let ExecutionRecord { accounts, .. } = context.into();
+                let ExecutionRecord { accounts, return_data, .. } = context.into();
                 let writable =
                     accounts.into_iter().enumerate().filter(|(i, _)| message.is_writable(*i));
-                writable.map(|(_, keyed)| keyed).collect()
+                (writable.map(|(_, keyed)| keyed).collect(), return_data.data)
             }
-            Err(_) => vec![(keys[payer], payer_after_fee)],
+            Err(_) => (payer_after_fee.into_iter().collect(), Vec::new()),
         };
-        Outcome { result, fee, compute_units, logs, writes }
+        Outcome { result, fee, compute_units, logs, writes, return_data }
     }
 }
 

@@ -26,6 +26,7 @@ pub mod types {
     pub use solana_instruction::{AccountMeta, Instruction, error::InstructionError};
     pub use solana_message::{Message, VersionedMessage};
     pub use solana_pubkey::Pubkey;
+    pub use solana_signature::Signature;
     pub use solana_transaction::{
         sanitized::SanitizedTransaction, versioned::VersionedTransaction,
     };

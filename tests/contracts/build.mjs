@@ -1,4 +1,4 @@
-// Compiles the contracts of tests/contracts (Token.sol, Relay.sol of the tracing tests, and
+// Compiles the contracts of tests/contracts (Token.sol, Relay.sol of the tracing tests, CrossVm.sol of the cross-VM tests, and
 // Counter.sol and Pool.sol of the parallel execution benchmark) with solc-js (the npm `solc` package, whose compiler ships
 // inside the package: nothing is downloaded) and writes, for each,
 // tests/contracts/out/<Name>.json = {abi, bytecode, deployedBytecode, solcVersion}.
@@ -21,6 +21,7 @@ const CONTRACTS = [
   ["Counter.sol", "Counter"],
   ["Pool.sol", "Pool"],
   ["Relay.sol", "Relay"],
+  ["CrossVm.sol", "CrossVm"],
 ];
 
 function compile(SOURCE, CONTRACT) {

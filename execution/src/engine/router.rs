@@ -68,7 +68,9 @@ impl Engines {
 
     /// These engines and the Solana VM.
     pub fn with_svm(mut self, svm: SvmEngine) -> Self {
-        self.svm = Some(std::sync::Arc::new(svm));
+        let svm = std::sync::Arc::new(svm);
+        self.evm = self.evm.with_svm(svm.clone());
+        self.svm = Some(svm);
         self
     }
 
@@ -290,8 +292,9 @@ impl VmWorker for RouterWorker<'_> {
     ) -> Result<TxResult, ExecutionError> {
         match tx {
             Transaction::Evm(tx) => {
-                let (vm, state) = (self.evm_vm, self.state);
-                self.evm.get_or_insert_with(|| vm.worker(state)).execute(tx, writes)
+                let (vm, state, solana) = (self.evm_vm, self.state, self.svm_vm);
+                let worker = self.evm.get_or_insert_with(|| vm.worker_with_solana(state, solana));
+                worker.execute(tx, writes)
             }
             Transaction::Deposit(tx) => self.deposit.execute(tx, writes),
             Transaction::Svm(tx) => {

@@ -10,7 +10,7 @@ use revm_inspectors::access_list::AccessListInspector;
 use super::simulate::{call_env, call_gas, call_result, call_tx_env};
 use crate::{
     BlockEnv, ExecutionError, StateView,
-    evm::{CallRequest, CallResult, EvmConfig, StateDb},
+    evm::{CallRequest, CallResult, EvmEngine, StateDb},
 };
 
 /// Most runs before the list is taken as it is. A list only changes when the previous one
@@ -31,12 +31,13 @@ pub struct AccessListOutcome {
 /// how it ended.
 fn inspect_once<V: StateView>(
     state: &V,
-    config: &EvmConfig,
+    evm: &EvmEngine,
     env: &BlockEnv,
     req: &CallRequest,
     gas: u64,
 ) -> Result<(AccessList, CallResult), ExecutionError> {
-    let mut db = StateDb::new(state);
+    let config = evm.config();
+    let mut db = StateDb::new(state).with_solana(evm.svm(), env);
     let (cfg, block) = call_env(config, env, req, gas);
     let seed = req.access_list.clone().unwrap_or_default();
     let ctx = Context::mainnet().with_db(&mut db).with_cfg(cfg).with_block(block);
@@ -54,7 +55,7 @@ fn inspect_once<V: StateView>(
 /// outcome of the call run with it. `req.access_list` seeds the first run, as in geth.
 pub fn create_access_list<V: StateView>(
     state: &V,
-    config: &EvmConfig,
+    evm: &EvmEngine,
     env: &BlockEnv,
     req: &CallRequest,
     gas_cap: u64,
@@ -65,14 +66,14 @@ pub fn create_access_list<V: StateView>(
     given.sort();
     for _ in 0..MAX_RUNS {
         req.access_list = Some(given.clone());
-        let (touched, result) = inspect_once(state, config, env, &req, gas)?;
+        let (touched, result) = inspect_once(state, evm, env, &req, gas)?;
         if touched == given || matches!(result, CallResult::Invalid(_)) {
             return Ok(AccessListOutcome { access_list: given, result });
         }
         given = touched;
     }
     req.access_list = Some(given.clone());
-    let (_, result) = inspect_once(state, config, env, &req, gas)?;
+    let (_, result) = inspect_once(state, evm, env, &req, gas)?;
     Ok(AccessListOutcome { access_list: given, result })
 }
 
@@ -156,7 +157,7 @@ mod tests {
 
     #[test]
     fn lists_touched_slots_and_accounts_without_caller_or_precompiles() {
-        let config = EvmConfig::new(1);
+        let config = crate::evm::EvmEngine::new(crate::evm::EvmConfig::new(1), 30_000_000);
         let outcome = create_access_list(&State, &config, &env(), &call(), 30_000_000).unwrap();
         assert_eq!(outcome.access_list, expected());
         let CallResult::Success { gas_used, .. } = outcome.result else {
@@ -173,8 +174,14 @@ mod tests {
         let extra = AccessListItem { address: Address::repeat_byte(0xee), storage_keys: vec![] };
         let given = AccessList(vec![extra.clone()]);
         let req = CallRequest { access_list: Some(given), ..call() };
-        let outcome =
-            create_access_list(&State, &EvmConfig::new(1), &env(), &req, 30_000_000).unwrap();
+        let outcome = create_access_list(
+            &State,
+            &crate::evm::EvmEngine::new(crate::evm::EvmConfig::new(1), 30_000_000),
+            &env(),
+            &req,
+            30_000_000,
+        )
+        .unwrap();
         let mut want = expected();
         want.0.push(extra);
         want.sort();
@@ -184,8 +191,14 @@ mod tests {
     #[test]
     fn an_invalid_call_is_reported_not_listed() {
         let req = CallRequest { from: Some(OTHER), value: Some(U256::from(1)), ..call() };
-        let outcome =
-            create_access_list(&State, &EvmConfig::new(1), &env(), &req, 30_000_000).unwrap();
+        let outcome = create_access_list(
+            &State,
+            &crate::evm::EvmEngine::new(crate::evm::EvmConfig::new(1), 30_000_000),
+            &env(),
+            &req,
+            30_000_000,
+        )
+        .unwrap();
         assert!(matches!(outcome.result, CallResult::Invalid(_)), "{:?}", outcome.result);
     }
 }

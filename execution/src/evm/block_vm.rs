@@ -32,9 +32,12 @@ use super::{
     tx_effects::{account_effect, changed_slots, is_plain_credit, new_code},
 };
 use crate::{
-    AccountId, BlockEnv, EngineOutput, Executed, ExecutionError, StateView, TxResult,
+    AccountId, AccountState, BlockEnv, EngineOutput, Executed, ExecutionError, StateView, TxResult,
+    cross_vm::{SOLANA_ACCOUNTS, SOLANA_CALL, SolanaDb, SolanaVersions},
     evm::EvmTx,
     scheduler::{BlockVm, DeclaredAccess, StateKey, StateValue, TxState, TxWrites, VmWorker},
+    state::AccountData,
+    svm::SvmBlockVm,
 };
 
 thread_local! {
@@ -69,7 +72,7 @@ impl BlockVm for EvmBlockVm<'_> {
     fn declared_access(&self, tx: &EvmTx, base: &dyn StateView) -> Option<DeclaredAccess> {
         let (to, _) = lazy_recipient(tx)?;
         let lists_access = tx.envelope.access_list().is_some_and(|list| !list.is_empty());
-        if lists_access || self.precompiles.contains(&to) {
+        if lists_access || self.is_precompile(&to) {
             return None;
         }
         let to = AccountId::from(to);
@@ -80,11 +83,42 @@ impl BlockVm for EvmBlockVm<'_> {
     }
 
     fn worker<'w>(&'w self, state: &'w dyn TxState) -> EvmWorker<'w> {
+        self.worker_with_solana(state, None)
+    }
+}
+
+impl<'a> EvmBlockVm<'a> {
+    /// A worker whose transactions may call the block's Solana VM `solana` through the Solana
+    /// precompile (without it, the precompile refuses every call).
+    pub(crate) fn worker_with_solana<'w>(
+        &'w self,
+        state: &'w dyn TxState,
+        solana: Option<&'w SvmBlockVm<'w>>,
+    ) -> EvmWorker<'w> {
         let frames = FRAMES.with(|f| f.borrow_mut().take());
-        let db = ViewDb { state, code: CodeCache::default(), lazy: None, lazy_used: false };
+        let db = ViewDb {
+            state,
+            code: CodeCache::default(),
+            lazy: None,
+            lazy_used: false,
+            solana,
+            versions: SolanaVersions::default(),
+        };
         let executor = Some(EvmExecutor::with_frames(self.config, self.env, db, frames));
         EvmWorker { executor, precompiles: self.precompiles }
     }
+
+    /// Whether `address` is a precompile of Manifold's EVM (Ethereum's, `ArbWasm` or the
+    /// Solana precompile): a call to it is never a plain credit.
+    fn is_precompile(&self, address: &Address) -> bool {
+        self.precompiles.contains(address) || is_manifold_precompile(address)
+    }
+}
+
+/// Whether `address` is one of the precompiles Manifold adds to Ethereum's, or the Solana
+/// precompile's journal address.
+fn is_manifold_precompile(address: &Address) -> bool {
+    [crate::wasm::arb_wasm::ARB_WASM, SOLANA_CALL, SOLANA_ACCOUNTS].contains(address)
 }
 
 /// revm's database over the scheduler's view, with the lazy recipient of the transaction.
@@ -95,6 +129,23 @@ struct ViewDb<'w> {
     lazy: Option<Address>,
     /// Whether it did (the recipient was shown to the EVM as an empty account).
     lazy_used: bool,
+    /// The block's Solana VM, for the Solana precompile.
+    solana: Option<&'w SvmBlockVm<'w>>,
+    /// The Solana accounts the current transaction changed.
+    versions: SolanaVersions,
+}
+
+impl SolanaDb for ViewDb<'_> {
+    fn solana(&mut self) -> Option<(&SvmBlockVm<'_>, &mut SolanaVersions)> {
+        Some((self.solana?, &mut self.versions))
+    }
+
+    fn solana_account(
+        &mut self,
+        id: AccountId,
+    ) -> Result<(Option<AccountState>, Option<AccountData>), ExecutionError> {
+        Ok((self.state.account(id)?, self.state.account_data(id)?))
+    }
 }
 
 impl Database for ViewDb<'_> {
@@ -160,11 +211,12 @@ impl VmWorker for EvmWorker<'_> {
     fn execute(&mut self, tx: &EvmTx, writes: &mut TxWrites) -> Result<TxResult, ExecutionError> {
         let executor = self.executor.as_mut().expect("present until dropped");
         let lazy = lazy_recipient(tx)
-            .filter(|(to, _)| !self.precompiles.contains(to))
+            .filter(|(to, _)| !self.precompiles.contains(to) && !is_manifold_precompile(to))
             .filter(|_| executor.db_mut().state.commutative_credits());
         let db = executor.db_mut();
         db.lazy = lazy.map(|(to, _)| to);
         db.lazy_used = false;
+        db.versions.clear();
         let (mut execution, mut state) = executor.transact(tx)?;
         let db = executor.db_mut();
         let mut credit = None;
@@ -182,10 +234,12 @@ impl VmWorker for EvmWorker<'_> {
                 // Not a plain credit after all: run it again reading the recipient in full.
                 db.lazy = None;
                 db.lazy_used = false;
+                db.versions.clear();
                 (execution, state) = executor.transact(tx)?;
             }
         }
         push_writes(&state, writes);
+        executor.db_mut().versions.push_writes(&state, writes);
         writes.credits.extend(credit);
         Ok(execution)
     }
@@ -202,7 +256,10 @@ pub(super) fn push_writes(state: &EvmState, writes: &mut TxWrites) {
         if effect.storage_cleared {
             writes.cleared.push(*address);
         }
-        for (slot, value) in changed_slots(account) {
+        // The Solana precompile's journal of account versions is no storage: the versions it
+        // points to are written instead (`SolanaVersions::push_writes`).
+        let slots = changed_slots(account).filter(|_| *address != SOLANA_ACCOUNTS);
+        for (slot, value) in slots {
             writes.values.push((StateKey::Storage(*address, slot), StateValue::Storage(value)));
         }
         if let Some(record) = effect.account {

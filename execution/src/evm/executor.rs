@@ -92,7 +92,7 @@ impl<DB: Database> std::fmt::Debug for EvmExecutor<DB> {
     }
 }
 
-impl<DB: Database<Error = ExecutionError>> EvmExecutor<DB> {
+impl<DB: Database<Error = ExecutionError> + crate::cross_vm::SolanaDb> EvmExecutor<DB> {
     /// An executor for block `env` over `db`.
     pub fn new(config: &EvmConfig, env: &BlockEnv, db: DB) -> Self {
         Self::with_frames(config, env, db, None)

@@ -15,7 +15,7 @@ use revm::{
 
 use crate::{
     BlockEnv, ExecutionError, StateView,
-    evm::{EvmConfig, StateDb, executor::revm_block_env},
+    evm::{EvmConfig, EvmEngine, StateDb, executor::revm_block_env},
 };
 
 /// EIP-7825 cap on one transaction's gas (Osaka).
@@ -144,12 +144,13 @@ pub(super) fn call_result(
 
 fn run_once<V: StateView>(
     state: &V,
-    config: &EvmConfig,
+    evm: &EvmEngine,
     env: &BlockEnv,
     req: &CallRequest,
     gas: u64,
 ) -> Result<CallResult, ExecutionError> {
-    let mut db = StateDb::new(state);
+    let config = evm.config();
+    let mut db = StateDb::new(state).with_solana(evm.svm(), env);
     let (cfg, block) = call_env(config, env, req, gas);
     let ctx = Context::mainnet().with_db(&mut db).with_cfg(cfg).with_block(block);
     let mut evm = crate::wasm::evm_bridge::manifold_evm(ctx, (), Default::default());
@@ -178,12 +179,12 @@ pub fn geth_message(invalid: &InvalidTransaction) -> String {
 /// Simulates `req` on top of `state` in block `env` (`eth_call`).
 pub fn simulate_call<V: StateView>(
     state: &V,
-    config: &EvmConfig,
+    evm: &EvmEngine,
     env: &BlockEnv,
     req: &CallRequest,
     gas_cap: u64,
 ) -> Result<CallResult, ExecutionError> {
-    run_once(state, config, env, req, call_gas(req, env, gas_cap))
+    run_once(state, evm, env, req, call_gas(req, env, gas_cap))
 }
 
 /// The gas limit a call of `req` runs with: its own gas or the RPC gas cap, within the
@@ -204,18 +205,18 @@ pub fn estimate_gas_cap(req: &CallRequest, env: &BlockEnv, gas_cap: u64) -> u64 
 /// even at the highest allowed gas limit.
 pub fn estimate_gas<V: StateView>(
     state: &V,
-    config: &EvmConfig,
+    evm: &EvmEngine,
     env: &BlockEnv,
     req: &CallRequest,
     gas_cap: u64,
 ) -> Result<Result<u64, CallResult>, ExecutionError> {
     let mut hi = estimate_gas_cap(req, env, gas_cap);
-    let used = match run_once(state, config, env, req, hi)? {
+    let used = match run_once(state, evm, env, req, hi)? {
         CallResult::Success { gas_used, .. } => gas_used,
         failure => return Ok(Err(failure)),
     };
     let succeeds = |gas: u64| -> Result<bool, ExecutionError> {
-        Ok(matches!(run_once(state, config, env, req, gas)?, CallResult::Success { .. }))
+        Ok(matches!(run_once(state, evm, env, req, gas)?, CallResult::Success { .. }))
     };
     // Plain transfers and calls without refunds or the 63/64 rule succeed at exactly what
     // they used: then that is the answer (21000 for a transfer, as geth reports).

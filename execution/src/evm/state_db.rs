@@ -1,30 +1,86 @@
 //! `StateDb`: revm's `Database` over a [`StateView`], read-only, with contract code analysed
 //! once per `StateDb` (`CodeCache`). What a simulated call (`eth_call`, `eth_estimateGas`)
 //! runs against: its writes stay in revm's journal and are dropped.
+//!
+//! Given the chain's Solana VM ([`with_solana`](StateDb::with_solana)), calls reach Solana
+//! programs through the Solana precompile; the block's Solana VM is built on the first such
+//! call, so calls that make none do not pay for it.
+
+use std::cell::OnceCell;
 
 use alloy_primitives::{Address, B256, U256};
 use revm::{Database, bytecode::Bytecode, database_interface::DBErrorMarker, state::AccountInfo};
 
 use super::code_cache::CodeCache;
-use crate::{AccountId, AccountState, ExecutionError, StateView};
+use crate::{
+    AccountId, AccountState, BlockEnv, ExecutionError, StateView,
+    cross_vm::{SolanaDb, SolanaVersions},
+    state::AccountData,
+    svm::{SvmBlockVm, SvmEngine},
+};
 
 impl DBErrorMarker for ExecutionError {}
 
 /// revm's database over a state view.
-#[derive(Debug)]
-pub struct StateDb<V> {
+pub struct StateDb<'s, V> {
     state: V,
     code: CodeCache,
+    solana: Option<LazySolana<'s>>,
+    versions: SolanaVersions,
 }
 
-impl<V: StateView> StateDb<V> {
-    /// A database reading `state`.
-    pub fn new(state: V) -> Self {
-        Self { state, code: CodeCache::default() }
+/// The Solana VM of one block, built when first needed.
+struct LazySolana<'s> {
+    engine: &'s SvmEngine,
+    env: &'s BlockEnv,
+    vm: OnceCell<SvmBlockVm<'s>>,
+}
+
+impl<V> std::fmt::Debug for StateDb<'_, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StateDb").field("solana", &self.solana.is_some()).finish_non_exhaustive()
     }
 }
 
-impl<V: StateView> Database for StateDb<V> {
+impl<'s, V: StateView> StateDb<'s, V> {
+    /// A database reading `state`, without the Solana VM.
+    pub fn new(state: V) -> Self {
+        Self {
+            state,
+            code: CodeCache::default(),
+            solana: None,
+            versions: SolanaVersions::default(),
+        }
+    }
+
+    /// This database, with the chain's Solana VM `engine` (if it runs one) in block `env`.
+    pub fn with_solana(mut self, engine: Option<&'s SvmEngine>, env: &'s BlockEnv) -> Self {
+        self.solana = engine.map(|engine| LazySolana { engine, env, vm: OnceCell::new() });
+        self
+    }
+
+    /// The Solana accounts the last transaction changed.
+    pub fn into_solana_versions(self) -> SolanaVersions {
+        self.versions
+    }
+}
+
+impl<V: StateView> SolanaDb for StateDb<'_, V> {
+    fn solana(&mut self) -> Option<(&SvmBlockVm<'_>, &mut SolanaVersions)> {
+        let solana = self.solana.as_ref()?;
+        let vm = solana.vm.get_or_init(|| SvmBlockVm::new(solana.engine, solana.env));
+        Some((vm, &mut self.versions))
+    }
+
+    fn solana_account(
+        &mut self,
+        id: AccountId,
+    ) -> Result<(Option<AccountState>, Option<AccountData>), ExecutionError> {
+        Ok((self.state.account(id)?, self.state.account_data(id)?))
+    }
+}
+
+impl<V: StateView> Database for StateDb<'_, V> {
     type Error = ExecutionError;
 
     fn basic(&mut self, address: Address) -> Result<Option<AccountInfo>, Self::Error> {

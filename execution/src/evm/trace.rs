@@ -44,8 +44,10 @@ use super::{
 use crate::{
     AccountId, BlockEnv, EngineKind, Engines, ExecutionError, StateChanges, StateView, Transaction,
     TxResult,
-    evm::{CallRequest, EvmConfig, StateDb, tx_env},
+    cross_vm::SolanaVersions,
+    evm::{CallRequest, EvmEngine, StateDb, tx_env},
     scheduler::{BlockVm, SequentialView, TxWrites, VmWorker},
+    svm::SvmEngine,
 };
 
 /// Why a trace could not be made.
@@ -131,8 +133,10 @@ pub fn trace_block<V: StateView>(
                 };
                 let cfg = config.cfg_env();
                 let run = Run { cfg, block: revm_block_env(env), tx: tx_env(evm_tx) };
-                let (trace, state) = run.trace(&view, Some(context), settings)?;
+                let solana = (engines.svm_engine(), env);
+                let (trace, state, versions) = run.trace(&view, solana, Some(context), settings)?;
                 push_writes(&state, &mut writes);
+                versions.push_writes(&state, &mut writes);
                 traces.push(TxTrace { hash: evm_tx.hash, kind: tx.kind(), trace: Some(trace) });
             }
             (true, None) if matches!(target, TraceTarget::One(_)) => {
@@ -163,16 +167,17 @@ pub fn trace_block<V: StateView>(
 /// the same gas (its own or the RPC gas cap), fee rules and environment.
 pub fn trace_call<V: StateView>(
     state: &V,
-    config: &EvmConfig,
+    evm: &EvmEngine,
     env: &BlockEnv,
     req: &CallRequest,
     gas_cap: u64,
     settings: &TraceSettings,
 ) -> Result<GethTrace, TraceError> {
+    let config = evm.config();
     let gas = call_gas(req, env, gas_cap);
     let (cfg, block) = call_env(config, env, req, gas);
     let run = Run { cfg, block, tx: call_tx_env(req, gas, config.chain_id) };
-    Ok(run.trace(state, None, settings)?.0)
+    Ok(run.trace(state, (evm.svm(), env), None, settings)?.0)
 }
 
 /// One transaction's environment: configuration, block and transaction.
@@ -183,19 +188,21 @@ struct Run {
 }
 
 impl Run {
-    /// Runs the transaction on `state` under the tracer `settings` ask for; its trace and
-    /// its state diff (not applied).
+    /// Runs the transaction on `state` (with the chain's Solana VM, if any, in block `env`)
+    /// under the tracer `settings` ask for; its trace, its state diff and the Solana accounts
+    /// it changed (not applied).
     fn trace<V: StateView>(
         self,
         state: &V,
+        (svm, env): (Option<&SvmEngine>, &BlockEnv),
         context: Option<TransactionContext>,
         settings: &TraceSettings,
-    ) -> Result<(GethTrace, EvmState), TraceError> {
+    ) -> Result<(GethTrace, EvmState, SolanaVersions), TraceError> {
         let name = settings.options.tracer.as_ref().map(|tracer| tracer.as_str());
         let inspector =
             DebugInspector::new(settings.options.clone()).map_err(|e| tracer_error(e, name))?;
         let deadline = Deadline::new(inspector, Instant::now() + settings.timeout);
-        let mut db = StateDb::new(state);
+        let mut db = StateDb::new(state).with_solana(svm, env);
         let ctx =
             Context::mainnet().with_db(&mut db).with_cfg(self.cfg).with_block(self.block.clone());
         let mut evm = crate::wasm::evm_bridge::manifold_evm(ctx, deadline, Default::default());
@@ -223,7 +230,7 @@ impl Run {
                 DebugInspectorError::Database(e) => TraceError::Execution(e),
                 other => tracer_error(other, name),
             })?;
-        Ok((trace, outcome.state))
+        Ok((trace, outcome.state, db.into_solana_versions()))
     }
 }
 

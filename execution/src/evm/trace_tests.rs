@@ -210,7 +210,7 @@ fn env() -> BlockEnv {
 fn a_call_past_its_deadline_is_refused_and_unknown_tracers_are_named() {
     let (_dir, store, _) = genesis();
     let reader = store.reader().unwrap();
-    let config = EvmConfig::new(7);
+    let config = crate::evm::EvmEngine::new(EvmConfig::new(7), 30_000_000);
     let endless = CallRequest { to: Some(LOOP), ..Default::default() };
     let mut zero = settings(None, serde_json::Value::Null);
     zero.timeout = Duration::ZERO;

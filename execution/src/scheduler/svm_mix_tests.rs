@@ -9,6 +9,13 @@
 //! access at 2 and 4 threads; the sealed blocks (state root, receipts, compute units, gas,
 //! block hash), write sets and rejections must be equal. Blocks of Solana transactions only
 //! must also be planned from their declared accounts when declared access is forced.
+//!
+//! EVM transactions that call Solana programs through the Solana precompile are in the mix
+//! too: SOL from an EVM sender's own account (its EVM balance) to a payer, SPL tokens from
+//! the token account an EVM sender's Solana address owns (more than it holds, at times:
+//! then the call reverts), a transfer signed for an account the sender does not own
+//! (refused), and a contract whose call into Solana succeeds before the contract reverts
+//! (every change undone with it).
 
 use std::{collections::BTreeMap, sync::OnceLock};
 
@@ -24,6 +31,7 @@ use svm::types::{Hash, Pubkey, VersionedTransaction};
 use super::{
     COUNTER, Kind, REVERTER, SELF_CALLER, SENDERS, counter, reverter, self_caller, signer, spec,
 };
+use crate::cross_vm::{SOLANA_CALL, SolanaAccountMeta, invokeCall, solana_address};
 use crate::{
     AccountId, BlockEnv, BlockOutcome, EngineKind, EngineOutput, Engines, ExecutedBlock,
     ExecutionError, Rejection, SealOptions, SealedBlock, Store, Transaction,
@@ -32,6 +40,7 @@ use crate::{
     state::native_token,
     svm::SvmEngine,
 };
+use alloy_sol_types::{SolCall, SolError};
 
 /// Solana keypairs that pay and own one token account each; the last one is poor.
 const PAYERS: usize = 4;
@@ -44,6 +53,19 @@ const TOKENS: u64 = 1_000;
 /// Lamports of a token account or the mint (rent-exempt at 165 bytes and more).
 const TOKEN_ACCOUNT_LAMPORTS: u64 = 10_000_000;
 const MINT_SIZE: usize = 82;
+
+/// A contract that forwards its calldata to the Solana precompile, then reverts with the
+/// call's success flag: `CALLDATACOPY(0, 0, CALLDATASIZE)`,
+/// `MSTORE(0, CALL(GAS, SOLANA_CALL, 0, 0, CALLDATASIZE, 0, 0))`, `REVERT(0, 32)`.
+const SOLANA_THEN_REVERT: &[u8] = &[
+    0x36, 0x60, 0x00, 0x60, 0x00, 0x37, 0x60, 0x00, 0x60, 0x00, 0x36, 0x60, 0x00, 0x60, 0x00, 0x61,
+    0x05, 0x00, 0x5a, 0xf1, 0x60, 0x00, 0x52, 0x60, 0x20, 0x60, 0x00, 0xfd,
+];
+
+/// Where `SOLANA_THEN_REVERT` is deployed (with 1 ETH, so that its Solana address can pay).
+fn solana_then_revert() -> Address {
+    Address::repeat_byte(0x5e)
+}
 
 fn keypair(seed: u8) -> Keypair {
     Keypair::new_from_array([seed; 32])
@@ -94,6 +116,8 @@ struct Fixture {
     payers: Vec<Keypair>,
     /// Token account `i` is owned by payer `i`.
     token_accounts: Vec<Pubkey>,
+    /// Token account `i` is owned by EVM sender `i`'s Solana address.
+    evm_token_accounts: Vec<Pubkey>,
 }
 
 fn wei(lamports: u64) -> U256 {
@@ -137,6 +161,13 @@ fn fixture() -> &'static Fixture {
             };
             alloc.insert(address, account);
         }
+        let account = GenesisAccount {
+            balance: U256::from(10u128.pow(18)),
+            nonce: 1,
+            code: Some(Bytes::from_static(SOLANA_THEN_REVERT)),
+            storage: BTreeMap::new(),
+        };
+        alloc.insert(solana_then_revert(), account);
         // The Solana side: payers, one mint, one token account per payer.
         let payers: Vec<Keypair> = (0..PAYERS as u8).map(|i| keypair(0x10 + i)).collect();
         let mint = keypair(0x30).pubkey();
@@ -151,7 +182,15 @@ fn fixture() -> &'static Fixture {
             let account = solana_account(TOKEN_ACCOUNT_LAMPORTS, Some(&svm::TOKEN), data);
             accounts.insert(key(&token_accounts[i]), account);
         }
-        let data = mint_data(&payers[0].pubkey(), TOKENS * PAYERS as u64);
+        let evm_token_accounts: Vec<Pubkey> =
+            (0..SENDERS as u8).map(|i| keypair(0x50 + i).pubkey()).collect();
+        for (i, account) in evm_token_accounts.iter().enumerate() {
+            let data = token_account_data(&mint, &solana_address(signer(i).address()), TOKENS);
+            let token = solana_account(TOKEN_ACCOUNT_LAMPORTS, Some(&svm::TOKEN), data);
+            accounts.insert(key(account), token);
+        }
+        let supply = TOKENS * (PAYERS + SENDERS) as u64;
+        let data = mint_data(&payers[0].pubkey(), supply);
         accounts
             .insert(key(&mint), solana_account(TOKEN_ACCOUNT_LAMPORTS, Some(&svm::TOKEN), data));
         let genesis = GenesisConfig {
@@ -164,7 +203,15 @@ fn fixture() -> &'static Fixture {
         };
         let block = store.init_genesis(&spec(), &genesis, 1).unwrap();
         let engines = Engines::new(&spec()).with_svm(SvmEngine::new().unwrap());
-        Fixture { _dir: dir, store, genesis: block.hash, engines, payers, token_accounts }
+        Fixture {
+            _dir: dir,
+            store,
+            genesis: block.hash,
+            engines,
+            payers,
+            token_accounts,
+            evm_token_accounts,
+        }
     })
 }
 
@@ -189,12 +236,28 @@ enum SvmKind {
     Unfunded { lamports: u64 },
 }
 
+/// What one generated EVM transaction that calls Solana through the precompile does.
+#[derive(Debug, Clone)]
+enum CrossKind {
+    /// SOL from EVM sender `sender`'s own Solana address to payer `to`.
+    Sol { sender: usize, to: usize, lamports: u64 },
+    /// Tokens from EVM sender `sender`'s token account to payer `to`'s (more than it holds,
+    /// at times: the call reverts).
+    Token { sender: usize, to: usize, amount: u64 },
+    /// EVM sender `sender` signs a transfer from payer `from`: refused.
+    Steal { sender: usize, from: usize },
+    /// `SOLANA_THEN_REVERT` pays payer `to` from its Solana address, then reverts.
+    Reverted { sender: usize, to: usize, lamports: u64 },
+}
+
 /// One transaction of a generated block.
 #[derive(Debug, Clone)]
 enum Step {
     /// An EVM transaction of the parent module's generator: sender, kind, value.
     Evm(usize, Kind, u64),
     Svm(SvmKind),
+    /// An EVM transaction that calls Solana.
+    Cross(CrossKind),
 }
 
 /// EVM value transfers and contract calls of the parent module's generator.
@@ -224,12 +287,74 @@ fn svm_kind() -> impl Strategy<Value = SvmKind> {
     ]
 }
 
+fn cross_kind() -> impl Strategy<Value = CrossKind> {
+    let payer = || 0..PAYERS;
+    prop_oneof![
+        2 => (0..SENDERS, payer(), 1u64..2_000_000)
+            .prop_map(|(sender, to, lamports)| CrossKind::Sol { sender, to, lamports }),
+        3 => (0..SENDERS, payer(), 1u64..700)
+            .prop_map(|(sender, to, amount)| CrossKind::Token { sender, to, amount }),
+        1 => (0..SENDERS, payer()).prop_map(|(sender, from)| CrossKind::Steal { sender, from }),
+        1 => (0..SENDERS, payer(), 1u64..2_000_000)
+            .prop_map(|(sender, to, lamports)| CrossKind::Reverted { sender, to, lamports }),
+    ]
+}
+
 fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
-        1 => (0..SENDERS, evm_kind(), 0u64..1_000)
+        2 => (0..SENDERS, evm_kind(), 0u64..1_000)
             .prop_map(|(sender, kind, value)| Step::Evm(sender, kind, value)),
-        1 => svm_kind().prop_map(Step::Svm),
+        2 => svm_kind().prop_map(Step::Svm),
+        1 => cross_kind().prop_map(Step::Cross),
     ]
+}
+
+/// The precompile's calldata for `instruction`.
+fn invoke(instruction: &Instruction) -> Vec<u8> {
+    let accounts = instruction
+        .accounts
+        .iter()
+        .map(|meta| SolanaAccountMeta {
+            pubkey: B256::from(meta.pubkey.to_bytes()),
+            isSigner: meta.is_signer,
+            isWritable: meta.is_writable,
+        })
+        .collect();
+    let call = invokeCall {
+        programId: B256::from(instruction.program_id.to_bytes()),
+        accounts,
+        data: instruction.data.clone().into(),
+    };
+    call.abi_encode()
+}
+
+/// The EVM transaction step of `kind`: sender, what it calls.
+fn build_cross(f: &Fixture, kind: &CrossKind) -> (usize, Kind) {
+    let pubkey = |i: usize| f.payers[i].pubkey();
+    let call = |instruction: Instruction| Kind::Call {
+        to: SOLANA_CALL,
+        gas: 200_000,
+        input: invoke(&instruction),
+    };
+    match kind {
+        CrossKind::Sol { sender, to, lamports } => {
+            let from = solana_address(signer(*sender).address());
+            (*sender, call(sol_transfer(&from, &pubkey(*to), *lamports)))
+        }
+        CrossKind::Token { sender, to, amount } => {
+            let owner = solana_address(signer(*sender).address());
+            let (source, destination) = (&f.evm_token_accounts[*sender], &f.token_accounts[*to]);
+            (*sender, call(token_transfer(source, destination, &owner, *amount)))
+        }
+        CrossKind::Steal { sender, from } => {
+            (*sender, call(sol_transfer(&pubkey(*from), &pubkey((from + 1) % PAYERS), 1_000)))
+        }
+        CrossKind::Reverted { sender, to, lamports } => {
+            let from = solana_address(solana_then_revert());
+            let input = invoke(&sol_transfer(&from, &pubkey(*to), *lamports));
+            (*sender, Kind::Call { to: solana_then_revert(), gas: 200_000, input })
+        }
+    }
 }
 
 /// A Solana transaction of the chain, as admission decodes and verifies it.
@@ -278,6 +403,10 @@ fn build(steps: &[Step]) -> Vec<Transaction> {
         .iter()
         .filter_map(|s| match s {
             Step::Evm(sender, kind, value) => Some((*sender, kind.clone(), *value)),
+            Step::Cross(kind) => {
+                let (sender, kind) = build_cross(f, kind);
+                Some((sender, kind, 0))
+            }
             Step::Svm(_) => None,
         })
         .collect();
@@ -285,7 +414,7 @@ fn build(steps: &[Step]) -> Vec<Transaction> {
     steps
         .iter()
         .map(|s| match s {
-            Step::Evm(..) => evm.next().expect("one EVM transaction per EVM step"),
+            Step::Evm(..) | Step::Cross(_) => evm.next().expect("one EVM transaction per step"),
             Step::Svm(kind) => build_svm(f, kind),
         })
         .collect()
@@ -393,10 +522,15 @@ proptest! {
 
 /// The tokens in token account `i` after `outcome` (genesis amount if it did not change).
 fn tokens(outcome: &BlockOutcome, i: usize) -> u64 {
-    let id = AccountId::from(fixture().token_accounts[i].to_bytes());
+    token_amount(outcome, &fixture().token_accounts[i])
+}
+
+/// The tokens in token account `account` after `outcome`.
+fn token_amount(outcome: &BlockOutcome, account: &Pubkey) -> u64 {
+    let id = AccountId::from(account.to_bytes());
     match outcome.changes.data.get(&id) {
         Some(Some(data)) => u64::from_le_bytes(data.data[64..72].try_into().unwrap()),
-        Some(None) => panic!("token account {i} removed"),
+        Some(None) => panic!("token account {account} removed"),
         None => TOKENS,
     }
 }
@@ -452,4 +586,74 @@ fn conflicting_svm_transfers_succeed_and_fail_as_in_order() {
     let payer2 = AccountId::from(f.payers[2].pubkey().to_bytes());
     let paid = 2 * 5_000; // its failing token transfer and its overdraft
     assert_eq!(out.changes.accounts[&payer2].account.unwrap().balance, wei(RICH - paid));
+}
+
+/// Each EVM transaction's success and return (or revert) data.
+fn evm_outputs(outcome: &BlockOutcome) -> Vec<(bool, Bytes)> {
+    outcome
+        .transactions
+        .iter()
+        .filter_map(|i| match &i.result.output {
+            EngineOutput::Evm(out) => Some((out.success, out.output.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The reason of a revert with `Error(string)`.
+fn revert_reason(output: &Bytes) -> String {
+    alloy_sol_types::Revert::abi_decode(output).map(|r| r.reason).unwrap_or_default()
+}
+
+#[test]
+fn evm_calls_into_solana_move_its_accounts_and_revert_with_their_frame() {
+    // EVM sender 0 pays 1,000,000 lamports of its EVM balance to payer 1; EVM sender 1 sends
+    // 300 of its tokens to payer 2, then fails to send 5,000; payer 2 spends in a Solana
+    // transaction the tokens the EVM transaction brought; sender 2 signs for payer 0 (refused);
+    // a contract pays payer 1 from its Solana address, then reverts.
+    let steps = vec![
+        Step::Cross(CrossKind::Sol { sender: 0, to: 1, lamports: 1_000_000 }),
+        Step::Cross(CrossKind::Token { sender: 1, to: 2, amount: 300 }),
+        Step::Cross(CrossKind::Token { sender: 1, to: 2, amount: 5_000 }),
+        Step::Svm(SvmKind::Token { from: 2, to: 0, amount: 1_300 }),
+        Step::Cross(CrossKind::Steal { sender: 2, from: 0 }),
+        Step::Cross(CrossKind::Reverted { sender: 3, to: 1, lamports: 1_000 }),
+    ];
+    let out = check_block(&build(&steps), false).unwrap();
+    let outputs = evm_outputs(&out);
+    let success: Vec<bool> = outputs.iter().map(|(ok, _)| *ok).collect();
+    assert_eq!(success, [true, true, false, false, false]);
+    // The precompile returns the program's return data (none here), ABI-encoded.
+    assert_eq!(outputs[0].1, invokeCall::abi_encode_returns(&Bytes::new()));
+    let reason = revert_reason(&outputs[2].1);
+    assert!(reason.contains("custom program error: 0x1"), "{reason}");
+    let reason = revert_reason(&outputs[3].1);
+    assert!(reason.contains("may sign"), "{reason}");
+    // The contract's call into Solana succeeded before the contract reverted.
+    assert_eq!(outputs[4].1.as_ref(), U256::from(1).to_be_bytes::<32>());
+    assert_eq!(svm_success(&out), [true]);
+    let f = fixture();
+    assert_eq!(token_amount(&out, &f.evm_token_accounts[1]), 700);
+    assert_eq!([0, 1, 2, 3].map(|i| tokens(&out, i)), [2_300, 1_000, 0, 1_000]);
+    let reader = f.store.reader().unwrap();
+    let balance = |id: AccountId| -> U256 {
+        match out.changes.accounts.get(&id) {
+            Some(change) => change.account.map(|a| a.balance).unwrap_or_default(),
+            None => crate::StateView::account(&reader, id).unwrap().unwrap().balance,
+        }
+    };
+    // Payer 1 got the lamports; EVM sender 0 paid them and its gas.
+    let payer = |i: usize| AccountId::from(f.payers[i].pubkey().to_bytes());
+    assert_eq!(balance(payer(1)), wei(RICH + 1_000_000));
+    let evm0 = AccountId::from(signer(0).address());
+    let before = crate::StateView::account(&reader, evm0).unwrap().unwrap().balance;
+    let used = out.transactions[0].result.used;
+    let price = U256::from(block_env(f).base_fee_per_gas + 1_000_000_000);
+    assert_eq!(balance(evm0), before - wei(1_000_000) - U256::from(used) * price);
+    // The reverted contract paid nothing (payer 1 got only sender 0's lamports), and its gas
+    // was still charged.
+    assert_eq!(balance(AccountId::from(solana_then_revert())), U256::from(10u128.pow(18)));
+    assert!(out.transactions[5].result.used > 21_000 + crate::cross_vm::CALL_GAS);
+    // Payer 0 kept its lamports (its fee for nothing: it sent no transaction).
+    assert_eq!(balance(payer(0)), wei(RICH));
 }

@@ -192,6 +192,13 @@ enum Kind {
     Wasm(Option<u8>),
     /// The EVM contract that calls the WASM counter; `true`: it reverts afterwards.
     EvmToWasm(bool),
+    /// A call of `to` with `input` and `gas` (the Solana-calling transactions of
+    /// `svm_mix_tests`).
+    Call {
+        to: Address,
+        gas: u64,
+        input: Vec<u8>,
+    },
 }
 
 fn kind() -> impl Strategy<Value = Kind> {
@@ -269,6 +276,7 @@ fn build(plan: &[(usize, Kind, u64)]) -> Vec<Transaction> {
                 let data = if *revert { vec![1] } else { vec![] };
                 (TxKind::Call(evm_to_wasm()), 300_000, data, 0)
             }
+            Kind::Call { to, gas, input } => (TxKind::Call(*to), *gas, input.clone(), 0),
         };
         let nonce = nonces[*sender] + skew;
         if skew == 0 {

@@ -16,7 +16,7 @@
 //! - `svm_receipt`: what a transaction did (result, fee, compute units, logs), stored as its
 //!   receipt.
 
-mod accounts;
+pub(crate) mod accounts;
 mod queries;
 mod svm_engine;
 mod svm_receipt;

@@ -52,6 +52,21 @@ impl<'a> SvmBlockVm<'a> {
         runtime_owned.extend(sysvars.accounts());
         Self { engine, sysvars, runtime_owned, base_programs: RwLock::default() }
     }
+
+    /// The chain's Solana runtime.
+    pub(crate) fn runtime(&self) -> &svm::SvmRuntime {
+        &self.engine.runtime
+    }
+
+    /// The block's sysvars.
+    pub(crate) fn sysvars(&self) -> &BlockSysvars {
+        &self.sysvars
+    }
+
+    /// The accounts the runtime serves itself: builtins, genesis programs, sysvars.
+    pub(crate) fn runtime_owned(&self) -> &HashMap<Pubkey, AccountSharedData> {
+        &self.runtime_owned
+    }
 }
 
 /// One thread's Solana worker.

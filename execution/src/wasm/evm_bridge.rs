@@ -13,6 +13,8 @@
 //!   `EvmConfig::cfg_env`).
 
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
+
+use crate::cross_vm::SolanaDb;
 use revm::context_interface::cfg::Cfg;
 use revm::handler::FrameResult;
 use revm::{
@@ -60,7 +62,7 @@ impl ManifoldPrecompiles {
 
 impl<CTX> PrecompileProvider<CTX> for ManifoldPrecompiles
 where
-    CTX: ContextTr + Host,
+    CTX: ContextTr<Db: SolanaDb> + Host,
 {
     type Output = InterpreterResult;
 
@@ -75,6 +77,9 @@ where
     ) -> Result<Option<Self::Output>, String> {
         if let Some(output) = self.eth.run(context, inputs)? {
             return Ok(Some(output));
+        }
+        if inputs.bytecode_address == crate::cross_vm::SOLANA_CALL {
+            return Ok(Some(crate::cross_vm::run_solana_call(context, inputs)));
         }
         if inputs.bytecode_address == ARB_WASM {
             let input = inputs.input.bytes(context);
@@ -98,7 +103,7 @@ where
 }
 
 impl ManifoldPrecompiles {
-    fn run_program<CTX: ContextTr + Host>(
+    fn run_program<CTX: ContextTr<Db: SolanaDb> + Host>(
         &mut self,
         context: &mut CTX,
         inputs: &CallInputs,
@@ -169,7 +174,7 @@ struct JournalBridge<'a, CTX> {
     precompiles: &'a mut ManifoldPrecompiles,
 }
 
-impl<CTX: ContextTr + Host> EvmApi for JournalBridge<'_, CTX> {
+impl<CTX: ContextTr<Db: SolanaDb> + Host> EvmApi for JournalBridge<'_, CTX> {
     fn host(&mut self) -> &mut dyn Host {
         self.context
     }
@@ -255,7 +260,7 @@ fn fatal() -> NestedOutcome {
     }
 }
 
-impl<CTX: ContextTr + Host> JournalBridge<'_, CTX> {
+impl<CTX: ContextTr<Db: SolanaDb> + Host> JournalBridge<'_, CTX> {
     /// Runs `input` and everything it calls through revm's frame loop, over this context.
     fn run_frames(&mut self, input: FrameInput) -> NestedOutcome {
         let depth = self.context.journal_ref().depth();
@@ -296,7 +301,7 @@ type DbError<CTX> = ContextError<<<CTX as ContextTr>::Db as revm::Database>::Err
 
 /// revm's execution loop (`Handler::run_exec_loop` over `EvmTr`'s frame methods), over a
 /// borrowed context.
-fn run_frame_loop<CTX: ContextTr + Host>(
+fn run_frame_loop<CTX: ContextTr<Db: SolanaDb> + Host>(
     ctx: &mut CTX,
     instructions: &EthInstructions<EthInterpreter, CTX>,
     precompiles: &mut ManifoldPrecompiles,

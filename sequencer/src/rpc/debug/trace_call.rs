@@ -67,7 +67,7 @@ impl RpcHandler {
                 .map_err(internal)?
                 .ok_or_else(|| block_number_not_found(number))?;
             let state = state_at(&reader, number)?;
-            let evm = this.ctx.engines.evm().config();
+            let evm = this.ctx.engines.evm();
             let gas_cap = this.ctx.config.rpc.gas_cap;
             trace_call(&state, evm, &BlockEnv::of_header(&header), &call, gas_cap, &settings)
                 .map_err(trace_error)

@@ -45,7 +45,7 @@ impl EthAccessListApiServer for RpcHandler {
         let block = block.or(Some(BlockId::Number(BlockNumberOrTag::Pending)));
         self.with_call_state(block, move |this, reader, env| {
             let gas_cap = this.ctx.config.rpc.gas_cap;
-            let evm = this.ctx.engines.evm().config();
+            let evm = this.ctx.engines.evm();
             let outcome = create_access_list(reader, evm, env, &call, gas_cap).map_err(internal)?;
             access_list_result(outcome)
         })

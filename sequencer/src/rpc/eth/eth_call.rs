@@ -90,9 +90,8 @@ impl RpcHandler {
         let call = call_request(request)?;
         self.with_call_state(block, move |this, reader, env| {
             let gas_cap = this.ctx.config.rpc.gas_cap;
-            let result =
-                simulate_call(reader, this.ctx.engines.evm().config(), env, &call, gas_cap)
-                    .map_err(internal)?;
+            let result = simulate_call(reader, this.ctx.engines.evm(), env, &call, gas_cap)
+                .map_err(internal)?;
             match result {
                 CallResult::Success { output, .. } => Ok(output),
                 failure => Err(call_error(&failure).unwrap_or_else(|| internal("call failed"))),
@@ -111,7 +110,7 @@ impl RpcHandler {
         self.with_call_state(block, move |this, reader, env| {
             let gas_cap = this.ctx.config.rpc.gas_cap;
             let cap = estimate_gas_cap(&call, env, gas_cap);
-            let evm = this.ctx.engines.evm().config();
+            let evm = this.ctx.engines.evm();
             match estimate_gas(reader, evm, env, &call, gas_cap).map_err(internal)? {
                 Ok(gas) => Ok(U64::from(gas)),
                 Err(failure) => Err(estimate_error(&failure, cap)),

@@ -62,6 +62,27 @@ const SOLANA_THEN_REVERT: &[u8] = &[
     0x05, 0x00, 0x5a, 0xf1, 0x60, 0x00, 0x52, 0x60, 0x20, 0x60, 0x00, 0xfd,
 ];
 
+/// A WebAssembly (Stylus) program that forwards its calldata to the Solana precompile with
+/// `call_contract` and returns the call's status byte (0: success).
+const WASM_TO_SOLANA: &str = r#"(module
+  (import "vm_hooks" "read_args" (func $read_args (param i32)))
+  (import "vm_hooks" "write_result" (func $write_result (param i32 i32)))
+  (import "vm_hooks" "call_contract" (func $call (param i32 i32 i32 i32 i64 i32) (result i32)))
+  (memory (export "memory") 2)
+  (data (i32.const 0) "\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\05\00")
+  (func (export "user_entrypoint") (param $len i32) (result i32)
+    (call $read_args (i32.const 1024))
+    (i32.store8 (i32.const 300)
+      (call $call (i32.const 0) (i32.const 1024) (local.get $len) (i32.const 100)
+        (i64.const 1000000) (i32.const 200)))
+    (call $write_result (i32.const 300) (i32.const 1))
+    (i32.const 0)))"#;
+
+/// Where `WASM_TO_SOLANA` is deployed (with 1 ETH, so that its Solana address can pay).
+fn wasm_to_solana() -> Address {
+    Address::repeat_byte(0x5f)
+}
+
 /// Where `SOLANA_THEN_REVERT` is deployed (with 1 ETH, so that its Solana address can pay).
 fn solana_then_revert() -> Address {
     Address::repeat_byte(0x5e)
@@ -168,6 +189,14 @@ fn fixture() -> &'static Fixture {
             storage: BTreeMap::new(),
         };
         alloc.insert(solana_then_revert(), account);
+        let program = crate::wasm::encode_program(&wat::parse_str(WASM_TO_SOLANA).unwrap());
+        let account = GenesisAccount {
+            balance: U256::from(10u128.pow(18)),
+            nonce: 1,
+            code: Some(Bytes::from(program)),
+            storage: BTreeMap::new(),
+        };
+        alloc.insert(wasm_to_solana(), account);
         // The Solana side: payers, one mint, one token account per payer.
         let payers: Vec<Keypair> = (0..PAYERS as u8).map(|i| keypair(0x10 + i)).collect();
         let mint = keypair(0x30).pubkey();
@@ -248,6 +277,8 @@ enum CrossKind {
     Steal { sender: usize, from: usize },
     /// `SOLANA_THEN_REVERT` pays payer `to` from its Solana address, then reverts.
     Reverted { sender: usize, to: usize, lamports: u64 },
+    /// The WebAssembly program `WASM_TO_SOLANA` pays payer `to` from its Solana address.
+    FromWasm { sender: usize, to: usize, lamports: u64 },
 }
 
 /// One transaction of a generated block.
@@ -297,6 +328,8 @@ fn cross_kind() -> impl Strategy<Value = CrossKind> {
         1 => (0..SENDERS, payer()).prop_map(|(sender, from)| CrossKind::Steal { sender, from }),
         1 => (0..SENDERS, payer(), 1u64..2_000_000)
             .prop_map(|(sender, to, lamports)| CrossKind::Reverted { sender, to, lamports }),
+        1 => (0..SENDERS, payer(), 1u64..2_000_000)
+            .prop_map(|(sender, to, lamports)| CrossKind::FromWasm { sender, to, lamports }),
     ]
 }
 
@@ -353,6 +386,11 @@ fn build_cross(f: &Fixture, kind: &CrossKind) -> (usize, Kind) {
             let from = solana_address(solana_then_revert());
             let input = invoke(&sol_transfer(&from, &pubkey(*to), *lamports));
             (*sender, Kind::Call { to: solana_then_revert(), gas: 200_000, input })
+        }
+        CrossKind::FromWasm { sender, to, lamports } => {
+            let from = solana_address(wasm_to_solana());
+            let input = invoke(&sol_transfer(&from, &pubkey(*to), *lamports));
+            (*sender, Kind::Call { to: wasm_to_solana(), gas: 300_000, input })
         }
     }
 }
@@ -610,7 +648,8 @@ fn evm_calls_into_solana_move_its_accounts_and_revert_with_their_frame() {
     // EVM sender 0 pays 1,000,000 lamports of its EVM balance to payer 1; EVM sender 1 sends
     // 300 of its tokens to payer 2, then fails to send 5,000; payer 2 spends in a Solana
     // transaction the tokens the EVM transaction brought; sender 2 signs for payer 0 (refused);
-    // a contract pays payer 1 from its Solana address, then reverts.
+    // a contract pays payer 1 from its Solana address, then reverts; a WebAssembly program
+    // pays payer 2 from its Solana address.
     let steps = vec![
         Step::Cross(CrossKind::Sol { sender: 0, to: 1, lamports: 1_000_000 }),
         Step::Cross(CrossKind::Token { sender: 1, to: 2, amount: 300 }),
@@ -618,11 +657,12 @@ fn evm_calls_into_solana_move_its_accounts_and_revert_with_their_frame() {
         Step::Svm(SvmKind::Token { from: 2, to: 0, amount: 1_300 }),
         Step::Cross(CrossKind::Steal { sender: 2, from: 0 }),
         Step::Cross(CrossKind::Reverted { sender: 3, to: 1, lamports: 1_000 }),
+        Step::Cross(CrossKind::FromWasm { sender: 4, to: 2, lamports: 2_000 }),
     ];
     let out = check_block(&build(&steps), false).unwrap();
     let outputs = evm_outputs(&out);
     let success: Vec<bool> = outputs.iter().map(|(ok, _)| *ok).collect();
-    assert_eq!(success, [true, true, false, false, false]);
+    assert_eq!(success, [true, true, false, false, false, true]);
     // The precompile returns the program's return data (none here), ABI-encoded.
     assert_eq!(outputs[0].1, invokeCall::abi_encode_returns(&Bytes::new()));
     let reason = revert_reason(&outputs[2].1);
@@ -631,6 +671,8 @@ fn evm_calls_into_solana_move_its_accounts_and_revert_with_their_frame() {
     assert!(reason.contains("may sign"), "{reason}");
     // The contract's call into Solana succeeded before the contract reverted.
     assert_eq!(outputs[4].1.as_ref(), U256::from(1).to_be_bytes::<32>());
+    // The WebAssembly program's call into Solana succeeded (status byte 0).
+    assert_eq!(outputs[5].1.as_ref(), [0]);
     assert_eq!(svm_success(&out), [true]);
     let f = fixture();
     assert_eq!(token_amount(&out, &f.evm_token_accounts[1]), 700);
@@ -654,6 +696,9 @@ fn evm_calls_into_solana_move_its_accounts_and_revert_with_their_frame() {
     // was still charged.
     assert_eq!(balance(AccountId::from(solana_then_revert())), U256::from(10u128.pow(18)));
     assert!(out.transactions[5].result.used > 21_000 + crate::cross_vm::CALL_GAS);
-    // Payer 0 kept its lamports (its fee for nothing: it sent no transaction).
+    // Payer 0 kept its lamports (it sent no transaction); payer 2 got the program's lamports
+    // and paid its one Solana transaction's fee.
     assert_eq!(balance(payer(0)), wei(RICH));
+    assert_eq!(balance(payer(2)), wei(RICH + 2_000 - 5_000));
+    assert_eq!(balance(AccountId::from(wasm_to_solana())), U256::from(10u128.pow(18)) - wei(2_000));
 }

@@ -702,3 +702,76 @@ fn evm_calls_into_solana_move_its_accounts_and_revert_with_their_frame() {
     assert_eq!(balance(payer(2)), wei(RICH + 2_000 - 5_000));
     assert_eq!(balance(AccountId::from(wasm_to_solana())), U256::from(10u128.pow(18)) - wei(2_000));
 }
+
+/// `eth_call` of the Solana precompile with `input` from EVM sender 0, on the fixture's
+/// genesis.
+fn call_precompile(input: Vec<u8>, gas: u64) -> crate::evm::CallResult {
+    let f = fixture();
+    let reader = f.store.reader().unwrap();
+    let request = crate::evm::CallRequest {
+        from: Some(signer(0).address()),
+        to: Some(SOLANA_CALL),
+        gas: Some(gas),
+        input: input.into(),
+        ..Default::default()
+    };
+    crate::evm::simulate_call(&reader, f.engines.evm(), &block_env(f), &request, 30_000_000)
+        .unwrap()
+}
+
+/// A random instruction for one of the genesis programs (or no program), with random metas
+/// among the fixture's accounts and random data.
+fn random_instruction() -> impl Strategy<Value = Instruction> {
+    let f = fixture();
+    let mut keys: Vec<Pubkey> = f.payers.iter().map(Signer::pubkey).collect();
+    keys.extend(f.token_accounts.iter().copied());
+    keys.push(solana_address(signer(0).address()));
+    keys.push(svm::TOKEN);
+    keys.push(Pubkey::new_from_array([0; 32]));
+    let programs = vec![svm::TOKEN, Pubkey::new_from_array([0; 32]), keypair(0x99).pubkey()];
+    let meta = (proptest::sample::select(keys), any::<bool>(), any::<bool>())
+        .prop_map(|(pubkey, is_signer, is_writable)| AccountMeta { pubkey, is_signer, is_writable });
+    (
+        proptest::sample::select(programs),
+        proptest::collection::vec(meta, 0..6),
+        proptest::collection::vec(any::<u8>(), 0..80),
+    )
+        .prop_map(|(program_id, accounts, data)| Instruction { program_id, accounts, data })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Bytes that are no `invoke` call revert with a reason; nothing panics or halts.
+    #[test]
+    fn malformed_precompile_input_reverts_with_a_reason(
+        input in proptest::collection::vec(any::<u8>(), 0..300)
+    ) {
+        match call_precompile(input, 1_000_000) {
+            crate::evm::CallResult::Revert { output, .. } => {
+                prop_assert!(!revert_reason(&output).is_empty());
+            }
+            other => prop_assert!(false, "{:?}", other),
+        }
+    }
+
+    /// Random instructions to real programs succeed or revert with a reason, within the gas
+    /// given; they never halt the EVM or fail the node.
+    #[test]
+    fn random_instructions_succeed_or_revert_cleanly(
+        instruction in random_instruction(),
+        gas in 60_000u64..400_000,
+    ) {
+        match call_precompile(invoke(&instruction), gas) {
+            crate::evm::CallResult::Success { gas_used, .. } => prop_assert!(gas_used <= gas),
+            crate::evm::CallResult::Revert { output, gas_used } => {
+                prop_assert!(gas_used <= gas);
+                prop_assert!(!revert_reason(&output).is_empty());
+            }
+            crate::evm::CallResult::Halt { reason, .. } => {
+                prop_assert!(reason.contains("OutOfGas"), "{}", reason);
+            }
+            other => prop_assert!(false, "{:?}", other),
+        }
+    }
+}

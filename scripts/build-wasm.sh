@@ -65,11 +65,11 @@ CFLAGS=(
   -nostdlib -ffreestanding -fno-builtin
   -I "$INCLUDE_DIR"
 )
-# 2 pages (128 KiB) of memory, fixed: a 64 KiB stack below the static data (an overflow traps
+# 1 page (64 KiB) of memory, fixed: a 16 KiB stack below the static data (an overflow traps
 # instead of overwriting it), no growth.
 LDFLAGS=(
   --no-entry --export=user_entrypoint --strip-all
-  --stack-first -z stack-size=65536 --initial-memory=131072 --max-memory=131072
+  --stack-first -z stack-size=16384 --initial-memory=65536 --max-memory=65536
 )
 
 # Prints a module's imports and exports, and fails unless they are what a Stylus contract may

@@ -4,8 +4,10 @@
 //! Manifold's EVM (revm with the WASM engine) over revm's in-memory database; the Solidity
 //! token also through the plain revm mainnet EVM, to show what the WASM engine costs EVM
 //! contracts (nothing, it should be). Plus the fixed costs of a program: a call to an empty
-//! program against a call to an empty EVM contract (instantiating a cached module is the
-//! difference), and compiling the ERC-20 cold (decode, validate, instrument, Cranelift).
+//! program against a call to an empty EVM contract — with the program's instance reused
+//! (reset between calls) and with a fresh instance per call (an empty program that uses
+//! `data.drop`, which rules reuse out: a cached module's instantiation) — and compiling the
+//! ERC-20 cold (decode, validate, instrument, Cranelift).
 //!
 //! Rounds are interleaved (a slow moment of a shared machine hits every executor alike); the
 //! table shows medians. Before measuring, each token's transfers are checked: every one
@@ -192,12 +194,20 @@ fn main() {
         )
         .unwrap(),
     )));
+    let fresh_program = empty_chain.create(deploy_initcode(&encode_program(
+        &wat::parse_str(
+            r#"(module (memory (export "memory") 1) (data "x")
+              (func (export "user_entrypoint") (param i32) (result i32) (data.drop 0) (i32.const 0)))"#,
+        )
+        .unwrap(),
+    )));
     let empty_evm = empty_chain.create(deploy_initcode(&[0x00]));
 
     let mut wasm_tps = Vec::new();
     let mut sol_tps = Vec::new();
     let mut plain_tps = Vec::new();
     let mut empty_wasm = Vec::new();
+    let mut fresh_wasm = Vec::new();
     let mut empty_evm_us = Vec::new();
     let mut compile_ms = Vec::new();
     let (mut wasm_gas, mut sol_gas) = (0, 0);
@@ -209,7 +219,11 @@ fn main() {
         sol_tps.push(tps);
         sol_gas = gas;
         plain_tps.push(measure(&mut plain_chain, Evm::PlainRevm, plain_token, txs, round).0);
-        for (target, out) in [(empty_program, &mut empty_wasm), (empty_evm, &mut empty_evm_us)] {
+        for (target, out) in [
+            (empty_program, &mut empty_wasm),
+            (fresh_program, &mut fresh_wasm),
+            (empty_evm, &mut empty_evm_us),
+        ] {
             let start = Instant::now();
             for _ in 0..txs {
                 empty_chain.transact(Evm::Manifold, TxKind::Call(target), vec![]);
@@ -243,14 +257,22 @@ fn main() {
         table_format::thousands(plain),
         plain / sol
     );
-    let (empty_wasm, empty_evm) = (median(empty_wasm), median(empty_evm_us));
+    let (empty_wasm, fresh_wasm, empty_evm) =
+        (median(empty_wasm), median(fresh_wasm), median(empty_evm_us));
     println!("\n| fixed cost | median |");
     println!("| --- | ---: |");
-    println!("| transaction calling an empty program | {empty_wasm:.1} µs |");
     println!("| transaction calling an empty EVM contract | {empty_evm:.1} µs |");
+    println!("| transaction calling an empty program, its instance reused | {empty_wasm:.1} µs |");
+    println!(
+        "| transaction calling an empty program, a fresh instance per call | {fresh_wasm:.1} µs |"
+    );
+    println!(
+        "| a program call's own cost, reused instance (the difference) | {:.1} µs |",
+        empty_wasm - empty_evm
+    );
     println!(
         "| instantiating a cached program (the difference) | {:.1} µs |",
-        empty_wasm - empty_evm
+        fresh_wasm - empty_evm
     );
     println!(
         "| cold compile of the ERC-20 ({} bytes: decode, validate, instrument, Cranelift) | {:.1} ms |",

@@ -729,8 +729,9 @@ fn random_instruction() -> impl Strategy<Value = Instruction> {
     keys.push(svm::TOKEN);
     keys.push(Pubkey::new_from_array([0; 32]));
     let programs = vec![svm::TOKEN, Pubkey::new_from_array([0; 32]), keypair(0x99).pubkey()];
-    let meta = (proptest::sample::select(keys), any::<bool>(), any::<bool>())
-        .prop_map(|(pubkey, is_signer, is_writable)| AccountMeta { pubkey, is_signer, is_writable });
+    let meta = (proptest::sample::select(keys), any::<bool>(), any::<bool>()).prop_map(
+        |(pubkey, is_signer, is_writable)| AccountMeta { pubkey, is_signer, is_writable },
+    );
     (
         proptest::sample::select(programs),
         proptest::collection::vec(meta, 0..6),

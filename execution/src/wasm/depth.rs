@@ -9,6 +9,16 @@
 //! [`DEPTH_EXPORT`], so the runtime can tell this trap from the program's own `unreachable`.
 //!
 //! wasmtime's own native-stack limit stays, far above what the counter allows, as a backstop.
+//!
+//! For the runtime's reuse of instances (`instance_reuse`), two more things are added:
+//! - every mutable global the module defines (and the counter) is exported as
+//!   `manifold_global_<index>` ([`global_export`]), to be reset to its initial value;
+//! - a dirty map, an `i64` global exported as [`DIRTY_EXPORT`]: every store first sets the bit
+//!   of the granule of linear memory it writes (64 granules over the initial memory, see
+//!   [`dirty_shift`]), and `memory.fill`/`memory.copy`/`memory.init` set them all, so a reset
+//!   rewrites only what the call may have written.
+//!
+//! Export names starting with [`RESERVED_EXPORT_PREFIX`] are refused at deployment.
 
 use std::convert::Infallible;
 
@@ -24,7 +34,23 @@ pub const MAX_STACK_WORDS: i32 = 8 * 1024;
 pub const DEPTH_EXPORT: &str = "manifold_depth";
 /// Bumped whenever the instrumentation changes, so compiled programs cached on disk by an
 /// older build are not used.
-pub const INSTRUMENTATION_VERSION: u32 = 1;
+pub const INSTRUMENTATION_VERSION: u32 = 2;
+/// The export under which the dirty map of linear memory is visible to the runtime.
+pub const DIRTY_EXPORT: &str = "manifold_dirty";
+/// Export names a program may not use: the instrumentation's own.
+pub const RESERVED_EXPORT_PREFIX: &str = "manifold_";
+
+/// log2 of the bytes of linear memory one bit of the dirty map stands for, for a memory of
+/// `pages` initial pages: the 64 bits cover it (1 KiB granules for one page).
+pub fn dirty_shift(pages: u64) -> u32 {
+    let bytes = pages.max(1).saturating_mul(65_536);
+    bytes.div_ceil(64).next_power_of_two().trailing_zeros()
+}
+
+/// The export name of the program's mutable global `index`.
+pub fn global_export(index: u32) -> String {
+    format!("{RESERVED_EXPORT_PREFIX}global_{index}")
+}
 
 /// Fixed words charged per frame, on top of its parameters and locals.
 const FRAME_WORDS: u32 = 16;
@@ -55,7 +81,11 @@ struct ModuleShape {
     functions: Vec<u32>,
     imported_globals: u32,
     defined_globals: u32,
+    /// The indices of the mutable globals the module defines.
+    mutable_globals: Vec<u32>,
     has_global_section: bool,
+    /// Initial pages of its memory.
+    pages: u64,
 }
 
 impl ModuleShape {
@@ -65,7 +95,9 @@ impl ModuleShape {
             functions: Vec::new(),
             imported_globals: 0,
             defined_globals: 0,
+            mutable_globals: Vec::new(),
             has_global_section: false,
+            pages: 0,
         };
         for payload in Parser::new(0).parse_all(module) {
             match payload? {
@@ -92,9 +124,19 @@ impl ModuleShape {
                         shape.functions.push(ty?);
                     }
                 }
+                Payload::MemorySection(reader) => {
+                    if let Some(memory) = reader.into_iter().next() {
+                        shape.pages = memory?.initial;
+                    }
+                }
                 Payload::GlobalSection(reader) => {
                     shape.has_global_section = true;
                     shape.defined_globals = reader.count();
+                    for (i, global) in reader.into_iter().enumerate() {
+                        if global?.ty.mutable {
+                            shape.mutable_globals.push(shape.imported_globals + i as u32);
+                        }
+                    }
                 }
                 _ => {}
             }
@@ -115,12 +157,43 @@ struct DepthMeter {
 }
 
 impl DepthMeter {
+    /// Adds the depth counter (`self.global`) and the dirty map (`self.global + 1`).
     fn add_counter(&mut self, globals: &mut wasm_encoder::GlobalSection) {
         globals.global(
             GlobalType { val_type: ValType::I32, mutable: true, shared: false },
             &ConstExpr::i32_const(0),
         );
+        globals.global(
+            GlobalType { val_type: ValType::I64, mutable: true, shared: false },
+            &ConstExpr::i64_const(0),
+        );
         self.added = true;
+    }
+
+    /// Sets the dirty bit of the granule a store at `address + offset` writes; the address
+    /// (in `address`) stays on the stack for the store, whose value is in `value`.
+    fn mark_store(&self, f: &mut wasm_encoder::Function, offset: u64, address: u32, value: u32) {
+        let dirty = self.global + 1;
+        f.instruction(&Instruction::LocalSet(value));
+        f.instruction(&Instruction::LocalTee(address));
+        f.instruction(&Instruction::GlobalGet(dirty));
+        f.instruction(&Instruction::I64Const(1));
+        f.instruction(&Instruction::LocalGet(address));
+        f.instruction(&Instruction::I64ExtendI32U);
+        f.instruction(&Instruction::I64Const(offset as i64));
+        f.instruction(&Instruction::I64Add);
+        f.instruction(&Instruction::I64Const(i64::from(dirty_shift(self.shape.pages))));
+        f.instruction(&Instruction::I64ShrU);
+        f.instruction(&Instruction::I64Shl);
+        f.instruction(&Instruction::I64Or);
+        f.instruction(&Instruction::GlobalSet(dirty));
+        f.instruction(&Instruction::LocalGet(value));
+    }
+
+    /// Marks all of memory dirty (before a bulk write).
+    fn mark_all(&self, f: &mut wasm_encoder::Function) {
+        f.instruction(&Instruction::I64Const(-1));
+        f.instruction(&Instruction::GlobalSet(self.global + 1));
     }
 }
 
@@ -171,6 +244,11 @@ impl Reencode for DepthMeter {
     ) -> Result<(), Error> {
         utils::parse_export_section(self, exports, section)?;
         exports.export(DEPTH_EXPORT, ExportKind::Global, self.global);
+        exports.export(DIRTY_EXPORT, ExportKind::Global, self.global + 1);
+        let added = [self.global, self.global + 1];
+        for &index in self.shape.mutable_globals.iter().chain(&added) {
+            exports.export(&global_export(index), ExportKind::Global, index);
+        }
         Ok(())
     }
 
@@ -183,12 +261,23 @@ impl Reencode for DepthMeter {
         self.next_function += 1;
         let (params, result) = self.shape.types[type_index as usize];
         let mut locals = 0u32;
+        let mut declared = Vec::new();
         for pair in func.get_locals_reader()? {
-            locals = locals.saturating_add(pair?.0);
+            let (count, ty) = pair?;
+            locals = locals.saturating_add(count);
+            declared.push((count, RoundtripReencoder.val_type(ty)?));
         }
         let weight = FRAME_WORDS.saturating_add(params).saturating_add(locals) as i32;
         let global = self.global;
-        let mut f = self.new_function_with_parsed_locals(&func)?;
+        // Scratch locals for marking stores: the address, then a value of each type.
+        let scratch = params + locals;
+        declared.extend(
+            [ValType::I32, ValType::I32, ValType::I64, ValType::F32, ValType::F64]
+                .map(|ty| (1, ty)),
+        );
+        let [address, value_i32, value_i64, value_f32, value_f64] =
+            [scratch, scratch + 1, scratch + 2, scratch + 3, scratch + 4];
+        let mut f = wasm_encoder::Function::new(declared);
         // Prologue: count the frame in, trap past the limit.
         f.instruction(&Instruction::GlobalGet(global));
         f.instruction(&Instruction::I32Const(weight));
@@ -229,6 +318,26 @@ impl Reencode for DepthMeter {
                     f.instruction(&Instruction::Br(nesting));
                     continue;
                 }
+                Operator::I32Store { memarg }
+                | Operator::I32Store8 { memarg }
+                | Operator::I32Store16 { memarg } => {
+                    self.mark_store(&mut f, memarg.offset, address, value_i32)
+                }
+                Operator::I64Store { memarg }
+                | Operator::I64Store8 { memarg }
+                | Operator::I64Store16 { memarg }
+                | Operator::I64Store32 { memarg } => {
+                    self.mark_store(&mut f, memarg.offset, address, value_i64)
+                }
+                Operator::F32Store { memarg } => {
+                    self.mark_store(&mut f, memarg.offset, address, value_f32)
+                }
+                Operator::F64Store { memarg } => {
+                    self.mark_store(&mut f, memarg.offset, address, value_f64)
+                }
+                Operator::MemoryFill { .. }
+                | Operator::MemoryCopy { .. }
+                | Operator::MemoryInit { .. } => self.mark_all(&mut f),
                 _ => {}
             }
             f.instruction(&self.instruction(op)?);

@@ -36,7 +36,8 @@ pub(super) struct CachedSlot {
 
 /// wasmtime store data of a running program.
 pub struct HostState {
-    api: NonNull<dyn EvmApi + 'static>,
+    /// The EVM of the running call; `None` while the instance is idle (`detached`).
+    api: Option<NonNull<dyn EvmApi + 'static>>,
     /// The frame the program runs in.
     pub frame: ProgramFrame,
     /// Its calldata.
@@ -54,6 +55,10 @@ pub struct HostState {
     pages_ever: u64,
     /// Gas owed for memory growth, paid at the next host call and at the end.
     pub(super) gas_debt: u64,
+    /// The dirty map of what host functions wrote into linear memory (see `depth`'s).
+    pub(super) host_dirty: u64,
+    /// log2 of the bytes one bit of the dirty map stands for.
+    dirty_shift: u32,
 }
 
 // SAFETY: the api pointer is only dereferenced on the thread that runs the program, while the
@@ -76,7 +81,7 @@ impl HostState {
         // SAFETY: only the lifetime is erased; the caller guarantees it is long enough.
         let api: NonNull<dyn EvmApi + 'static> = unsafe { std::mem::transmute(api) };
         Self {
-            api,
+            api: Some(api),
             frame,
             args,
             result: Vec::new(),
@@ -87,13 +92,58 @@ impl HostState {
             memory: None,
             pages_ever: initial_pages,
             gas_debt: memory_grow_gas(initial_pages, 0, 0),
+            host_dirty: 0,
+            dirty_shift: super::depth::dirty_shift(initial_pages),
+        }
+    }
+
+    /// Records that a host function wrote `len` bytes at `start` of linear memory.
+    pub(super) fn wrote(&mut self, start: usize, len: usize) {
+        if len == 0 {
+            return;
+        }
+        let (first, last) = (start >> self.dirty_shift, (start + len - 1) >> self.dirty_shift);
+        if last - first >= 63 {
+            self.host_dirty = u64::MAX;
+            return;
+        }
+        for granule in first..=last {
+            self.host_dirty |= 1u64.wrapping_shl(granule as u32);
+        }
+    }
+
+    /// The state of an idle instance, between calls: no EVM, no frame.
+    pub(super) fn detached(initial_pages: u64) -> Self {
+        Self {
+            api: None,
+            frame: ProgramFrame {
+                address: Default::default(),
+                caller: Default::default(),
+                value: Default::default(),
+                is_static: true,
+                depth: 0,
+                reentrant: false,
+            },
+            args: Bytes::new(),
+            result: Vec::new(),
+            return_data: Bytes::new(),
+            cache: BTreeMap::new(),
+            refund: 0,
+            halt: None,
+            memory: None,
+            pages_ever: initial_pages,
+            gas_debt: 0,
+            host_dirty: 0,
+            dirty_shift: super::depth::dirty_shift(initial_pages),
         }
     }
 
     /// The EVM.
     pub(super) fn api(&mut self) -> &mut dyn EvmApi {
-        // SAFETY: see `new`.
-        unsafe { self.api.as_mut() }
+        let mut api = self.api.expect("host functions run only during a call, with its EVM");
+        // SAFETY: see `new`; a detached state is never used by a host function (the instance
+        // does not run while idle).
+        unsafe { api.as_mut() }
     }
 }
 

@@ -146,6 +146,7 @@ fn write(caller: &mut Ctx<'_>, ptr: u32, bytes: &[u8]) -> HostResult<()> {
     match memory.data_mut(&mut *caller).get_mut(start..start + bytes.len()) {
         Some(dest) => {
             dest.copy_from_slice(bytes);
+            caller.data_mut().wrote(start, bytes.len());
             Ok(())
         }
         None => halt(caller, Halt::BadArgument("write past the end of memory")),

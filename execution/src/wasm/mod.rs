@@ -14,6 +14,7 @@ pub mod evm_api;
 pub mod evm_bridge;
 pub mod host_state;
 pub mod hostio;
+pub mod instance_reuse;
 pub mod pricing;
 pub mod program_code;
 pub mod runtime;

@@ -30,6 +30,7 @@ use super::{
     evm_bridge::MAX_NESTED_PROGRAMS,
     host_state::{Halt, HostState},
     hostio,
+    instance_reuse::{IDLE_INSTANCES, IdleInstances, ReadyInstance, ResetImage},
     pricing::{MAX_PAGES, fuel_to_gas, gas_to_fuel},
     program_code::{ProgramCodeError, decode_program},
     validation::{ModuleError, validate_module},
@@ -59,6 +60,24 @@ pub enum ProgramError {
 pub struct CompiledProgram {
     pre: InstancePre<HostState>,
     initial_pages: u64,
+    /// What a fresh instance looks like, when instances may be reused (`instance_reuse`).
+    image: Option<ResetImage>,
+    /// Instances reset after a call, ready for the next.
+    idle: IdleInstances,
+    /// Instances made of it (not reused).
+    instantiations: AtomicU64,
+}
+
+impl CompiledProgram {
+    /// How many instances of the program were made (calls that found no idle one).
+    pub fn instantiations(&self) -> u64 {
+        self.instantiations.load(Ordering::Relaxed)
+    }
+
+    /// Whether instances of the program are reused between calls (see `instance_reuse`).
+    pub fn reusable(&self) -> bool {
+        self.image.is_some()
+    }
 }
 
 impl std::fmt::Debug for CompiledProgram {
@@ -123,7 +142,7 @@ const CONCURRENT_TRANSACTIONS: usize = 64;
 /// only the features deployed modules may use, a bounded stack, and instances from a pool
 /// (instantiating a program for each call is then a slot reuse, not fresh mappings).
 fn engine_config() -> Config {
-    let slots = (CONCURRENT_TRANSACTIONS * MAX_NESTED_PROGRAMS) as u32;
+    let slots = (CONCURRENT_TRANSACTIONS * MAX_NESTED_PROGRAMS + IDLE_INSTANCES) as u32;
     let mut pool = PoolingAllocationConfig::new();
     pool.total_core_instances(slots)
         .total_memories(slots)
@@ -194,12 +213,19 @@ impl WasmRuntime {
         let initial_pages = initial_pages(&module);
         let module =
             depth::instrument(&module).map_err(|e| ProgramError::Compile(e.to_string()))?;
+        let image = ResetImage::of(&module);
         let compiled = self.load_or_compile(code_hash, &module)?;
         let pre = self
             .linker
             .instantiate_pre(&compiled)
             .map_err(|e| ProgramError::Compile(e.to_string()))?;
-        let program = Arc::new(CompiledProgram { pre, initial_pages });
+        let program = Arc::new(CompiledProgram {
+            pre,
+            initial_pages,
+            image,
+            idle: IdleInstances::default(),
+            instantiations: AtomicU64::new(0),
+        });
         let mut programs = self.programs.lock();
         if programs.len() >= MAX_CACHED_PROGRAMS {
             programs.clear();
@@ -259,28 +285,47 @@ impl WasmRuntime {
     ) -> ProgramOutcome {
         let _slots = PoolSlots::enter();
         let args_len = args.len() as i32;
-        // SAFETY: the store, which holds the api pointer, is dropped before this function
-        // returns, while `api` is still borrowed.
+        // SAFETY: the state, which holds the api pointer, is replaced (`HostState::detached`)
+        // or dropped with its store before this function returns, while `api` is borrowed.
         let state = unsafe { HostState::new(api, frame, args, program.initial_pages) };
-        let mut store = Store::new(&self.engine, state);
-        store.limiter(|state| state);
+        // An idle instance of the program, reset to what a fresh one is, or a fresh one.
+        let ready = match program.idle.take() {
+            Some(mut ready) => {
+                *ready.store.data_mut() = state;
+                Ok(ready)
+            }
+            None => {
+                program.instantiations.fetch_add(1, Ordering::Relaxed);
+                let mut store = Store::new(&self.engine, state);
+                store.limiter(|state| state);
+                program.pre.instantiate(&mut store).and_then(|instance| {
+                    ReadyInstance::new(store, instance, program.image.as_ref())
+                })
+            }
+        };
+        let mut ready = match ready {
+            Ok(ready) => ready,
+            Err(e) => {
+                // A module that fails to instantiate (a data segment out of bounds, say) halts
+                // the call as a trap does, the same on every node.
+                tracing::debug!(error = %e, "a program failed to instantiate");
+                return ProgramOutcome {
+                    output: Bytes::new(),
+                    gas_left: 0,
+                    refund: 0,
+                    status: ProgramStatus::Trap(format!("instantiation: {e:#}")),
+                };
+            }
+        };
+        let ReadyInstance { store, memory, entry, instance, .. } = &mut ready;
         store.set_fuel(gas_to_fuel(gas)).expect("fuel is enabled");
-        let mut instance = None;
-        let run = (|| {
-            let created = program.pre.instantiate(&mut store)?;
-            instance = Some(created);
-            let memory = created
-                .get_memory(&mut store, "memory")
-                .ok_or_else(|| wasmtime::Error::msg("no memory export"))?;
-            store.data_mut().memory = Some(memory);
-            let entry = created.get_typed_func::<i32, i32>(&mut store, "user_entrypoint")?;
-            entry.call(&mut store, args_len)
-        })();
+        store.data_mut().memory = Some(*memory);
+        let run = entry.call(&mut *store, args_len);
         // The depth counter's trap is an `unreachable` with the counter past its limit.
         let too_deep = run.is_err()
             && instance
-                .and_then(|instance| instance.get_global(&mut store, depth::DEPTH_EXPORT))
-                .and_then(|global| global.get(&mut store).i32())
+                .get_global(&mut *store, depth::DEPTH_EXPORT)
+                .and_then(|global| global.get(&mut *store).i32())
                 .is_some_and(|words| words > depth::MAX_STACK_WORDS);
         // The gas owed for memory growth since the last host call.
         let mut fuel = store.get_fuel().unwrap_or(0);
@@ -312,7 +357,7 @@ impl WasmRuntime {
             status
         };
         let keeps_gas = matches!(status, ProgramStatus::Success | ProgramStatus::Revert);
-        ProgramOutcome {
+        let outcome = ProgramOutcome {
             output: if keeps_gas {
                 Bytes::from(std::mem::take(&mut state.result))
             } else {
@@ -321,7 +366,13 @@ impl WasmRuntime {
             gas_left: if keeps_gas { fuel_to_gas(fuel) } else { 0 },
             refund: if status == ProgramStatus::Success { state.refund } else { 0 },
             status,
+        };
+        let host_dirty = state.host_dirty;
+        *state = HostState::detached(program.initial_pages);
+        if keeps_gas && let Some(image) = &program.image {
+            program.idle.put_back(ready, image, host_dirty);
         }
+        outcome
     }
 }
 

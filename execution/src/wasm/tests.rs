@@ -637,3 +637,70 @@ fn host_functions_answer_as_the_evm_does() {
     assert_eq!(U256::from_be_slice(&out[..32]), U256::from(1));
     assert_eq!(&out[32..64], keccak256(b"hello").as_slice());
 }
+
+/// A program that returns what it finds — a byte of its data segment, its mutable global,
+/// bytes of zeroed memory where the last call wrote (with a store, a store straddling two
+/// granules of the dirty map, `memory.fill`, a host function), and its memory size — then
+/// overwrites all of them; with one byte of calldata it grows memory, with two it fills bytes
+/// with `memory.fill`: every call must find what a fresh instance has.
+const LEFTOVERS: &str = r#"(module
+  (import "vm_hooks" "write_result" (func $write_result (param i32 i32)))
+  (import "vm_hooks" "msg_sender" (func $msg_sender (param i32)))
+  (memory (export "memory") 1)
+  (global $g (mut i32) (i32.const 5))
+  (data (i32.const 100) "\07")
+  (func (export "user_entrypoint") (param $len i32) (result i32)
+    (i32.store8 (i32.const 0) (i32.load8_u (i32.const 100)))
+    (i32.store8 (i32.const 1) (global.get $g))
+    (i32.store8 (i32.const 2) (i32.load8_u (i32.const 200)))
+    (i32.store8 (i32.const 3) (memory.size))
+    (i32.store8 (i32.const 4) (i32.load8_u (i32.const 1027)))
+    (i32.store8 (i32.const 5) (i32.load8_u (i32.const 40000)))
+    (i32.store8 (i32.const 6) (i32.load8_u (i32.const 60001)))
+    (i32.store8 (i32.const 7) (i32.load8_u (i32.const 5019)))
+    (i32.store8 (i32.const 100) (i32.const 9))
+    (i32.store8 (i32.const 200) (i32.const 9))
+    (i64.store (i32.const 1020) (i64.const -1))
+    (i32.store8 offset=39000 (i32.const 1000) (i32.const 9))
+    (call $msg_sender (i32.const 5000))
+    (global.set $g (i32.const 9))
+    (if (i32.eq (local.get $len) (i32.const 1)) (then (drop (memory.grow (i32.const 1)))))
+    (if (i32.eq (local.get $len) (i32.const 2))
+      (then (memory.fill (i32.const 60000) (i32.const 7) (i32.const 4))))
+    (call $write_result (i32.const 0) (i32.const 8))
+    (i32.const 0)))"#;
+
+/// What every call of `LEFTOVERS` must return.
+const FRESH: [u8; 8] = [7, 5, 0, 1, 0, 0, 0, 0];
+
+#[test]
+fn a_reused_instance_is_what_a_fresh_one_is() {
+    let mut chain = Chain::new();
+    let program = chain.deploy(LEFTOVERS);
+    let code = chain.code(program);
+    let compiled = super::WasmRuntime::global().program(keccak256(&code), &code).unwrap();
+    assert!(compiled.reusable());
+    let made = compiled.instantiations();
+    for _ in 0..3 {
+        let result = chain.call(program, &[], 1_000_000);
+        assert_eq!(output(&result), Bytes::from_static(&FRESH), "{result:?}");
+    }
+    assert!(compiled.instantiations() - made <= 1, "the instance was reused");
+    let result = chain.call(program, &[2, 2], 1_000_000);
+    assert_eq!(output(&result), Bytes::from_static(&FRESH), "{result:?}");
+    let result = chain.call(program, &[], 1_000_000);
+    assert_eq!(output(&result), Bytes::from_static(&FRESH), "after memory.fill: {result:?}");
+    // A call that grows memory leaves an instance that cannot be reset: the next call gets a
+    // fresh one, with one page again.
+    let result = chain.call(program, &[1], 1_000_000);
+    assert_eq!(output(&result), Bytes::from_static(&FRESH), "{result:?}");
+    let made = compiled.instantiations();
+    let result = chain.call(program, &[], 1_000_000);
+    assert_eq!(output(&result), Bytes::from_static(&FRESH), "{result:?}");
+    assert_eq!(compiled.instantiations(), made + 1, "a grown instance is not reused");
+    // A trap leaves nothing behind either.
+    let result = chain.call(program, &[], 21_000);
+    assert!(!result.is_success());
+    let result = chain.call(program, &[], 1_000_000);
+    assert_eq!(output(&result), Bytes::from_static(&FRESH), "{result:?}");
+}

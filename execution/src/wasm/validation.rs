@@ -41,7 +41,7 @@ pub enum ModuleError {
     },
     /// A required export is missing or has the wrong kind or type, or an export takes a
     /// name Manifold reserves.
-    #[error("missing or mistyped export {0}")]
+    #[error("missing, mistyped or reserved export {0}")]
     Export(&'static str),
     /// More of something than Stylus allows.
     #[error("too many {what}: {count} > {limit}")]
@@ -163,9 +163,9 @@ pub fn validate_module(module: &[u8]) -> Result<(), ModuleError> {
                     match (export.name, export.kind) {
                         ("memory", ExternalKind::Memory) => exported_memory = true,
                         ("user_entrypoint", ExternalKind::Func) => entrypoint = Some(export.index),
-                        // The name the depth counter is exported under (`depth`).
-                        (super::depth::DEPTH_EXPORT, _) => {
-                            return Err(ModuleError::Export(super::depth::DEPTH_EXPORT));
+                        // The instrumentation's own exports (`depth`).
+                        (name, _) if name.starts_with(super::depth::RESERVED_EXPORT_PREFIX) => {
+                            return Err(ModuleError::Export(super::depth::RESERVED_EXPORT_PREFIX));
                         }
                         _ => {}
                     }
@@ -235,7 +235,7 @@ mod tests {
         assert_eq!(check(&no_memory), Err(ModuleError::Export("memory")));
         let reserved = MINIMAL
             .replace("(export \"memory\")", "(export \"memory\") (export \"manifold_depth\")");
-        assert_eq!(check(&reserved), Err(ModuleError::Export("manifold_depth")));
+        assert_eq!(check(&reserved), Err(ModuleError::Export("manifold_")));
         let wrong_entry = MINIMAL.replace("(param i32) (result i32) i32.const 0", "");
         assert_eq!(check(&wrong_entry), Err(ModuleError::Export("user_entrypoint")));
         let simd = r#"(module (memory (export "memory") 1)

@@ -704,3 +704,86 @@ fn a_reused_instance_is_what_a_fresh_one_is() {
     let result = chain.call(program, &[], 1_000_000);
     assert_eq!(output(&result), Bytes::from_static(&FRESH), "{result:?}");
 }
+
+/// A program that answers with the keccak256 of its whole memory as the call found it and its
+/// mutable global, then scribbles: for each 4-byte record of calldata (address, kind, value)
+/// an `i32.store8`, `i32.store`, `i64.store`, `f64.store` or a 3-byte `memory.fill` below
+/// 60,000, and sets the global.
+const SCRIBBLER: &str = r#"(module
+  (import "vm_hooks" "read_args" (func $read_args (param i32)))
+  (import "vm_hooks" "write_result" (func $write_result (param i32 i32)))
+  (import "vm_hooks" "native_keccak256" (func $keccak (param i32 i32 i32)))
+  (memory (export "memory") 1)
+  (global $g (mut i64) (i64.const 11))
+  (data (i32.const 3000) "seed")
+  (func (export "user_entrypoint") (param $len i32) (result i32)
+    (local $p i32) (local $end i32) (local $addr i32) (local $kind i32) (local $v i64)
+    (call $keccak (i32.const 0) (i32.const 65536) (i32.const 65000))
+    (i64.store (i32.const 65032) (global.get $g))
+    (call $write_result (i32.const 65000) (i32.const 40))
+    (call $read_args (i32.const 60000))
+    (local.set $p (i32.const 60000))
+    (local.set $end (i32.add (i32.const 60000) (local.get $len)))
+    (block $done (loop $next
+      (br_if $done (i32.gt_u (i32.add (local.get $p) (i32.const 4)) (local.get $end)))
+      (local.set $addr (i32.rem_u (i32.load16_u (local.get $p)) (i32.const 59990)))
+      (local.set $kind (i32.rem_u (i32.load8_u offset=2 (local.get $p)) (i32.const 5)))
+      (local.set $v (i64.extend_i32_u (i32.load8_u offset=3 (local.get $p))))
+      (if (i32.eq (local.get $kind) (i32.const 0))
+        (then (i64.store8 (local.get $addr) (local.get $v))))
+      (if (i32.eq (local.get $kind) (i32.const 1))
+        (then (i32.store (local.get $addr) (i32.mul (i32.wrap_i64 (local.get $v)) (i32.const 0x01010101)))))
+      (if (i32.eq (local.get $kind) (i32.const 2))
+        (then (i64.store (local.get $addr) (i64.mul (local.get $v) (i64.const 0x0101010101010101)))))
+      (if (i32.eq (local.get $kind) (i32.const 3))
+        (then (f64.store (local.get $addr) (f64.convert_i64_u (local.get $v)))))
+      (if (i32.eq (local.get $kind) (i32.const 4))
+        (then (memory.fill (local.get $addr) (i32.wrap_i64 (local.get $v)) (i32.const 3))))
+      (global.set $g (local.get $v))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br $next)))
+    (i32.const 0)))"#;
+
+/// One record of `SCRIBBLER`'s calldata; half of them write at the end of a 1 KiB granule of
+/// the dirty map, where an 8-byte store reaches into the next one.
+fn scribble() -> impl proptest::strategy::Strategy<Value = (u16, u8, u8)> {
+    use proptest::prelude::*;
+    let address =
+        prop_oneof![any::<u16>(), (0u16..58, 1017u16..1024).prop_map(|(g, o)| g * 1024 + o)];
+    (address, any::<u8>(), 1u8..=255)
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 96, ..Default::default() })]
+
+    /// Whatever earlier calls wrote, a call of a reused instance finds the memory and the
+    /// global a fresh instance has.
+    #[test]
+    fn every_call_of_a_reused_instance_finds_fresh_memory(
+        calls in proptest::collection::vec(proptest::collection::vec(scribble(), 0..8), 1..5)
+    ) {
+        let mut fresh_memory = vec![0u8; 65_536];
+        fresh_memory[3000..3004].copy_from_slice(b"seed");
+        let mut fresh = keccak256(&fresh_memory).to_vec();
+        fresh.extend(11u64.to_le_bytes());
+        let mut chain = Chain::new();
+        let program = chain.deploy(SCRIBBLER);
+        let code = chain.code(program);
+        let compiled = super::WasmRuntime::global().program(keccak256(&code), &code).unwrap();
+        proptest::prop_assert!(compiled.reusable());
+        let made = compiled.instantiations();
+        for records in &calls {
+            let data: Vec<u8> = records
+                .iter()
+                .flat_map(|(address, kind, value)| {
+                    let [lo, hi] = address.to_le_bytes();
+                    [lo, hi, *kind, *value]
+                })
+                .collect();
+            let result = chain.call(program, &data, 16_000_000);
+            proptest::prop_assert!(result.is_success(), "{:?}", result);
+            proptest::prop_assert_eq!(output(&result).to_vec(), fresh.clone());
+        }
+        proptest::prop_assert!(compiled.instantiations() - made <= 1, "instances are reused");
+    }
+}

@@ -155,9 +155,14 @@ mod tests {
         list
     }
 
+    /// The EVM of chain 1.
+    fn engine() -> crate::evm::EvmEngine {
+        crate::evm::EvmEngine::new(crate::evm::EvmConfig::new(1), 30_000_000)
+    }
+
     #[test]
     fn lists_touched_slots_and_accounts_without_caller_or_precompiles() {
-        let config = crate::evm::EvmEngine::new(crate::evm::EvmConfig::new(1), 30_000_000);
+        let config = engine();
         let outcome = create_access_list(&State, &config, &env(), &call(), 30_000_000).unwrap();
         assert_eq!(outcome.access_list, expected());
         let CallResult::Success { gas_used, .. } = outcome.result else {
@@ -174,14 +179,7 @@ mod tests {
         let extra = AccessListItem { address: Address::repeat_byte(0xee), storage_keys: vec![] };
         let given = AccessList(vec![extra.clone()]);
         let req = CallRequest { access_list: Some(given), ..call() };
-        let outcome = create_access_list(
-            &State,
-            &crate::evm::EvmEngine::new(crate::evm::EvmConfig::new(1), 30_000_000),
-            &env(),
-            &req,
-            30_000_000,
-        )
-        .unwrap();
+        let outcome = create_access_list(&State, &engine(), &env(), &req, 30_000_000).unwrap();
         let mut want = expected();
         want.0.push(extra);
         want.sort();
@@ -191,14 +189,7 @@ mod tests {
     #[test]
     fn an_invalid_call_is_reported_not_listed() {
         let req = CallRequest { from: Some(OTHER), value: Some(U256::from(1)), ..call() };
-        let outcome = create_access_list(
-            &State,
-            &crate::evm::EvmEngine::new(crate::evm::EvmConfig::new(1), 30_000_000),
-            &env(),
-            &req,
-            30_000_000,
-        )
-        .unwrap();
+        let outcome = create_access_list(&State, &engine(), &env(), &req, 30_000_000).unwrap();
         assert!(matches!(outcome.result, CallResult::Invalid(_)), "{:?}", outcome.result);
     }
 }

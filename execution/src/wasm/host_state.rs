@@ -84,16 +84,8 @@ impl HostState {
             api: Some(api),
             frame,
             args,
-            result: Vec::new(),
-            return_data: Bytes::new(),
-            cache: BTreeMap::new(),
-            refund: 0,
-            halt: None,
-            memory: None,
-            pages_ever: initial_pages,
             gas_debt: memory_grow_gas(initial_pages, 0, 0),
-            host_dirty: 0,
-            dirty_shift: super::depth::dirty_shift(initial_pages),
+            ..Self::detached(initial_pages)
         }
     }
 

@@ -17,6 +17,7 @@ use std::{path::PathBuf, sync::Arc, thread};
 
 use alloy_primitives::B256;
 use execution::Transaction;
+use prometheus_client::metrics::counter::Counter;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, TableHandle};
 use tokio::sync::oneshot;
 
@@ -71,6 +72,17 @@ enum Command {
     Close(oneshot::Sender<()>),
 }
 
+/// A write the journal has queued ([`Journal::queue_write`]).
+#[derive(Debug)]
+pub struct QueuedWrite(oneshot::Receiver<Result<(), JournalError>>);
+
+impl QueuedWrite {
+    /// Resolves once the write is on disk.
+    pub async fn durable(self) -> Result<(), JournalError> {
+        self.0.await.map_err(|_| JournalError::Stopped)?
+    }
+}
+
 /// Handle to the journal writer thread, which alone holds the file open.
 #[derive(Clone)]
 pub struct Journal {
@@ -87,13 +99,18 @@ impl Journal {
     /// Opens (creating if missing) the journal file at `path`, moves the entries of an older
     /// build's journal into the current table, and starts the writer thread.
     pub fn start(path: &std::path::Path) -> Result<Self, JournalError> {
+        Self::start_counting(path, Counter::default())
+    }
+
+    /// [`start`](Self::start), counting each durable group commit of writes in `commits`.
+    pub fn start_counting(path: &std::path::Path, commits: Counter) -> Result<Self, JournalError> {
         let open_error = |reason: String| JournalError::Open { path: path.to_path_buf(), reason };
         let db = Database::create(path).map_err(|e| open_error(e.to_string()))?;
         migrate_legacy(&db)?;
         let (queue, rx) = std::sync::mpsc::channel::<Command>();
         thread::Builder::new()
             .name("mempool-journal".into())
-            .spawn(move || writer_loop(db, rx))
+            .spawn(move || writer_loop(db, rx, commits))
             .map_err(|e| open_error(e.to_string()))?;
         Ok(Self { queue })
     }
@@ -104,11 +121,21 @@ impl Journal {
         put: Vec<Transaction>,
         delete: Vec<B256>,
     ) -> Result<(), JournalError> {
+        self.queue_write(put, delete)?.durable().await
+    }
+
+    /// Queues the write of [`write`](Self::write) without waiting for it: the writes queued
+    /// one after another share the group commits that follow.
+    pub fn queue_write(
+        &self,
+        put: Vec<Transaction>,
+        delete: Vec<B256>,
+    ) -> Result<QueuedWrite, JournalError> {
         let (done, wait) = oneshot::channel();
         self.queue
             .send(Command::Write(Request { put, delete, done }))
             .map_err(|_| JournalError::Stopped)?;
-        wait.await.map_err(|_| JournalError::Stopped)?
+        Ok(QueuedWrite(wait))
     }
 
     /// Every journaled transaction (read at start-up to refill the pool).
@@ -182,11 +209,12 @@ fn load(db: &Database) -> Result<Vec<Transaction>, JournalError> {
 }
 
 /// Commits `batch` in one durable transaction and answers each request.
-fn flush(db: &Database, batch: &mut Vec<Request>) {
+fn flush(db: &Database, batch: &mut Vec<Request>, commits: &Counter) {
     if batch.is_empty() {
         return;
     }
     let result = write_batch(db, batch);
+    commits.inc();
     if let Err(e) = &result {
         tracing::error!(error = %e, "mempool journal write failed");
     }
@@ -195,7 +223,7 @@ fn flush(db: &Database, batch: &mut Vec<Request>) {
     }
 }
 
-fn writer_loop(db: Database, rx: std::sync::mpsc::Receiver<Command>) {
+fn writer_loop(db: Database, rx: std::sync::mpsc::Receiver<Command>, commits: Counter) {
     let mut batch = Vec::new();
     let mut next = rx.recv().ok();
     while let Some(command) = next.take() {
@@ -208,18 +236,18 @@ fn writer_loop(db: Database, rx: std::sync::mpsc::Receiver<Command>) {
                     next = Some(more);
                     continue;
                 }
-                flush(&db, &mut batch);
+                flush(&db, &mut batch, &commits);
             }
             Command::Load(reply) => {
-                flush(&db, &mut batch);
+                flush(&db, &mut batch, &commits);
                 let _ = reply.send(load(&db));
             }
             Command::Forget(delete, reply) => {
-                flush(&db, &mut batch);
+                flush(&db, &mut batch, &commits);
                 let _ = reply.send(remove(&db, &delete));
             }
             Command::Close(done) => {
-                flush(&db, &mut batch);
+                flush(&db, &mut batch, &commits);
                 drop(db);
                 let _ = done.send(());
                 return;
@@ -227,7 +255,7 @@ fn writer_loop(db: Database, rx: std::sync::mpsc::Receiver<Command>) {
         }
         next = rx.recv().ok();
     }
-    flush(&db, &mut batch);
+    flush(&db, &mut batch, &commits);
 }
 
 fn remove(db: &Database, hashes: &[B256]) -> Result<(), JournalError> {

@@ -27,6 +27,9 @@ pub struct Metrics {
     pub mempool_size: Gauge,
     /// Transactions admitted to the pool.
     pub txs_admitted: Counter,
+    /// Durable group commits of the pool's journal (one fsync each, for every admission
+    /// queued behind it).
+    pub journal_commits: Counter,
     /// Transactions included in sealed (or derived) blocks.
     pub txs_sealed: Counter,
     /// Blocks sealed.
@@ -97,6 +100,7 @@ impl Metrics {
             da_lag_blocks: Gauge::default(),
             mempool_size: Gauge::default(),
             txs_admitted: Counter::default(),
+            journal_commits: Counter::default(),
             txs_sealed: Counter::default(),
             blocks_sealed: Counter::default(),
             deposits_read: Counter::default(),
@@ -133,6 +137,11 @@ impl Metrics {
         r.register("txs_admitted", "Transactions admitted to the pool", m.txs_admitted.clone());
         r.register("txs_sealed", "Transactions included in sealed blocks", m.txs_sealed.clone());
         r.register("blocks_sealed", "Blocks sealed", m.blocks_sealed.clone());
+        r.register(
+            "journal_commits",
+            "Durable group commits of the mempool journal",
+            m.journal_commits.clone(),
+        );
         r.register(
             "deposits_read",
             "L1 deposits confirmed and read by the deposit feed",

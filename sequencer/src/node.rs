@@ -113,7 +113,10 @@ impl Node {
         let metrics = Arc::new(Metrics::new());
         metrics.head.set(head as i64);
         let engines = Arc::new(engines);
-        let journal = Journal::start(&config.data_dir.join(JOURNAL_FILE))?;
+        let journal = Journal::start_counting(
+            &config.data_dir.join(JOURNAL_FILE),
+            metrics.journal_commits.clone(),
+        )?;
         let mempool = Arc::new(Mempool::new(
             store.clone(),
             journal,

@@ -7,7 +7,11 @@
 //! gapped nonces wait, a pooled one is replaced by one with enough higher fees (EVM); a
 //! transaction guarded by a recent block is unique by hash and expires with its block
 //! (Solana-style).
+//!
+//! `deferred_durability`: admissions that leave waiting for their journal write to the scope
+//! that runs them (a JSON-RPC batch), so a batch's admissions share group commits.
 
+mod deferred_durability;
 mod pool;
 mod selection;
 
@@ -24,9 +28,11 @@ use execution::{
 use node_config::MempoolConfig;
 use parking_lot::Mutex;
 
+pub use deferred_durability::{DeferredDurability, PendingAdmission};
 pub use selection::BlockSpace;
 
 use crate::{Metrics, PoolError, journal::Journal};
+use deferred_durability::defer;
 use pool::{Expiry, Pool};
 
 /// The transaction pool. Thread-safe; share it in an `Arc`.
@@ -158,7 +164,8 @@ impl Mempool {
 
     /// Admits a decoded transaction, its signature verified: the engine's checks — those a
     /// block applies to it, against the latest state (see `Engine::check_with_state`) — its
-    /// replay guard, the pool's caps; journals it.
+    /// replay guard, the pool's caps; journals it. Returns once the journal write is durable,
+    /// or, in a [`DeferredDurability`] scope, once it is queued (the scope settles it).
     pub async fn admit(&self, tx: Transaction) -> Result<B256, PoolError> {
         self.engines.check(&tx)?;
         let reader = self.store.reader()?;
@@ -205,21 +212,45 @@ impl Mempool {
             pool.insert(tx.clone(), expiry)
         };
         let delete = replaced.iter().map(|old| old.hash()).collect();
-        if let Err(e) = self.journal.write(vec![(*tx).clone()], delete).await {
-            let mut pool = self.pool.lock();
-            pool.remove(&tx.hash());
-            if let Some(old) = replaced {
-                pool.insert(old, None);
+        let hash = tx.hash();
+        let write = match self.journal.queue_write(vec![(*tx).clone()], delete) {
+            Ok(write) => write,
+            Err(e) => {
+                self.roll_back(&tx, replaced);
+                return Err(PoolError::Journal(e));
             }
+        };
+        // In a batch's scope the batch settles it before answering; otherwise it is settled
+        // now.
+        if let Some(pending) = defer(PendingAdmission { tx, replaced, write }) {
+            self.settle(pending).await?;
+        }
+        Ok(hash)
+    }
+
+    /// Waits until the journal write of `pending` is on disk, then announces the admission;
+    /// if the write failed, takes the transaction out of the pool again (putting back the one
+    /// it replaced).
+    pub async fn settle(&self, pending: PendingAdmission) -> Result<(), PoolError> {
+        let PendingAdmission { tx, replaced, write } = pending;
+        if let Err(e) = write.durable().await {
+            self.roll_back(&tx, replaced);
             return Err(PoolError::Journal(e));
         }
         self.metrics.txs_admitted.inc();
         self.metrics.mempool_size.set(self.len() as i64);
         self.admitted.notify_one();
-        let hash = tx.hash();
         // No receiver is no error: nobody subscribed.
         let _ = self.admissions.send(tx);
-        Ok(hash)
+        Ok(())
+    }
+
+    fn roll_back(&self, tx: &Transaction, replaced: Option<Arc<Transaction>>) {
+        let mut pool = self.pool.lock();
+        pool.remove(&tx.hash());
+        if let Some(old) = replaced {
+            pool.insert(old, None);
+        }
     }
 
     /// Receives every transaction admitted from now on, once it is journaled (replacements

@@ -14,6 +14,7 @@
 mod connections;
 mod debug;
 mod dev;
+mod durable_batches;
 mod errors;
 #[cfg(test)]
 mod errors_table;

@@ -10,7 +10,9 @@
 //! - HTTP/2 streams per connection, requests in flight in total, subscriptions per WebSocket;
 //! - batches of at most [`MAX_BATCH_REQUESTS`] calls and responses of at most
 //!   [`MAX_RESPONSE_BYTES`] (geth's defaults); subscription ids in geth's hex format;
-//! - calls checked as geth checks them ([`StrictCallsLayer`]).
+//! - calls checked as geth checks them ([`StrictCallsLayer`]);
+//! - a batch's transaction submissions sharing the journal's group commits
+//!   ([`DurableBatchesLayer`]).
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
@@ -32,6 +34,7 @@ use tower_http::cors::CorsLayer;
 
 use super::{
     connections::{AllBusy, Connections},
+    durable_batches::DurableBatchesLayer,
     fd_limit,
     handler::RpcHandler,
     http_endpoints::NodeEndpointsLayer,
@@ -164,7 +167,11 @@ impl Shared<'_> {
         let services = Server::builder()
             .set_config(config)
             .set_http_middleware(http)
-            .set_rpc_middleware(RpcServiceBuilder::new().layer(StrictCallsLayer))
+            .set_rpc_middleware(
+                RpcServiceBuilder::new()
+                    .layer(StrictCallsLayer)
+                    .layer(DurableBatchesLayer::new(ctx.mempool.clone())),
+            )
             .to_service_builder();
         let listener =
             listen(at).map_err(|e| SequencerError::Rpc(format!("cannot listen on {at}: {e}")))?;
@@ -213,7 +220,10 @@ struct Serving {
 
 /// jsonrpsee's per-connection service factory, with our HTTP and RPC middleware.
 type Services = jsonrpsee::server::TowerServiceBuilder<
-    tower::layer::util::Stack<StrictCallsLayer, tower::layer::util::Identity>,
+    tower::layer::util::Stack<
+        DurableBatchesLayer,
+        tower::layer::util::Stack<StrictCallsLayer, tower::layer::util::Identity>,
+    >,
     tower::layer::util::Stack<
         NodeEndpointsLayer,
         tower::layer::util::Stack<CorsLayer, tower::layer::util::Identity>,

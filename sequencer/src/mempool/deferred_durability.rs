@@ -9,10 +9,15 @@
 //! anything is answered. The batch's admissions then share the journal's group commits, while
 //! running in the batch's order exactly as before (the second of one sender's nonces is checked
 //! against a pool holding the first), and nothing is acknowledged before it is durable.
+//!
+//! A scope can also hold transactions decoded ahead ([`DeferredDurability::decoded_ahead`]):
+//! the batch's raw transactions, their signatures checked in parallel before its calls run,
+//! which admission then takes instead of decoding again.
 
-use std::{cell::RefCell, future::Future, sync::Arc};
+use std::{cell::RefCell, collections::HashMap, future::Future, sync::Arc};
 
-use execution::Transaction;
+use alloy_primitives::Bytes;
+use execution::{Transaction, TxError};
 
 use crate::journal::QueuedWrite;
 
@@ -33,6 +38,8 @@ struct Deferred {
     /// The position of the call running now.
     current: usize,
     pending: Vec<(usize, PendingAdmission)>,
+    /// Payloads decoded ahead, and what decoding them gave.
+    decoded: HashMap<Bytes, Result<Transaction, TxError>>,
 }
 
 tokio::task_local! {
@@ -60,6 +67,16 @@ impl DeferredDurability {
     pub fn at(position: usize) {
         let _ = SCOPE.try_with(|scope| scope.borrow_mut().current = position);
     }
+
+    /// Keeps `decoded` (payload → what decoding it gave) for the admissions of this scope.
+    pub fn decoded_ahead(decoded: HashMap<Bytes, Result<Transaction, TxError>>) {
+        let _ = SCOPE.try_with(|scope| scope.borrow_mut().decoded.extend(decoded));
+    }
+}
+
+/// What decoding `payload` gave, if the scope decoded it ahead (each is taken once).
+pub(super) fn take_decoded(payload: &Bytes) -> Option<Result<Transaction, TxError>> {
+    SCOPE.try_with(|scope| scope.borrow_mut().decoded.remove(payload)).ok().flatten()
 }
 
 /// Keeps `pending` in the current scope; gives it back when there is none (the caller then

@@ -32,7 +32,7 @@ pub use deferred_durability::{DeferredDurability, PendingAdmission};
 pub use selection::BlockSpace;
 
 use crate::{Metrics, PoolError, journal::Journal};
-use deferred_durability::defer;
+use deferred_durability::{defer, take_decoded};
 use pool::{Expiry, Pool};
 
 /// The transaction pool. Thread-safe; share it in an `Arc`.
@@ -138,8 +138,29 @@ impl Mempool {
                 limit: self.limits.max_tx_bytes,
             });
         }
-        let tx = self.engines.decode(kind, &payload)?;
+        let tx = match take_decoded(&payload) {
+            Some(decoded) => decoded?,
+            None => self.engines.decode(kind, &payload)?,
+        };
         self.admit(tx).await
+    }
+
+    /// Decodes `payloads` of `kind` (their signatures checked), on every core; for a batch to
+    /// hand its admissions ([`DeferredDurability::decoded_ahead`]).
+    pub fn decode_all(
+        &self,
+        kind: EngineKind,
+        payloads: Vec<Bytes>,
+    ) -> std::collections::HashMap<Bytes, Result<Transaction, execution::TxError>> {
+        use rayon::prelude::*;
+        payloads
+            .into_par_iter()
+            .filter(|payload| payload.len() <= self.limits.max_tx_bytes)
+            .map(|payload| {
+                let decoded = self.engines.decode(kind, &payload);
+                (payload, decoded)
+            })
+            .collect()
     }
 
     /// The last block that may include `tx` (a recent-block transaction) after `head`;

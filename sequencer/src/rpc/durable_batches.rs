@@ -9,6 +9,10 @@
 //! one before it — the second of a sender's nonces is checked against a pool holding the
 //! first, a read after a send sees it — and no call is answered before its transaction is on
 //! disk. A submission whose write fails is answered with that error, in its place.
+//!
+//! Before the calls run, the signatures of the batch's `eth_sendRawTransaction` payloads are
+//! checked on every core at once (`Mempool::decode_all`); each call's admission takes its
+//! decoded transaction instead of checking the signature again.
 
 use std::sync::Arc;
 
@@ -21,8 +25,20 @@ use jsonrpsee::{
     types::{Id, Request},
 };
 
+use alloy_primitives::Bytes;
+use execution::EngineKind;
+
 use super::{errors::pool_error, server::MAX_RESPONSE_BYTES};
 use crate::mempool::{DeferredDurability, Mempool};
+
+/// The raw transaction of an `eth_sendRawTransaction` call, if its params are one hex string.
+fn raw_transaction(request: &Request<'_>) -> Option<Bytes> {
+    if request.method_name() != "eth_sendRawTransaction" {
+        return None;
+    }
+    let (raw,): (Bytes,) = serde_json::from_str(request.params.as_ref()?.get()).ok()?;
+    Some(raw)
+}
 
 /// The layer (`RpcServiceBuilder::new().layer(…).layer(DurableBatchesLayer::new(mempool))`).
 #[derive(Debug, Clone)]
@@ -75,8 +91,24 @@ where
     fn batch<'a>(&self, batch: Batch<'a>) -> impl Future<Output = MethodResponse> + Send + 'a {
         let (service, mempool) = (self.service.clone(), self.mempool.clone());
         async move {
+            let payloads: Vec<Bytes> = batch
+                .iter()
+                .filter_map(|entry| match entry {
+                    Ok(BatchEntry::Call(request)) => raw_transaction(request),
+                    _ => None,
+                })
+                .collect();
+            let decoded = if payloads.len() > 1 {
+                let decoder = mempool.clone();
+                tokio::task::spawn_blocking(move || decoder.decode_all(EngineKind::Evm, payloads))
+                    .await
+                    .unwrap_or_default()
+            } else {
+                Default::default()
+            };
             // Each call's id and answer, in order; `None` for a notification.
             let calls = async {
+                DeferredDurability::decoded_ahead(decoded);
                 let mut answers: Vec<Option<(Id<'static>, MethodResponse)>> = Vec::new();
                 for (position, entry) in batch.into_iter().enumerate() {
                     DeferredDurability::at(position);

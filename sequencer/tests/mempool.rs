@@ -254,3 +254,43 @@ async fn recent_block_transactions_dedup_expire_and_share_blocks_by_fee() {
     assert_eq!(dropped, vec![waiting], "no block after 1 + {KV_MAX_AGE} may include it");
     assert!(pool.is_empty());
 }
+
+/// In a batch's scope, submissions take the transactions the batch decoded ahead (their
+/// signatures checked once, in parallel) and leave their journal writes to the scope, which
+/// settles them: the pool holds them in order, and nothing is announced before it settles.
+#[tokio::test]
+async fn a_batch_scope_admits_decoded_ahead_and_settles_its_writes() {
+    use sequencer::mempool::DeferredDurability;
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(dir.path());
+    let alice = key(0);
+    let raws: Vec<Bytes> = (0..4).map(|nonce| transfer(&alice, nonce, 1, 1)).collect();
+    let decoded = ctx.mempool.decode_all(EngineKind::Evm, raws.clone());
+    assert_eq!(decoded.len(), 4);
+    // One payload decoded ahead stands for another's: admission must take what it is handed.
+    let mut handed = decoded.clone();
+    let swapped = decoded[&raws[3]].as_ref().unwrap().clone();
+    handed.insert(raws[2].clone(), Ok(swapped.clone()));
+    handed.remove(&raws[3]);
+    let mut announced = ctx.mempool.subscribe_admitted();
+    let ((), pending) = DeferredDurability::run(async {
+        DeferredDurability::decoded_ahead(handed);
+        for (position, raw) in raws.iter().take(3).enumerate() {
+            DeferredDurability::at(position);
+            submit(&ctx, raw.clone()).await.unwrap();
+        }
+    })
+    .await;
+    assert!(announced.try_recv().is_err(), "nothing is announced before its write settles");
+    let positions: Vec<usize> = pending.iter().map(|(position, _)| *position).collect();
+    assert_eq!(positions, [0, 1, 2]);
+    for (_, admission) in pending {
+        ctx.mempool.settle(admission).await.unwrap();
+    }
+    // The third submission admitted the transaction it was handed (nonce 3), not its payload's.
+    assert!(ctx.mempool.get(&swapped.hash()).is_some());
+    assert_eq!(ctx.mempool.len(), 3);
+    for _ in 0..3 {
+        announced.try_recv().unwrap();
+    }
+}

@@ -4,6 +4,8 @@
 #
 #   decode_transaction  execution/fuzz  tagged transactions and stored receipts
 #   decode_program      execution/fuzz  WebAssembly programs (Stylus code, modules, instrumentation)
+#   solana_call         execution/fuzz  calls of the Solana precompile (ABI calldata, and System,
+#                                       SPL Token and Memo instructions built from the bytes)
 #   decode_frame        da/fuzz         DA frames and batch assembly
 #   rpc_request         sequencer/fuzz  JSON-RPC bodies (request ids) and the params of every
 #                                       method, against a real devnet node in-process
@@ -25,7 +27,7 @@
 #
 # Environment:
 #   FUZZ_SECONDS   seconds each target runs (default 60)
-#   FUZZ_TARGETS   targets to run, space-separated (default: all four)
+#   FUZZ_TARGETS   targets to run, space-separated (default: all five)
 #   FUZZ_TIMEOUT   seconds one input may take before it counts as a hang (default 60)
 #   FUZZ_RSS_MB    memory limit of a fuzzing process, in MB (default 2048)
 #   FUZZ_MAX_LEN   longest input libFuzzer generates, in bytes (default 4096)
@@ -42,13 +44,14 @@ TIMEOUT="${FUZZ_TIMEOUT:-60}"
 RSS_MB="${FUZZ_RSS_MB:-2048}"
 MAX_LEN="${FUZZ_MAX_LEN:-4096}"
 read -r -a EXTRA_ARGS <<<"${FUZZ_ARGS:-}"
-read -r -a TARGETS <<<"${FUZZ_TARGETS:-decode_transaction decode_program decode_frame rpc_request}"
+read -r -a TARGETS <<<"${FUZZ_TARGETS:-decode_transaction decode_program solana_call decode_frame rpc_request}"
 
 # The crate directory of each target.
 crate_of() {
   case "$1" in
     decode_transaction) echo execution/fuzz ;;
     decode_program) echo execution/fuzz ;;
+    solana_call) echo execution/fuzz ;;
     decode_frame) echo da/fuzz ;;
     rpc_request) echo sequencer/fuzz ;;
     *) echo "error: unknown fuzz target '$1' (known: decode_transaction decode_program decode_frame rpc_request)" >&2; return 1 ;;

@@ -7,7 +7,8 @@
 //! One file per concept: [`server`] starts it and runs its accept loop; `connections` counts
 //! and sheds connections, `fd_limit` raises the open-file limit, `request_gate` reads bodies
 //! within limits before jsonrpsee, `request_ids` makes request ids exact, `strict_calls`
-//! checks calls as geth does; `handler` holds the methods' shared state and assembles them
+//! checks calls as geth does, `durable_batches` lets a batch's submissions share journal
+//! commits; `handler` holds the methods' shared state and assembles them
 //! into one module; `errors` and `ids` are shared helpers; `http_endpoints` serves the
 //! non-RPC paths.
 

@@ -201,6 +201,22 @@ impl TestNode {
         Self::running(handle, config, dir, Some(da), engines)
     }
 
+    /// A follower of this sequencer reading its local DA: started once every block up to
+    /// `head` is posted, returned once it derived `head` (without diverging).
+    pub async fn local_da_follower(&self, head: u64) -> eyre::Result<Self> {
+        poll_until("the sequencer to post its blocks", TIMEOUT, || async {
+            Ok((sync_status(&self.rpc).await?.safe >= head).then_some(()))
+        })
+        .await?;
+        let da: std::sync::Arc<dyn da::DaBackend> = std::sync::Arc::new(da::LocalDa::open(
+            self.config.local_da_path(),
+            self.config.da.local.max_blob_bytes,
+        )?);
+        let follower = Self::start_follower(self, da, |_| {}).await?;
+        wait_derived(&follower, head).await?;
+        Ok(follower)
+    }
+
     /// Starts a follower of `sequencer` reading `da` that runs only the chain's default
     /// engines (the EVM), whatever the sequencer runs.
     pub async fn start_follower_evm_only(

@@ -141,8 +141,14 @@ async fn a_failed_last_step_rolls_back_wasm_tokens_solana_lamports_and_evm_state
 
     // Last step succeeds: the WASM tokens moved, the Solana account holds the lamports (out of
     // the contract's EVM balance), and the EVM callback's state is kept.
-    let (ok, ..) = send(&node, run(false)).await?;
-    assert!(ok, "the transaction succeeds");
+    let hash = *node.provider.send_transaction(run(false)).await?.tx_hash();
+    assert!(wait_receipt(&node.provider, hash).await?.status(), "the transaction succeeds");
+    // Replayed for a trace (the block's transactions again, Solana calls included), it shows
+    // the call into the Solana precompile.
+    let trace =
+        node.rpc.call("debug_traceTransaction", json!([hash, {"tracer": "callTracer"}])).await?;
+    let text = trace.to_string().to_lowercase();
+    assert!(text.contains("0x0000000000000000000000000000000000000500"), "{trace}");
     assert_eq!(tokens(&node, token, recipient).await?, U256::from(100));
     assert_eq!(tokens(&node, token, cross).await?, U256::from(900));
     assert_eq!(lamports(&solana, solana_recipient).await?, sol);

@@ -3,13 +3,11 @@
 //! identical hashes and state roots; with `chain.empty_blocks = false` an idle chain stays
 //! where it is.
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
 use alloy::{network::TransactionBuilder, providers::Provider, rpc::types::TransactionRequest};
-use da::{DaBackend, LocalDa};
 use e2e::{
-    BLOCK_TIME_MS, TIMEOUT, TestNode, assert_same_chain, dev_accounts, poll_until, sync_status,
-    wait_derived, wait_receipt,
+    BLOCK_TIME_MS, TIMEOUT, TestNode, assert_same_chain, dev_accounts, poll_until, wait_receipt,
 };
 
 /// Waits until the chain's head is at least `number`; returns it.
@@ -51,17 +49,8 @@ async fn an_idle_chain_advances_and_a_follower_derives_its_empty_blocks() -> eyr
     .await?;
     let included = receipt.block_number.unwrap_or_default();
     let head = wait_head(&sequencer, included + 3).await?;
-    // Every block up to `head` is posted to DA (the empty ones too).
-    poll_until("the sequencer to post the blocks", TIMEOUT, || async {
-        Ok((sync_status(&sequencer.rpc).await?.safe >= head).then_some(()))
-    })
-    .await?;
-    let da: Arc<dyn DaBackend> = Arc::new(LocalDa::open(
-        sequencer.config.local_da_path(),
-        sequencer.config.da.local.max_blob_bytes,
-    )?);
-    let follower = TestNode::start_follower(&sequencer, da, |_| {}).await?;
-    wait_derived(&follower, head).await?;
+    // Every block up to `head` is posted to DA (the empty ones too) and derived.
+    let follower = sequencer.local_da_follower(head).await?;
     assert_same_chain(&sequencer, &follower, head).await?;
     assert_eq!(
         follower.provider.get_balance(accounts[2].address).await?,

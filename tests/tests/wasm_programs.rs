@@ -3,7 +3,7 @@
 //! directory, still answering after a restart, and re-executed by a follower deriving the
 //! chain from DA to the same blocks and state roots.
 
-use std::{path::Path, sync::Arc};
+use std::path::Path;
 
 use alloy::{
     network::TransactionBuilder,
@@ -11,10 +11,7 @@ use alloy::{
     providers::Provider,
     rpc::types::TransactionRequest,
 };
-use da::{DaBackend, LocalDa};
-use e2e::{
-    TestNode, assert_same_chain, dev_accounts, poll_until, sync_status, wait_derived, wait_receipt,
-};
+use e2e::{TestNode, assert_same_chain, dev_accounts, sync_status, wait_receipt};
 use execution::wasm::{deploy_initcode, encode_program};
 
 const ERC20_WASM: &[u8] =
@@ -122,16 +119,7 @@ async fn a_wasm_erc20_survives_a_restart_and_a_follower_re_executes_it() -> eyre
 
     // A follower derives the chain from DA, re-executing the program, to the same blocks.
     let head = sync_status(&sequencer.rpc).await?.unsafe_head;
-    poll_until("the sequencer to post its blocks", e2e::TIMEOUT, || async {
-        Ok((sync_status(&sequencer.rpc).await?.safe >= head).then_some(()))
-    })
-    .await?;
-    let da: Arc<dyn DaBackend> = Arc::new(LocalDa::open(
-        sequencer.config.local_da_path(),
-        sequencer.config.da.local.max_blob_bytes,
-    )?);
-    let follower = TestNode::start_follower(&sequencer, da, |_| {}).await?;
-    wait_derived(&follower, head).await?;
+    let follower = sequencer.local_da_follower(head).await?;
     assert_same_chain(&sequencer, &follower, head).await?;
     assert_eq!(balance_of(&follower, token, recipient).await?, U256::from(1234));
     Ok(())

@@ -229,9 +229,7 @@ where
     let mut changed = Vec::new();
     for (key, after) in &outcome.writes {
         let Some(was) = before.get(key) else { continue };
-        if was.shared.as_ref().is_some_and(|s| s == after)
-            || (was.shared.is_none() && *after == AccountSharedData::default())
-        {
+        if unchanged(was.shared.as_ref(), after) {
             continue;
         }
         let id = account_id(key);
@@ -273,6 +271,20 @@ where
     Ok((output.into(), used))
 }
 
+/// Whether the runtime left an account as it was: equal to what it loaded, or, for one that did
+/// not exist (loaded as an empty system account), still empty.
+fn unchanged(was: Option<&AccountSharedData>, after: &AccountSharedData) -> bool {
+    match was {
+        Some(was) => was == after,
+        None => {
+            after.lamports() == 0
+                && after.data().is_empty()
+                && !after.executable()
+                && *after.owner() == Pubkey::default()
+        }
+    }
+}
+
 fn is_runtime_owned<CTX>(context: &mut CTX, key: &Pubkey) -> bool
 where
     CTX: ContextTr,
@@ -291,14 +303,8 @@ where
     if let Some(address) = id.evm_address() {
         let journal = context.journal_mut();
         let account = journal.load_account(address).map_err(Failure::Db)?;
-        let info = &account.data.info;
-        let record = (!account.data.is_loaded_as_not_existing() || account.data.is_touched())
-            .then_some(AccountState {
-                nonce: info.nonce,
-                balance: info.balance,
-                code_hash: info.code_hash,
-                storage_root: alloy_trie::EMPTY_ROOT_HASH,
-            });
+        // A missing account reads as an empty record: the runtime sees no account either way.
+        let record = Some(crate::evm::tx_effects::account_state(account.data));
         return Ok(Before { record, shared: to_solana(record, None), had_data: false });
     }
     let journal = context.journal_mut();

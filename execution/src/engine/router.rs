@@ -224,6 +224,13 @@ pub struct RouterVm<'a> {
     kv: Option<KvBlockVm<'a>>,
 }
 
+impl<'a> RouterVm<'a> {
+    /// The block's Solana VM, when the chain runs it.
+    pub fn svm(&self) -> Option<&SvmBlockVm<'a>> {
+        self.svm.as_ref()
+    }
+}
+
 impl BlockVm for RouterVm<'_> {
     type Tx = Transaction;
     type Output = TxResult;

@@ -10,7 +10,7 @@ use revm_inspectors::access_list::AccessListInspector;
 use super::simulate::{call_env, call_gas, call_result, call_tx_env};
 use crate::{
     BlockEnv, ExecutionError, StateView,
-    evm::{CallRequest, CallResult, EvmEngine, StateDb},
+    evm::{BlockSolana, CallRequest, CallResult, EvmEngine, StateDb},
 };
 
 /// Most runs before the list is taken as it is. A list only changes when the previous one
@@ -31,13 +31,13 @@ pub struct AccessListOutcome {
 /// how it ended.
 fn inspect_once<V: StateView>(
     state: &V,
-    evm: &EvmEngine,
+    (evm, solana): (&EvmEngine, Option<&BlockSolana<'_>>),
     env: &BlockEnv,
     req: &CallRequest,
     gas: u64,
 ) -> Result<(AccessList, CallResult), ExecutionError> {
     let config = evm.config();
-    let mut db = StateDb::new(state).with_solana(evm.svm(), env);
+    let mut db = StateDb::new(state).with_solana(solana);
     let (cfg, block) = call_env(config, env, req, gas);
     let seed = req.access_list.clone().unwrap_or_default();
     let ctx = Context::mainnet().with_db(&mut db).with_cfg(cfg).with_block(block);
@@ -61,6 +61,8 @@ pub fn create_access_list<V: StateView>(
     gas_cap: u64,
 ) -> Result<AccessListOutcome, ExecutionError> {
     let gas = call_gas(req, env, gas_cap);
+    let solana = BlockSolana::lazy(evm.svm(), env);
+    let evm = (evm, solana.as_ref());
     let mut req = req.clone();
     let mut given = req.access_list.take().unwrap_or_default();
     given.sort();

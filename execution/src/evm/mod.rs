@@ -23,7 +23,7 @@ mod trace;
 mod trace_deadline;
 #[cfg(test)]
 mod trace_tests;
-mod tx_effects;
+pub(crate) mod tx_effects;
 mod tx_env;
 
 pub use access_list::{AccessListOutcome, create_access_list};
@@ -36,6 +36,6 @@ pub use simulate::{
     CallRequest, CallResult, TX_GAS_LIMIT_CAP, estimate_gas, estimate_gas_cap, geth_message,
     simulate_call,
 };
-pub use state_db::StateDb;
+pub use state_db::{BlockSolana, StateDb};
 pub use trace::{TraceError, TraceSettings, TraceTarget, TxTrace, trace_block, trace_call};
 pub use tx_env::tx_env;

@@ -15,7 +15,7 @@ use revm::{
 
 use crate::{
     BlockEnv, ExecutionError, StateView,
-    evm::{EvmConfig, EvmEngine, StateDb, executor::revm_block_env},
+    evm::{BlockSolana, EvmConfig, EvmEngine, StateDb, executor::revm_block_env},
 };
 
 /// EIP-7825 cap on one transaction's gas (Osaka).
@@ -144,13 +144,13 @@ pub(super) fn call_result(
 
 fn run_once<V: StateView>(
     state: &V,
-    evm: &EvmEngine,
+    (evm, solana): (&EvmEngine, Option<&BlockSolana<'_>>),
     env: &BlockEnv,
     req: &CallRequest,
     gas: u64,
 ) -> Result<CallResult, ExecutionError> {
     let config = evm.config();
-    let mut db = StateDb::new(state).with_solana(evm.svm(), env);
+    let mut db = StateDb::new(state).with_solana(solana);
     let (cfg, block) = call_env(config, env, req, gas);
     let ctx = Context::mainnet().with_db(&mut db).with_cfg(cfg).with_block(block);
     let mut evm = crate::wasm::evm_bridge::manifold_evm(ctx, (), Default::default());
@@ -184,7 +184,8 @@ pub fn simulate_call<V: StateView>(
     req: &CallRequest,
     gas_cap: u64,
 ) -> Result<CallResult, ExecutionError> {
-    run_once(state, evm, env, req, call_gas(req, env, gas_cap))
+    let solana = BlockSolana::lazy(evm.svm(), env);
+    run_once(state, (evm, solana.as_ref()), env, req, call_gas(req, env, gas_cap))
 }
 
 /// The gas limit a call of `req` runs with: its own gas or the RPC gas cap, within the
@@ -211,6 +212,9 @@ pub fn estimate_gas<V: StateView>(
     gas_cap: u64,
 ) -> Result<Result<u64, CallResult>, ExecutionError> {
     let mut hi = estimate_gas_cap(req, env, gas_cap);
+    // One Solana VM for every run of the search.
+    let solana = BlockSolana::lazy(evm.svm(), env);
+    let evm = (evm, solana.as_ref());
     let used = match run_once(state, evm, env, req, hi)? {
         CallResult::Success { gas_used, .. } => gas_used,
         failure => return Ok(Err(failure)),

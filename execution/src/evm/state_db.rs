@@ -2,9 +2,10 @@
 //! once per `StateDb` (`CodeCache`). What a simulated call (`eth_call`, `eth_estimateGas`)
 //! runs against: its writes stay in revm's journal and are dropped.
 //!
-//! Given the chain's Solana VM ([`with_solana`](StateDb::with_solana)), calls reach Solana
-//! programs through the Solana precompile; the block's Solana VM is built on the first such
-//! call, so calls that make none do not pay for it.
+//! Given the block's Solana VM ([`with_solana`](StateDb::with_solana), a [`BlockSolana`]),
+//! calls reach Solana programs through the Solana precompile. A `BlockSolana` made from the
+//! chain's engine builds the VM on the first such call, so calls that make none do not pay for
+//! it, and the runs of one RPC call (`eth_estimateGas`'s search) share it.
 
 use std::cell::OnceCell;
 
@@ -25,15 +26,51 @@ impl DBErrorMarker for ExecutionError {}
 pub struct StateDb<'s, V> {
     state: V,
     code: CodeCache,
-    solana: Option<LazySolana<'s>>,
+    solana: Option<&'s dyn BlockSolanaVm>,
     versions: SolanaVersions,
 }
 
-/// The Solana VM of one block, built when first needed.
-struct LazySolana<'s> {
-    engine: &'s SvmEngine,
-    env: &'s BlockEnv,
-    vm: OnceCell<SvmBlockVm<'s>>,
+/// What a [`StateDb`] asks of a [`BlockSolana`] (an object, so that the block's lifetime need
+/// not be the database's).
+trait BlockSolanaVm {
+    fn vm(&self) -> &SvmBlockVm<'_>;
+}
+
+impl BlockSolanaVm for BlockSolana<'_> {
+    fn vm(&self) -> &SvmBlockVm<'_> {
+        match self {
+            Self::Lazy { engine, env, vm } => vm.get_or_init(|| SvmBlockVm::new(engine, env)),
+            Self::Built(vm) => vm,
+        }
+    }
+}
+
+/// The Solana VM of one block, for the Solana precompile of calls run over a [`StateDb`].
+pub enum BlockSolana<'s> {
+    /// Built from the chain's engine when first needed.
+    Lazy {
+        /// The chain's Solana VM.
+        engine: &'s SvmEngine,
+        /// The block.
+        env: &'s BlockEnv,
+        /// The block's VM, once built.
+        vm: OnceCell<SvmBlockVm<'s>>,
+    },
+    /// A block's VM already built (a block being traced).
+    Built(&'s SvmBlockVm<'s>),
+}
+
+impl std::fmt::Debug for BlockSolana<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BlockSolana").finish_non_exhaustive()
+    }
+}
+
+impl<'s> BlockSolana<'s> {
+    /// The Solana VM of block `env` of a chain whose Solana VM is `engine`, if it runs one.
+    pub fn lazy(engine: Option<&'s SvmEngine>, env: &'s BlockEnv) -> Option<Self> {
+        engine.map(|engine| Self::Lazy { engine, env, vm: OnceCell::new() })
+    }
 }
 
 impl<V> std::fmt::Debug for StateDb<'_, V> {
@@ -53,9 +90,9 @@ impl<'s, V: StateView> StateDb<'s, V> {
         }
     }
 
-    /// This database, with the chain's Solana VM `engine` (if it runs one) in block `env`.
-    pub fn with_solana(mut self, engine: Option<&'s SvmEngine>, env: &'s BlockEnv) -> Self {
-        self.solana = engine.map(|engine| LazySolana { engine, env, vm: OnceCell::new() });
+    /// This database, with the block's Solana VM (`None`: the chain runs none).
+    pub fn with_solana(mut self, solana: Option<&'s BlockSolana<'_>>) -> Self {
+        self.solana = solana.map(|solana| solana as &dyn BlockSolanaVm);
         self
     }
 
@@ -67,9 +104,7 @@ impl<'s, V: StateView> StateDb<'s, V> {
 
 impl<V: StateView> SolanaDb for StateDb<'_, V> {
     fn solana(&mut self) -> Option<(&SvmBlockVm<'_>, &mut SolanaVersions)> {
-        let solana = self.solana.as_ref()?;
-        let vm = solana.vm.get_or_init(|| SvmBlockVm::new(solana.engine, solana.env));
-        Some((vm, &mut self.versions))
+        Some((self.solana?.vm(), &mut self.versions))
     }
 
     fn solana_account(

@@ -45,9 +45,8 @@ use crate::{
     AccountId, BlockEnv, EngineKind, Engines, ExecutionError, StateChanges, StateView, Transaction,
     TxResult,
     cross_vm::SolanaVersions,
-    evm::{CallRequest, EvmEngine, StateDb, tx_env},
+    evm::{BlockSolana, CallRequest, EvmEngine, StateDb, tx_env},
     scheduler::{BlockVm, SequentialView, TxWrites, VmWorker},
-    svm::SvmEngine,
 };
 
 /// Why a trace could not be made.
@@ -133,8 +132,9 @@ pub fn trace_block<V: StateView>(
                 };
                 let cfg = config.cfg_env();
                 let run = Run { cfg, block: revm_block_env(env), tx: tx_env(evm_tx) };
-                let solana = (engines.svm_engine(), env);
-                let (trace, state, versions) = run.trace(&view, solana, Some(context), settings)?;
+                let solana = vm.svm().map(BlockSolana::Built);
+                let (trace, state, versions) =
+                    run.trace(&view, solana.as_ref(), Some(context), settings)?;
                 push_writes(&state, &mut writes);
                 versions.push_writes(&state, &mut writes);
                 traces.push(TxTrace { hash: evm_tx.hash, kind: tx.kind(), trace: Some(trace) });
@@ -177,7 +177,8 @@ pub fn trace_call<V: StateView>(
     let gas = call_gas(req, env, gas_cap);
     let (cfg, block) = call_env(config, env, req, gas);
     let run = Run { cfg, block, tx: call_tx_env(req, gas, config.chain_id) };
-    Ok(run.trace(state, (evm.svm(), env), None, settings)?.0)
+    let solana = BlockSolana::lazy(evm.svm(), env);
+    Ok(run.trace(state, solana.as_ref(), None, settings)?.0)
 }
 
 /// One transaction's environment: configuration, block and transaction.
@@ -188,13 +189,13 @@ struct Run {
 }
 
 impl Run {
-    /// Runs the transaction on `state` (with the chain's Solana VM, if any, in block `env`)
+    /// Runs the transaction on `state` (with the block's Solana VM, if the chain runs one)
     /// under the tracer `settings` ask for; its trace, its state diff and the Solana accounts
     /// it changed (not applied).
     fn trace<V: StateView>(
         self,
         state: &V,
-        (svm, env): (Option<&SvmEngine>, &BlockEnv),
+        solana: Option<&BlockSolana<'_>>,
         context: Option<TransactionContext>,
         settings: &TraceSettings,
     ) -> Result<(GethTrace, EvmState, SolanaVersions), TraceError> {
@@ -202,7 +203,7 @@ impl Run {
         let inspector =
             DebugInspector::new(settings.options.clone()).map_err(|e| tracer_error(e, name))?;
         let deadline = Deadline::new(inspector, Instant::now() + settings.timeout);
-        let mut db = StateDb::new(state).with_solana(svm, env);
+        let mut db = StateDb::new(state).with_solana(solana);
         let ctx =
             Context::mainnet().with_db(&mut db).with_cfg(self.cfg).with_block(self.block.clone());
         let mut evm = crate::wasm::evm_bridge::manifold_evm(ctx, deadline, Default::default());

@@ -286,19 +286,6 @@ struct CallArgs {
     return_data_len: u32,
 }
 
-impl CallArgs {
-    fn new(
-        contract: u32,
-        calldata: u32,
-        calldata_len: u32,
-        value: Option<u32>,
-        gas: u64,
-        return_data_len: u32,
-    ) -> Self {
-        Self { contract, calldata, calldata_len, value, gas, return_data_len }
-    }
-}
-
 fn call_with(caller: &mut Ctx<'_>, kind: CallKind, args: CallArgs) -> HostResult<u32> {
     let CallArgs { contract, calldata, calldata_len, value, gas, return_data_len } = args;
     let ptrs = if value.is_some() { 3 } else { 2 };
@@ -455,8 +442,15 @@ pub(super) fn link(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
     linker.func_wrap(
         M,
         "call_contract",
-        |mut c: Ctx<'_>, contract: u32, data: u32, len: u32, value: u32, gas: u64, ret: u32| {
-            let args = CallArgs::new(contract, data, len, Some(value), gas, ret);
+        |mut c: Ctx<'_>,
+         contract: u32,
+         calldata: u32,
+         calldata_len: u32,
+         value: u32,
+         gas: u64,
+         return_data_len: u32| {
+            let value = Some(value);
+            let args = CallArgs { contract, calldata, calldata_len, value, gas, return_data_len };
             call_with(&mut c, CallKind::Call, args)
         },
     )?;
@@ -466,8 +460,16 @@ pub(super) fn link(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
         linker.func_wrap(
             M,
             name,
-            move |mut c: Ctx<'_>, contract: u32, data: u32, len: u32, gas: u64, ret: u32| {
-                call_with(&mut c, kind, CallArgs::new(contract, data, len, None, gas, ret))
+            move |mut c: Ctx<'_>,
+                  contract: u32,
+                  calldata: u32,
+                  calldata_len: u32,
+                  gas: u64,
+                  return_data_len: u32| {
+                let value = None;
+                let args =
+                    CallArgs { contract, calldata, calldata_len, value, gas, return_data_len };
+                call_with(&mut c, kind, args)
             },
         )?;
     }

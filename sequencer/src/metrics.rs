@@ -27,6 +27,9 @@ pub struct Metrics {
     pub mempool_size: Gauge,
     /// Transactions admitted to the pool.
     pub txs_admitted: Counter,
+    /// Transactions whose signatures a JSON-RPC batch checked ahead, in parallel, before its
+    /// calls ran (see `rpc::durable_batches`).
+    pub txs_decoded_ahead: Counter,
     /// Durable group commits of the pool's journal (one fsync each, for every admission
     /// queued behind it).
     pub journal_commits: Counter,
@@ -101,6 +104,7 @@ impl Metrics {
             mempool_size: Gauge::default(),
             txs_admitted: Counter::default(),
             journal_commits: Counter::default(),
+            txs_decoded_ahead: Counter::default(),
             txs_sealed: Counter::default(),
             blocks_sealed: Counter::default(),
             deposits_read: Counter::default(),
@@ -137,6 +141,11 @@ impl Metrics {
         r.register("txs_admitted", "Transactions admitted to the pool", m.txs_admitted.clone());
         r.register("txs_sealed", "Transactions included in sealed blocks", m.txs_sealed.clone());
         r.register("blocks_sealed", "Blocks sealed", m.blocks_sealed.clone());
+        r.register(
+            "txs_decoded_ahead",
+            "Transactions whose signatures a batch checked ahead, in parallel",
+            m.txs_decoded_ahead.clone(),
+        );
         r.register(
             "journal_commits",
             "Durable group commits of the mempool journal",

@@ -1,6 +1,7 @@
 //! A JSON-RPC batch of transaction submissions shares the pool journal's group commits
 //! (counted in `/metrics` as `journal_commits`) instead of waiting for one commit each, one after
-//! another, while its calls still run in order: one sender's consecutive nonces are all
+//! another, while its calls still run in order (their signatures checked ahead, in parallel,
+//! counted as `txs_decoded_ahead`): one sender's consecutive nonces are all
 //! admitted, every call is answered in its place with its hash, a replay later in the batch is
 //! refused as already known, and a read after the sends sees them (`eth_getTransactionCount`
 //! at `pending`).
@@ -14,12 +15,14 @@ use serde_json::{Value, json};
 
 const SENDS: u64 = 64;
 
-async fn journal_commits(node: &TestNode) -> eyre::Result<u64> {
+/// Counter `name` (`manifold_<name>_total`) of the node's `/metrics`.
+async fn counter(node: &TestNode, name: &str) -> eyre::Result<u64> {
     let text = reqwest::get(node.url.join("/metrics")?).await?.text().await?;
+    let metric = format!("manifold_{name}_total ");
     let line = text
         .lines()
-        .find(|l| l.starts_with("manifold_journal_commits_total "))
-        .ok_or_else(|| eyre::eyre!("no manifold_journal_commits_total in /metrics"))?;
+        .find(|l| l.starts_with(&metric))
+        .ok_or_else(|| eyre::eyre!("no {metric} in /metrics"))?;
     Ok(line.split_whitespace().nth(1).unwrap_or_default().parse()?)
 }
 
@@ -44,9 +47,13 @@ async fn a_batch_of_sends_shares_journal_commits_and_is_answered_in_order() -> e
     let alice_address = format!("{:#x}", alice.address());
     batch.push(json!({"jsonrpc": "2.0", "id": SENDS + 1, "method": "eth_getTransactionCount", "params": [alice_address, "pending"]}));
 
-    let before = journal_commits(&node).await?;
+    let before = counter(&node, "journal_commits").await?;
+    let decoded_before = counter(&node, "txs_decoded_ahead").await?;
     let (status, answers) = node.rpc.post_json(&Value::Array(batch)).await?;
-    let commits = journal_commits(&node).await? - before;
+    let commits = counter(&node, "journal_commits").await? - before;
+    // Every raw transaction of the batch (the replay too) had its signature checked ahead.
+    let decoded = counter(&node, "txs_decoded_ahead").await? - decoded_before;
+    assert_eq!(decoded, SENDS + 1);
     assert_eq!(status, 200);
     let answers = answers.as_array().ok_or_else(|| eyre::eyre!("not a batch answer"))?.clone();
     assert_eq!(answers.len() as u64, SENDS + 2);

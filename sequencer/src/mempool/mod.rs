@@ -153,6 +153,7 @@ impl Mempool {
         payloads: Vec<Bytes>,
     ) -> std::collections::HashMap<Bytes, Result<Transaction, execution::TxError>> {
         use rayon::prelude::*;
+        self.metrics.txs_decoded_ahead.inc_by(payloads.len() as u64);
         payloads
             .into_par_iter()
             .filter(|payload| payload.len() <= self.limits.max_tx_bytes)

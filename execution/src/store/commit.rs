@@ -100,7 +100,8 @@ impl Store {
             }
         }
         let started = std::time::Instant::now();
-        let state_root = apply_changes(&txn, &outcome.changes, outcome.env.number, self.keep)?;
+        let (state_root, phases) =
+            apply_changes(&txn, &outcome.changes, outcome.env.number, self.keep)?;
         let applied = started.elapsed();
         let sealed = seal(outcome, state_root, extra_data);
         check(&sealed)?;
@@ -114,12 +115,18 @@ impl Store {
         }
         let written = started.elapsed();
         txn.commit()?;
+        self.latest.invalidate();
+        let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
         tracing::debug!(
             number = sealed.number(),
             keys = outcome.changes.keys_touched(),
-            state_ms = applied.as_millis() as u64,
-            block_ms = (written - applied).as_millis() as u64,
-            commit_ms = (started.elapsed() - written).as_millis() as u64,
+            node_writes = phases.node_writes,
+            state_ms = ms(applied),
+            flat_ms = ms(phases.flat),
+            trie_ms = ms(phases.trie),
+            nodes_ms = ms(phases.nodes),
+            block_ms = ms(written - applied),
+            commit_ms = ms(started.elapsed() - written),
             "block committed"
         );
         Ok(sealed)
@@ -201,14 +208,27 @@ struct StateTables<'t> {
     history: HistoryWriter<'t>,
 }
 
+/// Where a commit's state time went (logged with each block, at debug level).
+struct StatePhases {
+    /// Flat state, storage tries and their history: the per-account loop.
+    flat: std::time::Duration,
+    /// The account trie's update: loading the touched paths and re-hashing them.
+    trie: std::time::Duration,
+    /// Writing the account trie's nodes and their history.
+    nodes: std::time::Duration,
+    /// Account trie nodes written or deleted.
+    node_writes: usize,
+}
+
 /// Applies `changes` of block `number` to flat state, the state history and the trie;
-/// returns the new state root.
+/// returns the new state root and where the time went.
 fn apply_changes(
     txn: &WriteTransaction,
     changes: &StateChanges,
     number: u64,
     keep: node_config::KeepBlocks,
-) -> Result<B256, ExecutionError> {
+) -> Result<(B256, StatePhases), ExecutionError> {
+    let started = std::time::Instant::now();
     let mut tables = StateTables {
         accounts: txn.open_table(ACCOUNTS)?,
         id_accounts: txn.open_table(ID_ACCOUNTS)?,
@@ -238,12 +258,16 @@ fn apply_changes(
         };
         account_updates.push((id.trie_key(), leaf));
     }
+    let flat = started.elapsed();
     let (root, writes) =
         trie::update_trie(&NodeTable(&tables.nodes), TrieId::Account, account_updates)?;
+    let trie = started.elapsed() - flat;
+    let node_writes = writes.put.len() + writes.delete.len();
     apply_node_writes(&mut tables.nodes, &mut tables.history, writes)?;
     let StateTables { history, .. } = tables;
     history.finish(txn)?;
-    Ok(root)
+    let nodes = started.elapsed() - flat - trie;
+    Ok((root, StatePhases { flat, trie, nodes, node_writes }))
 }
 
 /// Applies the change of the EVM account `address`; returns its new trie leaf.

@@ -7,6 +7,7 @@ mod commit;
 mod historical_state;
 mod historical_trie;
 mod history;
+mod latest_reader;
 mod migration;
 mod progress;
 mod reader;
@@ -39,6 +40,8 @@ pub struct Store {
     db: Arc<redb::Database>,
     /// Whose states the history keeps (pruned as blocks are sealed).
     keep: KeepBlocks,
+    /// The shared snapshot of the latest state (see [`Store::latest_reader`]).
+    latest: Arc<latest_reader::LatestReader>,
 }
 
 impl Store {
@@ -55,7 +58,7 @@ impl Store {
             .set_cache_size(256 * 1024 * 1024)
             .create(path)
             .map_err(|e| ExecutionError::Database(format!("{}: {e}", path.display())))?;
-        let store = Self { db: Arc::new(db), keep: KeepBlocks::All };
+        let store = Self { db: Arc::new(db), keep: KeepBlocks::All, latest: Default::default() };
         store.create_tables()?;
         Ok(store)
     }
@@ -100,6 +103,14 @@ impl Store {
     /// A consistent read snapshot of the latest committed state and chain.
     pub fn reader(&self) -> Result<StoreReader, ExecutionError> {
         StoreReader::new(&self.db)
+    }
+
+    /// A read snapshot of the latest committed state and chain, shared: callers get the same
+    /// snapshot until the next sealed or rewound block (never an older one once that commit
+    /// has returned). Cheaper than [`reader`](Self::reader) for frequent short reads, such as
+    /// admitting a transaction.
+    pub fn latest_reader(&self) -> Result<Arc<StoreReader>, ExecutionError> {
+        self.latest.get(|| self.reader())
     }
 
     /// The latest committed record of account `id` (a cheaper read than a whole `reader()`).

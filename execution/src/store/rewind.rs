@@ -74,6 +74,7 @@ impl Store {
         }
         txn.open_table(DA_INCLUSIONS)?.retain_in(to + 1.., |_, _| false)?;
         txn.commit()?;
+        self.latest.invalidate();
         tracing::info!(to, removed = removed.len(), "chain rewound");
         Ok(())
     }

@@ -190,16 +190,16 @@ impl Mempool {
     /// or, in a [`DeferredDurability`] scope, once it is queued (the scope settles it).
     pub async fn admit(&self, tx: Transaction) -> Result<B256, PoolError> {
         self.engines.check(&tx)?;
-        let reader = self.store.reader()?;
+        let reader = self.store.latest_reader()?;
         let context = AdmissionContext {
             head_base_fee: self.head_base_fee.load(Ordering::Relaxed),
             max_nonce_ahead: self.limits.max_per_sender as u64,
         };
-        self.engines.check_with_state(&tx, &reader, &context)??;
+        self.engines.check_with_state(&tx, &*reader, &context)??;
         let expiry = match tx.replay_guard() {
             ReplayGuard::Nonce(_) => None,
             ReplayGuard::RecentBlock { .. } => {
-                let expiry = self.expiry(&reader, &tx, self.head.load(Ordering::Relaxed))?;
+                let expiry = self.expiry(&*reader, &tx, self.head.load(Ordering::Relaxed))?;
                 if reader.transaction_block(tx.hash())?.is_some() {
                     return Err(execution::TxError::AlreadyProcessed.into());
                 }

@@ -12,8 +12,14 @@
 //!
 //! Entries are kind-tagged records of every engine (`Transaction::encode_record`), with what
 //! admission verified (the EVM sender), so a restart verifies no signature again.
+//!
+//! Entries are keyed by admission order, not by hash: a group commit appends to the last
+//! pages of the table, and a block's included transactions, admitted together, are deleted
+//! from the first ones, so a commit writes a few pages instead of one per transaction (hash
+//! keys scattered each write over the whole table). The writer thread keeps the hash → key
+//! index in memory, rebuilt from the table when it opens.
 
-use std::{path::PathBuf, sync::Arc, thread};
+use std::{collections::HashMap, path::PathBuf, sync::Arc, thread};
 
 use alloy_primitives::B256;
 use execution::Transaction;
@@ -21,9 +27,13 @@ use prometheus_client::metrics::counter::Counter;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, TableHandle};
 use tokio::sync::oneshot;
 
-/// Journal table: transaction hash → its record (`Transaction::encode_record`: kind, what
-/// admission verified, payload).
-const JOURNAL: TableDefinition<'_, [u8; 32], &[u8]> = TableDefinition::new("mempool_journal_v2");
+/// Journal table: admission sequence number → transaction hash ‖ its record
+/// (`Transaction::encode_record`: kind, what admission verified, payload).
+const JOURNAL: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("mempool_journal_v3");
+/// The journal of builds before this one: hash → record. Its entries move to [`JOURNAL`] when
+/// the journal opens.
+const HASH_KEYED_JOURNAL: TableDefinition<'_, [u8; 32], &[u8]> =
+    TableDefinition::new("mempool_journal_v2");
 /// The journal of builds before engines: hash → their record (`Transaction::decode_v1_record`).
 /// Its entries move to [`JOURNAL`] when the journal opens.
 const LEGACY_JOURNAL: TableDefinition<'_, [u8; 32], &[u8]> =
@@ -106,11 +116,12 @@ impl Journal {
     pub fn start_counting(path: &std::path::Path, commits: Counter) -> Result<Self, JournalError> {
         let open_error = |reason: String| JournalError::Open { path: path.to_path_buf(), reason };
         let db = Database::create(path).map_err(|e| open_error(e.to_string()))?;
-        migrate_legacy(&db)?;
+        migrate_older_tables(&db)?;
+        let table = JournalTable::open(db)?;
         let (queue, rx) = std::sync::mpsc::channel::<Command>();
         thread::Builder::new()
             .name("mempool-journal".into())
-            .spawn(move || writer_loop(db, rx, commits))
+            .spawn(move || writer_loop(table, rx, commits))
             .map_err(|e| open_error(e.to_string()))?;
         Ok(Self { queue })
     }
@@ -163,57 +174,177 @@ impl Journal {
     }
 }
 
-/// Moves the entries of the journal of a build before engines into the current table.
-fn migrate_legacy(db: &Database) -> Result<(), JournalError> {
+/// Moves the entries of older builds' journals (keyed by hash) into the current table, in
+/// hash order (their admission order is not known).
+fn migrate_older_tables(db: &Database) -> Result<(), JournalError> {
     let txn = db.begin_write()?;
-    if txn.list_tables()?.any(|t| t.name() == LEGACY_JOURNAL.name()) {
+    let names: Vec<String> = txn.list_tables()?.map(|t| t.name().to_string()).collect();
+    let has = |table: &str| names.iter().any(|name| name == table);
+    if has(LEGACY_JOURNAL.name()) || has(HASH_KEYED_JOURNAL.name()) {
         {
-            let legacy = txn.open_table(LEGACY_JOURNAL)?;
             let mut table = txn.open_table(JOURNAL)?;
-            let mut record = Vec::new();
-            for entry in legacy.iter()? {
-                let (hash, value) = entry?;
-                if let Ok(tx) = Transaction::decode_v1_record(value.value()) {
-                    record.clear();
-                    tx.encode_record(&mut record);
-                    table.insert(hash.value(), record.as_slice())?;
+            let mut next = table.last()?.map_or(0, |(seq, _)| seq.value() + 1);
+            let mut value = Vec::new();
+            let mut append = |tx: Transaction| -> Result<(), JournalError> {
+                value.clear();
+                value.extend_from_slice(tx.hash().as_slice());
+                tx.encode_record(&mut value);
+                table.insert(next, value.as_slice())?;
+                next += 1;
+                Ok(())
+            };
+            if has(LEGACY_JOURNAL.name()) {
+                for entry in txn.open_table(LEGACY_JOURNAL)?.iter()? {
+                    if let Ok(tx) = Transaction::decode_v1_record(entry?.1.value()) {
+                        append(tx)?;
+                    }
+                }
+            }
+            if has(HASH_KEYED_JOURNAL.name()) {
+                for entry in txn.open_table(HASH_KEYED_JOURNAL)?.iter()? {
+                    if let Ok(tx) = Transaction::decode_record(entry?.1.value()) {
+                        append(tx)?;
+                    }
                 }
             }
         }
-        txn.delete_table(LEGACY_JOURNAL)?;
+        if has(LEGACY_JOURNAL.name()) {
+            txn.delete_table(LEGACY_JOURNAL)?;
+        }
+        if has(HASH_KEYED_JOURNAL.name()) {
+            txn.delete_table(HASH_KEYED_JOURNAL)?;
+        }
     }
     txn.commit()?;
     Ok(())
 }
 
-fn load(db: &Database) -> Result<Vec<Transaction>, JournalError> {
-    let txn = db.begin_read()?;
-    let table = match txn.open_table(JOURNAL) {
-        Ok(table) => table,
-        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
-        Err(e) => return Err(e.into()),
-    };
-    let mut out = Vec::new();
-    for entry in table.iter()? {
-        let (hash, value) = entry?;
-        // Verified at admission: decoded without verifying the signature again.
-        match Transaction::decode_record(value.value()) {
-            Ok(tx) => out.push(tx),
-            Err(e) => {
-                let hash = B256::from(hash.value());
-                tracing::warn!(%hash, error = %e, "unreadable journal entry skipped");
+/// The journal file and the writer thread's in-memory index of it.
+struct JournalTable {
+    db: Database,
+    /// Hash → sequence number of every entry on disk.
+    index: HashMap<B256, u64>,
+    /// The sequence number of the next new entry.
+    next: u64,
+}
+
+impl JournalTable {
+    /// Opens the table of `db` and indexes its entries.
+    fn open(db: Database) -> Result<Self, JournalError> {
+        let mut table = Self { db, index: HashMap::new(), next: 0 };
+        table.reindex()?;
+        Ok(table)
+    }
+
+    /// Rebuilds the index from disk (at open, and after a failed write, whose changes to the
+    /// index did not reach the file).
+    fn reindex(&mut self) -> Result<(), JournalError> {
+        self.index.clear();
+        self.next = 0;
+        let txn = self.db.begin_read()?;
+        let table = match txn.open_table(JOURNAL) {
+            Ok(table) => table,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(()),
+            Err(e) => return Err(e.into()),
+        };
+        for entry in table.iter()? {
+            let (seq, value) = entry?;
+            let (seq, value) = (seq.value(), value.value());
+            self.next = seq + 1;
+            match value.get(..32) {
+                Some(hash) => {
+                    self.index.insert(B256::from_slice(hash), seq);
+                }
+                None => tracing::warn!(seq, "unreadable journal entry ignored"),
             }
         }
+        Ok(())
     }
-    Ok(out)
+
+    /// Every entry, in admission order.
+    fn load(&self) -> Result<Vec<Transaction>, JournalError> {
+        let txn = self.db.begin_read()?;
+        let table = match txn.open_table(JOURNAL) {
+            Ok(table) => table,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(e.into()),
+        };
+        let mut out = Vec::new();
+        for entry in table.iter()? {
+            let (seq, value) = entry?;
+            // Verified at admission: decoded without verifying the signature again.
+            match value.value().get(32..).map(Transaction::decode_record) {
+                Some(Ok(tx)) => out.push(tx),
+                Some(Err(e)) => {
+                    tracing::warn!(seq = seq.value(), error = %e, "unreadable journal entry skipped")
+                }
+                None => tracing::warn!(seq = seq.value(), "unreadable journal entry skipped"),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Applies `requests` in one durable transaction. On failure the index is rebuilt from
+    /// the file, which the failed transaction left as it was.
+    fn write(&mut self, requests: &[Request]) -> Result<(), JournalError> {
+        let result = self.try_write(requests.iter().map(|r| (&r.put[..], &r.delete[..])));
+        if result.is_err()
+            && let Err(e) = self.reindex()
+        {
+            tracing::error!(error = %e, "mempool journal could not be re-read");
+        }
+        result
+    }
+
+    /// Forgets `hashes` durably.
+    fn remove(&mut self, hashes: &[B256]) -> Result<(), JournalError> {
+        let result = self.try_write(std::iter::once((&[][..], hashes)));
+        if result.is_err()
+            && let Err(e) = self.reindex()
+        {
+            tracing::error!(error = %e, "mempool journal could not be re-read");
+        }
+        result
+    }
+
+    fn try_write<'a>(
+        &mut self,
+        changes: impl Iterator<Item = (&'a [Transaction], &'a [B256])>,
+    ) -> Result<(), JournalError> {
+        let txn = self.db.begin_write()?;
+        {
+            let mut table = txn.open_table(JOURNAL)?;
+            let mut value = Vec::new();
+            for (put, delete) in changes {
+                for hash in delete {
+                    if let Some(seq) = self.index.remove(hash) {
+                        table.remove(seq)?;
+                    }
+                }
+                for tx in put {
+                    let hash = tx.hash();
+                    let seq = *self.index.entry(hash).or_insert_with(|| {
+                        self.next += 1;
+                        self.next - 1
+                    });
+                    value.clear();
+                    value.extend_from_slice(hash.as_slice());
+                    tx.encode_record(&mut value);
+                    table.insert(seq, value.as_slice())?;
+                }
+            }
+        }
+        txn.commit()?;
+        Ok(())
+    }
 }
 
 /// Commits `batch` in one durable transaction and answers each request.
-fn flush(db: &Database, batch: &mut Vec<Request>, commits: &Counter) {
+fn flush(table: &mut JournalTable, batch: &mut Vec<Request>, commits: &Counter) {
     if batch.is_empty() {
         return;
     }
-    let result = write_batch(db, batch);
+    let result = table.write(batch);
     commits.inc();
     if let Err(e) = &result {
         tracing::error!(error = %e, "mempool journal write failed");
@@ -223,7 +354,7 @@ fn flush(db: &Database, batch: &mut Vec<Request>, commits: &Counter) {
     }
 }
 
-fn writer_loop(db: Database, rx: std::sync::mpsc::Receiver<Command>, commits: Counter) {
+fn writer_loop(mut table: JournalTable, rx: std::sync::mpsc::Receiver<Command>, commits: Counter) {
     let mut batch = Vec::new();
     let mut next = rx.recv().ok();
     while let Some(command) = next.take() {
@@ -236,58 +367,26 @@ fn writer_loop(db: Database, rx: std::sync::mpsc::Receiver<Command>, commits: Co
                     next = Some(more);
                     continue;
                 }
-                flush(&db, &mut batch, &commits);
+                flush(&mut table, &mut batch, &commits);
             }
             Command::Load(reply) => {
-                flush(&db, &mut batch, &commits);
-                let _ = reply.send(load(&db));
+                flush(&mut table, &mut batch, &commits);
+                let _ = reply.send(table.load());
             }
             Command::Forget(delete, reply) => {
-                flush(&db, &mut batch, &commits);
-                let _ = reply.send(remove(&db, &delete));
+                flush(&mut table, &mut batch, &commits);
+                let _ = reply.send(table.remove(&delete));
             }
             Command::Close(done) => {
-                flush(&db, &mut batch, &commits);
-                drop(db);
+                flush(&mut table, &mut batch, &commits);
+                drop(table);
                 let _ = done.send(());
                 return;
             }
         }
         next = rx.recv().ok();
     }
-    flush(&db, &mut batch, &commits);
-}
-
-fn remove(db: &Database, hashes: &[B256]) -> Result<(), JournalError> {
-    let txn = db.begin_write()?;
-    {
-        let mut table = txn.open_table(JOURNAL)?;
-        for hash in hashes {
-            table.remove(hash.0)?;
-        }
-    }
-    txn.commit()?;
-    Ok(())
-}
-
-fn write_batch(db: &Database, batch: &[Request]) -> Result<(), JournalError> {
-    let txn = db.begin_write()?;
-    {
-        let mut table = txn.open_table(JOURNAL)?;
-        let mut value = Vec::new();
-        for request in batch {
-            for hash in &request.delete {
-                table.remove(hash.0)?;
-            }
-            for tx in &request.put {
-                value.clear();
-                tx.encode_record(&mut value);
-                table.insert(tx.hash().0, value.as_slice())?;
-            }
-        }
-    }
-    txn.commit()?;
-    Ok(())
+    flush(&mut table, &mut batch, &commits);
 }
 
 #[cfg(test)]
@@ -364,5 +463,64 @@ mod tests {
         let reopened = Journal::start(&path).unwrap();
         let kept = [&txs[5..32], &txs[37..]].concat();
         assert_eq!(by_hash(reopened.load().unwrap()), by_hash(kept));
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn entries_load_in_admission_order_across_reopens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mempool.redb");
+        let txs = transactions();
+        {
+            let journal = Journal::start(&path).unwrap();
+            for tx in &txs[..40] {
+                journal.write(vec![tx.clone()], vec![]).await.unwrap();
+            }
+            // Writing an entry again keeps its place.
+            journal.write(vec![txs[3].clone()], vec![txs[0].hash()]).await.unwrap();
+            journal.close().await;
+        }
+        let journal = Journal::start(&path).unwrap();
+        // New entries go after the ones found on disk; forgetting works on found entries.
+        journal.write(txs[40..].to_vec(), vec![txs[1].hash(), txs[39].hash()]).await.unwrap();
+        let hashes = |txs: &[Transaction]| txs.iter().map(Transaction::hash).collect::<Vec<_>>();
+        let expected = [&txs[2..39], &txs[40..]].concat();
+        assert_eq!(hashes(&journal.load().unwrap()), hashes(&expected));
+        journal.close().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_hash_keyed_journal_of_an_older_build_is_carried_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mempool.redb");
+        let txs = transactions();
+        {
+            let db = Database::create(&path).unwrap();
+            let txn = db.begin_write().unwrap();
+            {
+                let mut table = txn.open_table(HASH_KEYED_JOURNAL).unwrap();
+                for tx in &txs {
+                    let mut record = Vec::new();
+                    tx.encode_record(&mut record);
+                    table.insert(tx.hash().0, record.as_slice()).unwrap();
+                }
+            }
+            txn.commit().unwrap();
+        }
+        let journal = Journal::start(&path).unwrap();
+        let mut loaded: Vec<B256> = journal.load().unwrap().iter().map(Transaction::hash).collect();
+        let mut expected: Vec<B256> = txs.iter().map(Transaction::hash).collect();
+        loaded.sort();
+        expected.sort();
+        assert_eq!(loaded, expected);
+        // The carried entries are indexed: forgetting one works.
+        journal.forget_now(vec![txs[0].hash()]).unwrap();
+        assert_eq!(journal.load().unwrap().len(), txs.len() - 1);
+        journal.close().await;
+        let db = Database::create(&path).unwrap();
+        let txn = db.begin_read().unwrap();
+        assert!(
+            !txn.list_tables().unwrap().any(|t| t.name() == HASH_KEYED_JOURNAL.name()),
+            "the old table is gone"
+        );
     }
 }

@@ -253,6 +253,7 @@ pub(crate) async fn run(args: BenchArgs) -> eyre::Result<()> {
     let mut derived_blocks = follower.blocks.subscribe();
     let (stop_follower, stop_follower_rx) = tokio::sync::watch::channel(false);
     let started = Instant::now();
+    let cpu_before = process_cpu_secs();
     let derivation =
         tokio::spawn(sequencer::follower::run_derivation(follower.clone(), da, stop_follower_rx));
     loop {
@@ -265,6 +266,7 @@ pub(crate) async fn run(args: BenchArgs) -> eyre::Result<()> {
         }
     }
     let derive_secs = started.elapsed().as_secs_f64();
+    let derive_cpu = process_cpu_secs().zip(cpu_before).map(|(after, before)| after - before);
     let _ = stop_follower.send(true);
     derivation.await?;
 
@@ -321,6 +323,13 @@ pub(crate) async fn run(args: BenchArgs) -> eyre::Result<()> {
         total_secs / derive_secs,
         blocks as f64 * args.block_time as f64 / 1000.0 / derive_secs,
     );
+    if let Some(cpu) = derive_cpu {
+        println!(
+            "    CPU while deriving:            {:>10.2} core-s ({:.0}% of {cores} cores)",
+            cpu,
+            100.0 * cpu / derive_secs / cores as f64
+        );
+    }
     println!(
         "  empty block, seal:             {:>10.3} ms    ({} blocks; {:.0} B on disk each, {} B \
          on DA alone, {:.1} B each in a batch of {})",
@@ -354,4 +363,14 @@ pub(crate) async fn run(args: BenchArgs) -> eyre::Result<()> {
         history.node_stored_bytes as f64 / history.node_entries.max(1) as f64,
     );
     Ok(())
+}
+
+/// CPU time the process has used (user + system), in seconds, from `/proc/self/stat` (Linux;
+/// `None` elsewhere). Clock ticks are taken at the kernel's usual 100 per second.
+fn process_cpu_secs() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may hold spaces) start at state, field 3.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / 100.0)
 }

@@ -237,7 +237,8 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
     /// Whatever admission acknowledges is, after the next block, in that block or still
-    /// pending.
+    /// pending — unless a later acknowledged transaction of the same sender and nonce replaced
+    /// it (a fee bump), which then is, and the replaced one is gone.
     #[test]
     fn acknowledged_means_included_or_pending(specs in prop::collection::vec(spec(), 1..12)) {
         let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -255,7 +256,17 @@ proptest! {
             .iter()
             .flat_map(|block| block.transactions.iter().map(Transaction::hash))
             .collect();
-        for (hash, spec) in &acknowledged {
+        for (i, (hash, spec)) in acknowledged.iter().enumerate() {
+            let replaced = acknowledged[i + 1..]
+                .iter()
+                .any(|(_, later)| later.signer == spec.signer && later.nonce == spec.nonce);
+            if replaced {
+                prop_assert!(
+                    !included.contains(hash) && ctx.mempool.get(hash).is_none(),
+                    "replaced {hash} is still there: {spec:?}"
+                );
+                continue;
+            }
             prop_assert!(
                 included.contains(hash) || ctx.mempool.get(hash).is_some(),
                 "acknowledged {hash} is neither in the block nor pending: {spec:?}"

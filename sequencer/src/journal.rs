@@ -174,6 +174,13 @@ impl Journal {
     }
 }
 
+/// Writes the value of `tx`'s entry into `out`: its hash, then its record.
+fn encode_entry(tx: &Transaction, out: &mut Vec<u8>) {
+    out.clear();
+    out.extend_from_slice(tx.hash().as_slice());
+    tx.encode_record(out);
+}
+
 /// Moves the entries of older builds' journals (keyed by hash) into the current table, in
 /// hash order (their admission order is not known).
 fn migrate_older_tables(db: &Database) -> Result<(), JournalError> {
@@ -186,9 +193,7 @@ fn migrate_older_tables(db: &Database) -> Result<(), JournalError> {
             let mut next = table.last()?.map_or(0, |(seq, _)| seq.value() + 1);
             let mut value = Vec::new();
             let mut append = |tx: Transaction| -> Result<(), JournalError> {
-                value.clear();
-                value.extend_from_slice(tx.hash().as_slice());
-                tx.encode_record(&mut value);
+                encode_entry(&tx, &mut value);
                 table.insert(next, value.as_slice())?;
                 next += 1;
                 Ok(())
@@ -241,12 +246,7 @@ impl JournalTable {
     fn reindex(&mut self) -> Result<(), JournalError> {
         self.index.clear();
         self.next = 0;
-        let txn = self.db.begin_read()?;
-        let table = match txn.open_table(JOURNAL) {
-            Ok(table) => table,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(()),
-            Err(e) => return Err(e.into()),
-        };
+        let Some(table) = self.read_table()? else { return Ok(()) };
         for entry in table.iter()? {
             let (seq, value) = entry?;
             let (seq, value) = (seq.value(), value.value());
@@ -261,14 +261,18 @@ impl JournalTable {
         Ok(())
     }
 
+    /// The table in a read snapshot; `None` before anything was written.
+    fn read_table(&self) -> Result<Option<redb::ReadOnlyTable<u64, &'static [u8]>>, JournalError> {
+        match self.db.begin_read()?.open_table(JOURNAL) {
+            Ok(table) => Ok(Some(table)),
+            Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Every entry, in admission order.
     fn load(&self) -> Result<Vec<Transaction>, JournalError> {
-        let txn = self.db.begin_read()?;
-        let table = match txn.open_table(JOURNAL) {
-            Ok(table) => table,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
-            Err(e) => return Err(e.into()),
-        };
+        let Some(table) = self.read_table()? else { return Ok(Vec::new()) };
         let mut out = Vec::new();
         for entry in table.iter()? {
             let (seq, value) = entry?;
@@ -298,13 +302,8 @@ impl JournalTable {
 
     /// Forgets `hashes` durably.
     fn remove(&mut self, hashes: &[B256]) -> Result<(), JournalError> {
-        let result = self.try_write(std::iter::once((&[][..], hashes)));
-        if result.is_err()
-            && let Err(e) = self.reindex()
-        {
-            tracing::error!(error = %e, "mempool journal could not be re-read");
-        }
-        result
+        let (done, _) = oneshot::channel();
+        self.write(&[Request { put: Vec::new(), delete: hashes.to_vec(), done }])
     }
 
     fn try_write<'a>(
@@ -327,9 +326,7 @@ impl JournalTable {
                         self.next += 1;
                         self.next - 1
                     });
-                    value.clear();
-                    value.extend_from_slice(hash.as_slice());
-                    tx.encode_record(&mut value);
+                    encode_entry(tx, &mut value);
                     table.insert(seq, value.as_slice())?;
                 }
             }

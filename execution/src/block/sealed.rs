@@ -78,18 +78,57 @@ fn receipts(included: &[IncludedTx]) -> Vec<Receipt> {
 
 /// Seals `outcome` with the state root it leads to: its receipts and its header.
 pub fn seal(outcome: &BlockOutcome, state_root: B256, extra_data: Bytes) -> SealedBlock {
-    let receipts = receipts(&outcome.transactions);
-    let transactions: Vec<Transaction> =
-        outcome.transactions.iter().map(|i| i.tx.clone()).collect();
-    let header = build_header(
-        &outcome.env,
-        state_root,
-        &transactions,
-        &receipts,
-        outcome.gas_used,
-        extra_data,
-    );
-    SealedBlock { hash: header.hash_slow(), header, transactions, receipts }
+    UnrootedBlock::new(outcome, extra_data).with_state_root(state_root)
+}
+
+/// A block sealed but for its state root: receipts, transactions and every other header
+/// field. It needs only the executed block, so it can be built while the block's state is
+/// committed and the root computed.
+#[derive(Debug)]
+pub struct UnrootedBlock {
+    /// The header, its `state_root` not set yet.
+    header: Header,
+    transactions: Vec<Transaction>,
+    receipts: Vec<Receipt>,
+}
+
+impl UnrootedBlock {
+    /// The receipts and header fields of `outcome`.
+    pub fn new(outcome: &BlockOutcome, extra_data: Bytes) -> Self {
+        let receipts = receipts(&outcome.transactions);
+        let transactions: Vec<Transaction> =
+            outcome.transactions.iter().map(|i| i.tx.clone()).collect();
+        let header = build_header(
+            &outcome.env,
+            B256::ZERO,
+            &transactions,
+            &receipts,
+            outcome.gas_used,
+            extra_data,
+        );
+        Self { header, transactions, receipts }
+    }
+
+    /// The block's transactions, in order.
+    pub fn transactions(&self) -> &[Transaction] {
+        &self.transactions
+    }
+
+    /// One receipt per transaction.
+    pub fn receipts(&self) -> &[Receipt] {
+        &self.receipts
+    }
+
+    /// The sealed block, with the state root the block leads to.
+    pub fn with_state_root(self, state_root: B256) -> SealedBlock {
+        let header = Header { state_root, ..self.header };
+        SealedBlock {
+            hash: header.hash_slow(),
+            header,
+            transactions: self.transactions,
+            receipts: self.receipts,
+        }
+    }
 }
 
 /// The root committing to every transaction of a block and its receipt, in order (see the

@@ -17,7 +17,7 @@ use super::{
 };
 use crate::{
     AccountId, AccountState, BlockOutcome, ExecutionError, SealedBlock, StateChanges, Transaction,
-    block::seal,
+    block::UnrootedBlock,
     state::{AccountChange, AccountData},
     trie::{self, NodeWrites, TrieId},
 };
@@ -100,12 +100,21 @@ impl Store {
             }
         }
         let started = std::time::Instant::now();
-        let (state_root, phases) =
-            apply_changes(&txn, &outcome.changes, outcome.env.number, self.keep)?;
+        // The receipts, the header's other roots and the stored encodings need only the
+        // executed block: they are built on a second thread while this one commits the
+        // state and computes its root.
+        let (applied, parts) = std::thread::scope(|scope| {
+            let parts = scope.spawn(|| BlockParts::new(outcome, extra_data));
+            let applied = apply_changes(&txn, &outcome.changes, outcome.env.number, self.keep);
+            (applied, parts.join())
+        });
+        let parts = parts.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let (state_root, phases) = applied?;
         let applied = started.elapsed();
-        let sealed = seal(outcome, state_root, extra_data);
+        let (body, receipts) = (parts.body, parts.receipts);
+        let sealed = parts.block.with_state_root(state_root);
         check(&sealed)?;
-        write_block(&txn, &sealed)?;
+        write_block(&txn, &sealed, &body, &receipts)?;
         history::prune(&txn, self.keep, sealed.number())?;
         if let Some(cursor) = options.follower_cursor {
             progress::write_follower_cursor(&txn, cursor)?;
@@ -139,14 +148,35 @@ impl Store {
     }
 }
 
-fn write_block(txn: &WriteTransaction, block: &SealedBlock) -> Result<(), ExecutionError> {
+/// What a seal needs of a block besides its state: the block but for its state root, and
+/// the stored encodings of its body and receipts.
+struct BlockParts {
+    block: UnrootedBlock,
+    body: Vec<u8>,
+    receipts: Vec<u8>,
+}
+
+impl BlockParts {
+    fn new(outcome: &BlockOutcome, extra_data: Bytes) -> Self {
+        let block = UnrootedBlock::new(outcome, extra_data);
+        let body = block_codec::encode_body(block.transactions());
+        let receipts = block_codec::encode_receipts(block.receipts());
+        Self { block, body, receipts }
+    }
+}
+
+/// Writes `block`, whose body and receipts encode to `body` and `receipts`, and its indexes.
+fn write_block(
+    txn: &WriteTransaction,
+    block: &SealedBlock,
+    body: &[u8],
+    receipts: &[u8],
+) -> Result<(), ExecutionError> {
     let number = block.number();
     txn.open_table(HEADERS)?.insert(number, alloy_rlp::encode(&block.header).as_slice())?;
     txn.open_table(BLOCK_NUMBERS)?.insert(block.hash.0, number)?;
-    txn.open_table(BLOCK_BODIES)?
-        .insert(number, block_codec::encode_body(&block.transactions).as_slice())?;
-    txn.open_table(BLOCK_RECEIPTS)?
-        .insert(number, block_codec::encode_receipts(&block.receipts).as_slice())?;
+    txn.open_table(BLOCK_BODIES)?.insert(number, body)?;
+    txn.open_table(BLOCK_RECEIPTS)?.insert(number, receipts)?;
     let mut index = txn.open_table(TX_INDEX)?;
     let mut by_account = txn.open_table(ACCOUNT_TXS)?;
     for (i, tx) in block.transactions.iter().enumerate() {

@@ -211,24 +211,23 @@ impl Derivation {
             let Some(batch) = batch else { continue };
             let resume = self.pending_since.unwrap_or(height).min(height);
             // Senders of the next blocks are recovered (on all cores) while the current one
-            // executes and commits.
+            // executes and commits: one block after another, in block order, so the block
+            // wanted next is never slowed by the ones behind it. The recovery stops when
+            // the loop below stops taking blocks.
             let engines = self.ctx.engines.clone();
-            let mut recovered = stream::iter(batch.blocks)
-                .map(|block| {
-                    let engines = engines.clone();
-                    async move {
-                        tokio::task::spawn_blocking(move || {
-                            let txs = recover_block(&engines, &block);
-                            (block, txs)
-                        })
-                        .await
+            let (ready, mut recovered) = tokio::sync::mpsc::channel(RECOVER_AHEAD);
+            let recovery = tokio::task::spawn_blocking(move || {
+                for block in batch.blocks {
+                    let txs = recover_block(&engines, &block);
+                    if ready.blocking_send((block, txs)).is_err() {
+                        return;
                     }
-                })
-                .buffered(RECOVER_AHEAD);
-            while let Some(joined) = recovered.next().await {
-                let (block, txs) = joined.map_err(|e| PassError::Node(e.into()))?;
+                }
+            });
+            while let Some((block, txs)) = recovered.recv().await {
                 self.derive(block, txs, height, resume).await?;
             }
+            recovery.await.map_err(|e| PassError::Node(e.into()))?;
         }
         self.next = height + 1;
         self.ctx.sync.set_da_height(height);

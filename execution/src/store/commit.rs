@@ -102,13 +102,23 @@ impl Store {
         let started = std::time::Instant::now();
         // The receipts, the header's other roots and the stored encodings need only the
         // executed block: they are built on a second thread while this one commits the
-        // state and computes its root.
+        // state and computes its root (or after it, should no thread be available).
         let (applied, parts) = std::thread::scope(|scope| {
-            let parts = scope.spawn(|| BlockParts::new(outcome, extra_data));
+            let spawned = std::thread::Builder::new()
+                .name("seal-block-parts".into())
+                .spawn_scoped(scope, || BlockParts::new(outcome, extra_data.clone()));
             let applied = apply_changes(&txn, &outcome.changes, outcome.env.number, self.keep);
-            (applied, parts.join())
+            let parts = match spawned {
+                Ok(thread) => {
+                    thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "no thread for the block's receipts and roots");
+                    BlockParts::new(outcome, extra_data.clone())
+                }
+            };
+            (applied, parts)
         });
-        let parts = parts.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         let (state_root, phases) = applied?;
         let applied = started.elapsed();
         let (body, receipts) = (parts.body, parts.receipts);

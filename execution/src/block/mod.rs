@@ -11,4 +11,5 @@ pub(crate) use assembly::BlockAssembly;
 pub use env::{BlockEnv, next_base_fee};
 pub use executor::{BlockExecutor, ExecutedBlock, execute_block};
 pub use outcome::{BlockOutcome, IncludedTx, InvalidTxPolicy};
-pub use sealed::{SealedBlock, UnrootedBlock, build_header, seal};
+pub(crate) use sealed::UnrootedBlock;
+pub use sealed::{SealedBlock, build_header, seal};

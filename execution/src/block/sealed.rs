@@ -85,7 +85,7 @@ pub fn seal(outcome: &BlockOutcome, state_root: B256, extra_data: Bytes) -> Seal
 /// field. It needs only the executed block, so it can be built while the block's state is
 /// committed and the root computed.
 #[derive(Debug)]
-pub struct UnrootedBlock {
+pub(crate) struct UnrootedBlock {
     /// The header, its `state_root` not set yet.
     header: Header,
     transactions: Vec<Transaction>,
@@ -94,7 +94,7 @@ pub struct UnrootedBlock {
 
 impl UnrootedBlock {
     /// The receipts and header fields of `outcome`.
-    pub fn new(outcome: &BlockOutcome, extra_data: Bytes) -> Self {
+    pub(crate) fn new(outcome: &BlockOutcome, extra_data: Bytes) -> Self {
         let receipts = receipts(&outcome.transactions);
         let transactions: Vec<Transaction> =
             outcome.transactions.iter().map(|i| i.tx.clone()).collect();
@@ -110,17 +110,17 @@ impl UnrootedBlock {
     }
 
     /// The block's transactions, in order.
-    pub fn transactions(&self) -> &[Transaction] {
+    pub(crate) fn transactions(&self) -> &[Transaction] {
         &self.transactions
     }
 
     /// One receipt per transaction.
-    pub fn receipts(&self) -> &[Receipt] {
+    pub(crate) fn receipts(&self) -> &[Receipt] {
         &self.receipts
     }
 
     /// The sealed block, with the state root the block leads to.
-    pub fn with_state_root(self, state_root: B256) -> SealedBlock {
+    pub(crate) fn with_state_root(self, state_root: B256) -> SealedBlock {
         let header = Header { state_root, ..self.header };
         SealedBlock {
             hash: header.hash_slow(),

@@ -20,7 +20,7 @@ use crate::{
 
 /// DA heights fetched ahead of the one being derived.
 const PREFETCH: usize = 16;
-/// Blocks whose senders are recovered ahead of the one being executed.
+/// Recovered blocks waiting for the one being executed (one more is being recovered).
 const RECOVER_AHEAD: usize = 4;
 /// Most heights read in one pass before the DA head is asked again.
 const PASS_HEIGHTS: u64 = 1024;

@@ -42,8 +42,9 @@ pub struct NodeHandle {
 
 /// File name of the node database inside the data directory.
 pub const DB_FILE: &str = "node.redb";
-/// File name of the mempool journal inside the data directory.
-pub const JOURNAL_FILE: &str = "mempool.redb";
+/// File name of the mempool journal inside the data directory (an earlier build's
+/// [`LEGACY_JOURNAL_FILE`](crate::journal::LEGACY_JOURNAL_FILE) beside it is carried over).
+pub const JOURNAL_FILE: &str = "mempool.journal";
 /// The directory, in the data directory, of compiled WebAssembly programs.
 pub const WASM_CACHE_DIR: &str = "wasm-cache";
 

@@ -40,9 +40,8 @@ fn journaled() -> Vec<(B256, Address)> {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_old_journal_is_migrated_with_its_senders() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("mempool.redb");
-    decompress("mempool.redb", &path);
-    let journal = Journal::start(&path).unwrap();
+    decompress("mempool.redb", &dir.path().join(sequencer::journal::LEGACY_JOURNAL_FILE));
+    let journal = Journal::start(&dir.path().join(sequencer::node::JOURNAL_FILE)).unwrap();
     let mut loaded: Vec<(B256, Address)> = journal
         .load()
         .unwrap()
@@ -62,7 +61,7 @@ async fn an_old_data_directory_opens_and_continues() {
     let data_dir = dir.path().join("data");
     std::fs::create_dir_all(&data_dir).unwrap();
     decompress("node.redb", &data_dir.join(sequencer::node::DB_FILE));
-    decompress("mempool.redb", &data_dir.join(sequencer::node::JOURNAL_FILE));
+    decompress("mempool.redb", &data_dir.join(sequencer::journal::LEGACY_JOURNAL_FILE));
     let chain = load("chain.json");
     let mut config = NodeConfig { data_dir, ..NodeConfig::default() };
     config.chain.chain_id = chain["chain_id"].as_u64().unwrap();

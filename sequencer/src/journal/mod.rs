@@ -1,43 +1,33 @@
-//! The mempool journal: every admitted transaction is written to redb before its hash is
+//! The mempool journal: every admitted transaction is written to disk before its hash is
 //! returned, so an acknowledged transaction survives `kill -9`.
 //!
 //! Writes are group-committed: a dedicated thread takes every request waiting in its queue,
-//! writes them in one durable transaction (one fsync), then acknowledges them all.
+//! appends them to the journal log in one write and one `fdatasync`, then acknowledges them
+//! all (see `log_file` for the file).
 //!
-//! The journal is its own redb file (`mempool.redb`), so its fsyncs never wait for a block
+//! The journal is its own file (`mempool.journal`), so its fsyncs never wait for a block
 //! being sealed and sealing never waits for them. Included transactions are forgotten after
 //! their block is durable; if the node dies in between, the entry is stale at the next start
 //! (its nonce is below the payer's, or it is in the chain) and is deleted then. So an
 //! acknowledged transaction is always in a block or in the journal.
 //!
 //! Entries are kind-tagged records of every engine (`Transaction::encode_record`), with what
-//! admission verified (the EVM sender), so a restart verifies no signature again.
-//!
-//! Entries are keyed by admission order, not by hash: a group commit appends to the last
-//! pages of the table, and a block's included transactions, admitted together, are deleted
-//! from the first ones, so a commit writes a few pages instead of one per transaction (hash
-//! keys scattered each write over the whole table). The writer thread keeps the hash → key
-//! index in memory, rebuilt from the table when it opens.
+//! admission verified (the EVM sender), so a restart verifies no signature again. Earlier
+//! builds kept the journal in redb (`mempool.redb`); its entries are carried over when the
+//! journal opens (see `legacy`).
 
-use std::{collections::HashMap, path::PathBuf, sync::Arc, thread};
+mod legacy;
+mod log_file;
+
+use std::{path::PathBuf, sync::Arc, thread};
 
 use alloy_primitives::B256;
 use execution::Transaction;
 use prometheus_client::metrics::counter::Counter;
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, TableHandle};
 use tokio::sync::oneshot;
 
-/// Journal table: admission sequence number → transaction hash ‖ its record
-/// (`Transaction::encode_record`: kind, what admission verified, payload).
-const JOURNAL: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("mempool_journal_v3");
-/// The journal of builds before this one: hash → record. Its entries move to [`JOURNAL`] when
-/// the journal opens.
-const HASH_KEYED_JOURNAL: TableDefinition<'_, [u8; 32], &[u8]> =
-    TableDefinition::new("mempool_journal_v2");
-/// The journal of builds before engines: hash → their record (`Transaction::decode_v1_record`).
-/// Its entries move to [`JOURNAL`] when the journal opens.
-const LEGACY_JOURNAL: TableDefinition<'_, [u8; 32], &[u8]> =
-    TableDefinition::new("mempool_journal");
+pub use legacy::LEGACY_JOURNAL_FILE;
+use log_file::JournalLog;
 
 /// Why the journal failed.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -53,15 +43,17 @@ pub enum JournalError {
     /// The writer thread has stopped (the node is shutting down).
     #[error("mempool journal writer stopped")]
     Stopped,
-    /// The database failed.
-    #[error("mempool journal: {0}")]
+    /// Reading or writing the journal file failed.
+    #[error("mempool journal {}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: Arc<std::io::Error>,
+    },
+    /// The redb journal of an earlier build could not be read.
+    #[error("mempool journal of an earlier build: {0}")]
     Database(Arc<redb::Error>),
-}
-
-impl<E: Into<redb::Error>> From<E> for JournalError {
-    fn from(e: E) -> Self {
-        Self::Database(Arc::new(e.into()))
-    }
 }
 
 struct Request {
@@ -106,8 +98,9 @@ impl std::fmt::Debug for Journal {
 }
 
 impl Journal {
-    /// Opens (creating if missing) the journal file at `path`, moves the entries of an older
-    /// build's journal into the current table, and starts the writer thread.
+    /// Opens (creating if missing) the journal file at `path`, carries over the entries of an
+    /// earlier build's redb journal ([`LEGACY_JOURNAL_FILE`] in the same directory), and
+    /// starts the writer thread.
     pub fn start(path: &std::path::Path) -> Result<Self, JournalError> {
         Self::start_counting(path, Counter::default())
     }
@@ -115,13 +108,12 @@ impl Journal {
     /// [`start`](Self::start), counting each durable group commit of writes in `commits`.
     pub fn start_counting(path: &std::path::Path, commits: Counter) -> Result<Self, JournalError> {
         let open_error = |reason: String| JournalError::Open { path: path.to_path_buf(), reason };
-        let db = Database::create(path).map_err(|e| open_error(e.to_string()))?;
-        migrate_older_tables(&db)?;
-        let table = JournalTable::open(db)?;
+        let mut log = JournalLog::open(path)?;
+        legacy::carry_over(&path.with_file_name(LEGACY_JOURNAL_FILE), &mut log)?;
         let (queue, rx) = std::sync::mpsc::channel::<Command>();
         thread::Builder::new()
             .name("mempool-journal".into())
-            .spawn(move || writer_loop(table, rx, commits))
+            .spawn(move || writer_loop(log, rx, commits))
             .map_err(|e| open_error(e.to_string()))?;
         Ok(Self { queue })
     }
@@ -174,174 +166,12 @@ impl Journal {
     }
 }
 
-/// Writes the value of `tx`'s entry into `out`: its hash, then its record.
-fn encode_entry(tx: &Transaction, out: &mut Vec<u8>) {
-    out.clear();
-    out.extend_from_slice(tx.hash().as_slice());
-    tx.encode_record(out);
-}
-
-/// Moves the entries of older builds' journals (keyed by hash) into the current table, in
-/// hash order (their admission order is not known).
-fn migrate_older_tables(db: &Database) -> Result<(), JournalError> {
-    let txn = db.begin_write()?;
-    let names: Vec<String> = txn.list_tables()?.map(|t| t.name().to_string()).collect();
-    let has = |table: &str| names.iter().any(|name| name == table);
-    if has(LEGACY_JOURNAL.name()) || has(HASH_KEYED_JOURNAL.name()) {
-        {
-            let mut table = txn.open_table(JOURNAL)?;
-            let mut next = table.last()?.map_or(0, |(seq, _)| seq.value() + 1);
-            let mut value = Vec::new();
-            let mut append = |tx: Transaction| -> Result<(), JournalError> {
-                encode_entry(&tx, &mut value);
-                table.insert(next, value.as_slice())?;
-                next += 1;
-                Ok(())
-            };
-            if has(LEGACY_JOURNAL.name()) {
-                for entry in txn.open_table(LEGACY_JOURNAL)?.iter()? {
-                    if let Ok(tx) = Transaction::decode_v1_record(entry?.1.value()) {
-                        append(tx)?;
-                    }
-                }
-            }
-            if has(HASH_KEYED_JOURNAL.name()) {
-                for entry in txn.open_table(HASH_KEYED_JOURNAL)?.iter()? {
-                    if let Ok(tx) = Transaction::decode_record(entry?.1.value()) {
-                        append(tx)?;
-                    }
-                }
-            }
-        }
-        if has(LEGACY_JOURNAL.name()) {
-            txn.delete_table(LEGACY_JOURNAL)?;
-        }
-        if has(HASH_KEYED_JOURNAL.name()) {
-            txn.delete_table(HASH_KEYED_JOURNAL)?;
-        }
-    }
-    txn.commit()?;
-    Ok(())
-}
-
-/// The journal file and the writer thread's in-memory index of it.
-struct JournalTable {
-    db: Database,
-    /// Hash → sequence number of every entry on disk.
-    index: HashMap<B256, u64>,
-    /// The sequence number of the next new entry.
-    next: u64,
-}
-
-impl JournalTable {
-    /// Opens the table of `db` and indexes its entries.
-    fn open(db: Database) -> Result<Self, JournalError> {
-        let mut table = Self { db, index: HashMap::new(), next: 0 };
-        table.reindex()?;
-        Ok(table)
-    }
-
-    /// Rebuilds the index from disk (at open, and after a failed write, whose changes to the
-    /// index did not reach the file).
-    fn reindex(&mut self) -> Result<(), JournalError> {
-        self.index.clear();
-        self.next = 0;
-        let Some(table) = self.read_table()? else { return Ok(()) };
-        for entry in table.iter()? {
-            let (seq, value) = entry?;
-            let (seq, value) = (seq.value(), value.value());
-            self.next = seq + 1;
-            match value.get(..32) {
-                Some(hash) => {
-                    self.index.insert(B256::from_slice(hash), seq);
-                }
-                None => tracing::warn!(seq, "unreadable journal entry ignored"),
-            }
-        }
-        Ok(())
-    }
-
-    /// The table in a read snapshot; `None` before anything was written.
-    fn read_table(&self) -> Result<Option<redb::ReadOnlyTable<u64, &'static [u8]>>, JournalError> {
-        match self.db.begin_read()?.open_table(JOURNAL) {
-            Ok(table) => Ok(Some(table)),
-            Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    /// Every entry, in admission order.
-    fn load(&self) -> Result<Vec<Transaction>, JournalError> {
-        let Some(table) = self.read_table()? else { return Ok(Vec::new()) };
-        let mut out = Vec::new();
-        for entry in table.iter()? {
-            let (seq, value) = entry?;
-            // Verified at admission: decoded without verifying the signature again.
-            match value.value().get(32..).map(Transaction::decode_record) {
-                Some(Ok(tx)) => out.push(tx),
-                Some(Err(e)) => {
-                    tracing::warn!(seq = seq.value(), error = %e, "unreadable journal entry skipped")
-                }
-                None => tracing::warn!(seq = seq.value(), "unreadable journal entry skipped"),
-            }
-        }
-        Ok(out)
-    }
-
-    /// Applies `requests` in one durable transaction. On failure the index is rebuilt from
-    /// the file, which the failed transaction left as it was.
-    fn write(&mut self, requests: &[Request]) -> Result<(), JournalError> {
-        let result = self.try_write(requests.iter().map(|r| (&r.put[..], &r.delete[..])));
-        if result.is_err()
-            && let Err(e) = self.reindex()
-        {
-            tracing::error!(error = %e, "mempool journal could not be re-read");
-        }
-        result
-    }
-
-    /// Forgets `hashes` durably.
-    fn remove(&mut self, hashes: &[B256]) -> Result<(), JournalError> {
-        let (done, _) = oneshot::channel();
-        self.write(&[Request { put: Vec::new(), delete: hashes.to_vec(), done }])
-    }
-
-    fn try_write<'a>(
-        &mut self,
-        changes: impl Iterator<Item = (&'a [Transaction], &'a [B256])>,
-    ) -> Result<(), JournalError> {
-        let txn = self.db.begin_write()?;
-        {
-            let mut table = txn.open_table(JOURNAL)?;
-            let mut value = Vec::new();
-            for (put, delete) in changes {
-                for hash in delete {
-                    if let Some(seq) = self.index.remove(hash) {
-                        table.remove(seq)?;
-                    }
-                }
-                for tx in put {
-                    let hash = tx.hash();
-                    let seq = *self.index.entry(hash).or_insert_with(|| {
-                        self.next += 1;
-                        self.next - 1
-                    });
-                    encode_entry(tx, &mut value);
-                    table.insert(seq, value.as_slice())?;
-                }
-            }
-        }
-        txn.commit()?;
-        Ok(())
-    }
-}
-
-/// Commits `batch` in one durable transaction and answers each request.
-fn flush(table: &mut JournalTable, batch: &mut Vec<Request>, commits: &Counter) {
+/// Commits `batch` in one durable write and answers each request.
+fn flush(log: &mut JournalLog, batch: &mut Vec<Request>, commits: &Counter) {
     if batch.is_empty() {
         return;
     }
-    let result = table.write(batch);
+    let result = log.apply(batch.iter().map(|r| (&r.put[..], &r.delete[..])));
     commits.inc();
     if let Err(e) = &result {
         tracing::error!(error = %e, "mempool journal write failed");
@@ -351,7 +181,7 @@ fn flush(table: &mut JournalTable, batch: &mut Vec<Request>, commits: &Counter) 
     }
 }
 
-fn writer_loop(mut table: JournalTable, rx: std::sync::mpsc::Receiver<Command>, commits: Counter) {
+fn writer_loop(mut log: JournalLog, rx: std::sync::mpsc::Receiver<Command>, commits: Counter) {
     let mut batch = Vec::new();
     let mut next = rx.recv().ok();
     while let Some(command) = next.take() {
@@ -364,26 +194,26 @@ fn writer_loop(mut table: JournalTable, rx: std::sync::mpsc::Receiver<Command>, 
                     next = Some(more);
                     continue;
                 }
-                flush(&mut table, &mut batch, &commits);
+                flush(&mut log, &mut batch, &commits);
             }
             Command::Load(reply) => {
-                flush(&mut table, &mut batch, &commits);
-                let _ = reply.send(table.load());
+                flush(&mut log, &mut batch, &commits);
+                let _ = reply.send(Ok(log.transactions()));
             }
             Command::Forget(delete, reply) => {
-                flush(&mut table, &mut batch, &commits);
-                let _ = reply.send(table.remove(&delete));
+                flush(&mut log, &mut batch, &commits);
+                let _ = reply.send(log.apply(std::iter::once((&[][..], &delete[..]))));
             }
             Command::Close(done) => {
-                flush(&mut table, &mut batch, &commits);
-                drop(table);
+                flush(&mut log, &mut batch, &commits);
+                drop(log);
                 let _ = done.send(());
                 return;
             }
         }
         next = rx.recv().ok();
     }
-    flush(&mut table, &mut batch, &commits);
+    flush(&mut log, &mut batch, &commits);
 }
 
 #[cfg(test)]
@@ -428,7 +258,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread")]
     async fn concurrent_writes_are_durable_and_deletes_forget() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("mempool.redb");
+        let path = dir.path().join("mempool.journal");
         let txs = transactions();
         assert_eq!(txs.len(), 64);
         let by_hash = |mut txs: Vec<Transaction>| {
@@ -465,7 +295,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread")]
     async fn entries_load_in_admission_order_across_reopens() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("mempool.redb");
+        let path = dir.path().join("mempool.journal");
         let txs = transactions();
         {
             let journal = Journal::start(&path).unwrap();
@@ -486,38 +316,108 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread")]
-    async fn a_hash_keyed_journal_of_an_older_build_is_carried_over() {
+    async fn a_redb_journal_of_an_older_build_is_carried_over_and_removed() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("mempool.redb");
+        let legacy = dir.path().join(LEGACY_JOURNAL_FILE);
+        let path = dir.path().join("mempool.journal");
         let txs = transactions();
         {
-            let db = Database::create(&path).unwrap();
+            let db = redb::Database::create(&legacy).unwrap();
             let txn = db.begin_write().unwrap();
             {
-                let mut table = txn.open_table(HASH_KEYED_JOURNAL).unwrap();
-                for tx in &txs {
+                // Half in the admission-ordered layout, half in the hash-keyed one.
+                let mut by_seq = txn.open_table(legacy::SEQ_KEYED).unwrap();
+                for (seq, tx) in txs[..32].iter().enumerate() {
+                    let mut value = tx.hash().to_vec();
+                    tx.encode_record(&mut value);
+                    by_seq.insert(seq as u64, value.as_slice()).unwrap();
+                }
+                let mut by_hash = txn.open_table(legacy::HASH_KEYED).unwrap();
+                for tx in &txs[32..] {
                     let mut record = Vec::new();
                     tx.encode_record(&mut record);
-                    table.insert(tx.hash().0, record.as_slice()).unwrap();
+                    by_hash.insert(tx.hash().0, record.as_slice()).unwrap();
                 }
             }
             txn.commit().unwrap();
         }
         let journal = Journal::start(&path).unwrap();
-        let mut loaded: Vec<B256> = journal.load().unwrap().iter().map(Transaction::hash).collect();
-        let mut expected: Vec<B256> = txs.iter().map(Transaction::hash).collect();
-        loaded.sort();
-        expected.sort();
+        let loaded: Vec<B256> = journal.load().unwrap().iter().map(Transaction::hash).collect();
+        // Admission order first, then the hash-keyed entries in hash order.
+        let mut expected: Vec<B256> = txs[..32].iter().map(Transaction::hash).collect();
+        let mut hash_keyed: Vec<B256> = txs[32..].iter().map(Transaction::hash).collect();
+        hash_keyed.sort();
+        expected.extend(hash_keyed);
         assert_eq!(loaded, expected);
-        // The carried entries are indexed: forgetting one works.
+        assert!(!legacy.exists(), "the old file is removed once carried over");
+        // The carried entries are live: forgetting one works, and they survive a reopen.
         journal.forget_now(vec![txs[0].hash()]).unwrap();
+        journal.close().await;
+        let journal = Journal::start(&path).unwrap();
         assert_eq!(journal.load().unwrap().len(), txs.len() - 1);
         journal.close().await;
-        let db = Database::create(&path).unwrap();
-        let txn = db.begin_read().unwrap();
-        assert!(
-            !txn.list_tables().unwrap().any(|t| t.name() == HASH_KEYED_JOURNAL.name()),
-            "the old table is gone"
-        );
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_torn_last_write_is_cut_and_the_acknowledged_ones_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mempool.journal");
+        let txs = transactions();
+        let journal = Journal::start(&path).unwrap();
+        journal.write(txs[..10].to_vec(), vec![]).await.unwrap();
+        journal.close().await;
+        let acknowledged = std::fs::metadata(&path).unwrap().len();
+        // A crash in the middle of the next group's write: part of its record reached the disk.
+        let journal = Journal::start(&path).unwrap();
+        journal.write(txs[10..12].to_vec(), vec![]).await.unwrap();
+        journal.close().await;
+        let full = std::fs::metadata(&path).unwrap().len();
+        let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        file.set_len(acknowledged + (full - acknowledged) / 2).unwrap();
+        drop(file);
+
+        let journal = Journal::start(&path).unwrap();
+        let hashes = |txs: &[Transaction]| txs.iter().map(Transaction::hash).collect::<Vec<_>>();
+        assert_eq!(hashes(&journal.load().unwrap()), hashes(&txs[..11]));
+        // The file was cut after the last whole record, so what follows is read back.
+        journal.write(vec![txs[20].clone()], vec![txs[0].hash()]).await.unwrap();
+        journal.close().await;
+        let journal = Journal::start(&path).unwrap();
+        let expected = [&txs[1..11], &txs[20..21]].concat();
+        assert_eq!(hashes(&journal.load().unwrap()), hashes(&expected));
+        journal.close().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_damaged_record_ends_the_replay_there() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mempool.journal");
+        let txs = transactions();
+        let journal = Journal::start(&path).unwrap();
+        journal.write(txs[..3].to_vec(), vec![]).await.unwrap();
+        journal.close().await;
+        let kept = std::fs::metadata(&path).unwrap().len();
+        let journal = Journal::start(&path).unwrap();
+        journal.write(txs[3..6].to_vec(), vec![]).await.unwrap();
+        journal.close().await;
+        // One flipped bit in the second group's first record fails its checksum.
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[kept as usize + 20] ^= 1;
+        std::fs::write(&path, &bytes).unwrap();
+        let journal = Journal::start(&path).unwrap();
+        assert_eq!(journal.load().unwrap().len(), 3);
+        journal.close().await;
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), kept);
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_journal_is_refused_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mempool.journal");
+        std::fs::write(&path, b"not a journal at all").unwrap();
+        let err = Journal::start(&path).unwrap_err();
+        assert!(matches!(err, JournalError::Open { .. }), "{err}");
+        assert!(err.to_string().contains("not a Manifold mempool journal"), "{err}");
+        assert_eq!(std::fs::read(&path).unwrap(), b"not a journal at all");
     }
 }

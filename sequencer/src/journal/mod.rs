@@ -309,7 +309,6 @@ mod tests {
         let journal = Journal::start(&path).unwrap();
         // New entries go after the ones found on disk; forgetting works on found entries.
         journal.write(txs[40..].to_vec(), vec![txs[1].hash(), txs[39].hash()]).await.unwrap();
-        let hashes = |txs: &[Transaction]| txs.iter().map(Transaction::hash).collect::<Vec<_>>();
         let expected = [&txs[2..39], &txs[40..]].concat();
         assert_eq!(hashes(&journal.load().unwrap()), hashes(&expected));
         journal.close().await;
@@ -358,28 +357,35 @@ mod tests {
         journal.close().await;
     }
 
+    /// Opens the journal at `path`, writes `txs` as one group, closes it; the file's size.
+    async fn write_group(path: &std::path::Path, txs: &[Transaction]) -> u64 {
+        let journal = Journal::start(path).unwrap();
+        journal.write(txs.to_vec(), vec![]).await.unwrap();
+        journal.close().await;
+        std::fs::metadata(path).unwrap().len()
+    }
+
+    fn hashes(txs: &[Transaction]) -> Vec<B256> {
+        txs.iter().map(Transaction::hash).collect()
+    }
+
     #[tokio::test(flavor = "multi_thread")]
     async fn a_torn_last_write_is_cut_and_the_acknowledged_ones_stay() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("mempool.journal");
         let txs = transactions();
-        let journal = Journal::start(&path).unwrap();
-        journal.write(txs[..10].to_vec(), vec![]).await.unwrap();
-        journal.close().await;
-        let acknowledged = std::fs::metadata(&path).unwrap().len();
-        // A crash in the middle of the next group's write: part of its record reached the disk.
-        let journal = Journal::start(&path).unwrap();
-        journal.write(txs[10..12].to_vec(), vec![]).await.unwrap();
-        journal.close().await;
-        let full = std::fs::metadata(&path).unwrap().len();
+        write_group(&path, &txs[..10]).await;
+        let acknowledged = write_group(&path, &txs[10..11]).await;
+        // A crash in the middle of the next group's write: part of it reached the disk.
+        let full = write_group(&path, &txs[11..13]).await;
         let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
-        file.set_len(acknowledged + (full - acknowledged) / 2).unwrap();
+        file.set_len(acknowledged + (full - acknowledged) / 3).unwrap();
         drop(file);
 
         let journal = Journal::start(&path).unwrap();
-        let hashes = |txs: &[Transaction]| txs.iter().map(Transaction::hash).collect::<Vec<_>>();
         assert_eq!(hashes(&journal.load().unwrap()), hashes(&txs[..11]));
-        // The file was cut after the last whole record, so what follows is read back.
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), acknowledged, "cut at the tear");
+        // What is written next follows the last whole record, and is read back.
         journal.write(vec![txs[20].clone()], vec![txs[0].hash()]).await.unwrap();
         journal.close().await;
         let journal = Journal::start(&path).unwrap();
@@ -393,19 +399,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("mempool.journal");
         let txs = transactions();
-        let journal = Journal::start(&path).unwrap();
-        journal.write(txs[..3].to_vec(), vec![]).await.unwrap();
-        journal.close().await;
-        let kept = std::fs::metadata(&path).unwrap().len();
-        let journal = Journal::start(&path).unwrap();
-        journal.write(txs[3..6].to_vec(), vec![]).await.unwrap();
-        journal.close().await;
+        let kept = write_group(&path, &txs[..3]).await;
+        write_group(&path, &txs[3..6]).await;
         // One flipped bit in the second group's first record fails its checksum.
         let mut bytes = std::fs::read(&path).unwrap();
         bytes[kept as usize + 20] ^= 1;
         std::fs::write(&path, &bytes).unwrap();
         let journal = Journal::start(&path).unwrap();
-        assert_eq!(journal.load().unwrap().len(), 3);
+        assert_eq!(hashes(&journal.load().unwrap()), hashes(&txs[..3]));
         journal.close().await;
         assert_eq!(std::fs::metadata(&path).unwrap().len(), kept);
     }

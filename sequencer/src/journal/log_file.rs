@@ -108,10 +108,27 @@ pub(super) struct Replay {
     valid_len: usize,
 }
 
-/// Replays the records of `bytes` (a whole file). Errors only when the file is not a journal.
-pub(super) fn replay(bytes: &[u8]) -> Result<Replay, &'static str> {
+/// Why a journal file cannot be replayed (a torn or damaged tail is not an error: it is cut).
+#[derive(Debug, PartialEq, thiserror::Error)]
+pub(super) enum ReplayError {
+    /// The file does not start with [`MAGIC`].
+    #[error("not a Manifold mempool journal (wrong magic)")]
+    NotAJournal,
+    /// A whole, checksummed record of a kind this build does not write.
+    #[error(
+        "the record at byte {offset} is of a kind this build does not know: the journal was \
+         written by a newer manifold; upgrade this node"
+    )]
+    UnknownRecord {
+        /// Where the record starts.
+        offset: usize,
+    },
+}
+
+/// Replays the records of `bytes` (a whole file).
+pub(super) fn replay(bytes: &[u8]) -> Result<Replay, ReplayError> {
     if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
-        return Err("not a Manifold mempool journal (wrong magic)");
+        return Err(ReplayError::NotAJournal);
     }
     let mut out = Replay { valid_len: MAGIC.len(), ..Replay::default() };
     let mut at = MAGIC.len();
@@ -142,9 +159,9 @@ pub(super) fn replay(bytes: &[u8]) -> Result<Replay, &'static str> {
                     out.entries.remove(&B256::from_slice(hash));
                 }
             }
-            // A checksummed record this build cannot read: a newer build's, or damage the
-            // checksum missed. Stop, as at a torn tail.
-            _ => break,
+            // Whole and checksummed, but not a record this build writes: a newer build's.
+            // Refused rather than cut off, which would drop what follows it.
+            _ => return Err(ReplayError::UnknownRecord { offset: at }),
         }
         at += FRAME + len;
         out.valid_len = at;
@@ -368,6 +385,27 @@ mod tests {
         let expected = [&txs[..4], &txs[39..]].concat();
         assert_eq!(hashes(&log.transactions()), hashes(&expected));
         assert_eq!(std::fs::metadata(&path).unwrap().len(), log.len);
+    }
+
+    #[test]
+    fn a_record_of_a_newer_build_is_refused_and_nothing_is_cut() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mempool.journal");
+        let mut log = JournalLog::open(&path).unwrap();
+        log.apply(std::iter::once((&[tx(1)][..], &[][..]))).unwrap();
+        drop(log);
+        let mut bytes = std::fs::read(&path).unwrap();
+        let offset = bytes.len();
+        frame(&[9, 1, 2, 3], &mut bytes);
+        let mut after = Vec::new();
+        put_record(&tx(2).hash(), b"record", &mut Vec::new(), &mut after);
+        bytes.extend_from_slice(&after);
+        std::fs::write(&path, &bytes).unwrap();
+
+        assert_eq!(replay(&bytes).unwrap_err(), ReplayError::UnknownRecord { offset });
+        let err = JournalLog::open(&path).unwrap_err();
+        assert!(err.to_string().contains("written by a newer manifold"), "{err}");
+        assert_eq!(std::fs::read(&path).unwrap(), bytes, "the file is left as it was");
     }
 
     proptest! {

@@ -178,7 +178,10 @@ impl JournalLog {
             OpenOptions::new().read(true).append(true).create(true).open(path).map_err(&err)?;
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes).map_err(&err)?;
-        if bytes.is_empty() {
+        // New, or its creation cut short by a crash before the magic was whole.
+        if bytes.len() < MAGIC.len() && MAGIC.starts_with(&bytes) {
+            file.set_len(0).map_err(&err)?;
+            bytes.clear();
             file.write_all(MAGIC).map_err(&err)?;
             file.sync_all().map_err(&err)?;
             sync_dir(path).map_err(&err)?;
@@ -385,6 +388,18 @@ mod tests {
         let expected = [&txs[..4], &txs[39..]].concat();
         assert_eq!(hashes(&log.transactions()), hashes(&expected));
         assert_eq!(std::fs::metadata(&path).unwrap().len(), log.len);
+    }
+
+    #[test]
+    fn a_file_whose_creation_was_cut_short_opens_as_a_new_journal() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mempool.journal");
+        std::fs::write(&path, &MAGIC[..3]).unwrap();
+        let mut log = JournalLog::open(&path).unwrap();
+        log.apply(std::iter::once((&[tx(1)][..], &[][..]))).unwrap();
+        drop(log);
+        let log = JournalLog::open(&path).unwrap();
+        assert_eq!(hashes(&log.transactions()), vec![tx(1).hash()]);
     }
 
     #[test]

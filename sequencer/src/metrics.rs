@@ -47,6 +47,9 @@ pub struct Metrics {
     pub da_submit_failures: Counter,
     /// Failed DA reads (each retried).
     pub da_read_failures: Counter,
+    /// Times a follower's derivation waited for its L1 (a deposit of the next block not
+    /// confirmed there yet, or the L1 unreadable), each followed by a retry.
+    pub l1_waits: Counter,
     /// Latest DA head seen.
     pub da_head: Gauge,
     /// Highest DA height posted to (sequencer) or fully read (follower).
@@ -114,6 +117,7 @@ impl Metrics {
             batches_posted: Counter::default(),
             da_submit_failures: Counter::default(),
             da_read_failures: Counter::default(),
+            l1_waits: Counter::default(),
             da_head: Gauge::default(),
             da_height: Gauge::default(),
             blocks_derived: Counter::default(),
@@ -168,6 +172,11 @@ impl Metrics {
             m.da_submit_failures.clone(),
         );
         r.register("da_read_failures", "Failed DA reads (retried)", m.da_read_failures.clone());
+        r.register(
+            "follower_l1_waits",
+            "Times derivation waited for the L1's deposits (retried)",
+            m.l1_waits.clone(),
+        );
         r.register("da_head_height", "Latest DA head seen", m.da_head.clone());
         r.register(
             "da_height",

@@ -6,6 +6,8 @@
 //!   produces a chain the follower rejects at exactly the first block whose timestamp is past
 //!   the deposit's L1 timestamp plus the sequencing window. The follower reports why in
 //!   `manifold_syncStatus` (the text it logs).
+//! - A follower whose L1 confirms deposits later than the sequencer's waits at the block that
+//!   mints one, then derives the rest of the chain, block for block, once its L1 has it.
 //! - `DepositCheck` on its own: the L1's deposit passes; a forged one (another value) is
 //!   invalid; one the L1 has not confirmed is waited for; one out of order is invalid; an
 //!   empty block before the window passes, after it fails.
@@ -56,6 +58,22 @@ async fn deploy(provider: &alloy::providers::DynProvider) -> eyre::Result<Bridge
     Ok(deploy_bridge(provider, params).await?)
 }
 
+/// A sequencer that reads `addresses`' deposits from the L1 at `l1_url`, with a sequencing
+/// window of an hour and no output root posted during a test (each would mine an L1 block).
+async fn bridged_sequencer(l1_url: &str, addresses: &BridgeAddresses) -> eyre::Result<TestNode> {
+    let proposer_key = dev_accounts()[1].private_key.to_string();
+    TestNode::start_devnet_with(|config| {
+        add_predeploys(&mut config.genesis);
+        config.bridge = BridgeConfig {
+            sequencing_window_secs: 3_600,
+            proposer_key: Some(node_config::Secret::new(proposer_key)),
+            output_interval_blocks: 1_000_000,
+            ..bridge_config(l1_url, addresses)
+        };
+    })
+    .await
+}
+
 /// Deposits 1 ETH for `to`; the L1 block's number and timestamp.
 async fn deposit(
     provider: &alloy::providers::DynProvider,
@@ -82,16 +100,7 @@ async fn a_restarted_sequencer_mints_each_deposit_exactly_once() -> eyre::Result
     let l1_url = l1_node.rpc_url();
     let l1 = wallet_provider(&l1_url.parse()?);
     let addresses = deploy(&l1).await?;
-    let proposer_key = dev_accounts()[1].private_key.to_string();
-    let mut sequencer = TestNode::start_devnet_with(|config| {
-        add_predeploys(&mut config.genesis);
-        config.bridge = BridgeConfig {
-            sequencing_window_secs: 3_600,
-            proposer_key: Some(node_config::Secret::new(proposer_key)),
-            ..bridge_config(&l1_url, &addresses)
-        };
-    })
-    .await?;
+    let mut sequencer = bridged_sequencer(&l1_url, &addresses).await?;
     let counter = execution::deposit::DEPOSIT_COUNTER;
     let minted = |sequencer: &TestNode, wei: u128| {
         let l2 = sequencer.provider.clone();
@@ -162,6 +171,87 @@ async fn a_follower_rejects_the_first_block_past_the_window_of_a_withheld_deposi
     assert!(timestamp(rejected - 1).await? < due, "{divergence}");
     assert_eq!(sync_status(&follower.rpc).await?.unsafe_head, rejected - 1);
     assert!(reason.contains(&format!("due by timestamp {due}")), "{divergence}");
+    Ok(())
+}
+
+/// The value of the counter `name` in a Prometheus text exposition (0 when absent).
+fn counter(text: &str, name: &str) -> f64 {
+    text.lines()
+        .filter_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+        .next()
+        .unwrap_or(0.0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follower_waits_for_its_l1_to_confirm_a_deposit_then_derives_the_rest() -> eyre::Result<()>
+{
+    // The L1 mines a block per transaction and no other: nothing deepens the deposit but
+    // the two transfers sent below.
+    let l1_node =
+        l1::start(L1Options { listen: "127.0.0.1:0".parse()?, ..Default::default() }).await?;
+    let l1_url = l1_node.rpc_url();
+    let l1 = wallet_provider(&l1_url.parse()?);
+    let addresses = deploy(&l1).await?;
+    let sequencer = bridged_sequencer(&l1_url, &addresses).await?;
+    deposit(&l1, addresses.portal, ERIN).await?;
+    let l2 = sequencer.provider.clone();
+    poll_until("the deposit minted", TIMEOUT, || async {
+        Ok((l2.get_balance(ERIN).await? == U256::from(ETHER)).then_some(()))
+    })
+    .await?;
+    let minted_by = l2.get_block_number().await?;
+
+    // The follower takes a deposit only three L1 blocks deep; the sequencer took it at one.
+    let da: std::sync::Arc<dyn da::DaBackend> = std::sync::Arc::new(da::LocalDa::open(
+        sequencer.config.local_da_path(),
+        sequencer.config.da.local.max_blob_bytes,
+    )?);
+    let follower = TestNode::start_follower(&sequencer, da, |config| {
+        config.bridge = BridgeConfig {
+            sequencing_window_secs: 3_600,
+            deposit_confirmations: 3,
+            ..bridge_config(&l1_url, &addresses)
+        };
+    })
+    .await?;
+    let metrics_url = follower.url.join("/metrics")?;
+    // Waiting means reading the same DA height again after each retry: the batch holding
+    // the minting block must be found there again, not taken for one already derived.
+    poll_until("the follower to wait for its L1, twice", TIMEOUT, || async {
+        let status = sync_status(&follower.rpc).await?;
+        eyre::ensure!(status.divergence.is_null(), "diverged: {}", status.divergence);
+        let text = reqwest::get(metrics_url.clone()).await?.text().await?;
+        Ok((counter(&text, "manifold_follower_l1_waits_total") >= 2.0).then_some(()))
+    })
+    .await?;
+    let waiting = sync_status(&follower.rpc).await?;
+    assert!(waiting.divergence.is_null(), "{:?}", waiting.divergence);
+    assert!(waiting.unsafe_head < minted_by, "stopped before the minting block: {waiting:?}");
+
+    // Two more L1 blocks: the deposit is three deep, and the follower goes on to the head.
+    for _ in 0..2 {
+        let request =
+            alloy::rpc::types::TransactionRequest::default().to(ERIN).value(U256::from(1));
+        l1.send_transaction(request).await?.get_receipt().await?;
+    }
+    let head = l2.get_block_number().await?;
+    poll_until("the follower to derive past the deposit", TIMEOUT, || async {
+        let status = sync_status(&follower.rpc).await?;
+        eyre::ensure!(status.divergence.is_null(), "diverged: {}", status.divergence);
+        Ok((status.unsafe_head >= head).then_some(()))
+    })
+    .await?;
+    for number in 0..=head {
+        let hash = |node: &TestNode| {
+            let provider = node.provider.clone();
+            async move {
+                let block = provider.get_block_by_number(number.into()).await?;
+                eyre::Ok(block.map(|b| b.header.hash))
+            }
+        };
+        assert_eq!(hash(&follower).await?, hash(&sequencer).await?, "block {number}");
+    }
+    assert_eq!(follower.provider.get_balance(ERIN).await?, U256::from(ETHER));
     Ok(())
 }
 

@@ -131,6 +131,7 @@ impl Derivation {
                     delay
                 }
                 Err(PassError::Wait(why)) => {
+                    self.ctx.metrics.l1_waits.inc();
                     let delay = self.next_retry();
                     tracing::warn!(reason = %why, retry_in_ms = delay.as_millis() as u64, "derivation waits for the L1");
                     delay
@@ -225,7 +226,10 @@ impl Derivation {
                 }
             });
             while let Some((block, txs)) = recovered.recv().await {
-                self.derive(block, txs, height, resume).await?;
+                if let Err(e) = self.derive(block, txs, height, resume).await {
+                    self.read_again_from(resume);
+                    return Err(e);
+                }
             }
             recovery.await.map_err(|e| PassError::Node(e.into()))?;
         }
@@ -243,6 +247,17 @@ impl Derivation {
             );
         }
         Ok(())
+    }
+
+    /// After a block of a batch could not be derived (the L1 is waited for, the node
+    /// failed): the assembler remembers the batch as done and would ignore its frames when
+    /// the height is read again, so the rest of it would never be derived. Forgets what the
+    /// assembler holds and reads again from `resume`, where this batch's first frame and
+    /// those of every batch still incomplete are.
+    fn read_again_from(&mut self, resume: u64) {
+        self.assembler = BatchAssembler::new();
+        self.pending_since = None;
+        self.next = resume;
     }
 
     fn skip_blob(&self, height: u64, index: usize, error: &CodecError) {

@@ -231,7 +231,11 @@ impl Derivation {
                     return Err(e);
                 }
             }
-            recovery.await.map_err(|e| PassError::Node(e.into()))?;
+            if let Err(e) = recovery.await {
+                // Stopped before the batch's last block (a panic): read it again, as above.
+                self.read_again_from(resume);
+                return Err(PassError::Node(e.into()));
+            }
         }
         self.next = height + 1;
         self.ctx.sync.set_da_height(height);

@@ -14,7 +14,7 @@
 //! into the pool as if admitted (forgets are kept too; they only drop what a block holds).
 
 use std::{
-    collections::{HashMap, HashSet},
+    collections::HashSet,
     fs::{File, OpenOptions},
     io::{Read as _, Write as _},
     path::{Path, PathBuf},
@@ -24,7 +24,10 @@ use std::{
 use alloy_primitives::B256;
 use execution::Transaction;
 
-use super::JournalError;
+use super::{
+    JournalError,
+    live_entries::{FRAME, LiveEntries},
+};
 
 /// The first bytes of a journal file.
 pub(super) const MAGIC: &[u8; 8] = b"MNFJRNL1";
@@ -32,8 +35,6 @@ pub(super) const MAGIC: &[u8; 8] = b"MNFJRNL1";
 const PUT: u8 = 1;
 /// Payload tag of a forget: hashes follow.
 const FORGET: u8 = 2;
-/// Bytes of a record's frame (length and checksum).
-const FRAME: usize = 8;
 /// The file is rewritten once it is this large and holds four times the live entries' bytes.
 const COMPACT_FROM: u64 = 8 << 20;
 
@@ -43,13 +44,6 @@ enum Op {
     Forget(B256),
 }
 
-/// A journaled transaction: its place in admission order and its record.
-#[derive(Debug)]
-struct Entry {
-    seq: u64,
-    record: Vec<u8>,
-}
-
 /// The open journal file and the live entries it holds.
 #[derive(Debug)]
 pub(super) struct JournalLog {
@@ -57,11 +51,7 @@ pub(super) struct JournalLog {
     file: File,
     /// Bytes in the file (every one of them replayed or written by this process).
     len: u64,
-    live: HashMap<B256, Entry>,
-    /// Bytes the live entries would take in a freshly written file.
-    live_bytes: u64,
-    /// Sequence number of the next new entry.
-    next: u64,
+    live: LiveEntries,
     /// Size from which the file may be compacted ([`COMPACT_FROM`]; smaller in tests).
     compact_from: u64,
 }
@@ -86,11 +76,6 @@ fn put_record(hash: &B256, record: &[u8], payload: &mut Vec<u8>, out: &mut Vec<u
     frame(payload, out);
 }
 
-/// Bytes a live entry with `record` takes in the file.
-fn entry_bytes(record: &[u8]) -> u64 {
-    (FRAME + 1 + 32 + record.len()) as u64
-}
-
 /// Syncs the directory holding `path`, so a created or renamed file stays after a crash.
 fn sync_dir(path: &Path) -> std::io::Result<()> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
@@ -98,12 +83,10 @@ fn sync_dir(path: &Path) -> std::io::Result<()> {
 }
 
 /// What replaying a file's bytes found.
-#[derive(Debug, Default, PartialEq)]
+#[derive(Debug, Default)]
 pub(super) struct Replay {
-    /// Live entries: hash → (sequence number, record).
-    entries: HashMap<B256, (u64, Vec<u8>)>,
-    /// Sequence number of the next new entry.
-    next: u64,
+    /// The live entries the well-formed prefix leaves.
+    live: LiveEntries,
     /// Bytes of the well-formed prefix (magic included); the rest is a torn tail.
     valid_len: usize,
 }
@@ -143,20 +126,11 @@ pub(super) fn replay(bytes: &[u8]) -> Result<Replay, ReplayError> {
         }
         match payload.split_first() {
             Some((&PUT, rest)) if rest.len() >= 32 => {
-                let hash = B256::from_slice(&rest[..32]);
-                let record = rest[32..].to_vec();
-                match out.entries.get_mut(&hash) {
-                    // Written again: the entry keeps its place.
-                    Some(entry) => entry.1 = record,
-                    None => {
-                        out.entries.insert(hash, (out.next, record));
-                        out.next += 1;
-                    }
-                }
+                out.live.put(B256::from_slice(&rest[..32]), rest[32..].to_vec());
             }
             Some((&FORGET, hashes)) if hashes.len() % 32 == 0 => {
                 for hash in hashes.chunks_exact(32) {
-                    out.entries.remove(&B256::from_slice(hash));
+                    out.live.forget(&B256::from_slice(hash));
                 }
             }
             // Whole and checksummed, but not a record this build writes: a newer build's.
@@ -200,19 +174,11 @@ impl JournalLog {
             file.set_len(replayed.valid_len as u64).map_err(&err)?;
             file.sync_all().map_err(&err)?;
         }
-        let live: HashMap<B256, Entry> = replayed
-            .entries
-            .into_iter()
-            .map(|(hash, (seq, record))| (hash, Entry { seq, record }))
-            .collect();
-        let live_bytes = live.values().map(|e| entry_bytes(&e.record)).sum();
         Ok(Self {
             path: path.to_path_buf(),
             file,
             len: replayed.valid_len as u64,
-            live,
-            live_bytes,
-            next: replayed.next,
+            live: replayed.live,
             compact_from: COMPACT_FROM,
         })
     }
@@ -220,11 +186,10 @@ impl JournalLog {
     /// Every live entry's transaction, in admission order. Records were verified when
     /// admitted, so they are decoded without verifying a signature again.
     pub(super) fn transactions(&self) -> Vec<Transaction> {
-        let mut entries: Vec<&Entry> = self.live.values().collect();
-        entries.sort_unstable_by_key(|e| e.seq);
-        entries
+        self.live
+            .in_order()
             .into_iter()
-            .filter_map(|e| match Transaction::decode_record(&e.record) {
+            .filter_map(|(_, e)| match Transaction::decode_record(&e.record) {
                 Ok(tx) => Some(tx),
                 Err(error) => {
                     tracing::warn!(seq = e.seq, %error, "unreadable journal entry skipped");
@@ -248,7 +213,7 @@ impl JournalLog {
         for (puts, forgets) in changes {
             let mut dropped = vec![FORGET];
             for hash in forgets {
-                if put_here.remove(hash) || self.live.contains_key(hash) {
+                if put_here.remove(hash) || self.live.contains(hash) {
                     dropped.extend_from_slice(hash.as_slice());
                     ops.push(Op::Forget(*hash));
                 }
@@ -281,29 +246,12 @@ impl JournalLog {
         self.len += buf.len() as u64;
         for op in ops {
             match op {
-                Op::Forget(hash) => {
-                    if let Some(entry) = self.live.remove(&hash) {
-                        self.live_bytes -= entry_bytes(&entry.record);
-                    }
-                }
-                Op::Put(hash, record) => {
-                    self.live_bytes += entry_bytes(&record);
-                    match self.live.get_mut(&hash) {
-                        // Written again: the entry keeps its place.
-                        Some(entry) => {
-                            self.live_bytes -= entry_bytes(&entry.record);
-                            entry.record = record;
-                        }
-                        None => {
-                            self.live.insert(hash, Entry { seq: self.next, record });
-                            self.next += 1;
-                        }
-                    }
-                }
+                Op::Forget(hash) => self.live.forget(&hash),
+                Op::Put(hash, record) => self.live.put(hash, record),
             }
         }
         if self.len > self.compact_from
-            && self.len > 4 * self.live_bytes
+            && self.len > 4 * self.live.bytes()
             && let Err(e) = self.compact()
         {
             tracing::warn!(error = %e, "mempool journal not compacted; it keeps growing");
@@ -315,11 +263,9 @@ impl JournalLog {
     /// synced, then renamed over it.
     fn compact(&mut self) -> Result<(), JournalError> {
         let err = io_error(&self.path);
-        let mut entries: Vec<(&B256, &Entry)> = self.live.iter().collect();
-        entries.sort_unstable_by_key(|(_, e)| e.seq);
         let mut buf = MAGIC.to_vec();
         let mut payload = Vec::new();
-        for (hash, entry) in entries {
+        for (hash, entry) in self.live.in_order() {
             put_record(hash, &entry.record, &mut payload, &mut buf);
         }
         let mut temp_name = self.path.as_os_str().to_owned();
@@ -459,10 +405,8 @@ mod tests {
             // its records, never a partial one.
             prop_assert!(replayed.valid_len as u64 >= *boundary && replayed.valid_len <= cut_at);
             if replayed.valid_len as u64 == *boundary {
-                let mut live: Vec<(u64, B256)> =
-                    replayed.entries.iter().map(|(h, (seq, _))| (*seq, *h)).collect();
-                live.sort();
-                prop_assert_eq!(live.into_iter().map(|(_, h)| h).collect::<Vec<_>>(), expected.clone());
+                let live: Vec<B256> = replayed.live.in_order().into_iter().map(|(h, _)| *h).collect();
+                prop_assert_eq!(&live, expected);
             }
 
             if bytes.len() > MAGIC.len() {

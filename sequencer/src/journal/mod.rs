@@ -17,6 +17,7 @@
 //! journal opens (see `legacy`).
 
 mod legacy;
+mod live_entries;
 mod log_file;
 
 use std::{path::PathBuf, sync::Arc, thread};
@@ -352,9 +353,7 @@ mod tests {
         // The carried entries are live: forgetting one works, and they survive a reopen.
         journal.forget_now(vec![txs[0].hash()]).unwrap();
         journal.close().await;
-        let journal = Journal::start(&path).unwrap();
-        assert_eq!(journal.load().unwrap().len(), txs.len() - 1);
-        journal.close().await;
+        assert_eq!(reopened(&path).await.len(), txs.len() - 1);
     }
 
     /// Opens the journal at `path`, writes `txs` as one group, closes it; the file's size.
@@ -367,6 +366,15 @@ mod tests {
 
     fn hashes(txs: &[Transaction]) -> Vec<B256> {
         txs.iter().map(Transaction::hash).collect()
+    }
+
+    /// The hashes of the entries the journal at `path` holds, in admission order, read by
+    /// opening it afresh (and closing it again).
+    async fn reopened(path: &std::path::Path) -> Vec<B256> {
+        let journal = Journal::start(path).unwrap();
+        let loaded = hashes(&journal.load().unwrap());
+        journal.close().await;
+        loaded
     }
 
     #[tokio::test(flavor = "multi_thread")]
@@ -388,10 +396,7 @@ mod tests {
         // What is written next follows the last whole record, and is read back.
         journal.write(vec![txs[20].clone()], vec![txs[0].hash()]).await.unwrap();
         journal.close().await;
-        let journal = Journal::start(&path).unwrap();
-        let expected = [&txs[1..11], &txs[20..21]].concat();
-        assert_eq!(hashes(&journal.load().unwrap()), hashes(&expected));
-        journal.close().await;
+        assert_eq!(reopened(&path).await, hashes(&[&txs[1..11], &txs[20..21]].concat()));
     }
 
     #[tokio::test(flavor = "multi_thread")]
@@ -405,9 +410,7 @@ mod tests {
         let mut bytes = std::fs::read(&path).unwrap();
         bytes[kept as usize + 20] ^= 1;
         std::fs::write(&path, &bytes).unwrap();
-        let journal = Journal::start(&path).unwrap();
-        assert_eq!(hashes(&journal.load().unwrap()), hashes(&txs[..3]));
-        journal.close().await;
+        assert_eq!(reopened(&path).await, hashes(&txs[..3]));
         assert_eq!(std::fs::metadata(&path).unwrap().len(), kept);
     }
 

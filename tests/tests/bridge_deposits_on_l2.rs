@@ -7,13 +7,15 @@
 //!   the deposit's L1 timestamp plus the sequencing window. The follower reports why in
 //!   `manifold_syncStatus` (the text it logs).
 //! - A follower whose L1 confirms deposits later than the sequencer's waits at the block that
-//!   mints one, then derives the rest of the chain, block for block, once its L1 has it.
+//!   mints one, then derives the rest of the chain, block for block, once its L1 has it —
+//!   also when the batch holding that block was posted in several frames, at several DA
+//!   heights, which it must then read again from the first.
 //! - `DepositCheck` on its own: the L1's deposit passes; a forged one (another value) is
 //!   invalid; one the L1 has not confirmed is waited for; one out of order is invalid; an
 //!   empty block before the window passes, after it fails.
 
 use alloy::{
-    primitives::{Address, B256, Bytes, U256},
+    primitives::{Address, B256, Bytes, U256, keccak256},
     providers::Provider,
 };
 use bridge::{
@@ -61,6 +63,15 @@ async fn deploy(provider: &alloy::providers::DynProvider) -> eyre::Result<Bridge
 /// A sequencer that reads `addresses`' deposits from the L1 at `l1_url`, with a sequencing
 /// window of an hour and no output root posted during a test (each would mine an L1 block).
 async fn bridged_sequencer(l1_url: &str, addresses: &BridgeAddresses) -> eyre::Result<TestNode> {
+    bridged_sequencer_with(l1_url, addresses, |_| {}).await
+}
+
+/// [`bridged_sequencer`], with `edit` applied to its config last.
+async fn bridged_sequencer_with(
+    l1_url: &str,
+    addresses: &BridgeAddresses,
+    edit: impl FnOnce(&mut NodeConfig),
+) -> eyre::Result<TestNode> {
     let proposer_key = dev_accounts()[1].private_key.to_string();
     TestNode::start_devnet_with(|config| {
         add_predeploys(&mut config.genesis);
@@ -70,6 +81,7 @@ async fn bridged_sequencer(l1_url: &str, addresses: &BridgeAddresses) -> eyre::R
             output_interval_blocks: 1_000_000,
             ..bridge_config(l1_url, addresses)
         };
+        edit(config);
     })
     .await
 }
@@ -80,8 +92,20 @@ async fn deposit(
     portal: Address,
     to: Address,
 ) -> eyre::Result<(u64, u64)> {
+    deposit_with_data(provider, portal, to, Bytes::new()).await
+}
+
+/// [`deposit`], with `data` as the deposit's calldata and the gas it needs on L2 (the
+/// EIP-7623 floor: 40 gas a nonzero byte).
+async fn deposit_with_data(
+    provider: &alloy::providers::DynProvider,
+    portal: Address,
+    to: Address,
+    data: Bytes,
+) -> eyre::Result<(u64, u64)> {
+    let gas = 21_000 + 40 * data.len() as u64;
     let receipt = Portal::new(portal, provider.clone())
-        .depositTransaction(to, 21_000, Bytes::new())
+        .depositTransaction(to, gas, data)
         .value(U256::from(ETHER))
         .send()
         .await?
@@ -147,7 +171,7 @@ async fn a_follower_rejects_the_first_block_past_the_window_of_a_withheld_deposi
         sequencer.config.local_da_path(),
         sequencer.config.da.local.max_blob_bytes,
     )?);
-    let follower = TestNode::start_follower(&sequencer, da, |config| {
+    let follower = TestNode::start_follower(&sequencer, da.clone(), |config| {
         config.bridge = bridge_config(&l1_url, &addresses);
     })
     .await?;
@@ -174,6 +198,22 @@ async fn a_follower_rejects_the_first_block_past_the_window_of_a_withheld_deposi
     Ok(())
 }
 
+/// How many frames the batch on `da` that holds block `number` was posted in.
+async fn frames_of_batch_holding(da: &dyn da::DaBackend, number: u64) -> eyre::Result<u16> {
+    let mut assembler = da::BatchAssembler::new();
+    for height in 0..=da.head_height().await? {
+        for blob in da.blobs_at(height).await? {
+            let count = da::decode_frame(&blob)?.count;
+            if let Some(batch) = assembler.push_blob(&blob)? {
+                if batch.blocks.iter().any(|block| block.number == number) {
+                    return Ok(count);
+                }
+            }
+        }
+    }
+    eyre::bail!("no batch on DA holds block {number}")
+}
+
 /// The value of the counter `name` in a Prometheus text exposition (0 when absent).
 fn counter(text: &str, name: &str) -> f64 {
     text.lines()
@@ -185,6 +225,28 @@ fn counter(text: &str, name: &str) -> f64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_follower_waits_for_its_l1_to_confirm_a_deposit_then_derives_the_rest() -> eyre::Result<()>
 {
+    follower_waits_for_a_deposit_then_derives(Frames::One).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follower_waiting_inside_a_batch_of_several_frames_reads_it_again_whole()
+-> eyre::Result<()> {
+    follower_waits_for_a_deposit_then_derives(Frames::Several).await
+}
+
+/// How the sequencer's batches are posted in [`follower_waits_for_a_deposit_then_derives`].
+#[derive(Clone, Copy, PartialEq)]
+enum Frames {
+    /// As the devnet posts them: a batch of a few blocks fits one frame.
+    One,
+    /// Frames of 1 KiB, each at a DA height of its own, and 3 KB of calldata in the
+    /// deposit: the batch that mints it spans several heights.
+    Several,
+}
+
+/// A follower whose L1 confirms a deposit later than the sequencer's waits at the block that
+/// mints it, then derives the rest of the chain, block for block.
+async fn follower_waits_for_a_deposit_then_derives(frames: Frames) -> eyre::Result<()> {
     // The L1 mines a block per transaction and no other: nothing deepens the deposit but
     // the two transfers sent below.
     let l1_node =
@@ -192,8 +254,18 @@ async fn a_follower_waits_for_its_l1_to_confirm_a_deposit_then_derives_the_rest(
     let l1_url = l1_node.rpc_url();
     let l1 = wallet_provider(&l1_url.parse()?);
     let addresses = deploy(&l1).await?;
-    let sequencer = bridged_sequencer(&l1_url, &addresses).await?;
-    deposit(&l1, addresses.portal, ERIN).await?;
+    let sequencer = bridged_sequencer_with(&l1_url, &addresses, |config| {
+        if frames == Frames::Several {
+            config.da.local.max_blob_bytes = 1024;
+        }
+    })
+    .await?;
+    let data = match frames {
+        Frames::One => Bytes::new(),
+        // Incompressible bytes, three times a frame: the minting block's batch needs several.
+        Frames::Several => (0..94u64).flat_map(|i| keccak256(i.to_be_bytes()).0).collect(),
+    };
+    deposit_with_data(&l1, addresses.portal, ERIN, data).await?;
     let l2 = sequencer.provider.clone();
     poll_until("the deposit minted", TIMEOUT, || async {
         Ok((l2.get_balance(ERIN).await? == U256::from(ETHER)).then_some(()))
@@ -206,7 +278,7 @@ async fn a_follower_waits_for_its_l1_to_confirm_a_deposit_then_derives_the_rest(
         sequencer.config.local_da_path(),
         sequencer.config.da.local.max_blob_bytes,
     )?);
-    let follower = TestNode::start_follower(&sequencer, da, |config| {
+    let follower = TestNode::start_follower(&sequencer, da.clone(), |config| {
         config.bridge = BridgeConfig {
             sequencing_window_secs: 3_600,
             deposit_confirmations: 3,
@@ -227,6 +299,12 @@ async fn a_follower_waits_for_its_l1_to_confirm_a_deposit_then_derives_the_rest(
     let waiting = sync_status(&follower.rpc).await?;
     assert!(waiting.divergence.is_null(), "{:?}", waiting.divergence);
     assert!(waiting.unsafe_head < minted_by, "stopped before the minting block: {waiting:?}");
+    // The follower waits at the minting block: the one after its head.
+    let minting_frames = frames_of_batch_holding(&*da, waiting.unsafe_head + 1).await?;
+    match frames {
+        Frames::One => assert_eq!(minting_frames, 1, "the minting block's batch"),
+        Frames::Several => assert!(minting_frames >= 2, "the minting block's batch: one frame"),
+    }
 
     // Two more L1 blocks: the deposit is three deep, and the follower goes on to the head.
     for _ in 0..2 {

@@ -204,13 +204,17 @@ impl Derivation {
                     None
                 }
             };
+            // Where reading must start again to find this blob's batch whole, should one of
+            // its blocks fail: the first height of a frame still pending before this blob
+            // (a batch's frames are posted one after another, so they may span heights).
+            let pending_before = self.pending_since;
             if self.assembler.pending_batches() == 0 {
                 self.pending_since = None;
             } else {
                 self.pending_since.get_or_insert(height);
             }
             let Some(batch) = batch else { continue };
-            let resume = self.pending_since.unwrap_or(height).min(height);
+            let resume = pending_before.unwrap_or(height).min(height);
             // Senders of the next blocks are recovered (on all cores) while the current one
             // executes and commits: one block after another, in block order, so the block
             // wanted next is never slowed by the ones behind it. The recovery stops when

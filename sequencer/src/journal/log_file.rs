@@ -199,8 +199,12 @@ impl JournalLog {
             .collect()
     }
 
-    /// Durably applies `changes` — per change, its forgets, then its puts — in one write and
-    /// one `fdatasync`. On failure the file is cut back to where it was, and nothing changed.
+    /// Durably applies `changes` in one write and one `fdatasync`: per change, its puts go
+    /// to disk before its forgets (a forget of a hash the same change puts is dropped: the
+    /// put wins). A write torn by a crash keeps its whole records, so a replacement — the new
+    /// transaction put, the one it replaces forgotten — comes back as both or as the old
+    /// one, never as neither: the old one was acknowledged. On failure the file is cut back
+    /// to where it was, and nothing changed.
     pub(super) fn apply<'a>(
         &mut self,
         changes: impl Iterator<Item = (&'a [Transaction], &'a [B256])>,
@@ -211,8 +215,21 @@ impl JournalLog {
         let mut buf = Vec::new();
         let mut payload = Vec::new();
         for (puts, forgets) in changes {
+            let mut put_now: HashSet<B256> = HashSet::new();
+            for tx in puts {
+                let hash = tx.hash();
+                let mut record = Vec::new();
+                tx.encode_record(&mut record);
+                put_record(&hash, &record, &mut payload, &mut buf);
+                put_here.insert(hash);
+                put_now.insert(hash);
+                ops.push(Op::Put(hash, record));
+            }
             let mut dropped = vec![FORGET];
             for hash in forgets {
+                if put_now.contains(hash) {
+                    continue;
+                }
                 if put_here.remove(hash) || self.live.contains(hash) {
                     dropped.extend_from_slice(hash.as_slice());
                     ops.push(Op::Forget(*hash));
@@ -220,14 +237,6 @@ impl JournalLog {
             }
             if dropped.len() > 1 {
                 frame(&dropped, &mut buf);
-            }
-            for tx in puts {
-                let hash = tx.hash();
-                let mut record = Vec::new();
-                tx.encode_record(&mut record);
-                put_record(&hash, &record, &mut payload, &mut buf);
-                put_here.insert(hash);
-                ops.push(Op::Put(hash, record));
             }
         }
         if buf.is_empty() {
@@ -271,18 +280,25 @@ impl JournalLog {
         let mut temp_name = self.path.as_os_str().to_owned();
         temp_name.push(".compacting");
         let temp = PathBuf::from(temp_name);
+        // The new file's own handle becomes the journal's: opening it again after the rename
+        // could fail and leave the journal writing to the replaced, unlinked file.
         let written = (|| {
-            let mut file = File::create(&temp)?;
+            let _ = std::fs::remove_file(&temp);
+            let mut file =
+                OpenOptions::new().read(true).append(true).create_new(true).open(&temp)?;
             file.write_all(&buf)?;
             file.sync_all()?;
             std::fs::rename(&temp, &self.path)?;
-            sync_dir(&self.path)
+            sync_dir(&self.path)?;
+            Ok(file)
         })();
-        if let Err(e) = written {
-            let _ = std::fs::remove_file(&temp);
-            return Err(err(e));
-        }
-        self.file = OpenOptions::new().read(true).append(true).open(&self.path).map_err(&err)?;
+        self.file = match written {
+            Ok(file) => file,
+            Err(e) => {
+                let _ = std::fs::remove_file(&temp);
+                return Err(err(e));
+            }
+        };
         tracing::debug!(from = self.len, to = buf.len(), "mempool journal compacted");
         self.len = buf.len() as u64;
         Ok(())

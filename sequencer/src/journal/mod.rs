@@ -400,6 +400,32 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread")]
+    async fn a_replacement_torn_anywhere_keeps_the_acknowledged_transaction_or_its_successor() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mempool.journal");
+        let txs = transactions();
+        let (old, new) = (&txs[0], &txs[1]);
+        let acknowledged = write_group(&path, std::slice::from_ref(old)).await;
+        // The replacement: the new transaction put, the one it replaces forgotten.
+        let journal = Journal::start(&path).unwrap();
+        journal.write(vec![new.clone()], vec![old.hash()]).await.unwrap();
+        journal.close().await;
+        let bytes = std::fs::read(&path).unwrap();
+        assert_eq!(reopened(&path).await, hashes(std::slice::from_ref(new)));
+        // A crash may cut that write anywhere: the old transaction was acknowledged, so it
+        // or the one meant to replace it must come back.
+        for cut in acknowledged..bytes.len() as u64 {
+            std::fs::write(&path, &bytes[..cut as usize]).unwrap();
+            let live = reopened(&path).await;
+            assert!(
+                live.contains(&old.hash()) || live.contains(&new.hash()),
+                "cut at {cut} of {}: neither transaction is live",
+                bytes.len()
+            );
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
     async fn a_damaged_record_ends_the_replay_there() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("mempool.journal");

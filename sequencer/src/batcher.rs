@@ -5,7 +5,10 @@
 //! through its [`ProgressStore`], so a restart resumes after the last posted block. A DA
 //! failure is retried with exponential backoff and jitter; block production never waits for
 //! DA. A crash between posting and recording can post a batch again: the frames carry the
-//! same batch id, and a reader skips blocks it already has.
+//! same batch id, and a reader skips blocks it already has. A posted batch whose recording
+//! fails is recorded again, with backoff, rather than posted again. A batch over the codec's
+//! size limit (large blocks, or many that waited while a post was slow) posts its first half
+//! first, halving again until it fits.
 //!
 //! Blocks without transactions (an idle chain seals one every block time) wait up to
 //! `da.batcher.empty_batch_delay_ms` for company: an idle chain posts one batch of empty
@@ -22,7 +25,8 @@
 
 use std::{collections::VecDeque, sync::Arc, time::Duration};
 
-use da::{Batch, BatchBlock, DaBackend, DaReceipt, encode_batch};
+use alloy_rlp::Bytes;
+use da::{Batch, BatchBlock, CodecError, DaBackend, DaReceipt, encode_batch};
 use execution::{DaInclusion, ProgressStore};
 use tokio::sync::watch;
 
@@ -73,6 +77,36 @@ pub fn batch_blocks(
         });
     }
     Ok(blocks)
+}
+
+/// Encodes `blocks` as one batch in frames of at most `max_blob_bytes`; a batch over the
+/// codec's size limit ([`CodecError::TooLarge`]: its blocks are large, or many waited while
+/// a post was slow) keeps the first half of its blocks, until it fits — the rest go in the
+/// next batches. Returns the blocks the frames hold, and the frames. Fails only for a
+/// single block over the limit (or another encoding error).
+fn encode_fitting(
+    mut blocks: Vec<BatchBlock>,
+    max_blob_bytes: usize,
+) -> Result<(Vec<BatchBlock>, Vec<Bytes>), CodecError> {
+    loop {
+        let batch = Batch { blocks };
+        match encode_batch(&batch, max_blob_bytes) {
+            Ok(frames) => return Ok((batch.blocks, frames)),
+            Err(CodecError::TooLarge { size, max }) if batch.blocks.len() > 1 => {
+                blocks = batch.blocks;
+                let keep = blocks.len() / 2;
+                tracing::info!(
+                    blocks = blocks.len(),
+                    keep,
+                    size,
+                    max,
+                    "batch over the size limit: posting its first half first"
+                );
+                blocks.truncate(keep);
+            }
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// Exponential backoff with jitter between `initial` and `max`.
@@ -221,15 +255,16 @@ pub async fn run_batcher(
             }
         }
         empty_since = None;
-        let numbers: Vec<u64> = blocks.iter().map(|b| b.number).collect();
-        let frames = match encode_batch(&Batch { blocks }, da.max_blob_bytes()) {
-            Ok(frames) => frames,
+        let (blocks, frames) = match encode_fitting(blocks, da.max_blob_bytes()) {
+            Ok(encoded) => encoded,
             Err(e) => {
                 tracing::error!(error = %e, "batch encoding failed");
                 tokio::time::sleep(poll).await;
                 continue;
             }
         };
+        let numbers: Vec<u64> = blocks.iter().map(|b| b.number).collect();
+        let txs: usize = blocks.iter().map(|b| b.transactions.len()).sum();
         let mut last_receipt = None;
         for frame in frames {
             loop {
@@ -269,19 +304,33 @@ pub async fn run_batcher(
         }
         let Some(receipt) = last_receipt else { continue };
         let last = *numbers.last().unwrap_or(&safe);
-        let recorded = ctx.heads.unless_rewound(epoch, || {
-            record_posted(&ctx, &numbers, &receipt)?;
-            ctx.heads.set_safe(last);
-            Ok::<(), SequencerError>(())
-        });
-        match recorded {
-            Some(Ok(())) => {}
-            Some(Err(e)) => {
-                tracing::error!(error = %e, "could not record DA progress");
-                continue;
+        // Recording is retried on its own: posting the batch again would pay DA again.
+        let recorded = loop {
+            let recorded = ctx.heads.unless_rewound(epoch, || {
+                record_posted(&ctx, &numbers, &receipt)?;
+                ctx.heads.set_safe(last);
+                Ok::<(), SequencerError>(())
+            });
+            match recorded {
+                Some(Ok(())) => break true,
+                // Rewound while posting: the batch held deleted blocks; the loop starts over.
+                None => break false,
+                Some(Err(e)) => {
+                    let delay = backoff.next_delay();
+                    tracing::error!(error = %e, retry_in_ms = delay.as_millis() as u64, "could not record DA progress; the batch is posted, recording it again");
+                    tokio::select! {
+                        _ = tokio::time::sleep(delay) => {}
+                        _ = shutdown.changed() => {}
+                    }
+                    if *shutdown.borrow() {
+                        return;
+                    }
+                }
             }
-            // Rewound while posting: the batch held deleted blocks; the loop starts over.
-            None => continue,
+        };
+        backoff.reset();
+        if !recorded {
+            continue;
         }
         safe = last;
         ctx.sync.set_da_height(receipt.height);
@@ -311,4 +360,49 @@ pub async fn run_batcher(
         }
     }
     tracing::info!("batcher stopped");
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::B256;
+    use da::MAX_DECOMPRESSED_BYTES;
+
+    use super::*;
+
+    /// Block `number` holding one transaction of `bytes` zero bytes.
+    fn block(number: u64, bytes: usize) -> BatchBlock {
+        BatchBlock {
+            number,
+            timestamp: number,
+            parent_hash: B256::with_last_byte(number as u8),
+            block_hash: B256::with_last_byte(number as u8 + 1),
+            state_root: B256::ZERO,
+            gas_limit: 30_000_000,
+            base_fee_per_gas: 1,
+            transactions: vec![vec![0u8; bytes].into()],
+        }
+    }
+
+    #[test]
+    fn a_batch_over_the_size_limit_posts_its_first_blocks_and_leaves_the_rest() {
+        // Three blocks of 30 MB: together over the codec's 64 MiB, one alone under it.
+        let third = 30_000_000;
+        assert!(3 * third > MAX_DECOMPRESSED_BYTES && third < MAX_DECOMPRESSED_BYTES);
+        let blocks: Vec<BatchBlock> = (1..=3).map(|n| block(n, third)).collect();
+        let (kept, frames) = encode_fitting(blocks, 1_966_080).unwrap();
+        assert_eq!(kept.iter().map(|b| b.number).collect::<Vec<_>>(), vec![1]);
+        // The frames are the kept block's batch, read back whole.
+        let mut assembler = da::BatchAssembler::new();
+        let batch = frames.iter().filter_map(|f| assembler.push_blob(f).unwrap()).next().unwrap();
+        assert_eq!(batch.blocks, kept);
+        // A batch that fits is left whole.
+        let small: Vec<BatchBlock> = (1..=3).map(|n| block(n, 1_000)).collect();
+        assert_eq!(encode_fitting(small.clone(), 1_966_080).unwrap().0, small);
+    }
+
+    #[test]
+    fn a_single_block_over_the_size_limit_is_an_error() {
+        let err = encode_fitting(vec![block(1, MAX_DECOMPRESSED_BYTES + 1)], 1_966_080);
+        assert!(matches!(err, Err(CodecError::TooLarge { .. })), "{err:?}");
+    }
 }

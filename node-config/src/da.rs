@@ -162,8 +162,9 @@ pub struct EthereumDaConfig {
     /// A batch is final once its L1 block has this many blocks on top, counting its own
     /// (1 = final when included). 1..=1000. Default 2.
     pub confirmations: u64,
-    /// Largest calldata of one batch transaction, in bytes (1024..=131072: geth's pool
-    /// refuses transactions above 128 KiB). Default 120000.
+    /// Largest calldata of one batch transaction, in bytes (1024..=130000: geth's pool
+    /// refuses transactions whose encoding is over 128 KiB, and the envelope takes some 120
+    /// bytes of it). Default 120000.
     pub max_blob_bytes: usize,
     /// How often the L1 is polled for receipts and new blocks, in milliseconds (greater
     /// than 0). Default 1000.

@@ -12,8 +12,10 @@ use crate::{
 
 /// Celestia mainnet's largest blob, in bytes.
 const CELESTIA_MAX_BLOB_BYTES: usize = 1_966_080;
-/// geth's transaction pool refuses transactions above 128 KiB.
-const ETHEREUM_MAX_CALLDATA_BYTES: usize = 131_072;
+/// geth's transaction pool refuses a transaction whose whole encoding is over 128 KiB
+/// (`txMaxSize`), and a batch transaction's envelope (type, fees, gas, inbox address,
+/// signature) adds some 120 bytes to its calldata: 130,000 bytes of calldata leave room.
+const ETHEREUM_MAX_CALLDATA_BYTES: usize = 130_000;
 
 impl EthereumDaConfig {
     /// The batcher's address: derived from `batcher_key` when set, else `batcher_address`.
@@ -246,8 +248,12 @@ mod tests {
             ("da.ethereum.confirmations", "between 1 and 1000", |c| {
                 c.da.ethereum.confirmations = 0
             }),
-            ("da.ethereum.max_blob_bytes", "between 1024 and 131072", |c| {
+            ("da.ethereum.max_blob_bytes", "between 1024 and 130000", |c| {
                 c.da.ethereum.max_blob_bytes = 200_000
+            }),
+            // 128 KiB of calldata: with its envelope, over geth's 128 KiB transaction limit.
+            ("da.ethereum.max_blob_bytes", "between 1024 and 130000", |c| {
+                c.da.ethereum.max_blob_bytes = 131_072
             }),
             ("da.ethereum.poll_interval_ms", "greater than 0", |c| {
                 c.da.ethereum.poll_interval_ms = 0

@@ -134,6 +134,11 @@ def test_impersonation_lets_an_unsigned_send_from_any_address_succeed(w3):
     refused = w3.provider.make_request("eth_sendTransaction", [{**tx, "value": hex(12345)}])
     assert "impersonate" in refused["error"]["message"], refused
     assert rpc(w3, "anvil_impersonateAccount", [stranger]) is None
+    # A tip near 2**128 and no fee cap: the fee cap the node derives saturates, and the send
+    # is refused with an error (it overflowed: a panic in a debug build, a bogus cap in release).
+    huge_tip = {**tx, "value": hex(1), "gas": hex(21000), "maxPriorityFeePerGas": hex(2**128 - 1)}
+    refused = w3.provider.make_request("eth_sendTransaction", [huge_tip])
+    assert refused["error"]["message"], refused
     before = w3.eth.get_balance(DEV1_ADDRESS)
     tx_hash = w3.eth.send_transaction(tx)  # web3.py's own eth_sendTransaction, unsigned
     receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=RECEIPT_TIMEOUT, poll_latency=0.1)

@@ -73,8 +73,11 @@ impl DevEthApiServer for RpcHandler {
             None => self.eth_estimate_gas(request.clone(), None).await?.to::<u64>(),
         };
         let tip = request.max_priority_fee_per_gas.unwrap_or(DEFAULT_TIP);
-        let max_fee =
-            request.max_fee_per_gas.or(request.gas_price).unwrap_or(2 * u128::from(base_fee) + tip);
+        // Saturating: the tip is the caller's, and may be near u128::MAX.
+        let max_fee = request
+            .max_fee_per_gas
+            .or(request.gas_price)
+            .unwrap_or((2 * u128::from(base_fee)).saturating_add(tip));
         let tx = TxEip1559 {
             chain_id: self.ctx.config.chain.chain_id,
             nonce,

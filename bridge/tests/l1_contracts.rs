@@ -353,6 +353,29 @@ fn a_withdrawal_is_proven_then_finalized_after_the_challenge_period_exactly_once
 }
 
 #[test]
+fn a_withdrawal_worth_more_than_the_portal_holds_waits_for_funds_instead_of_burning() {
+    let mut b = Bridge::new();
+    b.deposit(ETHER);
+    // The L2 may hold value that never came through the portal (genesis allocations).
+    let w = b.withdraw(ALICE, BOB, 2 * ETHER, 0);
+    let mut tree = WithdrawalTree::new();
+    tree.push(hash(&w));
+    let (index, output) = b.propose(5, tree.root());
+    b.prove(&w, index, &output, tree.proof(0, 1).unwrap().siblings).logs();
+    b.l1.advance(CHALLENGE_PERIOD);
+    assert_eq!(
+        b.finalize(&w).revert_reason(),
+        "Portal: the portal holds less than the withdrawal's value"
+    );
+    // Still unfinalized: once the portal holds enough, it pays.
+    b.deposit(5 * ETHER);
+    let bob_before = b.l1.balance(BOB);
+    let finalized = b.finalize(&w).events::<Portal::WithdrawalFinalized>();
+    assert_eq!((finalized[0].withdrawalHash, finalized[0].success), (hash(&w), true));
+    assert_eq!(b.l1.balance(BOB) - bob_before, U256::from(2 * ETHER));
+}
+
+#[test]
 fn forged_proofs_are_refused() {
     let mut b = Bridge::new();
     b.deposit(10 * ETHER);

@@ -163,6 +163,9 @@ contract Portal {
         require(oracle.isFinalized(proven.outputIndex), "Portal: output root has not been finalized yet");
         // Enough gas that the call gets its limit after the 1/64 rule and the bookkeeping.
         require(gasleft() >= (w.gasLimit * 64) / 63 + 40_000, "Portal: insufficient gas to finalize withdrawal");
+        // A call with more value than the portal holds fails without reverting: the
+        // withdrawal would be marked final and its value lost. It waits for the funds instead.
+        require(address(this).balance >= w.value, "Portal: the portal holds less than the withdrawal's value");
         finalizedWithdrawals[withdrawalHash] = true;
         (bool success,) = w.target.call{value: w.value, gas: w.gasLimit}(w.data);
         emit WithdrawalFinalized(withdrawalHash, success);

@@ -211,9 +211,10 @@ async fn seal_holding(
     let build_ctx = ctx.clone();
     let built = tokio::task::spawn_blocking(move || {
         let now = now_secs();
-        let result = build_block_with(&build_ctx, build_ctx.mining.timestamp(now), allow_empty);
+        let asked = build_ctx.mining.timestamp(now);
+        let result = build_block_with(&build_ctx, asked, allow_empty);
         if let Ok(BuildResult { block: Some(block), .. }) = &result {
-            build_ctx.mining.sealed(block.header.timestamp, now);
+            build_ctx.mining.sealed(asked, block.header.timestamp, now);
         }
         result
     })

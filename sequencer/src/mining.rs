@@ -97,10 +97,16 @@ impl MiningControl {
         }
     }
 
-    /// Records that a block was sealed at `timestamp` when the wall clock read `now_secs`: a
-    /// pinned timestamp is used up, and the clock goes on from it (as anvil's does).
-    pub fn sealed(&self, timestamp: u64, now_secs: u64) {
-        if self.next_timestamp.lock().take().is_some() {
+    /// Records that a block that asked for timestamp `asked` (what [`timestamp`](Self::timestamp)
+    /// gave its builder) was sealed at `timestamp` when the wall clock read `now_secs`: the
+    /// pinned timestamp it asked for is used up, and the clock goes on from it (as anvil's
+    /// does). A timestamp pinned while the block was being built is another, and is left for
+    /// the next block.
+    pub fn sealed(&self, asked: u64, timestamp: u64, now_secs: u64) {
+        let mut pinned = self.next_timestamp.lock();
+        if *pinned == Some(asked) {
+            *pinned = None;
+            drop(pinned);
             let offset = i128::from(timestamp) - i128::from(now_secs);
             let offset = offset.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
             self.offset_secs.store(offset, Ordering::Release);
@@ -137,10 +143,20 @@ mod tests {
         assert_eq!(clock.timestamp(1_000), 1_100);
         clock.set_next_timestamp(5_000);
         assert_eq!(clock.timestamp(1_000), 5_000);
-        clock.sealed(5_000, 1_000);
+        clock.sealed(5_000, 5_000, 1_000);
         // Used up; time goes on from the pinned block.
         assert_eq!(clock.timestamp(1_002), 5_002);
         assert_eq!(clock.offset_secs(), 4_000);
+    }
+
+    #[test]
+    fn a_timestamp_pinned_while_a_block_is_built_is_left_for_the_next_block() {
+        let clock = MiningControl::new(MiningMode::Manual);
+        let asked = clock.timestamp(1_000);
+        clock.set_next_timestamp(5_000);
+        clock.sealed(asked, asked, 1_000);
+        assert_eq!(clock.timestamp(1_000), 5_000);
+        assert_eq!(clock.offset_secs(), 0);
     }
 
     #[test]

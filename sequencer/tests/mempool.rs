@@ -1,5 +1,6 @@
 //! The pool through a real node context: admission checks with geth's texts, nonce gaps held
-//! back, replacement by fee bump, fee-priority selection, and sealing that drains the pool;
+//! back, replacement by fee bump (within the byte cap), fee-priority selection that passes
+//! over what a sender cannot pay, and sealing that drains the pool;
 //! nonce lanes as `txpool_*` reads them and the admissions `newPendingTransactions` hears;
 //! and the pool over two engines — the key-value test engine's transactions, guarded by a
 //! recent block, deduplicated by hash, expiring with their block, ordered by fee with EVM
@@ -51,14 +52,30 @@ fn key(i: usize) -> PrivateKeySigner {
 }
 
 fn transfer(signer: &PrivateKeySigner, nonce: u64, tip_gwei: u128, value: u64) -> Bytes {
+    let to = Address::repeat_byte(0x77);
+    call(signer, nonce, tip_gwei, 21_000, to, U256::from(value), Bytes::new())
+}
+
+/// A signed EIP-1559 call to `to` of `gas_limit` gas sending `value` and `input`, at a fee
+/// cap of 10 gwei above its tip.
+fn call(
+    signer: &PrivateKeySigner,
+    nonce: u64,
+    tip_gwei: u128,
+    gas_limit: u64,
+    to: Address,
+    value: U256,
+    input: Bytes,
+) -> Bytes {
     let mut tx = TxEip1559 {
         chain_id: 31337,
         nonce,
-        gas_limit: 21_000,
+        gas_limit,
         max_fee_per_gas: (10 + tip_gwei) * 1_000_000_000,
         max_priority_fee_per_gas: tip_gwei * 1_000_000_000,
-        to: TxKind::Call(Address::repeat_byte(0x77)),
-        value: U256::from(value),
+        to: TxKind::Call(to),
+        value,
+        input,
         ..Default::default()
     };
     let sig = signer.sign_transaction_sync(&mut tx).unwrap();
@@ -293,4 +310,108 @@ async fn a_batch_scope_admits_decoded_ahead_and_settles_its_writes() {
     for _ in 0..3 {
         announced.try_recv().unwrap();
     }
+}
+
+const ETH: u128 = 1_000_000_000_000_000_000;
+/// The block gas limit of [`three_ether_context`].
+const BLOCK_GAS: u64 = 1_000_000;
+
+/// A node whose dev accounts hold 3 ether each, in blocks of [`BLOCK_GAS`] gas.
+fn three_ether_context(dir: &std::path::Path) -> NodeContext {
+    let mut config = NodeConfig::devnet(&DevnetOptions {
+        data_dir: dir.to_path_buf(),
+        accounts: 3,
+        balance_wei: U256::from(3 * ETH),
+        ..Default::default()
+    })
+    .unwrap();
+    config.chain.block_gas_limit = BLOCK_GAS;
+    Node::open(config).unwrap()
+}
+
+fn balance(ctx: &NodeContext, who: &PrivateKeySigner) -> U256 {
+    let reader = ctx.store.reader().unwrap();
+    reader.account(AccountId::from(who.address())).unwrap().map(|a| a.balance).unwrap_or_default()
+}
+
+/// A transaction its sender can no longer pay holds no block space: admitted while the
+/// sender could pay it, it stays in the pool, passed over while the sender cannot pay it,
+/// and other senders' transactions fill the blocks.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_transaction_its_sender_cannot_pay_takes_no_block_space() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = three_ether_context(dir.path());
+    let (alice, bob) = (key(0), key(1));
+    let (sink, no_input) = (Address::repeat_byte(0x77), Bytes::new());
+    // Alice sends almost all she has away, then pools a block-sized call with a high tip: its
+    // most cost, 1.01 ether, is admitted against her 3 ether.
+    let away = U256::from(3 * ETH - ETH / 100);
+    submit(&ctx, call(&alice, 0, 1, 21_000, sink, away, no_input.clone())).await.unwrap();
+    let unpayable = call(&alice, 1, 1_000, BLOCK_GAS, sink, U256::ZERO, no_input.clone());
+    let unpayable = submit(&ctx, unpayable).await.unwrap();
+    let first = build_block(&ctx, 0).unwrap().block.expect("a block");
+    assert_eq!(first.transactions.iter().map(nonce).collect::<Vec<_>>(), vec![0]);
+    assert!(balance(&ctx, &alice) < U256::from(ETH / 100), "alice cannot pay her call now");
+
+    // Bob's transfer, at a lower tip, gets the block; Alice's call waits in the pool.
+    let affordable = submit(&ctx, transfer(&bob, 0, 1, 1)).await.unwrap();
+    let picked: Vec<B256> = select(&ctx, BLOCK_GAS).iter().map(Transaction::hash).collect();
+    assert_eq!(picked, vec![affordable]);
+    let second = build_block(&ctx, 0).unwrap().block.expect("a block with bob's transfer");
+    assert_eq!(second.transactions.iter().map(Transaction::hash).collect::<Vec<_>>(), [affordable]);
+    assert!(ctx.mempool.get(&unpayable).is_some(), "it may become payable: it stays pooled");
+
+    // Once Bob funds her, her call is selected (first, for its tip) and included.
+    let funding = call(&bob, 1, 1, 21_000, alice.address(), U256::from(2 * ETH), no_input);
+    submit(&ctx, funding).await.unwrap();
+    build_block(&ctx, 0).unwrap().block.expect("a block with the funding");
+    assert_eq!(
+        select(&ctx, BLOCK_GAS).iter().map(Transaction::hash).collect::<Vec<_>>(),
+        [unpayable]
+    );
+    let third = build_block(&ctx, 0).unwrap().block.expect("a block with alice's call");
+    assert_eq!(third.transactions.iter().map(Transaction::hash).collect::<Vec<_>>(), [unpayable]);
+}
+
+/// A sender's transactions in one block are paid out of one balance: each admitted on its
+/// own, two that together cost more than the sender has are not selected together.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_senders_transactions_in_one_block_share_its_balance() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = three_ether_context(dir.path());
+    let (alice, bob) = (key(0), key(1));
+    let two_ether = 2 * ETH as u64;
+    let first = submit(&ctx, transfer(&alice, 0, 3, two_ether)).await.unwrap();
+    let second = submit(&ctx, transfer(&alice, 1, 3, two_ether)).await.unwrap();
+    let other = submit(&ctx, transfer(&bob, 0, 1, 1)).await.unwrap();
+    let picked: Vec<B256> = select(&ctx, BLOCK_GAS).iter().map(Transaction::hash).collect();
+    assert_eq!(picked, vec![first, other], "alice's second transfer waits for funds");
+    assert!(ctx.mempool.get(&second).is_some());
+}
+
+/// A replacement is held to the pool's byte cap: swapping a small transaction for a large
+/// one cannot grow the pool past `max_bytes`.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_replacement_may_not_grow_the_pool_past_its_byte_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(dir.path());
+    config.mempool.max_tx_bytes = 2_000;
+    config.mempool.max_bytes = 2_000;
+    let ctx = Node::open(config).unwrap();
+    let (alice, bob) = (key(0), key(1));
+    let sink = Address::repeat_byte(0x77);
+    submit(&ctx, transfer(&bob, 0, 1, 1)).await.unwrap();
+    let small = submit(&ctx, transfer(&alice, 0, 1, 1)).await.unwrap();
+    // Well bumped, and alone under the cap, but with Bob's transaction over it.
+    let large = |input_len: usize| {
+        call(&alice, 0, 5, 200_000, sink, U256::from(1), vec![0xab; input_len].into())
+    };
+    let refused = submit(&ctx, large(1_800)).await.unwrap_err();
+    assert!(matches!(refused, PoolError::PoolFull), "{refused}");
+    assert_eq!(refused.to_string(), "txpool is full");
+    assert!(ctx.mempool.get(&small).is_some(), "the refused replacement changes nothing");
+    // A replacement that fits the cap is still admitted.
+    let fits = submit(&ctx, large(1_000)).await.unwrap();
+    assert!(ctx.mempool.get(&fits).is_some() && ctx.mempool.get(&small).is_none());
+    assert_eq!(ctx.mempool.len(), 2);
 }

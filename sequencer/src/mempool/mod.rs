@@ -218,17 +218,25 @@ impl Mempool {
             {
                 return Err(PoolError::ReplacementUnderpriced);
             }
-            if existing.is_none() {
-                let payer = tx.payer();
-                if pool.lane_len(&payer) >= self.limits.max_per_sender {
-                    return Err(PoolError::AccountLimitExceeded {
-                        limit: self.limits.max_per_sender,
-                    });
+            match &existing {
+                // A replacement keeps the count, but may grow the pool's bytes.
+                Some(old) => {
+                    if pool.total_bytes - old.size() + tx.size() > self.limits.max_bytes {
+                        return Err(PoolError::PoolFull);
+                    }
                 }
-                if pool.len() >= self.limits.max_txs
-                    || pool.total_bytes + tx.size() > self.limits.max_bytes
-                {
-                    return Err(PoolError::PoolFull);
+                None => {
+                    let payer = tx.payer();
+                    if pool.lane_len(&payer) >= self.limits.max_per_sender {
+                        return Err(PoolError::AccountLimitExceeded {
+                            limit: self.limits.max_per_sender,
+                        });
+                    }
+                    if pool.len() >= self.limits.max_txs
+                        || pool.total_bytes + tx.size() > self.limits.max_bytes
+                    {
+                        return Err(PoolError::PoolFull);
+                    }
                 }
             }
             pool.insert(tx.clone(), expiry)
@@ -333,8 +341,8 @@ impl Mempool {
         next
     }
 
-    /// The transactions for a block of `space`, in block order (see `selection`); `state`
-    /// gives the payers' nonces.
+    /// The transactions for a block of `space`, in block order (see `selection`); `state`,
+    /// the head's, gives the payers' nonces and balances (what they can pay).
     pub fn select<V: StateView>(
         &self,
         state: &V,

@@ -2,6 +2,12 @@
 //! engine — each nonce lane offers its next transaction in nonce order, every recent-block
 //! transaction still valid offers itself — highest fee ordering key first (ties by hash),
 //! within each engine's budget of its resource and a count limit.
+//!
+//! A lane offers an EVM transaction only if its sender can pay it: its most cost (gas limit
+//! × fee cap + value) within the sender's balance at the head, less the most cost of the
+//! sender's transactions already taken for this block (as geth's miner does). Otherwise the
+//! lane stops for this block — its transaction waits in the pool for funds — rather than
+//! holding block space that execution would refuse.
 
 use std::{
     cmp::Ordering,
@@ -9,7 +15,8 @@ use std::{
     sync::Arc,
 };
 
-use execution::{AccountId, EngineKind, ExecutionError, StateView, Transaction};
+use alloy_primitives::U256;
+use execution::{AccountId, EngineKind, ExecutionError, ReplayGuard, StateView, Transaction};
 
 use super::pool::Pool;
 
@@ -37,6 +44,31 @@ impl Ord for Candidate {
     }
 }
 
+/// Where a payer's nonce lane stands in the selection of one block.
+struct LaneCursor {
+    /// The nonce of the next transaction it may offer.
+    next_nonce: u64,
+    /// What its EVM transactions may still take from its balance: the balance at the head
+    /// less the most cost of its transactions selected so far.
+    funds: U256,
+}
+
+impl LaneCursor {
+    /// Whether the payer can pay `tx` out of what is left. Only EVM transactions are
+    /// counted: their most cost is what revm checks against the sender's balance; the
+    /// other engines' lane transactions (deposits) cost their payer nothing.
+    fn can_pay(&self, tx: &Transaction) -> bool {
+        tx.as_evm().is_none() || tx.max_cost() <= self.funds
+    }
+
+    /// Takes `tx`, selected, out of what is left.
+    fn pay(&mut self, tx: &Transaction) {
+        if tx.as_evm().is_some() {
+            self.funds = self.funds.saturating_sub(tx.max_cost());
+        }
+    }
+}
+
 /// What a block may take.
 #[derive(Clone, Copy)]
 pub struct BlockSpace<'a> {
@@ -60,22 +92,25 @@ impl std::fmt::Debug for BlockSpace<'_> {
     }
 }
 
-/// The transactions of `pool` for a block of `space`, in block order; `state` gives the
-/// payers' nonces.
+/// The transactions of `pool` for a block of `space`, in block order; `state` (the head's)
+/// gives the payers' nonces and balances, read once per payer.
 pub(super) fn select<V: StateView>(
     pool: &Pool,
     state: &V,
     space: &BlockSpace<'_>,
 ) -> Result<Vec<Transaction>, ExecutionError> {
     let mut heap = BinaryHeap::new();
-    let mut next_nonce: HashMap<AccountId, u64> = HashMap::new();
+    let mut cursors: HashMap<AccountId, LaneCursor> = HashMap::new();
     for (payer, lane) in &pool.lanes {
-        let nonce = state.account(*payer)?.map_or(0, |a| a.nonce);
+        let (nonce, funds) =
+            state.account(*payer)?.map_or((0, U256::ZERO), |a| (a.nonce, a.balance));
+        let cursor = LaneCursor { next_nonce: nonce + 1, funds };
         if let Some(tx) = lane.get(&nonce)
+            && cursor.can_pay(tx)
             && let Some(priority) = tx.priority(space.base_fee)
         {
             heap.push(Candidate { priority, tx: tx.clone() });
-            next_nonce.insert(*payer, nonce + 1);
+            cursors.insert(*payer, cursor);
         }
     }
     for (last_block, hash) in pool.recent.range((space.number, alloy_primitives::B256::ZERO)..) {
@@ -102,12 +137,18 @@ pub(super) fn select<V: StateView>(
         *spent = wanted;
         let payer = tx.payer();
         selected.push((*tx).clone());
-        if let Some(nonce) = next_nonce.get_mut(&payer)
-            && let Some(next) = pool.lanes.get(&payer).and_then(|lane| lane.get(nonce))
-            && let Some(priority) = next.priority(space.base_fee)
+        // A recent-block transaction of a payer that also has a lane does not advance it.
+        if matches!(tx.replay_guard(), ReplayGuard::Nonce(_))
+            && let Some(cursor) = cursors.get_mut(&payer)
         {
-            heap.push(Candidate { priority, tx: next.clone() });
-            *nonce += 1;
+            cursor.pay(&tx);
+            if let Some(next) = pool.lanes.get(&payer).and_then(|lane| lane.get(&cursor.next_nonce))
+                && cursor.can_pay(next)
+                && let Some(priority) = next.priority(space.base_fee)
+            {
+                heap.push(Candidate { priority, tx: next.clone() });
+                cursor.next_nonce += 1;
+            }
         }
     }
     Ok(selected)

@@ -415,3 +415,34 @@ async fn a_replacement_may_not_grow_the_pool_past_its_byte_cap() {
     assert!(ctx.mempool.get(&fits).is_some() && ctx.mempool.get(&small).is_none());
     assert_eq!(ctx.mempool.len(), 2);
 }
+
+/// A journal holding two transactions at one nonce — a replacement whose write a crash cut
+/// after its put, before the forget of the one it replaces — refills the pool with the later
+/// one and forgets the other.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refill_keeps_the_later_of_two_journaled_transactions_at_one_nonce() {
+    let dir = tempfile::tempdir().unwrap();
+    let alice = key(0);
+    let first = {
+        let ctx = context(dir.path());
+        let first = submit(&ctx, transfer(&alice, 0, 1, 1)).await.unwrap();
+        ctx.mempool.close_journal().await;
+        first
+    };
+    let path = dir.path().join(sequencer::node::JOURNAL_FILE);
+    let engines = Engines::new(&ChainSpec::from_config(&config(dir.path())));
+    let later = engines.decode(EngineKind::Evm, &transfer(&alice, 0, 5, 1)).unwrap();
+    let journal = sequencer::journal::Journal::start(&path).unwrap();
+    journal.write(vec![later.clone()], vec![]).await.unwrap();
+    journal.close().await;
+
+    let ctx = context(dir.path());
+    assert!(ctx.mempool.get(&later.hash()).is_some());
+    assert!(ctx.mempool.get(&first).is_none());
+    assert_eq!(ctx.mempool.len(), 1);
+    ctx.mempool.close_journal().await;
+    let journal = sequencer::journal::Journal::start(&path).unwrap();
+    let left: Vec<B256> = journal.load().unwrap().iter().map(Transaction::hash).collect();
+    assert_eq!(left, vec![later.hash()], "the replaced one is forgotten");
+    journal.close().await;
+}

@@ -99,8 +99,12 @@ impl Mempool {
                     continue;
                 }
             };
-            pool.pool.lock().insert(Arc::new(tx), expiry);
-            restored += 1;
+            // Two entries at one nonce (a replacement whose journal write a crash cut after
+            // its put): the later one, in admission order, wins, and the other is forgotten.
+            match pool.pool.lock().insert(Arc::new(tx), expiry) {
+                Some(replaced) => stale.push(replaced.hash()),
+                None => restored += 1,
+            }
         }
         if restored > 0 {
             tracing::info!(restored, "mempool refilled from journal");

@@ -204,10 +204,10 @@ async fn frames_of_batch_holding(da: &dyn da::DaBackend, number: u64) -> eyre::R
     for height in 0..=da.head_height().await? {
         for blob in da.blobs_at(height).await? {
             let count = da::decode_frame(&blob)?.count;
-            if let Some(batch) = assembler.push_blob(&blob)? {
-                if batch.blocks.iter().any(|block| block.number == number) {
-                    return Ok(count);
-                }
+            if let Some(batch) = assembler.push_blob(&blob)?
+                && batch.blocks.iter().any(|block| block.number == number)
+            {
+                return Ok(count);
             }
         }
     }

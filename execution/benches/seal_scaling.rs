@@ -138,12 +138,12 @@ fn address(index: u64) -> Address {
     Address::from_slice(&keccak256(index.to_be_bytes())[12..])
 }
 
-/// The environment of block `number`.
-fn env(number: u64) -> BlockEnv {
+/// The environment of block `number`, whose parent is `parent_hash`.
+fn env(number: u64, parent_hash: B256) -> BlockEnv {
     BlockEnv {
         number,
         timestamp: 1_700_000_000 + number,
-        parent_hash: B256::ZERO,
+        parent_hash,
         gas_limit: 30_000_000,
         base_fee_per_gas: 1_000_000_000,
         beneficiary: Address::ZERO,
@@ -151,8 +151,14 @@ fn env(number: u64) -> BlockEnv {
     }
 }
 
-/// A block writing `accounts` with nonce `nonce` and a balance that depends on both.
-fn block(number: u64, accounts: impl Iterator<Item = u64>, nonce: u64) -> BlockOutcome {
+/// Block `number`, on `parent_hash`, writing `accounts` with nonce `nonce` and a balance that
+/// depends on both.
+fn block(
+    number: u64,
+    parent_hash: B256,
+    accounts: impl Iterator<Item = u64>,
+    nonce: u64,
+) -> BlockOutcome {
     let mut changes = StateChanges::default();
     for index in accounts {
         let account = AccountState {
@@ -166,7 +172,7 @@ fn block(number: u64, accounts: impl Iterator<Item = u64>, nonce: u64) -> BlockO
         );
     }
     BlockOutcome {
-        env: env(number),
+        env: env(number, parent_hash),
         transactions: Vec::new(),
         changes,
         gas_used: 0,
@@ -184,11 +190,13 @@ fn populated_store(dir: &Path, accounts: u64, keep_blocks: u64) -> Store {
         let started = Instant::now();
         let mut written = 0;
         let mut number = 0;
+        let mut parent = B256::ZERO;
         while written < accounts {
             let chunk = POPULATE_CHUNK.min(accounts - written);
-            store
-                .seal_block(&block(number, written..written + chunk, 1), Bytes::new())
-                .expect("seal");
+            parent = store
+                .seal_block(&block(number, parent, written..written + chunk, 1), Bytes::new())
+                .expect("seal")
+                .hash;
             written += chunk;
             number += 1;
             eprintln!(
@@ -244,8 +252,14 @@ fn main() {
     // One block each, not timed: warms the caches, and prunes the history a different
     // `--keep-blocks` than the last run's leaves behind.
     let seal_next = |picks: &mut Picks, accounts: u64, store: &Store| {
-        let head = store.head_number().expect("head").expect("populated");
-        let outcome = block(head + 1, touched(picks, accounts, options.keys).into_iter(), 2 + head);
+        let head = store.reader().expect("reader").head_header().expect("populated");
+        let (number, parent) = (head.number, head.hash_slow());
+        let outcome = block(
+            number + 1,
+            parent,
+            touched(picks, accounts, options.keys).into_iter(),
+            2 + number,
+        );
         let started = Instant::now();
         store.seal_block(&outcome, Bytes::new()).expect("seal");
         started.elapsed().as_secs_f64() * 1e3

@@ -44,6 +44,17 @@ pub enum ExecutionError {
         /// Current head number.
         head: u64,
     },
+    /// A block to append was built on another parent than the current head (one a rewind
+    /// deleted while the block was executed).
+    #[error("block {number} is built on {parent}, which is not the head block {head}")]
+    NotOnHead {
+        /// Number of the block offered.
+        number: u64,
+        /// The parent hash it was built on.
+        parent: alloy_primitives::B256,
+        /// Current head number.
+        head: u64,
+    },
     /// The caller of [`Store::seal_block`](crate::Store::seal_block) refused the sealed block
     /// (a follower whose block differs from the one on DA); nothing was written.
     #[error("block {number} not sealed: {reason}")]

@@ -90,7 +90,18 @@ impl Store {
             u64_meta(meta.get(META_HEAD)?.as_ref().map(|v| v.value()))?
         };
         match head {
-            Some(head) if outcome.env.number == head + 1 => {}
+            Some(head) if outcome.env.number == head + 1 => {
+                // Built on the head itself, not on a block of that number a rewind replaced
+                // while this one was executed.
+                let parent = outcome.env.parent_hash;
+                if txn.open_table(BLOCK_NUMBERS)?.get(parent.0)?.map(|n| n.value()) != Some(head) {
+                    return Err(ExecutionError::NotOnHead {
+                        number: outcome.env.number,
+                        parent,
+                        head,
+                    });
+                }
+            }
             None if outcome.env.number == 0 => {}
             other => {
                 return Err(ExecutionError::NotNextBlock {

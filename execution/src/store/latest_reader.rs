@@ -69,7 +69,7 @@ mod tests {
         state::AccountChange,
     };
 
-    fn block(number: u64, balance: u64) -> BlockOutcome {
+    fn block(number: u64, balance: u64, parent_hash: alloy_primitives::B256) -> BlockOutcome {
         let mut changes = StateChanges::default();
         changes.accounts.insert(
             AccountId::from(Address::repeat_byte(7)),
@@ -82,7 +82,7 @@ mod tests {
             env: BlockEnv {
                 number,
                 timestamp: number,
-                parent_hash: Default::default(),
+                parent_hash,
                 gas_limit: 30_000_000,
                 base_fee_per_gas: 1,
                 beneficiary: Address::ZERO,
@@ -104,14 +104,14 @@ mod tests {
     fn the_shared_snapshot_is_reused_until_a_commit_and_never_older_than_one() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path().join("db")).unwrap();
-        store.seal_block(&block(0, 1), Bytes::new()).unwrap();
+        let genesis = store.seal_block(&block(0, 1, Default::default()), Bytes::new()).unwrap();
         let first = store.latest_reader().unwrap();
         assert!(
             std::sync::Arc::ptr_eq(&first, &store.latest_reader().unwrap()),
             "no commit in between: the same snapshot"
         );
         assert_eq!(balance(&store), U256::from(1));
-        store.seal_block(&block(1, 2), Bytes::new()).unwrap();
+        store.seal_block(&block(1, 2, genesis.hash), Bytes::new()).unwrap();
         assert_eq!(balance(&store), U256::from(2), "a sealed block is seen at once");
         assert!(!std::sync::Arc::ptr_eq(&first, &store.latest_reader().unwrap()));
         assert_eq!(

@@ -1,6 +1,7 @@
 //! Tests of `Store::rewind`: a chain rewound to block N holds exactly what a chain that
 //! stopped at N holds (every state, trie, chain and history table, byte for byte), goes on
-//! sealing from there, survives a reopen, and a rewind below the kept history is refused.
+//! sealing from there, survives a reopen, and a rewind below the kept history is refused. A
+//! block executed on a head that a rewind then replaced is refused.
 
 use node_config::KeepBlocks;
 use redb::{ReadableDatabase as _, ReadableTable as _};
@@ -77,4 +78,19 @@ fn a_rewind_survives_a_reopen_and_refuses_pruned_blocks() {
         let reader = chain.store.reader().unwrap();
         reader.header(4).unwrap().unwrap().state_root
     });
+}
+
+#[test]
+fn a_block_built_on_a_head_a_rewind_replaced_is_refused() {
+    let mut chain = eventful_chain(KeepBlocks::All);
+    // Block 7 is executed on head 6; meanwhile the chain is rewound to 5 and another block 6
+    // sealed. Block 7 has the right number for the new head, but not its parent.
+    let stale = chain.outcome(evm(B, 7, &[]));
+    chain.store.rewind(5).unwrap();
+    chain.head = chain.store.reader().unwrap().block(5).unwrap().unwrap();
+    chain.seal(evm(B, 8, &[]));
+    let before = dump(&chain);
+    let err = chain.store.seal_block(&stale, alloy_primitives::Bytes::new()).unwrap_err();
+    assert!(matches!(err, ExecutionError::NotOnHead { number: 7, head: 6, .. }), "{err}");
+    assert_eq!(dump(&chain), before, "nothing written");
 }

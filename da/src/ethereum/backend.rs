@@ -161,19 +161,21 @@ impl DaBackend for EthereumDa {
         Ok(head.saturating_sub(self.confirmations - 1))
     }
 
+    /// Whether the batch transaction is in the canonical chain with `confirmations` blocks
+    /// counting its own — at the height it is in now: an L1 reorg may have mined it again in
+    /// another block than the one `receipt` recorded, and readers find it there.
     async fn is_confirmed(&self, receipt: &DaReceipt) -> Result<bool, DaError> {
         let provider = self.rpc.checked().await?;
         let latest = call("eth_blockNumber", provider.get_block_number()).await?;
-        if latest.saturating_add(1) < receipt.height.saturating_add(self.confirmations) {
-            return Ok(false);
-        }
-        // Still in that block (not reorged out, not some other transaction's receipt)?
         let included: Option<ReceiptLocation> = call(
             "eth_getTransactionReceipt",
             provider.raw_request("eth_getTransactionReceipt".into(), (receipt.commitment,)),
         )
         .await?;
-        Ok(included.and_then(|r| r.height()) == Some(receipt.height))
+        Ok(match included.and_then(|r| r.height()) {
+            Some(height) => latest.saturating_add(1) >= height.saturating_add(self.confirmations),
+            None => false,
+        })
     }
 }
 

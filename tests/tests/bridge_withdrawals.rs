@@ -9,7 +9,8 @@
 //! are proven on the L1 `Portal`, refused before the challenge period ends, paid out after it,
 //! exactly once; the L2's `finalized` head follows the outputs past their challenge period.
 //! Balances are exact at every step. The L1 is Manifold's dev L1, and Hardhat's node (a
-//! third-party one); `evm_increaseTime` moves past the challenge period on both.
+//! third-party one); `evm_increaseTime` moves past the challenge period on both. A node that
+//! keeps only recent states still gives a client the proof of an older withdrawal.
 
 use std::sync::Arc;
 
@@ -30,7 +31,7 @@ use e2e::{
     hardhat::{HARDHAT_CHAIN_ID, HardhatNode},
     poll_until, sync_status, wait_receipt, wallet_provider,
 };
-use node_config::{BridgeConfig, Secret};
+use node_config::{BridgeConfig, KeepBlocks, Secret};
 use serde_json::json;
 
 const CHALLENGE_PERIOD_SECS: u64 = 3_600;
@@ -362,5 +363,40 @@ async fn a_follower_never_finalizes_past_an_output_root_that_is_not_its_chains()
     })
     .await?;
     assert_eq!(finalized, 4, "finalized past the wrong output root");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_withdrawal_is_proven_through_a_node_that_no_longer_keeps_its_blocks_state()
+-> eyre::Result<()> {
+    let node = TestNode::start_devnet_with(|config| {
+        add_predeploys(&mut config.genesis);
+        config.history.keep_blocks = KeepBlocks::Recent(4);
+    })
+    .await?;
+    let l2 = &node.provider;
+    let sent = L2Withdrawals::new(L2_WITHDRAWALS_ADDRESS, l2.clone())
+        .initiateWithdrawal(Address::repeat_byte(0xca), U256::ZERO, Default::default())
+        .value(U256::from(ETHER))
+        .from(dev_accounts()[0].address)
+        .send()
+        .await?;
+    let block = wait_receipt(l2, *sent.tx_hash()).await?.block_number.unwrap_or_default();
+    let started = withdrawals_until(l2, block).await?;
+    let hash = started[0].hash;
+    // While the node keeps the block's state: the output with the contract's own root.
+    let kept = prove_withdrawal(l2, hash, block).await?;
+    // Once it no longer does, the node cannot answer for the contract's root at that block ...
+    poll_until("the block's state pruned", TIMEOUT, || async {
+        Ok((l2.get_block_number().await? > block + 8).then_some(()))
+    })
+    .await?;
+    let pruned = output_at(l2, block).await.unwrap_err().to_string();
+    assert!(pruned.contains("historical state"), "{pruned}");
+    // ... and the proof is built from the header and the logs: the same output, the same path.
+    let proven = prove_withdrawal(l2, hash, block).await?;
+    assert_eq!(proven.output, kept.output);
+    assert_eq!(proven.proof.siblings, kept.proof.siblings);
+    assert_eq!(proven.proof.root(hash), proven.output.withdrawal_root);
     Ok(())
 }

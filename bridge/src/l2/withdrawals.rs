@@ -95,6 +95,13 @@ pub async fn withdrawal_in_transaction(
     started_by(log)
 }
 
+/// Whether an L2 node's error says it does not keep a block's state: geth's path-scheme text
+/// (which Manifold answers too), or a hash-scheme node's missing trie node.
+fn state_not_kept(error: &str) -> bool {
+    (error.contains("historical state") && error.contains("not available"))
+        || error.contains("missing trie node")
+}
+
 /// The withdrawal a `MessagePassed` log records, its hash recomputed from its fields.
 fn started_by(log: &alloy::rpc::types::Log) -> Result<StartedWithdrawal, BridgeError> {
     let bad = |what: String| BridgeError::BadWithdrawalLog(what);
@@ -121,24 +128,41 @@ fn started_by(log: &alloy::rpc::types::Log) -> Result<StartedWithdrawal, BridgeE
 
 /// The proof of withdrawal `hash` against the output root of L2 block `block`: the tree of
 /// every withdrawal up to `block`, checked against the contract's root at `block`.
+///
+/// A node that no longer keeps the state of `block` (`[history] keep_blocks`, geth's "historical
+/// state … is not available") cannot answer for the contract's root: the output is then built
+/// from the block's header and the logs' tree alone, and the caller must check it against the
+/// root posted on L1 (as `manifold bridge prove` does) — which is the check that counts.
 pub async fn prove_withdrawal(
     l2: &impl Provider,
     hash: B256,
     block: u64,
 ) -> Result<ProvenWithdrawal, BridgeError> {
-    let output = output_at(l2, block).await?;
     let started = withdrawals_until(l2, block).await?;
     let mut tree = WithdrawalTree::new();
     for withdrawal in &started {
         tree.push(withdrawal.hash);
     }
-    if tree.root() != output.withdrawal_root {
-        return Err(BridgeError::WithdrawalRootMismatch {
-            block,
-            contract: output.withdrawal_root,
-            from_logs: tree.root(),
-        });
-    }
+    let output = match output_at(l2, block).await {
+        Ok(output) if output.withdrawal_root != tree.root() => {
+            return Err(BridgeError::WithdrawalRootMismatch {
+                block,
+                contract: output.withdrawal_root,
+                from_logs: tree.root(),
+            });
+        }
+        Ok(output) => output,
+        Err(BridgeError::L2Rpc(error)) if state_not_kept(&error) => {
+            let header = l2
+                .get_block_by_number(block.into())
+                .await
+                .map_err(BridgeError::l2)?
+                .ok_or(BridgeError::MissingL2Block(block))?
+                .header;
+            OutputRoot::v0(header.state_root, tree.root(), header.hash)
+        }
+        Err(e) => return Err(e),
+    };
     let started = started
         .into_iter()
         .find(|w| w.hash == hash)

@@ -140,13 +140,16 @@ impl EngineTx for EvmTx {
             .saturating_add(self.envelope.value())
     }
 
-    /// Both fee caps (the fee cap and the tip, or the gas price) raised by `bump_percent`.
+    /// geth's rule (`legacypool` `list.Add`): the fee cap and the tip (both the gas price, for
+    /// a legacy transaction) each strictly above the old one's and at least the old one's ×
+    /// (100 + `bump_percent`) / 100, rounded down.
     fn may_replace(&self, old: &Self, bump_percent: u64) -> bool {
-        let bumped = |v: u128| v.saturating_mul(100 + u128::from(bump_percent)).div_ceil(100);
-        let old_tip = old.envelope.priority_fee_or_price();
-        let new_tip = self.envelope.priority_fee_or_price();
-        self.envelope.max_fee_per_gas() >= bumped(old.envelope.max_fee_per_gas())
-            && new_tip >= bumped(old_tip)
+        let outbids = |new: u128, old: u128| {
+            let threshold = U256::from(old) * U256::from(100 + bump_percent) / U256::from(100);
+            new > old && U256::from(new) >= threshold
+        };
+        outbids(self.envelope.max_fee_per_gas(), old.envelope.max_fee_per_gas())
+            && outbids(self.envelope.priority_fee_or_price(), old.envelope.priority_fee_or_price())
     }
 }
 
@@ -184,6 +187,38 @@ mod tests {
         assert_eq!(tx.nonce(), 3);
         assert_eq!(tx.encoded, raw);
         assert_eq!(EvmTx::from_parts(tx.envelope.clone(), tx.sender), tx);
+    }
+
+    /// An EIP-1559 transfer at nonce 0 with fee cap `cap` and tip `tip`.
+    fn priced(cap: u128, tip: u128) -> EvmTx {
+        let signer = PrivateKeySigner::from_bytes(&B256::repeat_byte(7)).unwrap();
+        let mut tx = TxEip1559 {
+            chain_id: 1,
+            gas_limit: 21_000,
+            max_fee_per_gas: cap,
+            max_priority_fee_per_gas: tip,
+            to: TxKind::Call(Address::repeat_byte(1)),
+            ..Default::default()
+        };
+        let sig = signer.sign_transaction_sync(&mut tx).unwrap();
+        let env: TxEnvelope = tx.into_signed(sig).into();
+        EvmTx::decode(&env.encoded_2718()).unwrap()
+    }
+
+    #[test]
+    fn a_replacement_follows_geths_price_bump_rule() {
+        let old = priced(15, 10);
+        // At least old × 110 / 100 rounded down (16 and 11), on both.
+        assert!(priced(16, 11).may_replace(&old, 10));
+        assert!(!priced(16, 10).may_replace(&old, 10), "the tip not raised");
+        assert!(!priced(15, 11).may_replace(&old, 10), "the fee cap not raised");
+        // Strictly higher too: with zero fees, 10 % of nothing is no bump.
+        assert!(!priced(0, 0).may_replace(&priced(0, 0), 10));
+        assert!(priced(1, 1).may_replace(&priced(0, 0), 10));
+        // Exact with fees near u128::MAX.
+        let rich = priced(u128::MAX - 1, u128::MAX - 1);
+        assert!(!priced(u128::MAX, u128::MAX).may_replace(&rich, 10));
+        assert!(priced(u128::MAX, u128::MAX).may_replace(&rich, 0));
     }
 
     #[test]

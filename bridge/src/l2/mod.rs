@@ -8,6 +8,7 @@ mod output;
 mod predeploys;
 mod withdrawals;
 
+pub(crate) use output::header_at;
 pub use output::output_at;
 pub use predeploys::add_predeploys;
 pub use withdrawals::{

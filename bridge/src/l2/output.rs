@@ -11,12 +11,7 @@ use crate::{
 
 /// The output root of L2 block `block`, read through `l2`.
 pub async fn output_at(l2: &impl Provider, block: u64) -> Result<OutputRoot, BridgeError> {
-    let header = l2
-        .get_block_by_number(block.into())
-        .await
-        .map_err(BridgeError::l2)?
-        .ok_or(BridgeError::MissingL2Block(block))?
-        .header;
+    let header = header_at(l2, block).await?;
     let at = BlockId::number(block);
     if l2
         .get_code_at(L2_WITHDRAWALS_ADDRESS)
@@ -34,4 +29,17 @@ pub async fn output_at(l2: &impl Provider, block: u64) -> Result<OutputRoot, Bri
         .await
         .map_err(BridgeError::l2)?;
     Ok(OutputRoot::v0(header.state_root, withdrawal_root, header.hash))
+}
+
+/// The header of L2 block `block`, read through `l2`.
+pub(crate) async fn header_at(
+    l2: &impl Provider,
+    block: u64,
+) -> Result<alloy::rpc::types::Header, BridgeError> {
+    Ok(l2
+        .get_block_by_number(block.into())
+        .await
+        .map_err(BridgeError::l2)?
+        .ok_or(BridgeError::MissingL2Block(block))?
+        .header)
 }

@@ -9,7 +9,7 @@ use alloy::{primitives::B256, providers::Provider, rpc::types::Filter, sol_types
 use crate::{
     BridgeError, OutputRoot, WithdrawalProof, WithdrawalTree,
     contracts::{L2_WITHDRAWALS_ADDRESS, L2Withdrawals::MessagePassed, Types::Withdrawal},
-    l2::output_at,
+    l2::{header_at, output_at},
     withdrawal_hash,
 };
 
@@ -153,12 +153,7 @@ pub async fn prove_withdrawal(
         }
         Ok(output) => output,
         Err(BridgeError::L2Rpc(error)) if state_not_kept(&error) => {
-            let header = l2
-                .get_block_by_number(block.into())
-                .await
-                .map_err(BridgeError::l2)?
-                .ok_or(BridgeError::MissingL2Block(block))?
-                .header;
+            let header = header_at(l2, block).await?;
             OutputRoot::v0(header.state_root, tree.root(), header.hash)
         }
         Err(e) => return Err(e),

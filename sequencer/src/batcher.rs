@@ -109,6 +109,15 @@ fn encode_fitting(
     }
 }
 
+/// Waits `delay`, or less if `shutdown` turns true; returns whether to go on (no shutdown).
+async fn sleep_unless_shutdown(delay: Duration, shutdown: &mut watch::Receiver<bool>) -> bool {
+    tokio::select! {
+        _ = tokio::time::sleep(delay) => {}
+        _ = shutdown.changed() => {}
+    }
+    !*shutdown.borrow()
+}
+
 /// Exponential backoff with jitter between `initial` and `max`.
 #[derive(Debug)]
 struct Backoff {
@@ -291,11 +300,7 @@ pub async fn run_batcher(
                             // account, grant the token) without restarting the node.
                             tracing::error!(error = %e, retry_in_ms = delay.as_millis() as u64, backend = da.name(), "DA refused the batch; fix the [da] settings or the DA account");
                         }
-                        tokio::select! {
-                            _ = tokio::time::sleep(delay) => {}
-                            _ = shutdown.changed() => {}
-                        }
-                        if *shutdown.borrow() {
+                        if !sleep_unless_shutdown(delay, &mut shutdown).await {
                             return;
                         }
                     }
@@ -318,11 +323,7 @@ pub async fn run_batcher(
                 Some(Err(e)) => {
                     let delay = backoff.next_delay();
                     tracing::error!(error = %e, retry_in_ms = delay.as_millis() as u64, "could not record DA progress; the batch is posted, recording it again");
-                    tokio::select! {
-                        _ = tokio::time::sleep(delay) => {}
-                        _ = shutdown.changed() => {}
-                    }
-                    if *shutdown.borrow() {
+                    if !sleep_unless_shutdown(delay, &mut shutdown).await {
                         return;
                     }
                 }

@@ -215,19 +215,18 @@ impl JournalLog {
         let mut buf = Vec::new();
         let mut payload = Vec::new();
         for (puts, forgets) in changes {
-            let mut put_now: HashSet<B256> = HashSet::new();
             for tx in puts {
                 let hash = tx.hash();
                 let mut record = Vec::new();
                 tx.encode_record(&mut record);
                 put_record(&hash, &record, &mut payload, &mut buf);
                 put_here.insert(hash);
-                put_now.insert(hash);
                 ops.push(Op::Put(hash, record));
             }
             let mut dropped = vec![FORGET];
             for hash in forgets {
-                if put_now.contains(hash) {
+                // A change's puts are few (an admission's one); a block's forgets come alone.
+                if puts.iter().any(|tx| tx.hash() == *hash) {
                     continue;
                 }
                 if put_here.remove(hash) || self.live.contains(hash) {

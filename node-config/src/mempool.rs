@@ -10,8 +10,18 @@ pub struct MempoolConfig {
     pub max_txs: usize,
     /// Most total encoded bytes in the pool. Default 256 MiB (268435456).
     pub max_bytes: usize,
-    /// Most pending transactions from one sender (at most `max_txs`). Default 4096.
+    /// Most pending transactions from one sender (at most `max_txs`); also how far ahead of
+    /// the sender's account nonce a nonce may be. Default 4096.
     pub max_per_sender: usize,
+    /// Most transactions from one sender queued behind a nonce gap. Default 64 (geth's
+    /// `AccountQueue`).
+    pub max_queued_per_sender: usize,
+    /// Most transactions queued behind a nonce gap over all senders (`max_txs` still caps
+    /// the whole pool). Default 4096.
+    pub max_queued: usize,
+    /// A sender's queued transactions are dropped once it had none admitted for this many
+    /// seconds. Default 10800, 3 hours (geth's `Lifetime`).
+    pub queued_lifetime_secs: u64,
     /// How much higher (in percent) the fees of a transaction replacing another one with
     /// the same sender and nonce must be (1..=1000). Default 10.
     pub price_bump_percent: u64,
@@ -26,6 +36,9 @@ impl Default for MempoolConfig {
             max_txs: 100_000,
             max_bytes: 256 * 1024 * 1024,
             max_per_sender: 4096,
+            max_queued_per_sender: 64,
+            max_queued: 4096,
+            queued_lifetime_secs: 3 * 60 * 60,
             price_bump_percent: 10,
             max_tx_bytes: 128 * 1024,
         }

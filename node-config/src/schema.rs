@@ -70,6 +70,9 @@ const MEMPOOL: &[(&str, Node)] = &[
     ("max_txs", INT),
     ("max_bytes", INT),
     ("max_per_sender", INT),
+    ("max_queued_per_sender", INT),
+    ("max_queued", INT),
+    ("queued_lifetime_secs", INT),
     ("price_bump_percent", INT),
     ("max_tx_bytes", INT),
 ];

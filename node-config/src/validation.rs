@@ -176,6 +176,17 @@ fn validate_mempool(m: &MempoolConfig) -> Result<(), ConfigError> {
         " (mempool.max_txs)",
         "max_per_sender = 4096",
     )?;
+    positive(
+        "mempool.max_queued_per_sender",
+        m.max_queued_per_sender,
+        "max_queued_per_sender = 64",
+    )?;
+    positive("mempool.max_queued", m.max_queued, "max_queued = 4096")?;
+    positive(
+        "mempool.queued_lifetime_secs",
+        m.queued_lifetime_secs,
+        "queued_lifetime_secs = 10800",
+    )?;
     in_range(
         "mempool.price_bump_percent",
         m.price_bump_percent,
@@ -422,6 +433,13 @@ mod tests {
             ("mempool.max_per_sender", "between 1 and 10", |c| {
                 c.mempool.max_txs = 10;
                 c.mempool.max_per_sender = 11;
+            }),
+            ("mempool.max_queued_per_sender", "greater than 0", |c| {
+                c.mempool.max_queued_per_sender = 0
+            }),
+            ("mempool.max_queued", "greater than 0", |c| c.mempool.max_queued = 0),
+            ("mempool.queued_lifetime_secs", "greater than 0", |c| {
+                c.mempool.queued_lifetime_secs = 0
             }),
             ("mempool.price_bump_percent", "between 1 and 1000", |c| {
                 c.mempool.price_bump_percent = 0

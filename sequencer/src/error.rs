@@ -1,6 +1,7 @@
 //! The sequencer's errors: why the pool refused a transaction (the engine's reasons, with the
 //! texts its clients match on, and the pool's own, with geth's texts) and node-level failures.
 
+use alloy_primitives::U256;
 use execution::{ExecutionError, TxError};
 
 use crate::journal::JournalError;
@@ -31,7 +32,18 @@ pub enum PoolError {
         /// The per-payer cap.
         limit: usize,
     },
-    /// The pool is at its size or count cap.
+    /// The payer already has as many transactions queued behind a nonce gap as the pool
+    /// holds for one payer.
+    #[error("account limit exceeded: {limit} queued transactions behind a nonce gap")]
+    QueuedLimitExceeded {
+        /// The per-payer cap on queued transactions.
+        limit: usize,
+    },
+    /// With the payer's pending transactions, it could cost more than the payer has (geth's
+    /// overdraft check).
+    #[error(transparent)]
+    Overdraft(Overdraft),
+    /// The pool is at its size or count cap, with nothing it may evict for this transaction.
     #[error("txpool is full")]
     PoolFull,
     /// The node's database could not be read.
@@ -41,6 +53,36 @@ pub enum PoolError {
     #[error("internal error: {0}")]
     Journal(#[from] JournalError),
 }
+
+/// A transaction that, beside its payer's pending ones, could cost more than the payer's
+/// balance; its text is geth's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overdraft {
+    /// The payer's balance.
+    pub balance: U256,
+    /// The most the payer's pending transactions may cost (the one replaced included).
+    pub queued_cost: U256,
+    /// The most the transaction may cost; for a replacement, how much more than the one it
+    /// replaces.
+    pub tx_cost: U256,
+    /// Whether it replaces a pending transaction.
+    pub bumped: bool,
+}
+
+impl std::fmt::Display for Overdraft {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let overshot = self.queued_cost.saturating_add(self.tx_cost).saturating_sub(self.balance);
+        let what = if self.bumped { "tx bumped" } else { "tx cost" };
+        write!(
+            f,
+            "insufficient funds for gas * price + value: balance {}, queued cost {}, {what} {}, \
+             overshot {overshot}",
+            self.balance, self.queued_cost, self.tx_cost
+        )
+    }
+}
+
+impl std::error::Error for Overdraft {}
 
 impl From<ExecutionError> for PoolError {
     fn from(e: ExecutionError) -> Self {

@@ -21,7 +21,7 @@ pub mod sync_state;
 
 pub use context::NodeContext;
 pub use dev_chain::Mining;
-pub use error::{PoolError, SequencerError};
+pub use error::{Overdraft, PoolError, SequencerError};
 pub use heads::Heads;
 pub use mempool::Mempool;
 pub use metrics::Metrics;

@@ -27,6 +27,9 @@ pub struct Metrics {
     pub mempool_size: Gauge,
     /// Transactions admitted to the pool.
     pub txs_admitted: Counter,
+    /// Queued transactions (waiting behind a nonce gap) evicted for room, or dropped after
+    /// their payer stayed silent for `mempool.queued_lifetime_secs`.
+    pub txs_evicted: Counter,
     /// Transactions whose signatures a JSON-RPC batch checked ahead, in parallel, before its
     /// calls ran (see `rpc::durable_batches`).
     pub txs_decoded_ahead: Counter,
@@ -106,6 +109,7 @@ impl Metrics {
             da_lag_blocks: Gauge::default(),
             mempool_size: Gauge::default(),
             txs_admitted: Counter::default(),
+            txs_evicted: Counter::default(),
             journal_commits: Counter::default(),
             txs_decoded_ahead: Counter::default(),
             txs_sealed: Counter::default(),
@@ -143,6 +147,11 @@ impl Metrics {
         r.register("da_lag_blocks", "Sealed blocks not yet on DA", m.da_lag_blocks.clone());
         r.register("mempool_transactions", "Transactions in the pool", m.mempool_size.clone());
         r.register("txs_admitted", "Transactions admitted to the pool", m.txs_admitted.clone());
+        r.register(
+            "txs_evicted",
+            "Queued transactions evicted for room or dropped after their payer went silent",
+            m.txs_evicted.clone(),
+        );
         r.register("txs_sealed", "Transactions included in sealed blocks", m.txs_sealed.clone());
         r.register("blocks_sealed", "Blocks sealed", m.blocks_sealed.clone());
         r.register(

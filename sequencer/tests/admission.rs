@@ -341,11 +341,12 @@ async fn a_transaction_whose_funds_a_predecessor_spent_stays_pending() {
     let ctx = context(dir.path());
     let sender = AccountId::from(key(1).address());
     let balance = ctx.store.reader().unwrap().account(sender).unwrap().unwrap().balance;
-    // Each alone is payable; after the first, the second is not.
+    // Each alone is payable; after the first, the second is not. Sent first, the second
+    // waits behind a nonce gap, where geth's overdraft rule does not count it.
     let most = balance - U256::from(21_000u128 * 3 * GWEI) - U256::from(1);
-    let first = submit(&ctx, dynamic_fee(0, 21_000, most, false, Vec::new())).await.unwrap();
     let second =
         submit(&ctx, dynamic_fee(1, 21_000, U256::from(1000), false, Vec::new())).await.unwrap();
+    let first = submit(&ctx, dynamic_fee(0, 21_000, most, false, Vec::new())).await.unwrap();
 
     let block = build_block(&ctx, 0).unwrap().block.expect("a block");
     let hashes: Vec<B256> = block.transactions.iter().map(Transaction::hash).collect();
@@ -354,4 +355,64 @@ async fn a_transaction_whose_funds_a_predecessor_spent_stays_pending() {
     // And still waits after a block that includes nothing of its payer.
     assert!(build_block(&ctx, 0).unwrap().block.is_none());
     assert!(ctx.mempool.get(&second).is_some());
+}
+
+/// geth's overdraft rule: a transaction whose most cost, beside the most cost of its sender's
+/// pending transactions, is over the sender's balance is refused with geth's text — a new
+/// nonce with "tx cost", a replacement with the difference as "tx bumped" — and the pool is
+/// left as it was.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_transaction_overdrawing_its_senders_pending_ones_is_refused_with_geths_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(dir.path());
+    let sender = AccountId::from(key(1).address());
+    let balance = ctx.store.reader().unwrap().account(sender).unwrap().unwrap().balance;
+    let gas_cost = U256::from(21_000u128 * 3 * GWEI);
+    let half = balance / U256::from(2);
+    let first = submit(&ctx, dynamic_fee(0, 21_000, half, false, Vec::new())).await.unwrap();
+    let queued_cost = half + gas_cost;
+
+    let err = submit(&ctx, dynamic_fee(1, 21_000, half, false, Vec::new())).await.unwrap_err();
+    assert!(matches!(err, PoolError::Overdraft(_)), "{err:?}");
+    let tx_cost = half + gas_cost;
+    let overshot = queued_cost + tx_cost - balance;
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "insufficient funds for gas * price + value: balance {balance}, queued cost \
+             {queued_cost}, tx cost {tx_cost}, overshot {overshot}"
+        )
+    );
+    assert_eq!(ctx.mempool.len(), 1, "the refusal changes nothing");
+    // What fits beside the pending one is admitted.
+    let fits = balance - queued_cost - gas_cost;
+    let second = submit(&ctx, dynamic_fee(1, 21_000, fits, false, Vec::new())).await.unwrap();
+
+    // Replacing the first (a 10% bump) with one sending a wei more than there is room for:
+    // the difference to the replaced one is the bump.
+    let bumped = Spec {
+        tx_type: TxType::DynamicFee,
+        signer: 1,
+        nonce: 0,
+        gas: 21_000,
+        max_fee: 4 * GWEI,
+        tip: 2 * GWEI,
+        value: half,
+        create: false,
+        input: Vec::new(),
+        right_chain: true,
+    };
+    let err = submit(&ctx, sign(&bumped)).await.unwrap_err();
+    let (new_cost, second_cost) = (half + U256::from(21_000u128 * 4 * GWEI), fits + gas_cost);
+    let queued = second_cost + queued_cost;
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "insufficient funds for gas * price + value: balance {balance}, queued cost \
+             {queued}, tx bumped {}, overshot {}",
+            new_cost - queued_cost,
+            second_cost + new_cost - balance
+        )
+    );
+    assert!(ctx.mempool.get(&first).is_some() && ctx.mempool.get(&second).is_some());
 }

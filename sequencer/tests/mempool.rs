@@ -343,12 +343,13 @@ async fn a_transaction_its_sender_cannot_pay_takes_no_block_space() {
     let ctx = three_ether_context(dir.path());
     let (alice, bob) = (key(0), key(1));
     let (sink, no_input) = (Address::repeat_byte(0x77), Bytes::new());
-    // Alice sends almost all she has away, then pools a block-sized call with a high tip: its
-    // most cost, 1.01 ether, is admitted against her 3 ether.
+    // Alice pools a block-sized call with a high tip at nonce 1, its most cost, 1.01 ether,
+    // admitted against her 3 ether while it waits behind a gap (geth's overdraft rule counts
+    // pending transactions only); then she sends almost all she has away at nonce 0.
     let away = U256::from(3 * ETH - ETH / 100);
-    submit(&ctx, call(&alice, 0, 1, 21_000, sink, away, no_input.clone())).await.unwrap();
     let unpayable = call(&alice, 1, 1_000, BLOCK_GAS, sink, U256::ZERO, no_input.clone());
     let unpayable = submit(&ctx, unpayable).await.unwrap();
+    submit(&ctx, call(&alice, 0, 1, 21_000, sink, away, no_input.clone())).await.unwrap();
     let first = build_block(&ctx, 0).unwrap().block.expect("a block");
     assert_eq!(first.transactions.iter().map(nonce).collect::<Vec<_>>(), vec![0]);
     assert!(balance(&ctx, &alice) < U256::from(ETH / 100), "alice cannot pay her call now");
@@ -374,15 +375,18 @@ async fn a_transaction_its_sender_cannot_pay_takes_no_block_space() {
 }
 
 /// A sender's transactions in one block are paid out of one balance: each admitted on its
-/// own, two that together cost more than the sender has are not selected together.
+/// own (the later nonce first), two that together cost more than the sender has are not
+/// selected together.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_senders_transactions_in_one_block_share_its_balance() {
     let dir = tempfile::tempdir().unwrap();
     let ctx = three_ether_context(dir.path());
     let (alice, bob) = (key(0), key(1));
     let two_ether = 2 * ETH as u64;
-    let first = submit(&ctx, transfer(&alice, 0, 3, two_ether)).await.unwrap();
+    // In nonce order the second would overdraw her pending first one and be refused; sent
+    // first, it waits behind the gap, uncounted.
     let second = submit(&ctx, transfer(&alice, 1, 3, two_ether)).await.unwrap();
+    let first = submit(&ctx, transfer(&alice, 0, 3, two_ether)).await.unwrap();
     let other = submit(&ctx, transfer(&bob, 0, 1, 1)).await.unwrap();
     let picked: Vec<B256> = select(&ctx, BLOCK_GAS).iter().map(Transaction::hash).collect();
     assert_eq!(picked, vec![first, other], "alice's second transfer waits for funds");
@@ -445,4 +449,120 @@ async fn a_refill_keeps_the_later_of_two_journaled_transactions_at_one_nonce() {
     let left: Vec<B256> = journal.load().unwrap().iter().map(Transaction::hash).collect();
     assert_eq!(left, vec![later.hash()], "the replaced one is forgotten");
     journal.close().await;
+}
+
+/// A node whose pool holds at most `max_queued_per_sender` transactions of one sender, and
+/// `max_queued` over all senders, behind a nonce gap, and `max_txs` in all.
+fn queue_capped_context(
+    dir: &std::path::Path,
+    max_queued_per_sender: usize,
+    max_queued: usize,
+    max_txs: usize,
+) -> NodeContext {
+    let mut config = config(dir);
+    config.mempool.max_queued_per_sender = max_queued_per_sender;
+    config.mempool.max_queued = max_queued;
+    config.mempool.max_txs = max_txs;
+    Node::open(config).unwrap()
+}
+
+/// Transactions behind a nonce gap cost their sender nothing, so the pool bounds them: per
+/// sender (a clear refusal) and in all, where a new one takes the place of the cheapest
+/// queued one of another sender only if it pays more. Closing a gap makes its queued
+/// transactions pending, and frees their places.
+#[tokio::test(flavor = "multi_thread")]
+async fn transactions_behind_a_nonce_gap_are_bounded_per_sender_and_in_the_pool() {
+    let dir = tempfile::tempdir().unwrap();
+    let (alice, bob, carol) = (key(0), key(1), key(2));
+    let bobs = {
+        let ctx = queue_capped_context(dir.path(), 2, 3, 100);
+        submit(&ctx, transfer(&alice, 5, 2, 1)).await.unwrap();
+        submit(&ctx, transfer(&alice, 6, 2, 1)).await.unwrap();
+        let refused = submit(&ctx, transfer(&alice, 7, 9, 1)).await.unwrap_err();
+        assert!(matches!(refused, PoolError::QueuedLimitExceeded { limit: 2 }), "{refused:?}");
+        assert_eq!(
+            refused.to_string(),
+            "account limit exceeded: 2 queued transactions behind a nonce gap"
+        );
+        // Pending transactions are not queued ones: Alice's nonce 0 is admitted.
+        submit(&ctx, transfer(&alice, 0, 1, 1)).await.unwrap();
+
+        // The pool's cap: Bob's queued transaction is its third.
+        let bobs = submit(&ctx, transfer(&bob, 3, 1, 1)).await.unwrap();
+        let same_price = submit(&ctx, transfer(&carol, 3, 1, 1)).await.unwrap_err();
+        assert!(matches!(same_price, PoolError::PoolFull), "{same_price:?}");
+        assert_eq!(same_price.to_string(), "txpool is full");
+        // Paying more, Carol's takes the place of the cheapest: Bob's.
+        let carols = submit(&ctx, transfer(&carol, 3, 5, 1)).await.unwrap();
+        assert!(ctx.mempool.get(&bobs).is_none() && ctx.mempool.get(&carols).is_some());
+        assert_eq!(ctx.metrics.txs_evicted.get(), 1);
+        assert_eq!(ctx.mempool.len(), 4);
+
+        // Alice closes her gap: 1..=4 make 5 and 6 pending, and her queue has room again.
+        for nonce in 1..=4 {
+            submit(&ctx, transfer(&alice, nonce, 1, 1)).await.unwrap();
+        }
+        submit(&ctx, transfer(&alice, 8, 1, 1)).await.unwrap();
+        submit(&ctx, transfer(&alice, 9, 1, 1)).await.unwrap();
+        let full = submit(&ctx, transfer(&alice, 10, 1, 1)).await.unwrap_err();
+        assert!(matches!(full, PoolError::QueuedLimitExceeded { .. }), "{full:?}");
+        ctx.mempool.close_journal().await;
+        bobs
+    };
+    // The evicted transaction left the journal with the admission that evicted it.
+    let ctx = queue_capped_context(dir.path(), 2, 3, 100);
+    assert!(ctx.mempool.get(&bobs).is_none());
+    assert_eq!(ctx.mempool.len(), 10);
+}
+
+/// When the pool is at its count cap, a pending transaction evicts a queued one — one that
+/// can run now goes before one that may never, whatever it pays — and with nothing queued
+/// left to evict, the pool is full.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pending_transaction_evicts_a_queued_one_from_a_full_pool() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = queue_capped_context(dir.path(), 16, 16, 3);
+    let (alice, bob, carol) = (key(0), key(1), key(2));
+    let queued = submit(&ctx, transfer(&alice, 5, 50, 1)).await.unwrap();
+    submit(&ctx, transfer(&bob, 0, 1, 1)).await.unwrap();
+    submit(&ctx, transfer(&bob, 1, 1, 1)).await.unwrap();
+    // Full; a queued transaction takes the place of a queued one only by paying more, and
+    // never that of a pending one.
+    let refused = submit(&ctx, transfer(&carol, 1, 20, 1)).await.unwrap_err();
+    assert!(matches!(refused, PoolError::PoolFull), "{refused:?}");
+
+    let pending = submit(&ctx, transfer(&carol, 0, 1, 1)).await.unwrap();
+    assert!(ctx.mempool.get(&queued).is_none() && ctx.mempool.get(&pending).is_some());
+    let refused = submit(&ctx, transfer(&bob, 2, 1, 1)).await.unwrap_err();
+    assert!(matches!(refused, PoolError::PoolFull), "{refused:?}");
+    assert_eq!(ctx.mempool.len(), 3);
+}
+
+/// A sender's transactions behind a nonce gap are dropped once it had none admitted for
+/// `mempool.queued_lifetime_secs` (geth's `Lifetime`); its pending ones, and other senders'
+/// recent ones, stay.
+#[tokio::test(flavor = "multi_thread")]
+async fn queued_transactions_of_a_silent_sender_are_dropped_after_the_lifetime() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(dir.path());
+    config.mempool.queued_lifetime_secs = 600;
+    let ctx = Node::open(config).unwrap();
+    let (alice, bob) = (key(0), key(1));
+    let start = std::time::Instant::now();
+    let alices_pending = submit(&ctx, transfer(&alice, 0, 1, 1)).await.unwrap();
+    let alices_queued = submit(&ctx, transfer(&alice, 5, 1, 1)).await.unwrap();
+    let bobs_queued = submit(&ctx, transfer(&bob, 3, 1, 1)).await.unwrap();
+    let lifetime = std::time::Duration::from_secs(600);
+
+    assert!(ctx.mempool.drop_idle_queued(start + lifetime / 2).is_empty());
+    let later = std::time::Instant::now() + lifetime;
+    let dropped = ctx.mempool.drop_idle_queued(later);
+    let mut expected = vec![alices_queued, bobs_queued];
+    let mut got = dropped.clone();
+    expected.sort();
+    got.sort();
+    assert_eq!(got, expected);
+    assert!(ctx.mempool.get(&alices_pending).is_some(), "pending ones stay");
+    assert_eq!(ctx.mempool.len(), 1);
+    assert_eq!(ctx.metrics.txs_evicted.get(), 2);
 }

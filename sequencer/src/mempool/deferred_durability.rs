@@ -26,8 +26,9 @@ use crate::journal::QueuedWrite;
 pub struct PendingAdmission {
     /// The transaction admitted.
     pub(super) tx: Arc<Transaction>,
-    /// The transaction it replaced in the pool, to put back if the write fails.
-    pub(super) replaced: Option<Arc<Transaction>>,
+    /// The transactions it displaced from the pool — the one it replaced, those evicted to
+    /// make room — each with its payer's account nonce then, to put back if the write fails.
+    pub(super) displaced: Vec<(Arc<Transaction>, Option<u64>)>,
     /// Its journal write.
     pub(super) write: QueuedWrite,
 }

@@ -8,19 +8,29 @@
 //! transaction guarded by a recent block is unique by hash and expires with its block
 //! (Solana-style).
 //!
+//! geth's pool rules on top (`lane_standing` tells pending from queued): an EVM transaction
+//! must fit in its payer's balance beside the payer's pending ones (overdraft); transactions
+//! queued behind a nonce gap, free to send, are capped per payer and in all, evicted for
+//! better-paying queued ones or for runnable ones when the pool is full, and dropped when
+//! their payer stays silent for the queued lifetime.
+//!
 //! `deferred_durability`: admissions that leave waiting for their journal write to the scope
 //! that runs them (a JSON-RPC batch), so a batch's admissions share group commits.
 
 mod deferred_durability;
+mod lane_standing;
 mod pool;
 mod selection;
 
-use std::sync::{
-    Arc,
-    atomic::{AtomicU64, Ordering},
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
 };
 
-use alloy_primitives::{Address, B256, Bytes};
+use alloy_primitives::{Address, B256, Bytes, U256};
 use execution::{
     AccountId, AdmissionContext, ChainView, EngineKind, Engines, ReplayGuard, SealedBlock,
     StateView, Store, Transaction,
@@ -31,7 +41,7 @@ use parking_lot::Mutex;
 pub use deferred_durability::{DeferredDurability, PendingAdmission};
 pub use selection::BlockSpace;
 
-use crate::{Metrics, PoolError, journal::Journal};
+use crate::{Metrics, Overdraft, PoolError, journal::Journal};
 use deferred_durability::{defer, take_decoded};
 use pool::{Expiry, Pool};
 
@@ -86,10 +96,12 @@ impl Mempool {
         let mut restored = 0usize;
         let mut stale = Vec::new();
         for tx in pool.journal.load()? {
+            let account_nonce = match tx.replay_guard() {
+                ReplayGuard::Nonce(_) => Some(reader.account(tx.payer())?.map_or(0, |a| a.nonce)),
+                ReplayGuard::RecentBlock { .. } => None,
+            };
             let keep = match tx.replay_guard() {
-                ReplayGuard::Nonce(nonce) => {
-                    nonce >= reader.account(tx.payer())?.map_or(0, |a| a.nonce)
-                }
+                ReplayGuard::Nonce(nonce) => account_nonce.is_some_and(|next| nonce >= next),
                 ReplayGuard::RecentBlock { .. } => reader.transaction_block(tx.hash())?.is_none(),
             };
             let expiry = match keep.then(|| pool.expiry(&reader, &tx, head.number)) {
@@ -101,7 +113,7 @@ impl Mempool {
             };
             // Two entries at one nonce (a replacement whose journal write a crash cut after
             // its put): the later one, in admission order, wins, and the other is forgotten.
-            match pool.pool.lock().insert(Arc::new(tx), expiry) {
+            match pool.pool.lock().insert(Arc::new(tx), expiry, account_nonce) {
                 Some(replaced) => stale.push(replaced.hash()),
                 None => restored += 1,
             }
@@ -210,8 +222,14 @@ impl Mempool {
                 expiry
             }
         };
+        // The payer's account, for a nonce-lane transaction: its nonce places the transaction
+        // (pending or queued behind a gap), its balance bounds what its pending ones may cost.
+        let account = match tx.replay_guard() {
+            ReplayGuard::Nonce(_) => Some(reader.account(tx.payer())?.unwrap_or_default()),
+            ReplayGuard::RecentBlock { .. } => None,
+        };
         let tx = Arc::new(tx);
-        let replaced = {
+        let displaced = {
             let mut pool = self.pool.lock();
             if pool.by_hash.contains_key(&tx.hash()) {
                 return Err(PoolError::AlreadyKnown);
@@ -222,53 +240,184 @@ impl Mempool {
             {
                 return Err(PoolError::ReplacementUnderpriced);
             }
-            match &existing {
-                // A replacement keeps the count, but may grow the pool's bytes.
-                Some(old) => {
-                    if pool.total_bytes - old.size() + tx.size() > self.limits.max_bytes {
-                        return Err(PoolError::PoolFull);
-                    }
+            let evicted = match (&account, tx.replay_guard()) {
+                (Some(account), ReplayGuard::Nonce(nonce)) => {
+                    pool.set_account_nonce(&tx.payer(), account.nonce);
+                    self.check_overdraft(&pool, &tx, nonce, account.balance, existing.as_deref())?;
+                    self.room_for(&pool, &tx, nonce, account.nonce, existing.as_deref())?
                 }
-                None => {
-                    let payer = tx.payer();
-                    if pool.lane_len(&payer) >= self.limits.max_per_sender {
-                        return Err(PoolError::AccountLimitExceeded {
-                            limit: self.limits.max_per_sender,
-                        });
-                    }
-                    if pool.len() >= self.limits.max_txs
-                        || pool.total_bytes + tx.size() > self.limits.max_bytes
-                    {
-                        return Err(PoolError::PoolFull);
-                    }
+                _ => self.room_for_recent(&pool, &tx)?,
+            };
+            let mut displaced = Vec::with_capacity(evicted.len() + 1);
+            for hash in evicted {
+                let payer = pool.by_hash.get(&hash).map(|victim| victim.payer());
+                let account_nonce =
+                    payer.and_then(|p| pool.standing(&p).map(|standing| standing.account_nonce));
+                if let Some(victim) = pool.remove(&hash) {
+                    displaced.push((victim, account_nonce));
                 }
             }
-            pool.insert(tx.clone(), expiry)
+            if !displaced.is_empty() {
+                self.metrics.txs_evicted.inc_by(displaced.len() as u64);
+                tracing::debug!(evicted = displaced.len(), "queued transactions evicted");
+            }
+            let account_nonce = account.as_ref().map(|a| a.nonce);
+            if let Some(old) = pool.insert(tx.clone(), expiry, account_nonce) {
+                displaced.push((old, account_nonce));
+            }
+            displaced
         };
-        let delete = replaced.iter().map(|old| old.hash()).collect();
+        let delete = displaced.iter().map(|(old, _)| old.hash()).collect();
         let hash = tx.hash();
         let write = match self.journal.queue_write(vec![(*tx).clone()], delete) {
             Ok(write) => write,
             Err(e) => {
-                self.roll_back(&tx, replaced);
+                self.roll_back(&tx, displaced);
                 return Err(PoolError::Journal(e));
             }
         };
         // In a batch's scope the batch settles it before answering; otherwise it is settled
         // now.
-        if let Some(pending) = defer(PendingAdmission { tx, replaced, write }) {
+        if let Some(pending) = defer(PendingAdmission { tx, displaced, write }) {
             self.settle(pending).await?;
         }
         Ok(hash)
+    }
+
+    /// geth's overdraft rule: the most `tx` (at `nonce`) may cost, beside the most its
+    /// payer's other pending EVM transactions may cost, must fit in the payer's `balance`;
+    /// a replacement takes the place of the one it replaces (`existing`). Only EVM
+    /// transactions cost their payer; the other engines' lane transactions (deposits) do not.
+    fn check_overdraft(
+        &self,
+        pool: &Pool,
+        tx: &Transaction,
+        nonce: u64,
+        balance: U256,
+        existing: Option<&Transaction>,
+    ) -> Result<(), PoolError> {
+        if tx.as_evm().is_none() {
+            return Ok(());
+        }
+        let payer = tx.payer();
+        let others = pool.pending_cost(&payer, nonce);
+        let cost = tx.max_cost();
+        if others.saturating_add(cost) <= balance {
+            return Ok(());
+        }
+        // geth counts a pending transaction being replaced in the queued cost, and the
+        // replacement's difference as the bump.
+        let replaced_pending = existing.filter(|old| {
+            old.as_evm().is_some()
+                && pool
+                    .standing(&payer)
+                    .is_some_and(|s| (s.account_nonce..s.pending_end).contains(&nonce))
+        });
+        Err(PoolError::Overdraft(match replaced_pending {
+            Some(old) => Overdraft {
+                balance,
+                queued_cost: others.saturating_add(old.max_cost()),
+                tx_cost: cost.saturating_sub(old.max_cost()),
+                bumped: true,
+            },
+            None => Overdraft { balance, queued_cost: others, tx_cost: cost, bumped: false },
+        }))
+    }
+
+    /// The room `tx`, a nonce-lane transaction at `nonce` of a payer whose account is at
+    /// `account_nonce`, needs in `pool`: the queued transactions to evict for it, or why it
+    /// does not fit. A replacement (`existing`) keeps the count but may grow the bytes, and
+    /// evicts nothing. A new transaction queued behind a gap is held to the payer's and the
+    /// pool's caps on queued ones; when the pool's is reached, it takes the place of the
+    /// cheapest queued transaction of another payer if it pays more, as geth's pool does.
+    /// When the pool is at its count or byte cap, a pending transaction evicts the cheapest
+    /// queued ones of other payers — one that can run now goes before one that may never —
+    /// and a queued one only those it outbids.
+    fn room_for(
+        &self,
+        pool: &Pool,
+        tx: &Transaction,
+        nonce: u64,
+        account_nonce: u64,
+        existing: Option<&Transaction>,
+    ) -> Result<Vec<B256>, PoolError> {
+        let limits = &self.limits;
+        if let Some(old) = existing {
+            if pool.total_bytes - old.size() + tx.size() > limits.max_bytes {
+                return Err(PoolError::PoolFull);
+            }
+            return Ok(Vec::new());
+        }
+        let payer = tx.payer();
+        if pool.lane_len(&payer) >= limits.max_per_sender {
+            return Err(PoolError::AccountLimitExceeded { limit: limits.max_per_sender });
+        }
+        let gapped = pool.standing(&payer).map_or(nonce > account_nonce, |s| s.is_gapped(nonce));
+        if gapped && pool.standing(&payer).is_some_and(|s| s.queued >= limits.max_queued_per_sender)
+        {
+            return Err(PoolError::QueuedLimitExceeded { limit: limits.max_queued_per_sender });
+        }
+        let mut count = pool.len() + 1;
+        let mut bytes = pool.total_bytes + tx.size();
+        let mut queued = pool.queued_total() + usize::from(gapped);
+        let over = |count: usize, bytes: usize, queued: usize| {
+            count > limits.max_txs || bytes > limits.max_bytes || queued > limits.max_queued
+        };
+        if !over(count, bytes, queued) {
+            return Ok(Vec::new());
+        }
+        let base_fee = self.head_base_fee.load(Ordering::Relaxed);
+        let priority = tx.priority(base_fee);
+        let mut evicted = Vec::new();
+        for victim in pool.queued_by_price(base_fee) {
+            if !over(count, bytes, queued) {
+                break;
+            }
+            if victim.payer() == payer {
+                continue;
+            }
+            if gapped && priority <= victim.priority(base_fee) {
+                break;
+            }
+            evicted.push(victim.hash());
+            count -= 1;
+            bytes -= victim.size();
+            queued -= 1;
+        }
+        if over(count, bytes, queued) {
+            return Err(PoolError::PoolFull);
+        }
+        Ok(evicted)
+    }
+
+    /// The room `tx`, a recent-block transaction, needs in `pool`: the queued transactions
+    /// to evict for it (at the count or byte cap, the cheapest queued ones), or why it does
+    /// not fit.
+    fn room_for_recent(&self, pool: &Pool, tx: &Transaction) -> Result<Vec<B256>, PoolError> {
+        let limits = &self.limits;
+        let mut count = pool.len() + 1;
+        let mut bytes = pool.total_bytes + tx.size();
+        let mut evicted = Vec::new();
+        let base_fee = self.head_base_fee.load(Ordering::Relaxed);
+        let mut victims = pool.queued_by_price(base_fee).into_iter();
+        while count > limits.max_txs || bytes > limits.max_bytes {
+            let Some(victim) = victims.next() else {
+                return Err(PoolError::PoolFull);
+            };
+            evicted.push(victim.hash());
+            count -= 1;
+            bytes -= victim.size();
+        }
+        Ok(evicted)
     }
 
     /// Waits until the journal write of `pending` is on disk, then announces the admission;
     /// if the write failed, takes the transaction out of the pool again (putting back the one
     /// it replaced).
     pub async fn settle(&self, pending: PendingAdmission) -> Result<(), PoolError> {
-        let PendingAdmission { tx, replaced, write } = pending;
+        let PendingAdmission { tx, displaced, write } = pending;
         if let Err(e) = write.durable().await {
-            self.roll_back(&tx, replaced);
+            self.roll_back(&tx, displaced);
             return Err(PoolError::Journal(e));
         }
         self.metrics.txs_admitted.inc();
@@ -279,11 +428,24 @@ impl Mempool {
         Ok(())
     }
 
-    fn roll_back(&self, tx: &Transaction, replaced: Option<Arc<Transaction>>) {
+    /// Undoes an admission whose journal write failed: takes `tx` out and puts back what it
+    /// displaced — unless a block made it stale or took its nonce meanwhile.
+    fn roll_back(&self, tx: &Transaction, displaced: Vec<(Arc<Transaction>, Option<u64>)>) {
         let mut pool = self.pool.lock();
         pool.remove(&tx.hash());
-        if let Some(old) = replaced {
-            pool.insert(old, None);
+        for (old, account_nonce) in displaced {
+            let ReplayGuard::Nonce(nonce) = old.replay_guard() else {
+                continue;
+            };
+            let payer = old.payer();
+            let account_nonce = pool
+                .standing(&payer)
+                .map(|standing| standing.account_nonce)
+                .max(account_nonce)
+                .unwrap_or(nonce);
+            if nonce >= account_nonce && pool.in_lane(&old).is_none() {
+                pool.insert(old, None, Some(account_nonce));
+            }
         }
     }
 
@@ -393,8 +555,40 @@ impl Mempool {
             dropped.extend(pool.remove_stale(&payer, nonce));
         }
         dropped.extend(pool.remove_expired(block.number()));
-        self.metrics.mempool_size.set(pool.len() as i64);
+        let idle = pool.remove_idle_queued(Instant::now(), self.queued_lifetime());
+        drop(pool);
+        self.count_idle_dropped(&idle);
+        dropped.extend(idle);
+        self.metrics.mempool_size.set(self.len() as i64);
         Ok(dropped)
+    }
+
+    /// How long a payer's queued transactions outlive its last admission.
+    fn queued_lifetime(&self) -> Duration {
+        Duration::from_secs(self.limits.queued_lifetime_secs)
+    }
+
+    fn count_idle_dropped(&self, idle: &[B256]) {
+        if !idle.is_empty() {
+            self.metrics.txs_evicted.inc_by(idle.len() as u64);
+            tracing::info!(
+                dropped = idle.len(),
+                lifetime_secs = self.limits.queued_lifetime_secs,
+                "queued transactions of silent senders dropped"
+            );
+        }
+    }
+
+    /// Drops the transactions queued behind a nonce gap of every payer that had none
+    /// admitted for `mempool.queued_lifetime_secs` before `now` (each block does, at its
+    /// time); returns their hashes (their journal entries must go too).
+    pub fn drop_idle_queued(&self, now: Instant) -> Vec<B256> {
+        let mut pool = self.pool.lock();
+        let idle = pool.remove_idle_queued(now, self.queued_lifetime());
+        self.metrics.mempool_size.set(pool.len() as i64);
+        drop(pool);
+        self.count_idle_dropped(&idle);
+        idle
     }
 
     /// After the chain was rewound to `head` (a devnet's `evm_revert`): the pool follows the
@@ -403,10 +597,10 @@ impl Mempool {
     /// rewind made too high waits, as a gapped one does. The transactions the deleted blocks
     /// had included are gone with them (as in anvil). Returns the hashes dropped (their
     /// journal entries must go too).
-    pub fn on_rewind(
+    pub fn on_rewind<C: ChainView + StateView>(
         &self,
         head: &alloy_consensus::Header,
-        chain: &impl ChainView,
+        chain: &C,
     ) -> Result<Vec<B256>, PoolError> {
         self.head.store(head.number, Ordering::Relaxed);
         self.head_base_fee.store(head.base_fee_per_gas.unwrap_or_default(), Ordering::Relaxed);
@@ -420,7 +614,7 @@ impl Mempool {
                 Ok(expiry) => {
                     // Its block is still the chain's, perhaps at another number now.
                     pool.remove(&tx.hash());
-                    pool.insert(tx, expiry);
+                    pool.insert(tx, expiry, None);
                 }
                 Err(PoolError::Invalid(_)) => {
                     pool.remove(&tx.hash());
@@ -428,6 +622,12 @@ impl Mempool {
                 }
                 Err(e) => return Err(e),
             }
+        }
+        // The rewound accounts' nonces are lower: what was pending may wait behind a gap now.
+        let payers: Vec<AccountId> = pool.lanes.keys().copied().collect();
+        for payer in payers {
+            let nonce = chain.account(payer)?.map_or(0, |a| a.nonce);
+            pool.reset_account_nonce(&payer, nonce);
         }
         self.metrics.mempool_size.set(pool.len() as i64);
         Ok(dropped)

@@ -56,6 +56,8 @@ impl DevnetDa {
                 .wrap_err("could not start the local Celestia node")?;
                 config.da.celestia.url = server.url();
                 config.da.celestia.auth_token = Some(Secret::new(server.write_token()));
+                // Its one account signs the blobs; followers read only those.
+                config.da.celestia.batcher_address = Some(celestia_dev::dev_account().to_string());
                 Ok(Self::Celestia(server))
             }
             DaBackendKind::Ethereum => {

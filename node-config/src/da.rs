@@ -118,6 +118,12 @@ pub struct CelestiaDaConfig {
     /// Timeout of one JSON-RPC request, in milliseconds (greater than 0). Default 60000:
     /// `blob.Submit` waits for inclusion in a Celestia block.
     pub request_timeout_ms: u64,
+    /// The Celestia account (`celestia1…`) whose blobs carry the batches: the sequencer's
+    /// celestia-node account, which signs every blob it posts (share version 1). A follower
+    /// reads only blobs signed by it — anyone may post to a namespace — and requires it; a
+    /// sequencer checks that its node's account is this one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub batcher_address: Option<String>,
 }
 
 impl Default for CelestiaDaConfig {
@@ -129,6 +135,7 @@ impl Default for CelestiaDaConfig {
             gas_price: 0.004,
             max_blob_bytes: 1_966_080,
             request_timeout_ms: 60_000,
+            batcher_address: None,
         }
     }
 }

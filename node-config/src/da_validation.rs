@@ -68,6 +68,16 @@ pub(crate) fn validate_url(
     }
 }
 
+/// Whether `address` has the shape of a Celestia account address: the `celestia` prefix, the
+/// separator, and 38 characters of the bech32 alphabet (20 bytes and a checksum). The
+/// checksum is checked where the address is used (`da::CelestiaDa`).
+fn is_celestia_account(address: &str) -> bool {
+    const BECH32: &str = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+    address
+        .strip_prefix("celestia1")
+        .is_some_and(|rest| rest.len() == 38 && rest.chars().all(|c| BECH32.contains(c)))
+}
+
 pub(crate) fn validate_celestia(c: &CelestiaDaConfig) -> Result<(), ConfigError> {
     validate_url(
         "da.celestia.url",
@@ -81,6 +91,16 @@ pub(crate) fn validate_celestia(c: &CelestiaDaConfig) -> Result<(), ConfigError>
             "\"\"",
             "must not be empty; remove the key for a node started with --rpc.skip-auth",
             "auth_token = \"eyJhbGciOi…\" (from `celestia light auth write`)",
+        ));
+    }
+    if let Some(address) = &c.batcher_address
+        && !is_celestia_account(address)
+    {
+        return Err(invalid(
+            "da.celestia.batcher_address",
+            format!("{address:?}"),
+            "must be a Celestia account address: \"celestia1\" and 38 bech32 characters",
+            "batcher_address = \"celestia1…\" (the sequencer's celestia-node account)",
         ));
     }
     if !(c.gas_price.is_finite() && c.gas_price > 0.0) {
@@ -204,6 +224,14 @@ impl NodeConfig {
                 "is required to read batches: only transactions from the batcher count",
                 "batcher_address = \"0x…\" (the sequencer's batcher account)",
             )),
+            DaBackendKind::Celestia if self.da.celestia.batcher_address.is_none() => Err(invalid(
+                "da.celestia.batcher_address",
+                "<missing>",
+                "is required to read batches: anyone may post to a namespace, so only blobs \
+                     signed by the sequencer's Celestia account count",
+                "batcher_address = \"celestia1…\" (the sequencer's celestia-node account, \
+                     `celestia state account-address`)",
+            )),
             _ => Ok(()),
         }
     }
@@ -267,6 +295,12 @@ mod tests {
             ("da.ethereum.max_fee_per_gas_gwei", "greater than 0", |c| {
                 c.da.ethereum.max_fee_per_gas_gwei = 0
             }),
+            ("da.celestia.batcher_address", "must be a Celestia account address", |c| {
+                c.da.celestia.batcher_address = Some("celestia1notbech32!".into())
+            }),
+            ("da.celestia.batcher_address", "must be a Celestia account address", |c| {
+                c.da.celestia.batcher_address = Some(CELESTIA_ACCOUNT.replace("celestia", "cosmos"))
+            }),
             ("follower.da_start_height", "greater than 0", |c| c.follower.da_start_height = 0),
             ("follower.poll_interval_ms", "greater than 0", |c| c.follower.poll_interval_ms = 0),
         ];
@@ -281,6 +315,9 @@ mod tests {
         }
     }
 
+    /// A Celestia account address (from celestia-types' documentation).
+    const CELESTIA_ACCOUNT: &str = "celestia1377k5an3f94v6wyaceu0cf4nq6gk2jtpc46g7h";
+
     #[test]
     fn posting_needs_the_backend_secret_and_says_what_to_write() {
         let mut c = NodeConfig::default();
@@ -291,6 +328,11 @@ mod tests {
         assert!(err.to_string().contains("MANIFOLD_DA__CELESTIA__AUTH_TOKEN"), "{err}");
         assert_eq!(c.require_da_reader().unwrap_err().key(), Some("genesis.timestamp"));
         c.genesis.timestamp = 1_700_000_000;
+        let err = c.require_da_reader().unwrap_err();
+        assert_eq!(err.key(), Some("da.celestia.batcher_address"));
+        assert!(err.to_string().contains("signed by the sequencer's Celestia account"), "{err}");
+        c.da.celestia.batcher_address = Some(CELESTIA_ACCOUNT.into());
+        c.validate().unwrap();
         c.require_da_reader().unwrap();
         c.da.celestia.auth_token = Some(Secret::new("t"));
         c.require_da_writer().unwrap();

@@ -32,6 +32,7 @@ mod tests {
             let optional = [
                 "da.local.path",
                 "da.celestia.auth_token",
+                "da.celestia.batcher_address",
                 "da.ethereum.batcher_key",
                 "da.ethereum.batcher_address",
                 "da.ethereum.l1_chain_id",

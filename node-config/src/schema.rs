@@ -96,6 +96,7 @@ const DA_CELESTIA: &[(&str, Node)] = &[
     ("gas_price", FLOAT),
     ("max_blob_bytes", INT),
     ("request_timeout_ms", INT),
+    ("batcher_address", STR),
 ];
 
 const DA_ETHEREUM: &[(&str, Node)] = &[
@@ -252,6 +253,7 @@ mod tests {
         let mut config = NodeConfig::default();
         config.da.local.path = Some("/tmp/da".into());
         config.da.celestia.auth_token = Some("token".into());
+        config.da.celestia.batcher_address = Some("celestia1…".into());
         config.da.ethereum.batcher_key = Some(crate::Secret::new("0x01"));
         config.da.ethereum.batcher_address = Some(Address::with_last_byte(1));
         config.da.ethereum.l1_chain_id = Some(900);

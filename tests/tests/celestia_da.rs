@@ -137,8 +137,10 @@ async fn submitted_blobs_read_back_byte_exact_with_celestias_commitment() -> eyr
         assert!(receipt.height <= da.head_height().await?, "included at or below the head");
         let blobs = da.blobs_at(receipt.height).await?;
         assert!(blobs.contains(data), "blob at its receipt height, byte-exact");
-        // The receipt's commitment is Celestia's share commitment of the blob.
-        let expected = Blob::new(namespace(), data.to_vec(), None)?.commitment;
+        // The receipt's commitment is Celestia's share commitment of the blob, signed by the
+        // node's account (share version 1).
+        let expected =
+            Blob::new(namespace(), data.to_vec(), Some(celestia_dev::dev_account()))?.commitment;
         assert_eq!(receipt.commitment.0, *expected.hash());
         assert!(da.is_confirmed(receipt).await?, "an included blob is final");
     }
@@ -178,6 +180,59 @@ async fn empty_heights_are_empty_and_heights_above_the_head_are_not_available() 
         }
         other => panic!("expected HeightNotAvailable, got {other:?}"),
     }
+    Ok(())
+}
+
+/// Anyone may post to a namespace: a reader with `batcher_address` reads only the blobs the
+/// batcher's account signed, so a forged frame posted unsigned is passed over; a reader
+/// without it reads both. A poster whose node's account is not the configured batcher
+/// refuses to post.
+#[tokio::test(flavor = "multi_thread")]
+async fn only_blobs_signed_by_the_batcher_are_read() -> eyre::Result<()> {
+    let server = DevServer::start().await?;
+    let batcher = celestia_dev::dev_account().to_string();
+    let with_batcher = |token: &str| CelestiaDaConfig {
+        batcher_address: Some(batcher.clone()),
+        ..server.config(Some(token))
+    };
+    let writer = CelestiaDa::connect(&with_batcher(server.get().write_token())).await?;
+    let genuine = Bytes::from_static(b"the batcher's frame");
+    let receipt = writer.submit(genuine.clone()).await?;
+
+    // Someone else's blob in the same namespace: unsigned (share version 0), through the
+    // node's own JSON-RPC.
+    let forged = b"a forged frame";
+    let (status, body) = server
+        .raw(
+            Some(server.get().write_token()),
+            "blob.Submit",
+            json!([[{"namespace": base64_of(namespace().as_bytes()), "data": base64_of(forged),
+                     "share_version": 0, "commitment": null, "index": -1}], {}]),
+        )
+        .await?;
+    assert_eq!(status, 200, "{body}");
+    let forged_height = body["result"].as_u64().expect("a height");
+    server.get().wait_for_height(forged_height.max(receipt.height)).await;
+
+    let reader = CelestiaDa::connect(&with_batcher(server.get().read_token())).await?;
+    let open_reader = CelestiaDa::connect(&server.config(Some(server.get().read_token()))).await?;
+    let mut read = Vec::new();
+    let mut read_openly = Vec::new();
+    for height in [receipt.height, forged_height] {
+        read.extend(reader.blobs_at(height).await?);
+        read_openly.extend(open_reader.blobs_at(height).await?);
+    }
+    read_openly.dedup();
+    assert_eq!(read, vec![genuine.clone()], "only the signed blob is read");
+    assert!(read_openly.contains(&Bytes::from_static(forged)), "the forged blob is there");
+    assert!(read_openly.contains(&genuine));
+
+    // A sequencer whose node signs as another account would post blobs nobody reads.
+    let mut misconfigured = server.config(Some(server.get().write_token()));
+    misconfigured.batcher_address = Some("celestia1377k5an3f94v6wyaceu0cf4nq6gk2jtpc46g7h".into());
+    let error = CelestiaDa::connect(&misconfigured).await?.submit(genuine).await.unwrap_err();
+    assert!(matches!(error, DaError::Misconfigured { .. }), "{error:?}");
+    assert!(error.to_string().contains(&batcher), "{error}");
     Ok(())
 }
 

@@ -73,6 +73,7 @@ async fn celestia_outage_of_30_s_under_load() -> eyre::Result<()> {
     let sequencer = TestNode::start_with(|c| use_celestia(c, &url, &write)).await?;
     let mut reader_config = sequencer.config.da.celestia.clone();
     reader_config.auth_token = Some(Secret::new(&read));
+    reader_config.batcher_address = Some(celestia_dev::dev_account().to_string());
     let follower_da: Arc<dyn DaBackend> = Arc::new(CelestiaDa::connect(&reader_config).await?);
     let follower = TestNode::start_follower(&sequencer, follower_da, |c| {
         c.da.batcher.retry_max_ms = 2_000;

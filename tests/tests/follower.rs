@@ -152,6 +152,7 @@ async fn foreign_and_corrupt_blobs_in_the_celestia_namespace_are_skipped() -> ey
         Arc::new(CelestiaDa::connect(&sequencer.config.da.celestia).await?);
     let mut read_config = sequencer.config.da.celestia.clone();
     read_config.auth_token = Some(Secret::new(server.read_token()));
+    read_config.batcher_address = Some(celestia_dev::dev_account().to_string());
     let reader: Arc<dyn DaBackend> = Arc::new(CelestiaDa::connect(&read_config).await?);
     skips_foreign_and_corrupt_blobs(&sequencer, writer, reader).await?;
     server.stop().await;

@@ -3,7 +3,7 @@
 //!
 //! | trait method | celestia-node call |
 //! | --- | --- |
-//! | `submit` | `blob.Submit([blob], {gas_price, is_gas_price_set})` |
+//! | `submit` | `blob.Submit([blob], {gas_price, is_gas_price_set})` (the first one preceded by `state.AccountAddress`) |
 //! | `blobs_at` | `blob.GetAll(height, [namespace])` (*) |
 //! | `head_height` | `header.LocalHead` |
 //! | `is_confirmed` | `blob.Get(height, namespace, commitment)` (*) |
@@ -20,6 +20,15 @@
 //! commitment (the 32-byte root Celestia computes over the blob's shares, as celestia-types
 //! computes it), which is also how `blob.Get` finds the blob again.
 //!
+//! **Who posted.** Anyone may post to a namespace, so the blobs are signed: every blob is
+//! posted with share version 1, whose shares carry the signer — the node's account
+//! (`state.AccountAddress`), which Celestia's validators check against the account paying
+//! for the blob. A reader with `batcher_address` reads only blobs signed by that account; a
+//! blob of anyone else (unsigned, version 0, or signed by another account) is passed over,
+//! so a forged frame cannot complete or poison a batch. A poster whose node's account is not
+//! the configured `batcher_address` refuses to post (a misconfiguration: its followers would
+//! ignore every blob).
+//!
 //! **Finality.** Celestia (CometBFT) finalizes a block when it is committed: a blob at a height
 //! the node has is final, so `is_confirmed` is "is it there".
 //!
@@ -35,10 +44,12 @@ use std::sync::{
 use alloy_primitives::B256;
 use async_trait::async_trait;
 use bytes::Bytes;
-use celestia_rpc::{BlobClient, HeaderClient, TxConfig};
+use celestia_rpc::{BlobClient, HeaderClient, StateClient, TxConfig};
 use celestia_types::nmt::Namespace;
+use celestia_types::state::{AccAddress, Address};
 use celestia_types::{Blob, Commitment};
 use node_config::CelestiaDaConfig;
+use tokio::sync::OnceCell;
 
 use super::client::{ClientSettings, LazyClient};
 use super::errors::{NAME, from_client_error, is_blob_not_found};
@@ -63,6 +74,10 @@ struct Inner {
     /// Highest local head seen: heights up to it are readable without asking again
     /// (Celestia heights are final, so a node's head never goes back).
     known_head: AtomicU64,
+    /// The only account whose blobs are read (`batcher_address`); `None` reads every blob.
+    batcher: Option<AccAddress>,
+    /// The node's own account, which signs what it posts (asked once, on the first post).
+    signer: OnceCell<AccAddress>,
 }
 
 impl CelestiaDa {
@@ -74,6 +89,7 @@ impl CelestiaDa {
     /// header, or a reserved namespace.
     pub async fn connect(cfg: &CelestiaDaConfig) -> Result<Self, DaError> {
         let namespace = namespace_v0(cfg.namespace)?;
+        let batcher = cfg.batcher_address.as_deref().map(parse_account).transpose()?;
         let (settings, transport) = ClientSettings::from_config(cfg)?;
         let client = LazyClient::new(settings, transport).await?;
         tracing::info!(
@@ -81,6 +97,7 @@ impl CelestiaDa {
             namespace = %cfg.namespace,
             gas_price = cfg.gas_price,
             max_blob_bytes = cfg.max_blob_bytes,
+            batcher = ?cfg.batcher_address,
             "Celestia DA configured"
         );
         Ok(Self {
@@ -90,8 +107,47 @@ impl CelestiaDa {
                 gas_price: cfg.gas_price,
                 max_blob_bytes: cfg.max_blob_bytes,
                 known_head: AtomicU64::new(0),
+                batcher,
+                signer: OnceCell::new(),
             }),
         })
+    }
+
+    /// The account that signs this node's blobs: its celestia-node's account, which must be
+    /// the configured `batcher_address` when one is set.
+    async fn signer(&self) -> Result<AccAddress, DaError> {
+        let signer = self
+            .inner
+            .signer
+            .get_or_try_init(|| async {
+                let client = self.inner.client.get().await?;
+                match client
+                    .state_account_address()
+                    .await
+                    .map_err(|e| from_client_error("state.AccountAddress", e))?
+                {
+                    Address::AccAddress(account) => Ok(account),
+                    other => Err(DaError::Storage(format!(
+                        "celestia-node's account address {other} is not an account"
+                    ))),
+                }
+            })
+            .await?;
+        match self.inner.batcher {
+            Some(batcher) if batcher != *signer => Err(DaError::Misconfigured {
+                backend: NAME,
+                reason: format!(
+                    "celestia-node's account {signer} is not da.celestia.batcher_address \
+                     {batcher}: followers would read none of its blobs"
+                ),
+            }),
+            _ => Ok(*signer),
+        }
+    }
+
+    /// Whether a blob read back counts: signed by the batcher, when one is configured.
+    fn is_from_batcher(&self, blob: &Blob) -> bool {
+        self.inner.batcher.is_none_or(|batcher| blob.signer == Some(batcher))
     }
 
     /// The 29-byte namespace the blobs are posted in.
@@ -127,10 +183,23 @@ impl CelestiaDa {
     }
 }
 
-/// The blob of `data` in `namespace`, with its share commitment.
-pub(crate) fn blob_of(namespace: Namespace, data: Vec<u8>) -> Result<Blob, DaError> {
-    Blob::new(namespace, data, None)
+/// The blob of `data` in `namespace` signed by `signer` (share version 1), with its share
+/// commitment.
+pub(crate) fn blob_of(
+    namespace: Namespace,
+    data: Vec<u8>,
+    signer: AccAddress,
+) -> Result<Blob, DaError> {
+    Blob::new(namespace, data, Some(signer))
         .map_err(|e| DaError::Storage(format!("cannot build a Celestia blob: {e}")))
+}
+
+/// `address`, a bech32 `celestia1…` account address.
+fn parse_account(address: &str) -> Result<AccAddress, DaError> {
+    address.parse().map_err(|e| DaError::Misconfigured {
+        backend: NAME,
+        reason: format!("da.celestia.batcher_address {address:?} is not an account address: {e}"),
+    })
 }
 
 /// A commitment as a receipt's `B256`.
@@ -151,7 +220,8 @@ impl DaBackend for CelestiaDa {
     async fn submit(&self, blob: Bytes) -> Result<DaReceipt, DaError> {
         crate::backend::check_blob_size(&blob, self.inner.max_blob_bytes)?;
         let size = blob.len();
-        let blob = blob_of(self.inner.namespace, blob.to_vec())?;
+        let signer = self.signer().await?;
+        let blob = blob_of(self.inner.namespace, blob.to_vec(), signer)?;
         let commitment = commitment_b256(&blob.commitment);
         let client = self.inner.client.get().await?;
         let height = client
@@ -181,17 +251,24 @@ impl DaBackend for CelestiaDa {
             .await
             .map_err(|e| from_client_error("blob.GetAll", e))?
             .unwrap_or_default();
-        blobs
-            .into_iter()
-            .map(|blob| {
-                if blob.namespace != namespace {
-                    return Err(DaError::Storage(format!(
-                        "celestia-node returned a blob of another namespace at height {height}"
-                    )));
-                }
-                Ok(Bytes::from(blob.data))
-            })
-            .collect()
+        let mut read = Vec::with_capacity(blobs.len());
+        let mut foreign = 0usize;
+        for blob in blobs {
+            if blob.namespace != namespace {
+                return Err(DaError::Storage(format!(
+                    "celestia-node returned a blob of another namespace at height {height}"
+                )));
+            }
+            if self.is_from_batcher(&blob) {
+                read.push(Bytes::from(blob.data));
+            } else {
+                foreign += 1;
+            }
+        }
+        if foreign > 0 {
+            tracing::debug!(height, foreign, "blobs not signed by the batcher passed over");
+        }
+        Ok(read)
     }
 
     async fn head_height(&self) -> Result<u64, DaError> {
@@ -261,14 +338,30 @@ mod tests {
     }
 
     #[test]
-    fn receipt_commitment_is_the_share_commitment() {
+    fn receipt_commitment_is_the_signed_share_commitment() {
         let namespace = namespace_v0(node_config::DEFAULT_CELESTIA_NAMESPACE_ID).unwrap();
-        let blob = blob_of(namespace, b"batch frame".to_vec()).unwrap();
+        let signer = AccAddress::from([7u8; 20]);
+        let blob = blob_of(namespace, b"batch frame".to_vec(), signer).unwrap();
+        assert_eq!((blob.share_version, blob.signer), (1, Some(signer)));
         let expected =
-            Commitment::from_blob(namespace, b"batch frame", 0, None).expect("commitment");
+            Commitment::from_blob(namespace, b"batch frame", 1, Some(&signer)).expect("commitment");
         assert_eq!(commitment_b256(&blob.commitment), B256::from(*expected.hash()));
-        // A different blob commits differently.
-        let other = blob_of(namespace, b"batch frame!".to_vec()).unwrap();
+        // A different blob, or the same data signed by someone else, commits differently.
+        let other = blob_of(namespace, b"batch frame!".to_vec(), signer).unwrap();
         assert_ne!(commitment_b256(&other.commitment), commitment_b256(&blob.commitment));
+        let forged = blob_of(namespace, b"batch frame".to_vec(), AccAddress::from([8u8; 20]));
+        assert_ne!(commitment_b256(&forged.unwrap().commitment), commitment_b256(&blob.commitment));
+    }
+
+    #[tokio::test]
+    async fn a_malformed_batcher_address_is_a_misconfiguration() {
+        let error = CelestiaDa::connect(&CelestiaDaConfig {
+            batcher_address: Some("celestia1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq".into()),
+            ..CelestiaDaConfig::default()
+        })
+        .await
+        .unwrap_err();
+        assert!(matches!(error, DaError::Misconfigured { .. }), "{error:?}");
+        assert!(error.to_string().contains("da.celestia.batcher_address"), "{error}");
     }
 }

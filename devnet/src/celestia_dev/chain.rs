@@ -259,6 +259,7 @@ mod tests {
             namespace,
             commitment: Commitment::from_blob(namespace, &data, 0, None).unwrap(),
             data,
+            signer: None,
         }
     }
 

@@ -3,7 +3,8 @@
 //!
 //! It is a one-validator chain that makes a block every `block_time` with the blobs submitted
 //! since, and answers `blob.Submit`, `blob.GetAll`, `blob.Get`, `header.LocalHead`,
-//! `header.NetworkHead` and `header.GetByHeight` with celestia-node's shapes and error texts:
+//! `header.NetworkHead`, `header.GetByHeight` and `state.AccountAddress` with celestia-node's
+//! shapes and error texts:
 //! headers are real signed `ExtendedHeader`s (celestia-types' generator) that celestia-rpc
 //! decodes and validates, blob commitments are Celestia's share commitments, `blob.Submit`
 //! answers once its block is made, and access follows celestia-node's permissions (`write` to
@@ -25,10 +26,15 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Files: `server` (life cycle), `chain` (blocks and headers), `rpc` (the methods),
+//! Blobs of share version 1 carry their signer, which must be the server's account
+//! (`account`), as Celestia checks it against the account that pays; version-0 blobs are
+//! anyone's.
+//!
+//! Files: `server` (life cycle), `chain` (blocks and headers), `rpc` (the methods), `account`,
 //! `http_layer` (tokens and `/health`), `auth` (JWTs and permissions), `store` (redb),
 //! `error`.
 
+mod account;
 mod auth;
 mod chain;
 mod error;
@@ -37,6 +43,7 @@ mod rpc;
 mod server;
 mod store;
 
+pub use account::dev_account;
 pub use chain::MAX_BLOCK_DATA_BYTES;
 pub use error::CelestiaDevError;
 pub use rpc::MIN_GAS_PRICE;

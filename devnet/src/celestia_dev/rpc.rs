@@ -8,6 +8,7 @@
 //! | `blob.GetAll(h, [namespaces])` | `read` | the blobs at `h` in those namespaces, or `null` |
 //! | `blob.Get(h, namespace, commitment)` | `read` | that blob, or the error `blob: not found` |
 //! | `blob.Submit([blobs], options)` | `write` | the height that includes the blobs |
+//! | `state.AccountAddress` | `read` | the server's account (`account`), which signs version-1 blobs |
 //!
 //! As in celestia-node (go-jsonrpc): parameters that do not decode are error `-32700`
 //! ("unmarshaling params for '<method>' (param: <Go type>): …"), a wrong parameter count is
@@ -19,7 +20,11 @@ use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use celestia_types::{Blob, Commitment, nmt::Namespace};
+use celestia_types::{
+    Blob, Commitment,
+    nmt::Namespace,
+    state::{AccAddress, AddressTrait},
+};
 use jsonrpsee::{
     Extensions, RpcModule,
     types::{ErrorObjectOwned, Params},
@@ -28,6 +33,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{
+    account::dev_account,
     auth::{Permissions, READ, WRITE},
     chain::{Chain, Head, MAX_BLOCK_DATA_BYTES},
     store::StoredBlob,
@@ -146,13 +152,17 @@ fn boxed(json: &serde_json::value::RawValue) -> Box<serde_json::value::RawValue>
 
 /// A blob as celestia-node encodes it (`signer` omitted for version-0 blobs).
 fn blob_json(blob: &StoredBlob, index: u64) -> Value {
-    json!({
+    let mut json = json!({
         "namespace": STANDARD.encode(blob.namespace.as_bytes()),
         "data": STANDARD.encode(&blob.data),
-        "share_version": 0,
+        "share_version": u8::from(blob.signer.is_some()),
         "commitment": STANDARD.encode(blob.commitment.hash()),
         "index": index,
-    })
+    });
+    if let Some(signer) = &blob.signer {
+        json["signer"] = Value::String(STANDARD.encode(signer.as_bytes()));
+    }
+    json
 }
 
 /// Share index of each blob of a block, as if laid out one after another after the block's
@@ -163,17 +173,20 @@ fn share_indexes(blobs: &[StoredBlob]) -> Vec<u64> {
         .iter()
         .map(|blob| {
             let index = next;
-            next += shares_of(blob.data.len());
+            next += shares_of(blob.data.len(), blob.signer.is_some());
             index
         })
         .collect()
 }
 
-/// Shares a version-0 blob of `len` bytes takes.
-fn shares_of(len: usize) -> u64 {
+/// Shares a blob of `len` bytes takes (a signed one's first share also holds its 20-byte
+/// signer).
+fn shares_of(len: usize, signed: bool) -> u64 {
     const FIRST: usize = 478;
+    const SIGNER: usize = 20;
     const CONTINUATION: usize = 482;
-    1 + len.saturating_sub(FIRST).div_ceil(CONTINUATION) as u64
+    let first = if signed { FIRST - SIGNER } else { FIRST };
+    1 + len.saturating_sub(first).div_ceil(CONTINUATION) as u64
 }
 
 /// A blob of a `blob.Submit` request, as celestia-node reads it.
@@ -204,16 +217,40 @@ impl SubmittedBlob {
         if self.namespace.version() != 0 || self.namespace.is_reserved() {
             return Err("invalid user namespace: namespace is reserved or not version 0".into());
         }
-        if self.share_version != 0 || self.signer.as_deref().is_some_and(|s| !s.is_empty()) {
-            return Err(format!(
-                "share version {} is not supported (only version 0 blobs, without signer)",
-                self.share_version
-            ));
-        }
-        let blob = Blob::new(self.namespace, data, None).map_err(|e| e.to_string())?;
+        let signer = match (self.share_version, self.signer.as_deref().unwrap_or_default()) {
+            (0, "") => None,
+            (0, _) => return Err("share version 0 does not support signer".into()),
+            (1, "") => return Err("share version 1 requires signer".into()),
+            (1, signer) => {
+                let id: [u8; 20] = STANDARD
+                    .decode(signer)
+                    .ok()
+                    .and_then(|bytes| bytes.try_into().ok())
+                    .ok_or_else(|| format!("invalid signer {signer:?}: not 20 base64 bytes"))?;
+                let signer = AccAddress::from(id);
+                // Celestia's validators check a blob's signer against the account paying for
+                // it: here, the server's.
+                if signer != dev_account() {
+                    return Err(format!(
+                        "blob signer {signer} does not match the submitting account {}",
+                        dev_account()
+                    ));
+                }
+                Some(signer)
+            }
+            (version, _) => {
+                return Err(format!("share version {version} is not supported"));
+            }
+        };
+        let blob = Blob::new(self.namespace, data, signer).map_err(|e| e.to_string())?;
         let shares = blob.shares_len() as u64;
         Ok((
-            StoredBlob { namespace: blob.namespace, commitment: blob.commitment, data: blob.data },
+            StoredBlob {
+                namespace: blob.namespace,
+                commitment: blob.commitment,
+                data: blob.data,
+                signer: blob.signer,
+            },
             shares,
         ))
     }
@@ -342,6 +379,13 @@ pub(crate) fn module(chain: Arc<Chain>) -> RpcModule<Chain> {
         })
         .expect("method names are unique");
     module
+        .register_async_method("state.AccountAddress", |params, _, ext| async move {
+            positional("state.AccountAddress", &params, 0)?;
+            require(&ext, "AccountAddress", READ)?;
+            Ok::<_, ErrorObjectOwned>(Value::String(dev_account().to_string()))
+        })
+        .expect("method names are unique");
+    module
         .register_async_method("blob.Submit", |params, chain, ext| submit(chain, params, ext))
         .expect("method names are unique");
     module
@@ -383,10 +427,45 @@ mod tests {
         let namespace = Namespace::new_v0(b"manifold").unwrap();
         assert_eq!(blob.commitment, Commitment::from_blob(namespace, b"hello", 0, None).unwrap());
         assert_eq!(shares, 1);
-        assert_eq!(shares_of(478), 1);
-        assert_eq!(shares_of(479), 2);
-        assert_eq!(shares_of(478 + 482), 2);
-        assert_eq!(shares_of(478 + 483), 3);
+        assert_eq!(shares_of(478, false), 1);
+        assert_eq!(shares_of(479, false), 2);
+        assert_eq!(shares_of(478 + 482, false), 2);
+        assert_eq!(shares_of(478 + 483, false), 3);
+        // A signed blob's first share holds its signer too; celestia-types agrees.
+        let namespace = Namespace::new_v0(b"manifold").unwrap();
+        for len in [1, 458, 459, 458 + 482, 458 + 483] {
+            let blob = Blob::new(namespace, vec![1; len], Some(dev_account())).unwrap();
+            assert_eq!(shares_of(len, true), blob.shares_len() as u64, "{len} bytes");
+        }
+    }
+
+    fn signed_by(data: &[u8], signer: AccAddress) -> SubmittedBlob {
+        SubmittedBlob {
+            share_version: 1,
+            signer: Some(STANDARD.encode(signer.as_bytes())),
+            ..submitted(data)
+        }
+    }
+
+    #[test]
+    fn a_signed_blob_must_be_signed_by_the_servers_account() {
+        let (blob, _) = signed_by(b"frame", dev_account()).into_stored().unwrap();
+        let namespace = Namespace::new_v0(b"manifold").unwrap();
+        let expected = Commitment::from_blob(namespace, b"frame", 1, Some(&dev_account()));
+        assert_eq!((blob.commitment, blob.signer), (expected.unwrap(), Some(dev_account())));
+        // celestia-rpc reads it back signed, with the same commitment.
+        let decoded: Blob = serde_json::from_value(blob_json(&blob, 1)).unwrap();
+        assert_eq!((decoded.share_version, decoded.signer), (1, Some(dev_account())));
+        assert_eq!(decoded.commitment, blob.commitment);
+        decoded.validate().unwrap();
+
+        let other = AccAddress::from([5u8; 20]);
+        let forged = signed_by(b"frame", other).into_stored().unwrap_err();
+        assert!(forged.starts_with(&format!("blob signer {other} does not match")), "{forged}");
+        let unsigned_v1 = SubmittedBlob { signer: None, ..signed_by(b"frame", dev_account()) };
+        assert_eq!(unsigned_v1.into_stored().unwrap_err(), "share version 1 requires signer");
+        let signed_v0 = SubmittedBlob { share_version: 0, ..signed_by(b"frame", dev_account()) };
+        assert!(signed_v0.into_stored().unwrap_err().contains("does not support signer"));
     }
 
     #[test]

@@ -5,6 +5,8 @@
 //! - `headers`: height → the JSON of its `ExtendedHeader` (celestia-node's encoding, the very
 //!   bytes `header.*` answer with);
 //! - `blobs`: `(height, index)` → namespace (29 bytes) ‖ share commitment (32 bytes) ‖ data;
+//! - `signers`: `(height, index)` → the 20-byte signer of a share-version-1 blob (a blob
+//!   without an entry is version 0; stores made before signed blobs have none);
 //! - `meta`: the token signing key and the two tokens issued at first start.
 //!
 //! A block (its header and all its blobs) is written in one durable transaction. redb work is
@@ -15,13 +17,18 @@ use std::{
     time::{Duration, Instant},
 };
 
-use celestia_types::{Commitment, nmt::Namespace};
+use celestia_types::{
+    Commitment,
+    nmt::Namespace,
+    state::{AccAddress, AddressTrait},
+};
 use redb::{Database, DatabaseError, Durability, ReadableDatabase, ReadableTable, TableDefinition};
 
 use super::CelestiaDevError;
 
 const HEADERS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("headers");
 const BLOBS: TableDefinition<'_, (u64, u32), &[u8]> = TableDefinition::new("blobs");
+const SIGNERS: TableDefinition<'_, (u64, u32), [u8; 20]> = TableDefinition::new("signers");
 const META: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("meta");
 
 /// The database file inside the data directory.
@@ -42,6 +49,8 @@ pub(crate) struct StoredBlob {
     pub(crate) commitment: Commitment,
     /// Its data.
     pub(crate) data: Vec<u8>,
+    /// Its signer, for a share-version-1 blob.
+    pub(crate) signer: Option<AccAddress>,
 }
 
 impl StoredBlob {
@@ -64,6 +73,7 @@ impl StoredBlob {
                 .map_err(|e| CelestiaDevError::Corrupt(format!("stored namespace: {e}")))?,
             commitment: Commitment::new(commitment.try_into().expect("32 bytes")),
             data: data.to_vec(),
+            signer: None,
         })
     }
 }
@@ -94,6 +104,7 @@ impl Store {
         let txn = db.begin_write().map_err(CelestiaDevError::store)?;
         txn.open_table(HEADERS).map_err(CelestiaDevError::store)?;
         txn.open_table(BLOBS).map_err(CelestiaDevError::store)?;
+        txn.open_table(SIGNERS).map_err(CelestiaDevError::store)?;
         txn.open_table(META).map_err(CelestiaDevError::store)?;
         txn.commit().map_err(CelestiaDevError::store)?;
         Ok(Self { db })
@@ -119,12 +130,16 @@ impl Store {
     pub(crate) fn blobs(&self, height: u64) -> Result<Vec<StoredBlob>, CelestiaDevError> {
         let txn = self.db.begin_read().map_err(CelestiaDevError::store)?;
         let blobs = txn.open_table(BLOBS).map_err(CelestiaDevError::store)?;
+        let signers = txn.open_table(SIGNERS).map_err(CelestiaDevError::store)?;
         let range =
             blobs.range((height, 0u32)..=(height, u32::MAX)).map_err(CelestiaDevError::store)?;
         range
             .map(|entry| {
-                let (_, value) = entry.map_err(CelestiaDevError::store)?;
-                StoredBlob::decode(value.value())
+                let (key, value) = entry.map_err(CelestiaDevError::store)?;
+                let mut blob = StoredBlob::decode(value.value())?;
+                let signer = signers.get(key.value()).map_err(CelestiaDevError::store)?;
+                blob.signer = signer.map(|signer| AccAddress::from(signer.value()));
+                Ok(blob)
             })
             .collect()
     }
@@ -142,11 +157,17 @@ impl Store {
             let mut headers = txn.open_table(HEADERS).map_err(CelestiaDevError::store)?;
             headers.insert(height, header_json).map_err(CelestiaDevError::store)?;
             let mut table = txn.open_table(BLOBS).map_err(CelestiaDevError::store)?;
+            let mut signers = txn.open_table(SIGNERS).map_err(CelestiaDevError::store)?;
             for (index, blob) in blobs.iter().enumerate() {
                 let index = u32::try_from(index).expect("fewer than 2^32 blobs in a block");
                 table
                     .insert((height, index), blob.encode().as_slice())
                     .map_err(CelestiaDevError::store)?;
+                if let Some(signer) = &blob.signer {
+                    let id: [u8; 20] =
+                        signer.as_bytes().try_into().expect("an account address is 20 bytes");
+                    signers.insert((height, index), id).map_err(CelestiaDevError::store)?;
+                }
             }
         }
         txn.commit().map_err(CelestiaDevError::store)
@@ -184,13 +205,25 @@ mod tests {
             namespace,
             commitment: Commitment::from_blob(namespace, data, 0, None).unwrap(),
             data: data.to_vec(),
+            signer: None,
+        }
+    }
+
+    fn signed(id: &[u8], data: &[u8]) -> StoredBlob {
+        let namespace = Namespace::new_v0(id).unwrap();
+        let signer = AccAddress::from([9u8; 20]);
+        StoredBlob {
+            namespace,
+            commitment: Commitment::from_blob(namespace, data, 1, Some(&signer)).unwrap(),
+            data: data.to_vec(),
+            signer: Some(signer),
         }
     }
 
     #[test]
     fn blocks_and_meta_survive_reopening() {
         let dir = tempfile::tempdir().unwrap();
-        let blobs = vec![blob(b"a", b"first"), blob(b"b", b"second")];
+        let blobs = vec![blob(b"a", b"first"), signed(b"b", b"second"), blob(b"c", b"third")];
         {
             let store = Store::open(dir.path()).unwrap();
             assert_eq!(store.last_header().unwrap(), None);

@@ -37,7 +37,10 @@ pub struct BridgeConfig {
     pub deposit_confirmations: u64,
     /// Forced inclusion: a deposit must be in the first L2 block whose timestamp is at least
     /// its L1 block's timestamp plus this many seconds; a follower rejects a chain that skips
-    /// it. Must exceed the time the L1 takes to confirm a deposit. > 0. Default 3600.
+    /// it. A sequencer seals no block more than this less a margin (min(half of it, 300 s))
+    /// past the newest L1 block its deposit feed has read, so this less the margin must exceed
+    /// the time the L1 takes to confirm a block (`deposit_confirmations` L1 block times), or
+    /// the sequencer stalls. > 0. Default 3600.
     pub sequencing_window_secs: u64,
     /// An output root is posted for every block whose number is a multiple of this. > 0.
     /// Default 100.

@@ -11,6 +11,10 @@
 //! blocks are produced only when there is work. The builder follows the node's
 //! [`MiningMode`] (a devnet's dev methods switch it to automine or on-demand mining) and seals
 //! under the [`crate::MiningControl`]'s lock, one block at a time.
+//!
+//! With the bridge on, it seals no block whose timestamp runs too far ahead of what its
+//! deposit feed has read of the L1 (see [`crate::deposits::SequencingBound`]): it skips those
+//! slots, and the stall is logged once.
 
 use std::{sync::Arc, time::Instant};
 
@@ -49,6 +53,14 @@ pub fn build_block_with(
     let reader = ctx.store.reader()?;
     let head = reader.head_header()?;
     let env = ctx.chain.next_block_env(&head, now_secs);
+    // With the bridge on, no block runs ahead of what the deposit feed has read of the L1
+    // (forced inclusion: see `deposits::SequencingBound`); the builder waits instead.
+    if let Some(inbox) = &ctx.deposits {
+        let bound = crate::deposits::SequencingBound::new(ctx.config.bridge.sequencing_window_secs);
+        if inbox.may_seal(&bound, env.timestamp, &ctx.metrics).is_err() {
+            return Ok(BuildResult { block: None, dropped: Vec::new() });
+        }
+    }
     // L1 deposits first, in the portal's order; then the pool's transactions, in the gas the
     // deposits leave.
     let deposits = match &ctx.deposits {

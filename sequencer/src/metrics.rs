@@ -90,6 +90,12 @@ pub struct Metrics {
     pub rpc_body_timeouts: Counter,
     /// RPC requests whose body exceeded the limit (`413`).
     pub rpc_bodies_too_large: Counter,
+    /// 1 while a bridged sequencer seals no block because its deposit feed has not read the L1
+    /// far enough (see `deposits::SequencingBound`).
+    pub l1_stalled: Gauge,
+    /// Timestamp of the newest L1 block up to which a bridged sequencer's deposit feed has read
+    /// every deposit.
+    pub l1_read_timestamp: Gauge,
 }
 
 impl Default for Metrics {
@@ -140,6 +146,8 @@ impl Metrics {
             rpc_requests_refused: Counter::default(),
             rpc_body_timeouts: Counter::default(),
             rpc_bodies_too_large: Counter::default(),
+            l1_stalled: Gauge::default(),
+            l1_read_timestamp: Gauge::default(),
         };
         let r = &mut registry;
         r.register("head_block", "Number of the latest sealed block", m.head.clone());
@@ -267,6 +275,16 @@ impl Metrics {
             "rpc_bodies_too_large",
             "RPC requests whose body exceeded the size limit (413)",
             m.rpc_bodies_too_large.clone(),
+        );
+        r.register(
+            "sequencer_l1_stalled",
+            "1 while the sequencer seals no block because its deposit feed has not read the L1 far enough",
+            m.l1_stalled.clone(),
+        );
+        r.register(
+            "sequencer_l1_read_timestamp",
+            "Timestamp of the newest L1 block up to which the deposit feed has read every deposit",
+            m.l1_read_timestamp.clone(),
         );
         Self { registry, ..m }
     }

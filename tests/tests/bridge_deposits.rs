@@ -3,20 +3,21 @@
 //! once their block is confirmed, each exactly once and decoded field for field; a deposit in
 //! a block that a reorg removes before confirmation is never delivered, the one replacing it
 //! is; a reorg below what was already read is an error; a reader resumed inside a block skips
-//! the deposits the L2 applied already.
+//! the deposits the L2 applied already; how far it has read (`read_until`) is the confirmed
+//! head it read up to, with that block's timestamp.
 
 use std::time::Duration;
 
 use alloy::{
     primitives::{Address, B256, Bytes, U256},
-    providers::DynProvider,
+    providers::{DynProvider, Provider},
 };
 use bridge::{
     BridgeError,
     contracts::Portal,
     l1::{
         BridgeAddresses, BridgeParams, Deposit, DepositCursor, DepositReader, DepositRecipient,
-        deploy_bridge,
+        ReadUntil, deploy_bridge,
     },
 };
 use devnet::l1::{self, L1Options};
@@ -78,10 +79,24 @@ async fn deposits_are_read_once_confirmed_exactly_once_on_the_dev_l1() -> eyre::
     let sender = dev_accounts()[0].address;
     let bob = Address::repeat_byte(0xb0);
 
+    let read_until = |number: u64| {
+        let provider = provider.clone();
+        async move {
+            let block = provider.get_block_by_number(number.into()).await?.expect("an L1 block");
+            eyre::Ok(Some(ReadUntil { block: number, timestamp: block.header.timestamp }))
+        }
+    };
+    assert_eq!(reader.read_until(), None, "nothing read yet");
+    // The portal's block is not confirmed yet: what is, is before it, with no deposit.
+    assert_eq!(provider.get_block_number().await?, addresses.deployed_at_block);
+    assert_eq!(reader.poll().await?, Vec::<Deposit>::new());
+    assert_eq!(reader.read_until(), read_until(addresses.deployed_at_block - 1).await?);
+
     let (block, hash) =
         deposit_evm(&provider, addresses.portal, bob, ETHER, vec![0xca, 0xfe]).await?;
     // One block on it, two needed.
     assert_eq!(reader.poll().await?, Vec::<Deposit>::new());
+    assert_eq!(reader.read_until(), read_until(block - 1).await?, "up to the confirmed head");
 
     let pubkey = [0x5a; 32];
     let receipt = Portal::new(addresses.portal, provider.clone())
@@ -106,8 +121,10 @@ async fn deposits_are_read_once_confirmed_exactly_once_on_the_dev_l1() -> eyre::
             log_index: 0,
         }]
     );
+    assert_eq!(reader.read_until(), read_until(block).await?);
     // Nothing again, until the Solana deposit's block is confirmed too.
     assert_eq!(reader.poll().await?, Vec::<Deposit>::new());
+    assert_eq!(reader.read_until(), read_until(block).await?);
     deposit_evm(&provider, addresses.portal, bob, 1, vec![]).await?;
     let deposits = reader.poll().await?;
     assert_eq!(deposits.len(), 1);
@@ -127,6 +144,7 @@ async fn deposits_are_read_once_confirmed_exactly_once_on_the_dev_l1() -> eyre::
     let again = resumed.poll().await?;
     assert_eq!(again.iter().map(|d| d.nonce).collect::<Vec<_>>(), [1]);
     assert_eq!(again[0], deposits[0]);
+    assert_eq!(resumed.read_until(), read_until(block + 1).await?);
     l1.shutdown().await;
     Ok(())
 }

@@ -266,6 +266,8 @@ async fn the_proposer_retries_until_the_l1_and_its_oracle_are_there() -> eyre::R
             portal: accounts[0].address.create(1),
             output_interval_blocks: OUTPUT_INTERVAL,
             proposer_key: Some(Secret::new(accounts[2].private_key.to_string())),
+            // The L1's genesis block is confirmed: the deposit feed has read the L1 once it is up.
+            deposit_confirmations: 1,
             poll_interval_ms: 50,
             retry_initial_ms: 20,
             retry_max_ms: 200,
@@ -273,15 +275,24 @@ async fn the_proposer_retries_until_the_l1_and_its_oracle_are_there() -> eyre::R
         };
     })
     .await?;
-    // The chain goes on meanwhile, and reaches DA.
+    // Without its L1 the sequencer seals nothing (its deposit feed has not read it; see
+    // `bridge_sequencer_stall.rs`).
+    let metrics_url = l2_node.url.join("/metrics")?;
+    poll_until("the sequencer to stall for its L1", TIMEOUT, || async {
+        let text = reqwest::get(metrics_url.clone()).await?.text().await?;
+        Ok(text.lines().any(|line| line == "manifold_sequencer_l1_stalled 1").then_some(()))
+    })
+    .await?;
+    assert_eq!(sync_status(&l2_node.rpc).await?.unsafe_head, 0);
+
+    // Now the L1 comes up: the chain goes on and reaches DA, the oracle not there yet; then
+    // the bridge is deployed on it.
+    let listen = format!("127.0.0.1:{port}").parse()?;
+    let _l1_node = l1::start(L1Options { listen, ..Default::default() }).await?;
     poll_until("L2 blocks on DA", TIMEOUT, || async {
         Ok((sync_status(&l2_node.rpc).await?.safe >= 2 * OUTPUT_INTERVAL).then_some(()))
     })
     .await?;
-
-    // Now the L1 comes up, then the bridge is deployed on it.
-    let listen = format!("127.0.0.1:{port}").parse()?;
-    let _l1_node = l1::start(L1Options { listen, ..Default::default() }).await?;
     let l1 = wallet_provider(&l1_url);
     let params = BridgeParams {
         proposer: accounts[2].address,

@@ -11,6 +11,9 @@
 //! - **Nonces are checked**: the portal numbers deposits 0, 1, 2, …; a gap or a repeat means a
 //!   node that drops or invents logs, and is an error.
 //! - **Bounded work**: one poll reads at most `max_range` blocks; call it again to catch up.
+//! - **How far it has read**: [`DepositReader::read_until`] is the newest L1 block all of
+//!   whose deposits (and all earlier blocks') were delivered, with its timestamp; any deposit
+//!   not delivered yet is in a later block. A sequencer bounds its blocks' timestamps by it.
 //!
 //! The reader's progress is a [`DepositCursor`], which the caller stores with its own state
 //! so that a restart resumes where the L2 left off.
@@ -50,6 +53,15 @@ impl DepositCursor {
     }
 }
 
+/// An L1 block up to which every deposit was delivered (see [`DepositReader::read_until`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadUntil {
+    /// The block's number.
+    pub block: u64,
+    /// The block's timestamp, in seconds.
+    pub timestamp: u64,
+}
+
 /// Reads the portal's deposits.
 #[derive(Debug, Clone)]
 pub struct DepositReader {
@@ -58,6 +70,7 @@ pub struct DepositReader {
     confirmations: u64,
     max_range: u64,
     cursor: DepositCursor,
+    read_until: Option<ReadUntil>,
 }
 
 impl DepositReader {
@@ -77,12 +90,21 @@ impl DepositReader {
             confirmations: confirmations.max(1),
             max_range: max_range.max(1),
             cursor,
+            read_until: None,
         }
     }
 
     /// Where the reader is.
     pub fn cursor(&self) -> DepositCursor {
         self.cursor
+    }
+
+    /// The newest confirmed L1 block whose deposits, and every earlier block's, this reader
+    /// has delivered (or that the L2 had applied before it started), as of its last
+    /// successful [`poll`](Self::poll); `None` before one. Deposits not delivered yet are in
+    /// later blocks, so their L1 timestamps are at least this block's.
+    pub fn read_until(&self) -> Option<ReadUntil> {
+        self.read_until
     }
 
     /// The newest confirmed L1 block, if there is one.
@@ -107,6 +129,12 @@ impl DepositReader {
         let Some(confirmed) = self.confirmed_head().await? else { return Ok(Vec::new()) };
         let from = self.cursor.next_block;
         if confirmed < from {
+            // Nothing new to read: the blocks up to the confirmed head were read, are before
+            // the portal's deployment, or hold only deposits the L2 applied.
+            if self.read_until.is_none_or(|r| r.block < confirmed) {
+                let timestamp = self.header(confirmed).await?.timestamp;
+                self.read_until = Some(ReadUntil { block: confirmed, timestamp });
+            }
             return Ok(Vec::new());
         }
         let to = confirmed.min(from.saturating_add(self.max_range - 1));
@@ -116,7 +144,8 @@ impl DepositReader {
             .from_block(from)
             .to_block(to);
         let logs = self.provider.get_logs(&filter).await.map_err(BridgeError::l1)?;
-        let to_hash = self.block_hash(to).await?;
+        let to_header = self.header(to).await?;
+        let to_hash = to_header.hash;
         let mut deposits = logs
             .iter()
             .filter(|log| !log.removed)
@@ -155,6 +184,7 @@ impl DepositReader {
         }
         self.cursor =
             DepositCursor { next_block: to + 1, next_nonce, last_read: Some((to, to_hash)) };
+        self.read_until = Some(ReadUntil { block: to, timestamp: to_header.timestamp });
         Ok(deposits)
     }
 

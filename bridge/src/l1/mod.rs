@@ -18,7 +18,7 @@ pub mod withdrawal_status;
 
 pub use deployment::{BridgeAddresses, BridgeParams, deploy_bridge};
 pub use deposit::{Deposit, DepositRecipient};
-pub use deposit_reader::{DepositCursor, DepositReader};
+pub use deposit_reader::{DepositCursor, DepositReader, ReadUntil};
 pub use output_verifier::{OutputMismatch, OutputVerifier, Verified};
 pub use proposer::{OutputSource, Proposer, ProposerConfig};
 pub use withdrawal_status::{WithdrawalStatus, withdrawal_status};

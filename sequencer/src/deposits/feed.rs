@@ -3,6 +3,11 @@
 //! left off, and again from there after a rewind. L1 errors are retried with backoff; a reorg
 //! deeper than the confirmations is logged as an error and retried too (the deposits already
 //! applied cannot be taken back: the operator must raise `bridge.deposit_confirmations`).
+//!
+//! After each successful read it also tells the inbox how far it has read the L1 (the newest
+//! confirmed block all of whose deposits it has), which bounds the timestamps the block
+//! builder may seal (`sequencing_bound`): while reads fail, that stops moving, and the
+//! sequencer stalls before its blocks could leave out a deposit it has not seen.
 
 use std::time::Duration;
 
@@ -57,18 +62,25 @@ pub fn start_deposit_feed(
             let wait = match reader.as_mut() {
                 None => max,
                 Some((generation, r)) => match r.poll().await {
-                    Ok(deposits) if deposits.is_empty() => {
-                        retry = initial;
-                        poll
-                    }
                     Ok(deposits) => {
                         retry = initial;
-                        let (first, count) = (deposits[0].nonce, deposits.len());
-                        if inbox.push(*generation, deposits.iter().map(deposit_tx)) {
-                            ctx.metrics.deposits_read.inc_by(count as u64);
-                            tracing::info!(first, count, "L1 deposits confirmed");
+                        let wait = if deposits.is_empty() {
+                            poll
+                        } else {
+                            let (first, count) = (deposits[0].nonce, deposits.len());
+                            if inbox.push(*generation, deposits.iter().map(deposit_tx)) {
+                                ctx.metrics.deposits_read.inc_by(count as u64);
+                                tracing::info!(first, count, "L1 deposits confirmed");
+                            }
+                            Duration::ZERO
+                        };
+                        // After the deposits: the builder may seal up to this once it has them.
+                        if let Some(read) = r.read_until()
+                            && inbox.read_until(*generation, read)
+                        {
+                            ctx.metrics.l1_read_timestamp.set(read.timestamp as i64);
                         }
-                        Duration::ZERO
+                        wait
                     }
                     Err(e) => {
                         let delay = retry;

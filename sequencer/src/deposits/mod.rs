@@ -3,7 +3,9 @@
 //! deposits first in every block, in nonce order. A follower reads the same deposits from the
 //! L1 itself and checks every block against them (`check`): each deposit of a batch must be
 //! the L1's, field for field, and no deposit may stay out past the sequencing window (forced
-//! inclusion).
+//! inclusion). The sequencer holds itself to that window (`sequencing_bound`): it seals no
+//! block whose timestamp could make a deposit it has not read yet overdue, and stalls instead
+//! while its feed cannot read the L1.
 //!
 //! Both resume from the chain's own state: the deposit counter's nonce is how many deposits
 //! the chain applied, and its slot 0 the L1 block of the last one ([`resume_cursor`]).
@@ -11,6 +13,7 @@
 mod check;
 mod feed;
 mod inbox;
+mod sequencing_bound;
 
 use alloy_primitives::U256;
 use bridge::l1::{Deposit, DepositCursor, DepositRecipient};
@@ -22,6 +25,9 @@ use execution::{
 pub use check::{DepositCheck, DepositVerdict};
 pub use feed::start_deposit_feed;
 pub use inbox::DepositInbox;
+pub use sequencing_bound::{
+    FIRST_READ_WARN_AFTER, L1Stall, MAX_MARGIN_SECS, SequencingBound, StallWatch,
+};
 
 /// How many L1 blocks one read of the portal's logs covers at most.
 pub const MAX_L1_RANGE: u64 = 1_000;

@@ -1,7 +1,9 @@
 //! Plain HTTP endpoints on the RPC port, as a tower layer in front of jsonrpsee:
 //!
-//! - `GET /health`: `200 {"status":"ok","head":N}`, or `503 {"status":"error",...}` when
-//!   the store cannot be read;
+//! - `GET /health`: `200 {"status":"ok","head":N}`; `200 {"status":"stalled","head":N,
+//!   "reason":...}` while a bridged sequencer seals no block because its deposit feed has not
+//!   read the L1 far enough (it still serves reads; `manifold_sequencer_l1_stalled` is 1); or
+//!   `503 {"status":"error",...}` when the store cannot be read;
 //! - `GET /metrics`: the Prometheus text exposition.
 //!
 //! Every other request goes on to jsonrpsee.
@@ -65,9 +67,19 @@ fn response(status: StatusCode, content_type: &'static str, body: String) -> Htt
     response
 }
 
-/// The `/health` answer for `store`.
-pub(crate) fn health(store: &Store) -> HttpResponse {
+/// What `/health` says of a sequencer stalled for its L1 view.
+const L1_STALL_REASON: &str = "no block is sealed until the deposit feed reads the L1 further \
+                               (see the log and manifold_sequencer_l1_stalled)";
+
+/// The `/health` answer for `store` and `metrics`.
+pub(crate) fn health(store: &Store, metrics: &Metrics) -> HttpResponse {
     match store.head_number() {
+        Ok(Some(head)) if metrics.l1_stalled.get() != 0 => response(
+            StatusCode::OK,
+            "application/json",
+            serde_json::json!({"status": "stalled", "head": head, "reason": L1_STALL_REASON})
+                .to_string(),
+        ),
         Ok(Some(head)) => response(
             StatusCode::OK,
             "application/json",
@@ -109,10 +121,10 @@ where
         if request.method() == Method::GET {
             match request.uri().path() {
                 "/health" => {
-                    let store = self.store.clone();
+                    let (store, metrics) = (self.store.clone(), self.metrics.clone());
                     // A redb read transaction; cheap, but keep it off the async workers.
                     return Box::pin(async move {
-                        tokio::task::spawn_blocking(move || health(&store))
+                        tokio::task::spawn_blocking(move || health(&store, &metrics))
                             .await
                             .map_err(|e| Box::new(e) as BoxError)
                     });

@@ -24,6 +24,16 @@ use crate::{
 /// Most blocks one `evm_mine`/`anvil_mine` call seals (each is a real, persisted block).
 const MAX_MINED_BLOCKS: u64 = 10_000;
 
+/// The error of a dev method whose seal sealed nothing: on a bridged devnet, the block
+/// builder's stall for the L1 (a mined block obeys the same bound as the builder's own, so a
+/// follower never rejects it), else a plain "no block".
+pub(super) fn not_sealed(ctx: &crate::NodeContext) -> jsonrpsee::types::ErrorObjectOwned {
+    match ctx.deposits.as_ref().and_then(|inbox| inbox.stall()) {
+        Some(stall) => internal(format!("no block was sealed: {stall}")),
+        None => internal("no block was sealed"),
+    }
+}
+
 impl RpcHandler {
     /// The head block's timestamp.
     fn head_timestamp(&self) -> RpcResult<u64> {
@@ -62,7 +72,7 @@ impl RpcHandler {
             let block = seal_next_at(&self.ctx, true, at)
                 .await
                 .map_err(internal)?
-                .ok_or_else(|| internal("no block was sealed"))?;
+                .ok_or_else(|| not_sealed(&self.ctx))?;
             at = interval.map(|interval| block.header.timestamp.saturating_add(interval));
         }
         Ok(())

@@ -55,7 +55,12 @@ impl RpcHandler {
             if self.reader()?.transaction_location(hash).map_err(internal)?.is_some() {
                 return Ok(());
             }
-            seal_next(ctx, true).await.map_err(internal)?;
+            if seal_next(ctx, true).await.map_err(internal)?.is_none()
+                && let Some(stall) = ctx.deposits.as_ref().and_then(|inbox| inbox.stall())
+            {
+                // A bridged devnet whose L1 view is too old: the write is sealed once it is not.
+                return Err(internal(format!("state write {hash} is pending: {stall}")));
+            }
         }
         if self.reader()?.transaction_location(hash).map_err(internal)?.is_some() {
             return Ok(());

@@ -1,7 +1,8 @@
 //! The bridge contracts on revm (the EVM of Manifold's L2 and dev L1): deposits, output roots
 //! and their guardian, withdrawals started on the L2 contract and proven and finalized on the
 //! portal — and every rejection the portal owes: a forged proof, a replay, a finalize before
-//! the challenge period, a withdrawal against a deleted output.
+//! the challenge period, a withdrawal against a deleted output. The deposit gas market is in
+//! `deposit_metering.rs`.
 
 mod support;
 

@@ -96,7 +96,8 @@ pub(crate) struct DepositArgs {
     /// Amount, in ether (e.g. 0.5); a whole number of gwei for a Solana recipient.
     #[arg(long)]
     pub(crate) value: String,
-    /// Gas of the L2 call to an EVM recipient (21000..=10000000).
+    /// Gas of the L2 call to an EVM recipient (21000..=10000000), bought on the L1: the portal
+    /// burns L1 gas for it (see the README).
     #[arg(long, default_value_t = 100_000)]
     pub(crate) gas_limit: u64,
     /// Calldata of that call, 0x-hex.

@@ -35,6 +35,11 @@ pub(crate) async fn run(args: DevnetArgs) -> eyre::Result<()> {
     let solana_keys = dev_solana_keypairs(args.accounts)?;
     let balance = opts.balance_wei;
     let da = DevnetDa::start(args.da, args.challenge_period, &data_dir, &mut config).await?;
+    // `--da ethereum` enables the bridge, whose deposits need blocks of at least 10M gas.
+    if let Err(e) = config.validate() {
+        da.stop().await;
+        return Err(e).wrap_err("invalid --gas-limit for this DA backend");
+    }
     let node = match Node::start_devnet(config.clone()).await {
         Ok(node) => node,
         Err(e) => {

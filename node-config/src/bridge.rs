@@ -1,16 +1,22 @@
 //! The `[bridge]` section: settlement on an L1 — where the bridge's contracts are, and how the
-//! sequencer's proposer posts output roots to the `OutputOracle` — with its rules and the
-//! secret a sequencer needs to propose ([`NodeConfig::require_proposer`]).
+//! sequencer's proposer posts output roots to the `OutputOracle` — with its rules (one of them
+//! on `chain.block_gas_limit`, which must hold the largest deposit) and the secret a sequencer
+//! needs to propose ([`NodeConfig::require_proposer`]).
 
 use alloy_primitives::{Address, B256};
 use alloy_signer_local::PrivateKeySigner;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    ConfigError, NodeConfig, Secret,
+    ChainConfig, ConfigError, NodeConfig, Secret,
     da_validation::validate_url,
     validation::{in_range, invalid, positive},
 };
+
+/// Most L2 gas one deposit may ask for: the L1 portal's `MAX_DEPOSIT_GAS`. With the bridge
+/// enabled, `chain.block_gas_limit` must be at least this: deposits are applied in order, so one
+/// that no block could hold would hold back every later deposit forever.
+pub const PORTAL_MAX_DEPOSIT_GAS: u64 = 10_000_000;
 
 /// `[bridge]`: settlement on an L1.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,8 +109,9 @@ impl BridgeConfig {
     }
 }
 
-/// Checks the section's rules (an enabled bridge needs its L1 and oracle).
-pub(crate) fn validate_bridge(b: &BridgeConfig) -> Result<(), ConfigError> {
+/// Checks the section's rules (an enabled bridge needs its L1 and oracle, and blocks that can
+/// hold the largest deposit).
+pub(crate) fn validate_bridge(b: &BridgeConfig, chain: &ChainConfig) -> Result<(), ConfigError> {
     validate_url(
         "bridge.l1_rpc_url",
         &b.l1_rpc_url,
@@ -128,6 +135,18 @@ pub(crate) fn validate_bridge(b: &BridgeConfig) -> Result<(), ConfigError> {
             Address::ZERO,
             "is required when the bridge is enabled: the Portal's address on the L1",
             "portal = \"0x…\" (printed by `manifold l1`)",
+        ));
+    }
+    if b.enabled && chain.block_gas_limit < PORTAL_MAX_DEPOSIT_GAS {
+        return Err(invalid(
+            "chain.block_gas_limit",
+            chain.block_gas_limit,
+            format!(
+                "must be at least {PORTAL_MAX_DEPOSIT_GAS} when bridge.enabled is true: an L1 \
+                 deposit may ask for that much L2 gas (the portal's MAX_DEPOSIT_GAS), and one that \
+                 no block can hold would hold back every later deposit"
+            ),
+            "block_gas_limit = 30000000",
         ));
     }
     b.proposer()?;
@@ -211,6 +230,23 @@ mod tests {
         );
         // Disabled, nothing is required.
         assert!(NodeConfig::default().require_proposer().is_ok());
+    }
+
+    #[test]
+    fn an_enabled_bridge_needs_blocks_that_hold_the_largest_deposit() {
+        let mut c = enabled();
+        c.chain.block_gas_limit = PORTAL_MAX_DEPOSIT_GAS;
+        c.validate().unwrap();
+        c.chain.block_gas_limit = PORTAL_MAX_DEPOSIT_GAS - 1;
+        let err = c.validate().unwrap_err();
+        assert_eq!(err.key(), Some("chain.block_gas_limit"), "{err}");
+        let text = err.to_string();
+        for part in ["9999999", "at least 10000000", "bridge.enabled", "MAX_DEPOSIT_GAS"] {
+            assert!(text.contains(part), "{part:?} not in {text}");
+        }
+        // Without the bridge, small blocks are fine.
+        c.bridge.enabled = false;
+        c.validate().unwrap();
     }
 
     #[test]

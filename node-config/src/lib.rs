@@ -24,7 +24,7 @@ mod secret;
 mod solana_rpc;
 mod validation;
 
-pub use bridge::BridgeConfig;
+pub use bridge::{BridgeConfig, PORTAL_MAX_DEPOSIT_GAS};
 pub use chain::ChainConfig;
 pub use da::{
     BatcherConfig, CelestiaDaConfig, DEFAULT_BATCH_INBOX, DEFAULT_CELESTIA_NAMESPACE_ID,

@@ -40,7 +40,7 @@ impl NodeConfig {
         validate_batcher(&self.da.batcher)?;
         crate::da_validation::validate_follower(&self.follower)?;
         validate_history(&self.history)?;
-        crate::bridge::validate_bridge(&self.bridge)?;
+        crate::bridge::validate_bridge(&self.bridge, &self.chain)?;
         validate_genesis(&self.genesis)
     }
 }

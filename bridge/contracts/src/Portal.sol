@@ -2,6 +2,7 @@
 pragma solidity 0.8.37;
 
 import {OutputOracle} from "./OutputOracle.sol";
+import {ResourceMetering} from "./ResourceMetering.sol";
 import {Types} from "./Types.sol";
 import {WithdrawalTree} from "./WithdrawalTree.sol";
 
@@ -12,19 +13,26 @@ import {WithdrawalTree} from "./WithdrawalTree.sol";
 ///           or to a Solana account (a 32-byte pubkey, in lamports of 1 gwei). Each deposit
 ///           gets the next nonce and a `DepositInitiated` event; the L2 sequencer must include
 ///           it, in nonce order, within the sequencing window (followers reject a chain that
-///           does not).
+///           does not). A deposit buys its L2 gas (its call's gas limit; a Solana deposit,
+///           `SVM_DEPOSIT_GAS`) on the L1 by burning L1 gas, at a base fee that rises when L1
+///           blocks buy more than a target, and one L1 block may buy at most
+///           `MAX_RESOURCE_LIMIT` (see `ResourceMetering`): deposits cannot fill the L2's blocks
+///           for free.
 ///         - withdrawals: proven against an output root of the `OutputOracle` with a Merkle
 ///           proof into its withdrawal root, and finalized, at most once, when both the output
 ///           and the proof are older than the challenge period.
-contract Portal {
+contract Portal is ResourceMetering {
     /// @notice The recipient is a 20-byte EVM address (in the low bytes of `to`).
     uint8 public constant VM_EVM = 0;
     /// @notice The recipient is a 32-byte Solana pubkey.
     uint8 public constant VM_SVM = 1;
     /// @notice Gas a deposit's L2 call gets at least: a plain transfer's.
     uint64 public constant MIN_DEPOSIT_GAS = 21_000;
-    /// @notice Gas a deposit's L2 call gets at most.
+    /// @notice Gas a deposit's L2 call gets at most. An L2 block must hold at least this much gas
+    ///         (the node refuses a `chain.block_gas_limit` below it with the bridge enabled).
     uint64 public constant MAX_DEPOSIT_GAS = 10_000_000;
+    /// @notice L2 gas a Solana deposit buys: it has no call, but is still an L2 transaction.
+    uint64 public constant SVM_DEPOSIT_GAS = MIN_DEPOSIT_GAS;
     /// @notice Most calldata a deposit may carry.
     uint256 public constant MAX_DEPOSIT_DATA = 120_000;
     /// @notice Wei per lamport: a Solana recipient gets `value / 1 gwei` lamports.
@@ -77,19 +85,22 @@ contract Portal {
         oracle = oracle_;
     }
 
-    /// @notice A plain transfer deposits to the sender's own L2 address, with no call data.
+    /// @notice A plain transfer deposits to the sender's own L2 address, with no call data and
+    ///         `MIN_DEPOSIT_GAS` (whose price it burns, as every deposit does).
     receive() external payable {
         _deposit(VM_EVM, bytes32(uint256(uint160(msg.sender))), MIN_DEPOSIT_GAS, bytes(""));
     }
 
     /// @notice Deposits `msg.value` to EVM address `to` on L2, then calls it with `data` and
     ///         `gasLimit` gas from the (aliased) sender. If that call fails, the value stays
-    ///         with the sender's L2 address.
+    ///         with the sender's L2 address. Burns the price of `gasLimit` L2 gas in L1 gas
+    ///         (`ResourceMetering`).
     function depositTransaction(address to, uint64 gasLimit, bytes calldata data) external payable {
         _deposit(VM_EVM, bytes32(uint256(uint160(to))), gasLimit, data);
     }
 
     /// @notice Deposits `msg.value` (a whole number of gwei) to Solana account `pubkey` on L2.
+    ///         Burns the price of `SVM_DEPOSIT_GAS` L2 gas in L1 gas (`ResourceMetering`).
     function depositToSolana(bytes32 pubkey) external payable {
         require(msg.value % WEI_PER_LAMPORT == 0, "Portal: a Solana deposit is a whole number of gwei");
         require(pubkey != bytes32(0), "Portal: recipient is the zero pubkey");
@@ -101,6 +112,9 @@ contract Portal {
             require(gasLimit >= MIN_DEPOSIT_GAS, "Portal: gas limit below 21000");
             require(gasLimit <= MAX_DEPOSIT_GAS, "Portal: gas limit above the maximum");
             require(data.length <= MAX_DEPOSIT_DATA, "Portal: data too large");
+            _meter(gasLimit);
+        } else {
+            _meter(SVM_DEPOSIT_GAS);
         }
         address from = msg.sender;
         if (msg.sender != tx.origin) {

@@ -1,6 +1,6 @@
 //! A minimal EVM chain on revm for the contract tests: accounts in revm's in-memory database,
-//! one committed transaction at a time, a clock the test moves. The contracts run on the same
-//! EVM (revm 43, Cancun) as Manifold's L2 and dev L1.
+//! one committed transaction at a time, a clock, block number and base fee the test moves. The
+//! contracts run on the same EVM (revm 43, Cancun) as Manifold's L2 and dev L1.
 
 use alloy_primitives::{Address, Bytes, Log, TxKind, U256};
 use alloy_sol_types::{SolCall, SolError, SolEvent};
@@ -14,8 +14,8 @@ use revm::{
 /// What a transaction did.
 #[derive(Debug)]
 pub(crate) enum Outcome {
-    /// Succeeded with this output and these logs.
-    Success { output: Bytes, logs: Vec<Log> },
+    /// Succeeded with this output and these logs, using this much gas.
+    Success { output: Bytes, logs: Vec<Log>, gas_used: u64 },
     /// Reverted with this reason (the `Error(string)` text, or the raw data in hex).
     Revert(String),
 }
@@ -37,24 +37,36 @@ impl Outcome {
         }
     }
 
+    /// The gas a successful transaction used (intrinsic gas included, refunds deducted);
+    /// panics with the reason otherwise.
+    pub(crate) fn gas_used(&self) -> u64 {
+        match self {
+            Self::Success { gas_used, .. } => *gas_used,
+            Self::Revert(reason) => panic!("transaction reverted: {reason}"),
+        }
+    }
+
     /// The events of type `E` among the logs.
     pub(crate) fn events<E: SolEvent>(&self) -> Vec<E> {
         self.logs().iter().filter_map(|log| E::decode_log(log).ok().map(|l| l.data)).collect()
     }
 }
 
-/// The chain: state, clock and block number.
+/// The chain: state, clock, block number and base fee.
 pub(crate) struct EvmChain {
     db: InMemoryDB,
     /// Unix time of the next transaction's block.
     pub(crate) timestamp: u64,
     number: u64,
+    /// Base fee of the next transaction's block, in wei; transactions bid exactly this.
+    /// Default 0.
+    pub(crate) basefee: u64,
 }
 
 impl EvmChain {
     /// An empty chain at time 1,700,000,000.
     pub(crate) fn new() -> Self {
-        Self { db: InMemoryDB::default(), timestamp: 1_700_000_000, number: 1 }
+        Self { db: InMemoryDB::default(), timestamp: 1_700_000_000, number: 1, basefee: 0 }
     }
 
     /// Gives `address` `wei`.
@@ -73,9 +85,20 @@ impl EvmChain {
         self.timestamp += seconds;
     }
 
-    fn tx(from: Address, kind: TxKind, value: U256, data: Bytes) -> TxEnv {
+    /// The number of the next transaction's block.
+    pub(crate) fn number(&self) -> u64 {
+        self.number
+    }
+
+    /// Leaves `blocks` empty blocks: the next transaction is that many blocks later.
+    pub(crate) fn skip_blocks(&mut self, blocks: u64) {
+        self.number += blocks;
+    }
+
+    fn tx(&self, from: Address, kind: TxKind, value: U256, data: Bytes) -> TxEnv {
         TxEnv::builder()
             .caller(from)
+            .gas_price(u128::from(self.basefee))
             .kind(kind)
             .value(value)
             .data(data)
@@ -88,6 +111,7 @@ impl EvmChain {
             number: U256::from(self.number),
             timestamp: U256::from(self.timestamp),
             gas_limit: 60_000_000,
+            basefee: self.basefee,
             ..Default::default()
         }
     }
@@ -97,7 +121,11 @@ impl EvmChain {
         let mut evm = Context::mainnet()
             .with_db(&mut self.db)
             .with_block(block)
-            .modify_cfg_chained(|cfg| cfg.disable_nonce_check = true)
+            .modify_cfg_chained(|cfg| {
+                cfg.disable_nonce_check = true;
+                // A view bids nothing, whatever the block's base fee.
+                cfg.disable_base_fee = !commit;
+            })
             .build_mainnet();
         if commit {
             evm.transact_commit(tx).expect("a valid transaction")
@@ -108,7 +136,8 @@ impl EvmChain {
 
     /// Deploys `init_code` (with constructor arguments appended) from `from`.
     pub(crate) fn deploy(&mut self, from: Address, init_code: Bytes) -> Address {
-        match self.run(Self::tx(from, TxKind::Create, U256::ZERO, init_code), true) {
+        let tx = self.tx(from, TxKind::Create, U256::ZERO, init_code);
+        match self.run(tx, true) {
             ExecutionResult::Success { output, .. } => *output.address().expect("a create"),
             other => panic!("deployment failed: {other:?}"),
         }
@@ -125,7 +154,19 @@ impl EvmChain {
         self.send_raw(from, to, value, call.abi_encode().into())
     }
 
-    /// Sends raw `data` to `to` with `value` from `from`, committed.
+    /// Sends `call` like [`send`](Self::send), but the next transaction is in the same block.
+    pub(crate) fn send_in_block<C: SolCall>(
+        &mut self,
+        from: Address,
+        to: Address,
+        value: U256,
+        call: C,
+    ) -> Outcome {
+        let tx = self.tx(from, TxKind::Call(to), value, call.abi_encode().into());
+        outcome(self.run(tx, true))
+    }
+
+    /// Sends raw `data` to `to` with `value` from `from`, committed; the next block follows.
     pub(crate) fn send_raw(
         &mut self,
         from: Address,
@@ -133,17 +174,17 @@ impl EvmChain {
         value: U256,
         data: Bytes,
     ) -> Outcome {
-        let result = self.run(Self::tx(from, TxKind::Call(to), value, data), true);
+        let tx = self.tx(from, TxKind::Call(to), value, data);
+        let result = self.run(tx, true);
         self.number += 1;
         outcome(result)
     }
 
     /// Calls view `call` on `to`, nothing committed; panics if it reverts.
     pub(crate) fn view<C: SolCall>(&mut self, to: Address, call: C) -> C::Return {
-        let result = self.run(
-            Self::tx(Address::ZERO, TxKind::Call(to), U256::ZERO, call.abi_encode().into()),
-            false,
-        );
+        let mut tx = self.tx(Address::ZERO, TxKind::Call(to), U256::ZERO, call.abi_encode().into());
+        tx.gas_price = 0;
+        let result = self.run(tx, false);
         match outcome(result) {
             Outcome::Success { output, .. } => {
                 C::abi_decode_returns(&output).expect("the ABI's return")
@@ -155,8 +196,8 @@ impl EvmChain {
 
 fn outcome(result: ExecutionResult) -> Outcome {
     match result {
-        ExecutionResult::Success { output, logs, .. } => {
-            Outcome::Success { output: output.into_data(), logs }
+        ExecutionResult::Success { output, logs, gas, .. } => {
+            Outcome::Success { output: output.into_data(), logs, gas_used: gas.tx_gas_used() }
         }
         ExecutionResult::Revert { output, .. } => Outcome::Revert(
             alloy_sol_types::Revert::abi_decode(&output)

@@ -2,6 +2,11 @@
 //! data)` for an EVM recipient, `depositToSolana(pubkey)` for a Solana one — then waits, with
 //! progress, until the L2 has applied it: the L2's deposit counter (the nonce of
 //! `0x4200…0015`, read with `eth_getTransactionCount`) passes the deposit's portal nonce.
+//!
+//! A deposit buys its L2 gas on the L1 by burning L1 gas (the portal's `ResourceMetering`), and
+//! that burn depends on the block it lands in: the L1 gas limit is the estimate plus a quarter
+//! ([`with_margin`]), so a block whose L1 base fee fell or whose deposit base fee rose since the
+//! estimate still takes it.
 
 use std::time::Duration;
 
@@ -37,12 +42,16 @@ pub(super) async fn run(args: DepositArgs) -> eyre::Result<()> {
                 eyre::bail!("a Solana deposit is a whole number of gwei (lamports)");
             }
             let call = portal.depositToSolana(B256::from(bytes)).value(value).from(from);
+            let gas = call.estimate_gas().await.wrap_err("estimating the deposit's L1 gas")?;
+            let call = call.gas(with_margin(gas));
             (call.send().await.wrap_err("sending the deposit")?, pubkey.clone())
         }
         None => {
             let to = args.to.unwrap_or(from);
             let call = portal.depositTransaction(to, args.gas_limit, args.data.clone());
             let call = call.value(value).from(from);
+            let gas = call.estimate_gas().await.wrap_err("estimating the deposit's L1 gas")?;
+            let call = call.gas(with_margin(gas));
             (call.send().await.wrap_err("sending the deposit")?, to.to_string())
         }
     };
@@ -96,4 +105,23 @@ pub(super) async fn run(args: DepositArgs) -> eyre::Result<()> {
         ),
     );
     Ok(())
+}
+
+/// The L1 gas limit of a deposit whose `eth_estimateGas` is `estimate`: a quarter more. Most of
+/// a deposit's gas is its burn, `L2 gas * deposit base fee / max(L1 base fee, 1 gwei)`, which
+/// grows by 1/7 when the L1 base fee falls by its most in one block (1/8) and with the deposit
+/// base fee; unused gas is not paid for.
+fn with_margin(estimate: u64) -> u64 {
+    estimate.saturating_add(estimate / 4)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_gas_limit_is_the_estimate_and_a_quarter() {
+        assert_eq!(with_margin(10_060_000), 12_575_000);
+        assert_eq!(with_margin(u64::MAX), u64::MAX);
+    }
 }

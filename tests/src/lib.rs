@@ -843,3 +843,23 @@ pub async fn wait_derived_at(
     })
     .await
 }
+
+/// The bridge section of a node reading `addresses`' deposits from the L1 at `l1_url`, one
+/// confirmation deep, polling every 50 ms, with a sequencing window of `window_secs`.
+pub fn bridge_config(
+    l1_url: &str,
+    addresses: &bridge::l1::BridgeAddresses,
+    window_secs: u64,
+) -> node_config::BridgeConfig {
+    node_config::BridgeConfig {
+        enabled: true,
+        l1_rpc_url: l1_url.to_string(),
+        output_oracle: addresses.output_oracle,
+        portal: addresses.portal,
+        portal_deployed_at_block: addresses.deployed_at_block,
+        deposit_confirmations: 1,
+        sequencing_window_secs: window_secs,
+        poll_interval_ms: 50,
+        ..node_config::BridgeConfig::default()
+    }
+}

@@ -36,18 +36,9 @@ use sequencer::deposits::{DepositCheck, DepositVerdict};
 const WINDOW_SECS: u64 = 2;
 const ERIN: Address = Address::repeat_byte(0xe1);
 
+/// The bridge section of a node reading `addresses`' deposits from the L1 at `url`.
 fn bridge_config(url: &str, addresses: &BridgeAddresses) -> BridgeConfig {
-    BridgeConfig {
-        enabled: true,
-        l1_rpc_url: url.to_string(),
-        output_oracle: addresses.output_oracle,
-        portal: addresses.portal,
-        portal_deployed_at_block: addresses.deployed_at_block,
-        deposit_confirmations: 1,
-        sequencing_window_secs: WINDOW_SECS,
-        poll_interval_ms: 50,
-        ..BridgeConfig::default()
-    }
+    e2e::bridge_config(url, addresses, WINDOW_SECS)
 }
 
 async fn deploy(provider: &alloy::providers::DynProvider) -> eyre::Result<BridgeAddresses> {

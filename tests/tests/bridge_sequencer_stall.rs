@@ -108,17 +108,9 @@ async fn l1_with_bridge() -> eyre::Result<(L1Node, DynProvider, BridgeAddresses)
 /// confirmation deep, retrying failed L1 calls quickly.
 fn bridge_config(l1_url: &str, addresses: &BridgeAddresses) -> BridgeConfig {
     BridgeConfig {
-        enabled: true,
-        l1_rpc_url: l1_url.to_string(),
-        output_oracle: addresses.output_oracle,
-        portal: addresses.portal,
-        portal_deployed_at_block: addresses.deployed_at_block,
-        deposit_confirmations: 1,
-        sequencing_window_secs: WINDOW_SECS,
-        poll_interval_ms: 50,
         retry_initial_ms: 20,
         retry_max_ms: 200,
-        ..BridgeConfig::default()
+        ..e2e::bridge_config(l1_url, addresses, WINDOW_SECS)
     }
 }
 

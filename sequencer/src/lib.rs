@@ -18,6 +18,7 @@ pub mod node;
 pub mod rpc;
 pub mod settlement;
 pub mod sync_state;
+pub mod withdrawal_log_tree;
 
 pub use context::NodeContext;
 pub use dev_chain::Mining;

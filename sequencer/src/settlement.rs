@@ -1,8 +1,9 @@
 //! Settlement on an L1 (`[bridge] enabled`): the sequencer runs the bridge's proposer over
 //! its own state. A block's output root is computed here from the store — the header's state
 //! root and hash, and the withdrawal root read from the `L2Withdrawals` contract's storage at
-//! that block (its frontier, slots 0–31, and its count, slot 32) — never taken from anywhere
-//! else. The proposer reports which blocks an output past its challenge period covers: that
+//! that block (its frontier, slots 0–31, and its count, slot 32), or, once the store no
+//! longer keeps that block's state, rebuilt from the chain's own withdrawal logs
+//! ([`WithdrawalLogTree`]) — never taken from anywhere else. The proposer reports which blocks an output past its challenge period covers: that
 //! is the node's `finalized` head (the batcher then leaves it alone).
 //!
 //! A follower of such a chain runs the bridge's output verifier instead: every posted output
@@ -24,15 +25,27 @@ use bridge::{
 use execution::{AccountId, ExecutionError, StateView, Store};
 use tokio::{sync::watch, task::JoinHandle};
 
-use crate::{NodeContext, SequencerError};
+use crate::{NodeContext, SequencerError, withdrawal_log_tree::WithdrawalLogTree};
 
-/// The output root of block `number`, from `store` alone. Needs the block's state to be kept
-/// (`[history] keep_blocks`).
-pub fn output_root(store: &Store, number: u64) -> Result<OutputRoot, ExecutionError> {
+/// The output root of block `number`, from `store` alone: the withdrawal root from the
+/// contract's storage while the store keeps the block's state (`[history] keep_blocks`), else
+/// from the chain's withdrawal logs, with `logs` (a tree built on between calls).
+pub fn output_root(
+    store: &Store,
+    number: u64,
+    logs: &mut WithdrawalLogTree,
+) -> Result<OutputRoot, ExecutionError> {
     let reader = store.reader()?;
     let head = reader.head_number()?.ok_or(ExecutionError::NoGenesis)?;
     let header = reader.header(number)?.ok_or(ExecutionError::UnknownBlock { number, head })?;
-    let state = reader.state_at(number)?;
+    let state = match reader.state_at(number) {
+        Ok(state) => state,
+        Err(ExecutionError::StatePruned { .. }) => {
+            let withdrawal_root = logs.root_after(&reader, number)?;
+            return Ok(OutputRoot::v0(header.state_root, withdrawal_root, header.hash_slow()));
+        }
+        Err(e) => return Err(e),
+    };
     let mut frontier = [B256::ZERO; DEPTH];
     for (slot, node) in frontier.iter_mut().enumerate() {
         *node = B256::from(state.storage(L2_WITHDRAWALS_ADDRESS, U256::from(slot))?);
@@ -42,9 +55,17 @@ pub fn output_root(store: &Store, number: u64) -> Result<OutputRoot, ExecutionEr
     Ok(OutputRoot::v0(header.state_root, frontier_root(&frontier, count), header.hash_slow()))
 }
 
-/// The node, as the proposer sees it.
+/// The node, as the proposer and the output verifier see it.
 struct NodeOutputs {
     ctx: NodeContext,
+    /// The withdrawal tree from the chain's logs, for blocks whose state is no longer kept.
+    logs: parking_lot::Mutex<WithdrawalLogTree>,
+}
+
+impl NodeOutputs {
+    fn new(ctx: &NodeContext) -> Self {
+        Self { ctx: ctx.clone(), logs: Default::default() }
+    }
 }
 
 impl OutputSource for NodeOutputs {
@@ -53,7 +74,7 @@ impl OutputSource for NodeOutputs {
     }
 
     fn output_at(&self, number: u64) -> Result<OutputRoot, BridgeError> {
-        output_root(&self.ctx.store, number)
+        output_root(&self.ctx.store, number, &mut self.logs.lock())
             .map_err(|e| BridgeError::Proposer(format!("the output root of block {number}: {e}")))
     }
 
@@ -108,7 +129,7 @@ pub fn start_proposer(
         retry_max,
     };
     tracing::info!(oracle = %config.oracle, proposer = %from, interval = config.interval_blocks, "proposer started");
-    let proposer = Proposer::new(l1, from, config, NodeOutputs { ctx: ctx.clone() });
+    let proposer = Proposer::new(l1, from, config, NodeOutputs::new(ctx));
     Ok(Some(tokio::spawn(proposer.run(shutdown))))
 }
 
@@ -129,7 +150,7 @@ pub fn start_output_verifier(
         bridge.output_oracle,
         poll,
         (retry_initial, retry_max),
-        NodeOutputs { ctx: ctx.clone() },
+        NodeOutputs::new(ctx),
     );
     tracing::info!(oracle = %bridge.output_oracle, "verifying the L1's output roots");
     Ok(Some(tokio::spawn(verifier.run(shutdown))))

@@ -10,7 +10,8 @@
 //! exactly once; the L2's `finalized` head follows the outputs past their challenge period.
 //! Balances are exact at every step. The L1 is Manifold's dev L1, and Hardhat's node (a
 //! third-party one); `evm_increaseTime` moves past the challenge period on both. A node that
-//! keeps only recent states still gives a client the proof of an older withdrawal.
+//! keeps only recent states still gives a client the proof of an older withdrawal, computes
+//! that block's output root itself, and, as a follower, verifies and finalizes older outputs.
 
 use std::sync::Arc;
 
@@ -32,6 +33,7 @@ use e2e::{
     poll_until, sync_status, wait_receipt, wallet_provider,
 };
 use node_config::{BridgeConfig, KeepBlocks, Secret};
+use sequencer::{settlement::output_root, withdrawal_log_tree::WithdrawalLogTree};
 use serde_json::json;
 
 const CHALLENGE_PERIOD_SECS: u64 = 3_600;
@@ -409,5 +411,86 @@ async fn a_withdrawal_is_proven_through_a_node_that_no_longer_keeps_its_blocks_s
     assert_eq!(proven.output, kept.output);
     assert_eq!(proven.proof.siblings, kept.proof.siblings);
     assert_eq!(proven.proof.root(hash), proven.output.withdrawal_root);
+
+    // The node's own output root of that block (what its proposer posts, what a follower's
+    // verifier checks) comes from its header and its own logs the same way: from genesis, for
+    // an earlier block (no withdrawal yet), and built on again.
+    let store = &node.handle().ctx.store;
+    let mut logs = WithdrawalLogTree::default();
+    assert_eq!(output_root(store, block, &mut logs)?, kept.output);
+    let before = output_root(store, block - 1, &mut logs)?;
+    assert_eq!(before.withdrawal_root, bridge::WithdrawalTree::new().root());
+    assert_eq!(output_root(store, block, &mut logs)?, kept.output);
+    Ok(())
+}
+
+/// A follower that no longer keeps the state of an output's block (`keep_blocks` 4, the
+/// output posted once the follower is 16 blocks past it) still verifies the output — from
+/// its header and its own withdrawal logs — and finalizes it: before, the verifier failed on
+/// the pruned state, for good, and `finalized` never moved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follower_keeping_only_recent_states_verifies_and_finalizes_older_outputs()
+-> eyre::Result<()> {
+    let accounts = dev_accounts();
+    let l1_node =
+        l1::start(L1Options { listen: "127.0.0.1:0".parse()?, ..Default::default() }).await?;
+    let l1_url: reqwest::Url = l1_node.rpc_url().parse()?;
+    let l1 = wallet_provider(&l1_url);
+    let params = BridgeParams {
+        proposer: accounts[9].address,
+        guardian: accounts[3].address,
+        challenge_period_secs: CHALLENGE_PERIOD_SECS,
+    };
+    let BridgeAddresses { output_oracle, portal, .. } = deploy_bridge(&l1, params).await?;
+    let l2_node = TestNode::start_devnet_with(|config| add_predeploys(&mut config.genesis)).await?;
+    // A withdrawal in the output's block range, so its root is not the empty tree's.
+    let sent = L2Withdrawals::new(L2_WITHDRAWALS_ADDRESS, l2_node.provider.clone())
+        .initiateWithdrawal(Address::repeat_byte(0xca), U256::ZERO, Default::default())
+        .value(U256::from(ETHER))
+        .from(accounts[0].address)
+        .send()
+        .await?;
+    let withdrawn = wait_receipt(&l2_node.provider, *sent.tx_hash()).await?;
+    let output_block = withdrawn.block_number.unwrap_or_default().max(1);
+    let da: Arc<dyn DaBackend> = Arc::new(LocalDa::open(
+        l2_node.config.local_da_path(),
+        l2_node.config.da.local.max_blob_bytes,
+    )?);
+    let follower = TestNode::start_follower(&l2_node, da, |config| {
+        config.history.keep_blocks = KeepBlocks::Recent(4);
+        config.bridge = BridgeConfig {
+            enabled: true,
+            l1_rpc_url: l1_url.to_string(),
+            output_oracle,
+            portal,
+            poll_interval_ms: 50,
+            ..BridgeConfig::default()
+        };
+    })
+    .await?;
+    e2e::wait_derived(&follower, output_block + 16).await?;
+    let pruned = output_at(&follower.provider, output_block).await.unwrap_err().to_string();
+    assert!(pruned.contains("historical state"), "the follower still keeps it: {pruned}");
+
+    let right = output_at(&l2_node.provider, output_block).await?;
+    assert_ne!(right.withdrawal_root, bridge::WithdrawalTree::new().root());
+    let oracle = OutputOracle::new(output_oracle, l1.clone());
+    let posted = oracle
+        .proposeL2Output(right.hash(), U256::from(output_block))
+        .from(accounts[9].address)
+        .send()
+        .await?
+        .get_receipt()
+        .await?;
+    assert!(posted.status());
+    let l1_rpc = RawRpc::new(l1_url);
+    l1_rpc.call("evm_increaseTime", json!([CHALLENGE_PERIOD_SECS + 1])).await?;
+    l1_rpc.call("evm_mine", json!([])).await?;
+    let finalized = poll_until("the follower to finalize the output", TIMEOUT, || async {
+        let finalized = sync_status(&follower.rpc).await?.finalized;
+        Ok((finalized >= output_block).then_some(finalized))
+    })
+    .await?;
+    assert_eq!(finalized, output_block);
     Ok(())
 }

@@ -332,6 +332,19 @@ async fn what_a_block_would_refuse_is_refused_at_submission_with_geths_text() {
     let err =
         submit(&ctx, dynamic_fee(0, 20_000, U256::ZERO, false, Vec::new())).await.unwrap_err();
     assert_eq!(err.to_string(), "intrinsic gas too low: gas 20000, minimum needed 21000");
+
+    // gas × price + value past 2^256: geth (big integers) finds it more than any balance.
+    let err = submit(&ctx, dynamic_fee(0, 21_000, U256::MAX, false, Vec::new())).await.unwrap_err();
+    let sender = key(1).address();
+    let balance =
+        ctx.store.reader().unwrap().account(AccountId::from(sender)).unwrap().unwrap().balance;
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "insufficient funds for gas * price + value: address {sender} have {balance} want {}",
+            U256::MAX
+        )
+    );
     assert_eq!(ctx.mempool.len(), 1, "refusals change nothing");
 }
 

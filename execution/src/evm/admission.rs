@@ -110,7 +110,9 @@ fn geth_error(
             size: tx.envelope.input().len(),
             limit: config.cfg_env().max_initcode_size(),
         },
-        I::LackOfFundForMaxFee { .. } => {
+        // geth computes the cost in big integers: one past 2^256 is just more than any balance
+        // (`want` saturates here).
+        I::LackOfFundForMaxFee { .. } | I::OverflowPaymentInTransaction => {
             TxError::InsufficientFunds { address: tx.sender, have: balance, want: tx.max_cost() }
         }
         I::RejectCallerWithCode => TxError::SenderNotEoa(tx.sender),

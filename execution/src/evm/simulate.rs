@@ -161,7 +161,8 @@ fn run_once<V: StateView>(
 /// revm's own text otherwise.
 pub fn geth_message(invalid: &InvalidTransaction) -> String {
     match invalid {
-        InvalidTransaction::LackOfFundForMaxFee { .. } => {
+        InvalidTransaction::LackOfFundForMaxFee { .. }
+        | InvalidTransaction::OverflowPaymentInTransaction => {
             "insufficient funds for gas * price + value".to_string()
         }
         InvalidTransaction::NonceTooLow { .. } => "nonce too low".to_string(),
@@ -246,4 +247,15 @@ pub fn estimate_gas<V: StateView>(
         }
     }
     Ok(Ok(hi))
+}
+
+#[cfg(test)]
+mod geth_message_tests {
+    use super::*;
+
+    #[test]
+    fn a_cost_past_two_to_the_256_is_insufficient_funds_as_in_geth() {
+        let overflow = geth_message(&InvalidTransaction::OverflowPaymentInTransaction);
+        assert_eq!(overflow, "insufficient funds for gas * price + value");
+    }
 }

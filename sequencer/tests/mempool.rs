@@ -566,3 +566,66 @@ async fn queued_transactions_of_a_silent_sender_are_dropped_after_the_lifetime()
     assert_eq!(ctx.mempool.len(), 1);
     assert_eq!(ctx.metrics.txs_evicted.get(), 2);
 }
+
+/// A block can use the nonce of an account that paid for none of its transactions (here an
+/// EIP-7702 authorization): that account's pooled transaction at the used nonce can never be
+/// included, and the check of every lane (each block after a minute) drops it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_nonce_used_by_an_authorization_drops_the_pooled_transaction_at_it() {
+    use alloy_consensus::TxEip7702;
+    use alloy_eips::eip7702::Authorization;
+    use alloy_signer::SignerSync;
+
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(dir.path());
+    let (alice, bob) = (key(0), key(1));
+    let reader = ctx.store.reader().unwrap();
+    let head = reader.head_header().unwrap();
+    let next_base_fee = ctx.chain.next_block_env(&head, head.timestamp).base_fee_per_gas as u128;
+    drop(reader);
+    // Bob's transaction at nonce 0 waits: its fee cap is under the next block's base fee.
+    let mut waiting = TxEip1559 {
+        chain_id: 31337,
+        nonce: 0,
+        gas_limit: 21_000,
+        max_fee_per_gas: next_base_fee * 3 / 4,
+        max_priority_fee_per_gas: 0,
+        to: TxKind::Call(Address::repeat_byte(0x77)),
+        value: U256::from(1),
+        ..Default::default()
+    };
+    let sig = bob.sign_transaction_sync(&mut waiting).unwrap();
+    let waiting: TxEnvelope = waiting.into_signed(sig).into();
+    let waiting = submit(&ctx, waiting.encoded_2718().into()).await.unwrap();
+
+    // Alice's set-code transaction carries Bob's authorization at his nonce 0: it uses it.
+    let authorization = Authorization {
+        chain_id: U256::from(31337),
+        address: Address::repeat_byte(0x42),
+        nonce: 0,
+    };
+    let signature = bob.sign_hash_sync(&authorization.signature_hash()).unwrap();
+    let mut set_code = TxEip7702 {
+        chain_id: 31337,
+        nonce: 0,
+        gas_limit: 100_000,
+        max_fee_per_gas: 10 * 1_000_000_000,
+        max_priority_fee_per_gas: 1_000_000_000,
+        to: Address::repeat_byte(0x77),
+        authorization_list: vec![authorization.into_signed(signature)],
+        ..Default::default()
+    };
+    let sig = alice.sign_transaction_sync(&mut set_code).unwrap();
+    let set_code: TxEnvelope = set_code.into_signed(sig).into();
+    submit(&ctx, set_code.encoded_2718().into()).await.unwrap();
+    let block = build_block(&ctx, 0).unwrap().block.expect("a block");
+    assert_eq!(block.transactions.len(), 1, "only Alice's transaction");
+    let reader = ctx.store.reader().unwrap();
+    let bobs_nonce = reader.account(AccountId::from(bob.address())).unwrap().unwrap().nonce;
+    assert_eq!(bobs_nonce, 1, "the authorization used Bob's nonce 0");
+    assert!(ctx.mempool.get(&waiting).is_some(), "Bob paid for nothing in the block");
+
+    assert_eq!(ctx.mempool.drop_stale(&reader).unwrap(), vec![waiting]);
+    assert!(ctx.mempool.get(&waiting).is_none());
+    assert!(ctx.mempool.is_empty());
+}

@@ -61,7 +61,14 @@ pub struct Mempool {
     admitted: tokio::sync::Notify,
     /// Every admitted transaction, once journaled (see [`Mempool::subscribe_admitted`]).
     admissions: tokio::sync::broadcast::Sender<Arc<Transaction>>,
+    /// When every lane was last checked against its payer's nonce (see
+    /// [`Mempool::drop_stale`]).
+    last_stale_sweep: Mutex<Instant>,
 }
+
+/// How often a block checks every nonce lane against its payer's nonce, not only the lanes
+/// of the block's payers.
+const STALE_SWEEP_INTERVAL: Duration = Duration::from_secs(60);
 
 /// How many admitted transactions a slow [`Mempool::subscribe_admitted`] receiver may fall
 /// behind before it skips some.
@@ -88,6 +95,7 @@ impl Mempool {
             head_base_fee: AtomicU64::new(0),
             admitted: tokio::sync::Notify::new(),
             admissions: tokio::sync::broadcast::channel(ADMISSIONS_BUFFER).0,
+            last_stale_sweep: Mutex::new(Instant::now()),
         };
         let reader = pool.store.reader()?;
         let head = reader.head_header()?;
@@ -559,7 +567,48 @@ impl Mempool {
         drop(pool);
         self.count_idle_dropped(&idle);
         dropped.extend(idle);
+        let sweep_due = {
+            let mut last = self.last_stale_sweep.lock();
+            let due = last.elapsed() >= STALE_SWEEP_INTERVAL;
+            if due {
+                *last = Instant::now();
+            }
+            due
+        };
+        if sweep_due {
+            dropped.extend(self.drop_stale(state)?);
+        }
         self.metrics.mempool_size.set(self.len() as i64);
+        Ok(dropped)
+    }
+
+    /// Drops, from every nonce lane, the transactions whose nonce the payer's account has
+    /// used since, and recounts each lane's standing. A block drops those of its own payers;
+    /// but a block can also move the nonce of an account that paid for none of its
+    /// transactions (an EIP-7702 authorization, a delegated account's CREATE), so every
+    /// block after a minute checks every lane (the state is read outside the pool's lock).
+    /// Returns the hashes dropped (their journal entries must go too).
+    pub fn drop_stale<V: StateView>(
+        &self,
+        state: &V,
+    ) -> Result<Vec<B256>, execution::ExecutionError> {
+        let payers: Vec<AccountId> = self.pool.lock().lanes.keys().copied().collect();
+        let mut nonces = Vec::with_capacity(payers.len());
+        for payer in payers {
+            nonces.push((payer, state.account(payer)?.map_or(0, |a| a.nonce)));
+        }
+        let mut pool = self.pool.lock();
+        let dropped: Vec<B256> = nonces
+            .into_iter()
+            .flat_map(|(payer, nonce)| pool.remove_stale(&payer, nonce))
+            .collect();
+        self.metrics.mempool_size.set(pool.len() as i64);
+        if !dropped.is_empty() {
+            tracing::info!(
+                dropped = dropped.len(),
+                "transactions whose nonce was used elsewhere dropped"
+            );
+        }
         Ok(dropped)
     }
 

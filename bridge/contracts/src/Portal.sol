@@ -20,7 +20,8 @@ import {WithdrawalTree} from "./WithdrawalTree.sol";
 ///           for free.
 ///         - withdrawals: proven against an output root of the `OutputOracle` with a Merkle
 ///           proof into its withdrawal root, and finalized, at most once, when both the output
-///           and the proof are older than the challenge period.
+///           and the proof are older than the challenge period — by anyone, but only with gas
+///           enough that the withdrawal's call gets its whole gas limit (`finalizeWithdrawal`).
 contract Portal is ResourceMetering {
     /// @notice The recipient is a 20-byte EVM address (in the low bytes of `to`).
     uint8 public constant VM_EVM = 0;
@@ -37,6 +38,29 @@ contract Portal is ResourceMetering {
     uint256 public constant MAX_DEPOSIT_DATA = 120_000;
     /// @notice Wei per lamport: a Solana recipient gets `value / 1 gwei` lamports.
     uint256 public constant WEI_PER_LAMPORT = 1 gwei;
+    /// @notice The largest gas limit a withdrawal may have: more than any block holds. A larger
+    ///         one can never be finalized; `finalizeWithdrawal` says so.
+    uint256 public constant MAX_WITHDRAWAL_GAS_LIMIT = type(uint64).max;
+    /// @notice Gas the CALL of `finalizeWithdrawal` costs at most besides the gas it passes: the
+    ///         target's account access when it is cold (2,600, EIP-2929), a value transfer
+    ///         (9,000) and the creation of an empty target's account (25,000). A target with
+    ///         code or an EIP-7702 delegation is not empty: a second account access (2,600) at
+    ///         most instead of the 25,000. Its memory costs nothing: the data is in memory
+    ///         already and no return data is copied.
+    uint256 public constant FINALIZE_CALL_OVERHEAD = 2_600 + 9_000 + 25_000;
+    /// @notice Gas `finalizeWithdrawal` needs from its gas check on, the CALL aside: the few
+    ///         opcodes up to the CALL (`before`, about 60), then the `WithdrawalFinalized` log
+    ///         (375 + 2 topics × 375 + 32 bytes × 8 = 1,381, written from scratch space so that it
+    ///         expands no memory however large the withdrawal's data) and the return (`after`):
+    ///         about 1,500 in all (counted on the compiled code), kept with a margin.
+    ///         Derivation: with `ceil(gasLimit * 64 / 63) + FINALIZE_CALL_OVERHEAD +
+    ///         FINALIZE_RESERVE` left at the check, the CALL has
+    ///         `A >= ceil(gasLimit * 64 / 63) + FINALIZE_RESERVE - before` once it has paid its
+    ///         costs, so `63 * A >= 64 * gasLimit` and the 63/64 of `A` it may pass on (EIP-150)
+    ///         cover `gasLimit`. It passes exactly `gasLimit`, so at least
+    ///         `A - gasLimit >= FINALIZE_RESERVE - before >= after` is left, whatever the target
+    ///         does.
+    uint256 public constant FINALIZE_RESERVE = 5_000;
     /// @notice OP Stack's alias offset: a contract's deposits come on L2 from its address plus
     ///         this, so an L1 contract cannot pose as the L2 account of the same address.
     uint160 public constant ALIAS_OFFSET = uint160(0x1111000000000000000000000000000000001111);
@@ -162,9 +186,20 @@ contract Portal is ResourceMetering {
 
     /// @notice Pays out proven withdrawal `w` once the challenge period has passed since both
     ///         its output and its proof, calling `w.target` with `w.data`, `w.value` and
-    ///         `w.gasLimit` gas. At most once, even if the call fails.
+    ///         exactly `w.gasLimit` gas. At most once, even if the call fails.
+    /// @dev    Anyone may finalize anyone's withdrawal, and a finalize that does not revert is
+    ///         final: it must not go through unless the call gets the whole gas limit. What
+    ///         costs more the larger the withdrawal (copying `w.data` into memory, hashing it)
+    ///         and the `finalizedWithdrawals` write come before the gas check, which then asks
+    ///         for `_finalizeGas(w.gasLimit)` =
+    ///         `ceil(w.gasLimit * 64 / 63) + FINALIZE_CALL_OVERHEAD + FINALIZE_RESERVE` gas left:
+    ///         once the CALL has paid its own costs, the 63/64 of the rest that it may pass on
+    ///         (EIP-150) still cover `w.gasLimit`, and the portal keeps enough to finish whatever
+    ///         the target does. A finalizer that gives less gets a revert, never a short call.
     function finalizeWithdrawal(Types.Withdrawal calldata w) external {
-        bytes32 withdrawalHash = Types.hashWithdrawal(w);
+        // The withdrawal in memory, once: the hash and the call read it there.
+        Types.Withdrawal memory withdrawal = w;
+        bytes32 withdrawalHash = Types.hashWithdrawal(withdrawal);
         require(!finalizedWithdrawals[withdrawalHash], "Portal: withdrawal has already been finalized");
         ProvenWithdrawal memory proven = provenWithdrawals[withdrawalHash];
         require(proven.timestamp != 0, "Portal: withdrawal has not been proven yet");
@@ -175,14 +210,42 @@ contract Portal is ResourceMetering {
             "Portal: proven withdrawal has not matured yet"
         );
         require(oracle.isFinalized(proven.outputIndex), "Portal: output root has not been finalized yet");
-        // Enough gas that the call gets its limit after the 1/64 rule and the bookkeeping.
-        require(gasleft() >= (w.gasLimit * 64) / 63 + 40_000, "Portal: insufficient gas to finalize withdrawal");
+        require(
+            withdrawal.gasLimit <= MAX_WITHDRAWAL_GAS_LIMIT,
+            "Portal: withdrawal gas limit is larger than any block"
+        );
         // A call with more value than the portal holds fails without reverting: the
         // withdrawal would be marked final and its value lost. It waits for the funds instead.
-        require(address(this).balance >= w.value, "Portal: the portal holds less than the withdrawal's value");
+        require(
+            address(this).balance >= withdrawal.value,
+            "Portal: the portal holds less than the withdrawal's value"
+        );
+        // Before the gas check, like the copy of the data: its cost is not the call's.
         finalizedWithdrawals[withdrawalHash] = true;
-        (bool success,) = w.target.call{value: w.value, gas: w.gasLimit}(w.data);
-        emit WithdrawalFinalized(withdrawalHash, success);
+
+        address target = withdrawal.target;
+        uint256 value = withdrawal.value;
+        uint256 gasLimit = withdrawal.gasLimit;
+        bytes memory data = withdrawal.data;
+        require(
+            gasleft() >= _finalizeGas(gasLimit),
+            "Portal: insufficient gas to finalize withdrawal"
+        );
+        bytes32 finalizedTopic = WithdrawalFinalized.selector;
+        assembly ("memory-safe") {
+            // No return data is copied (out = 0, 0): the target cannot make the portal pay for
+            // memory after the check.
+            let success := call(gasLimit, target, value, add(data, 0x20), mload(data), 0, 0)
+            // emit WithdrawalFinalized(withdrawalHash, success), from scratch space.
+            mstore(0x00, success)
+            log2(0x00, 0x20, finalizedTopic, withdrawalHash)
+        }
+    }
+
+    /// @notice The gas `finalizeWithdrawal` needs left at its gas check for a withdrawal of gas
+    ///         limit `gasLimit` (at most `MAX_WITHDRAWAL_GAS_LIMIT`, so nothing overflows).
+    function _finalizeGas(uint256 gasLimit) internal pure returns (uint256) {
+        return (gasLimit * 64 + 62) / 63 + FINALIZE_CALL_OVERHEAD + FINALIZE_RESERVE;
     }
 
     /// @notice Whether the output `proven` was proven against is still posted, unchanged.

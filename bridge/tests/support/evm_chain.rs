@@ -8,8 +8,13 @@ use revm::{
     Context, ExecuteCommitEvm, ExecuteEvm, MainBuilder, MainContext,
     context::{BlockEnv, TxEnv, result::ExecutionResult},
     database::InMemoryDB,
-    state::AccountInfo,
+    primitives::hardfork::SpecId,
+    state::{AccountInfo, Bytecode},
 };
+
+/// The gas limit of the transactions the chain sends unless told otherwise: within
+/// EIP-7825's cap of 2^24 per transaction.
+pub(crate) const TX_GAS_LIMIT: u64 = 16_000_000;
 
 /// What a transaction did.
 #[derive(Debug)]
@@ -61,17 +66,32 @@ pub(crate) struct EvmChain {
     /// Base fee of the next transaction's block, in wei; transactions bid exactly this.
     /// Default 0.
     pub(crate) basefee: u64,
+    /// The fork whose rules the EVM follows: revm's latest unless made with
+    /// [`with_spec`](Self::with_spec).
+    spec: SpecId,
 }
 
 impl EvmChain {
     /// An empty chain at time 1,700,000,000.
     pub(crate) fn new() -> Self {
-        Self { db: InMemoryDB::default(), timestamp: 1_700_000_000, number: 1, basefee: 0 }
+        Self::with_spec(SpecId::default())
+    }
+
+    /// An empty chain at time 1,700,000,000 that follows the rules of fork `spec`.
+    pub(crate) fn with_spec(spec: SpecId) -> Self {
+        Self { db: InMemoryDB::default(), timestamp: 1_700_000_000, number: 1, basefee: 0, spec }
     }
 
     /// Gives `address` `wei`.
     pub(crate) fn fund(&mut self, address: Address, wei: U256) {
         let info = AccountInfo { balance: wei, ..Default::default() };
+        self.db.insert_account_info(address, info);
+    }
+
+    /// Gives `address` the runtime code `code`, keeping its balance.
+    pub(crate) fn set_code(&mut self, address: Address, code: Bytes) {
+        let info = AccountInfo { balance: self.balance(address), ..Default::default() }
+            .with_code(Bytecode::new_raw(code));
         self.db.insert_account_info(address, info);
     }
 
@@ -96,13 +116,24 @@ impl EvmChain {
     }
 
     fn tx(&self, from: Address, kind: TxKind, value: U256, data: Bytes) -> TxEnv {
+        self.tx_with_gas(from, kind, value, data, TX_GAS_LIMIT)
+    }
+
+    fn tx_with_gas(
+        &self,
+        from: Address,
+        kind: TxKind,
+        value: U256,
+        data: Bytes,
+        gas_limit: u64,
+    ) -> TxEnv {
         TxEnv::builder()
             .caller(from)
             .gas_price(u128::from(self.basefee))
             .kind(kind)
             .value(value)
             .data(data)
-            .gas_limit(16_000_000)
+            .gas_limit(gas_limit)
             .build_fill()
     }
 
@@ -117,20 +148,26 @@ impl EvmChain {
     }
 
     fn run(&mut self, tx: TxEnv, commit: bool) -> ExecutionResult {
-        let block = self.block();
+        self.try_run(tx, commit).expect("a valid transaction")
+    }
+
+    /// Runs `tx`; an error if it is invalid (a gas limit below its intrinsic gas, say).
+    fn try_run(&mut self, tx: TxEnv, commit: bool) -> Result<ExecutionResult, String> {
+        let (block, spec) = (self.block(), self.spec);
         let mut evm = Context::mainnet()
             .with_db(&mut self.db)
             .with_block(block)
             .modify_cfg_chained(|cfg| {
+                cfg.set_spec_and_mainnet_gas_params(spec);
                 cfg.disable_nonce_check = true;
                 // A view bids nothing, whatever the block's base fee.
                 cfg.disable_base_fee = !commit;
             })
             .build_mainnet();
         if commit {
-            evm.transact_commit(tx).expect("a valid transaction")
+            evm.transact_commit(tx).map_err(|e| e.to_string())
         } else {
-            evm.transact(tx).expect("a valid call").result
+            evm.transact(tx).map(|r| r.result).map_err(|e| e.to_string())
         }
     }
 
@@ -178,6 +215,41 @@ impl EvmChain {
         let result = self.run(tx, true);
         self.number += 1;
         outcome(result)
+    }
+
+    /// Sends `call` like [`send`](Self::send), with a transaction gas limit of `gas_limit`.
+    pub(crate) fn send_with_gas<C: SolCall>(
+        &mut self,
+        from: Address,
+        to: Address,
+        value: U256,
+        call: C,
+        gas_limit: u64,
+    ) -> Outcome {
+        let tx =
+            self.tx_with_gas(from, TxKind::Call(to), value, call.abi_encode().into(), gas_limit);
+        let result = self.run(tx, true);
+        self.number += 1;
+        outcome(result)
+    }
+
+    /// What [`send`](Self::send) would do with a transaction gas limit of `gas_limit`, nothing
+    /// committed. A transaction that is invalid (a gas limit below its intrinsic gas) is a
+    /// revert whose reason starts with "invalid: ".
+    pub(crate) fn simulate_with_gas<C: SolCall>(
+        &mut self,
+        from: Address,
+        to: Address,
+        value: U256,
+        call: &C,
+        gas_limit: u64,
+    ) -> Outcome {
+        let tx =
+            self.tx_with_gas(from, TxKind::Call(to), value, call.abi_encode().into(), gas_limit);
+        match self.try_run(tx, false) {
+            Ok(result) => outcome(result),
+            Err(e) => Outcome::Revert(format!("invalid: {e}")),
+        }
     }
 
     /// Calls view `call` on `to`, nothing committed; panics if it reverts.

@@ -78,6 +78,9 @@ pub(crate) async fn run(args: BenchArgs) -> eyre::Result<()> {
     config.execution.threads = args.threads;
     config.mempool.max_per_sender = args.txs.div_ceil(args.senders) + 16;
     config.mempool.max_txs = args.txs + 1024;
+    // Chunks are admitted concurrently, so a sender's nonces may arrive out of order.
+    config.mempool.max_queued_per_sender = config.mempool.max_per_sender;
+    config.mempool.max_queued = config.mempool.max_txs;
     eprintln!("signing {} transfers from {} senders (not timed)...", args.txs, args.senders);
     let (senders, raws) = workload(&args, config.chain.chain_id);
     let funded = GenesisAccount {

@@ -13,11 +13,13 @@ pub struct MempoolConfig {
     /// Most pending transactions from one sender (at most `max_txs`); also how far ahead of
     /// the sender's account nonce a nonce may be. Default 4096.
     pub max_per_sender: usize,
-    /// Most transactions from one sender queued behind a nonce gap. Default 64 (geth's
-    /// `AccountQueue`).
+    /// Most transactions from one sender queued behind a nonce gap. Default 1024: larger than
+    /// geth's `AccountQueue` (64), since a client sending one account's transactions over
+    /// several connections has them arrive out of order.
     pub max_queued_per_sender: usize,
     /// Most transactions queued behind a nonce gap over all senders (`max_txs` still caps
-    /// the whole pool). Default 4096.
+    /// the whole pool, and a transaction that can run evicts queued ones from a full pool).
+    /// Default 16384.
     pub max_queued: usize,
     /// A sender's queued transactions are dropped once it had none admitted for this many
     /// seconds. Default 10800, 3 hours (geth's `Lifetime`).
@@ -36,8 +38,8 @@ impl Default for MempoolConfig {
             max_txs: 100_000,
             max_bytes: 256 * 1024 * 1024,
             max_per_sender: 4096,
-            max_queued_per_sender: 64,
-            max_queued: 4096,
+            max_queued_per_sender: 1024,
+            max_queued: 16_384,
             queued_lifetime_secs: 3 * 60 * 60,
             price_bump_percent: 10,
             max_tx_bytes: 128 * 1024,

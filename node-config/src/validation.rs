@@ -179,9 +179,9 @@ fn validate_mempool(m: &MempoolConfig) -> Result<(), ConfigError> {
     positive(
         "mempool.max_queued_per_sender",
         m.max_queued_per_sender,
-        "max_queued_per_sender = 64",
+        "max_queued_per_sender = 1024",
     )?;
-    positive("mempool.max_queued", m.max_queued, "max_queued = 4096")?;
+    positive("mempool.max_queued", m.max_queued, "max_queued = 16384")?;
     positive(
         "mempool.queued_lifetime_secs",
         m.queued_lifetime_secs,

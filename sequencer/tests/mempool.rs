@@ -629,3 +629,19 @@ async fn a_nonce_used_by_an_authorization_drops_the_pooled_transaction_at_it() {
     assert!(ctx.mempool.get(&waiting).is_none());
     assert!(ctx.mempool.is_empty());
 }
+
+/// With the default caps, one account's transactions that arrive out of order — sent over
+/// several connections at once — are all admitted, and all pending once the gap closes.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_senders_burst_arriving_out_of_order_is_admitted_whole_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(dir.path());
+    let alice = key(0);
+    for nonce in (0..300).rev() {
+        submit(&ctx, transfer(&alice, nonce, 1, 1)).await.unwrap();
+    }
+    assert_eq!(ctx.mempool.len(), 300);
+    let reader = ctx.store.reader().unwrap();
+    let next = reader.account(AccountId::from(alice.address())).unwrap().unwrap().nonce;
+    assert_eq!(ctx.mempool.pending_nonce(alice.address(), next), 300, "no gap left");
+}

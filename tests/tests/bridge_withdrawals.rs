@@ -319,15 +319,25 @@ async fn the_proposer_retries_until_the_l1_and_its_oracle_are_there() -> eyre::R
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_follower_never_finalizes_past_an_output_root_that_is_not_its_chains() -> eyre::Result<()>
-{
+/// A dev L1 with the bridge deployed (account 9 proposes), an L2 devnet with the predeploys,
+/// and a follower of it verifying the oracle's outputs (`edit` changes its config).
+struct VerifyingFollower {
+    /// Kept running for the test (bind it: `l1_node: _l1`).
+    l1_node: l1::L1Node,
+    l1_url: reqwest::Url,
+    oracle: OutputOracle::OutputOracleInstance<DynProvider>,
+    l2_node: TestNode,
+    follower: TestNode,
+}
+
+async fn verifying_follower(
+    edit: impl FnOnce(&mut node_config::NodeConfig),
+) -> eyre::Result<VerifyingFollower> {
     let accounts = dev_accounts();
     let l1_node =
         l1::start(L1Options { listen: "127.0.0.1:0".parse()?, ..Default::default() }).await?;
     let l1_url: reqwest::Url = l1_node.rpc_url().parse()?;
     let l1 = wallet_provider(&l1_url);
-    // The test proposes (account 9): one right root, then a wrong one.
     let params = BridgeParams {
         proposer: accounts[9].address,
         guardian: accounts[3].address,
@@ -348,11 +358,22 @@ async fn a_follower_never_finalizes_past_an_output_root_that_is_not_its_chains()
             poll_interval_ms: 50,
             ..BridgeConfig::default()
         };
+        edit(config);
     })
     .await?;
+    let oracle = OutputOracle::new(output_oracle, l1);
+    Ok(VerifyingFollower { l1_node, l1_url, oracle, l2_node, follower })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follower_never_finalizes_past_an_output_root_that_is_not_its_chains() -> eyre::Result<()>
+{
+    let accounts = dev_accounts();
+    // The test proposes (account 9): one right root, then a wrong one.
+    let VerifyingFollower { l1_node: _l1, l1_url, oracle, l2_node, follower } =
+        verifying_follower(|_| {}).await?;
     let e2e::SyncStatus { safe, .. } = e2e::wait_derived(&follower, 8).await?;
     assert!(safe >= 8);
-    let oracle = OutputOracle::new(output_oracle, l1.clone());
     let right = output_at(&l2_node.provider, 4).await?.hash();
     for (block, root) in [(4u64, right), (8, alloy::primitives::B256::repeat_byte(0xba))] {
         let posted = oracle
@@ -432,17 +453,8 @@ async fn a_withdrawal_is_proven_through_a_node_that_no_longer_keeps_its_blocks_s
 async fn a_follower_keeping_only_recent_states_verifies_and_finalizes_older_outputs()
 -> eyre::Result<()> {
     let accounts = dev_accounts();
-    let l1_node =
-        l1::start(L1Options { listen: "127.0.0.1:0".parse()?, ..Default::default() }).await?;
-    let l1_url: reqwest::Url = l1_node.rpc_url().parse()?;
-    let l1 = wallet_provider(&l1_url);
-    let params = BridgeParams {
-        proposer: accounts[9].address,
-        guardian: accounts[3].address,
-        challenge_period_secs: CHALLENGE_PERIOD_SECS,
-    };
-    let BridgeAddresses { output_oracle, portal, .. } = deploy_bridge(&l1, params).await?;
-    let l2_node = TestNode::start_devnet_with(|config| add_predeploys(&mut config.genesis)).await?;
+    let VerifyingFollower { l1_node: _l1, l1_url, oracle, l2_node, follower } =
+        verifying_follower(|config| config.history.keep_blocks = KeepBlocks::Recent(4)).await?;
     // A withdrawal in the output's block range, so its root is not the empty tree's.
     let sent = L2Withdrawals::new(L2_WITHDRAWALS_ADDRESS, l2_node.provider.clone())
         .initiateWithdrawal(Address::repeat_byte(0xca), U256::ZERO, Default::default())
@@ -452,29 +464,12 @@ async fn a_follower_keeping_only_recent_states_verifies_and_finalizes_older_outp
         .await?;
     let withdrawn = wait_receipt(&l2_node.provider, *sent.tx_hash()).await?;
     let output_block = withdrawn.block_number.unwrap_or_default().max(1);
-    let da: Arc<dyn DaBackend> = Arc::new(LocalDa::open(
-        l2_node.config.local_da_path(),
-        l2_node.config.da.local.max_blob_bytes,
-    )?);
-    let follower = TestNode::start_follower(&l2_node, da, |config| {
-        config.history.keep_blocks = KeepBlocks::Recent(4);
-        config.bridge = BridgeConfig {
-            enabled: true,
-            l1_rpc_url: l1_url.to_string(),
-            output_oracle,
-            portal,
-            poll_interval_ms: 50,
-            ..BridgeConfig::default()
-        };
-    })
-    .await?;
     e2e::wait_derived(&follower, output_block + 16).await?;
     let pruned = output_at(&follower.provider, output_block).await.unwrap_err().to_string();
     assert!(pruned.contains("historical state"), "the follower still keeps it: {pruned}");
 
     let right = output_at(&l2_node.provider, output_block).await?;
     assert_ne!(right.withdrawal_root, bridge::WithdrawalTree::new().root());
-    let oracle = OutputOracle::new(output_oracle, l1.clone());
     let posted = oracle
         .proposeL2Output(right.hash(), U256::from(output_block))
         .from(accounts[9].address)

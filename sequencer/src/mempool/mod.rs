@@ -17,6 +17,7 @@
 //! `deferred_durability`: admissions that leave waiting for their journal write to the scope
 //! that runs them (a JSON-RPC batch), so a batch's admissions share group commits.
 
+mod account_memo;
 mod deferred_durability;
 mod lane_standing;
 mod pool;
@@ -42,6 +43,7 @@ pub use deferred_durability::{DeferredDurability, PendingAdmission};
 pub use selection::BlockSpace;
 
 use crate::{Metrics, Overdraft, PoolError, journal::Journal};
+use account_memo::AccountMemo;
 use deferred_durability::{defer, take_decoded};
 use pool::{Expiry, Pool};
 
@@ -219,7 +221,9 @@ impl Mempool {
             head_base_fee: self.head_base_fee.load(Ordering::Relaxed),
             max_nonce_ahead: self.limits.max_per_sender as u64,
         };
-        self.engines.check_with_state(&tx, &*reader, &context)??;
+        // The payer's account is read once, for the engine's checks and the pool's placement.
+        let state = AccountMemo::new(&*reader);
+        self.engines.check_with_state(&tx, &state, &context)??;
         let expiry = match tx.replay_guard() {
             ReplayGuard::Nonce(_) => None,
             ReplayGuard::RecentBlock { .. } => {
@@ -233,7 +237,7 @@ impl Mempool {
         // The payer's account, for a nonce-lane transaction: its nonce places the transaction
         // (pending or queued behind a gap), its balance bounds what its pending ones may cost.
         let account = match tx.replay_guard() {
-            ReplayGuard::Nonce(_) => Some(reader.account(tx.payer())?.unwrap_or_default()),
+            ReplayGuard::Nonce(_) => Some(state.account(tx.payer())?.unwrap_or_default()),
             ReplayGuard::RecentBlock { .. } => None,
         };
         let tx = Arc::new(tx);

@@ -538,6 +538,30 @@ async fn a_pending_transaction_evicts_a_queued_one_from_a_full_pool() {
     assert_eq!(ctx.mempool.len(), 3);
 }
 
+/// A recent-block transaction (here a key-value one) in a full pool evicts the cheapest
+/// queued transaction, as a pending one does, and is refused when nothing queued is left.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_recent_block_transaction_evicts_a_queued_one_from_a_full_pool() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(dir.path());
+    config.mempool.max_txs = 2;
+    let funded = GenesisIdAccount { balance: U256::from(10u128.pow(21)), ..Default::default() };
+    config.genesis.accounts.insert(signer_id(&kv_key()).0, funded);
+    let engines = Engines::new(&ChainSpec::from_config(&config)).with_kv(KvEngine);
+    let ctx = Node::open_with_engines(config, NodeRole::Sequencer, engines).unwrap();
+    let genesis = ctx.store.reader().unwrap().head_header().unwrap().hash_slow();
+    let put = |value: u8| KvOp::Put { key: B256::repeat_byte(1), value: vec![value].into() };
+    let pending = submit(&ctx, transfer(&key(0), 0, 1, 1)).await.unwrap();
+    let queued = submit(&ctx, transfer(&key(1), 4, 50, 1)).await.unwrap();
+
+    let recent = ctx.mempool.submit(kv(genesis, 1, put(1))).await.unwrap();
+    assert!(ctx.mempool.get(&queued).is_none(), "the queued transfer was evicted");
+    assert!(ctx.mempool.get(&pending).is_some() && ctx.mempool.get(&recent).is_some());
+    let refused = ctx.mempool.submit(kv(genesis, 1, put(2))).await.unwrap_err();
+    assert!(matches!(refused, PoolError::PoolFull), "{refused:?}");
+    assert_eq!(ctx.metrics.txs_evicted.get(), 1);
+}
+
 /// A sender's transactions behind a nonce gap are dropped once it had none admitted for
 /// `mempool.queued_lifetime_secs` (geth's `Lifetime`); its pending ones, and other senders'
 /// recent ones, stay.

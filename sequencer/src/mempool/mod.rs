@@ -369,56 +369,65 @@ impl Mempool {
         {
             return Err(PoolError::QueuedLimitExceeded { limit: limits.max_queued_per_sender });
         }
-        let mut count = pool.len() + 1;
-        let mut bytes = pool.total_bytes + tx.size();
-        let mut queued = pool.queued_total() + usize::from(gapped);
-        let over = |count: usize, bytes: usize, queued: usize| {
-            count > limits.max_txs || bytes > limits.max_bytes || queued > limits.max_queued
+        let load = PoolLoad {
+            count: pool.len() + 1,
+            bytes: pool.total_bytes + tx.size(),
+            queued: pool.queued_total() + usize::from(gapped),
         };
-        if !over(count, bytes, queued) {
-            return Ok(Vec::new());
-        }
-        let base_fee = self.head_base_fee.load(Ordering::Relaxed);
-        let priority = tx.priority(base_fee);
-        let mut evicted = Vec::new();
-        for victim in pool.queued_by_price(base_fee) {
-            if !over(count, bytes, queued) {
-                break;
-            }
+        let priority = tx.priority(self.head_base_fee.load(Ordering::Relaxed));
+        // The payer's own are not evicted for it, and a gapped newcomer evicts only queued
+        // transactions that pay less than it does.
+        self.evictions(pool, load, |victim, victim_priority| {
             if victim.payer() == payer {
-                continue;
+                Eviction::Skip
+            } else if gapped && priority <= victim_priority {
+                Eviction::Stop
+            } else {
+                Eviction::Take
             }
-            if gapped && priority <= victim.priority(base_fee) {
-                break;
-            }
-            evicted.push(victim.hash());
-            count -= 1;
-            bytes -= victim.size();
-            queued -= 1;
-        }
-        if over(count, bytes, queued) {
-            return Err(PoolError::PoolFull);
-        }
-        Ok(evicted)
+        })
     }
 
     /// The room `tx`, a recent-block transaction, needs in `pool`: the queued transactions
     /// to evict for it (at the count or byte cap, the cheapest queued ones), or why it does
     /// not fit.
     fn room_for_recent(&self, pool: &Pool, tx: &Transaction) -> Result<Vec<B256>, PoolError> {
-        let limits = &self.limits;
-        let mut count = pool.len() + 1;
-        let mut bytes = pool.total_bytes + tx.size();
+        // Never queued itself, it does not answer for the queued cap.
+        let load =
+            PoolLoad { count: pool.len() + 1, bytes: pool.total_bytes + tx.size(), queued: 0 };
+        self.evictions(pool, load, |_, _| Eviction::Take)
+    }
+
+    /// The queued transactions to evict, cheapest first, until `load` (the pool with a
+    /// newcomer) fits the caps; `choose` says what to do with each candidate, given its
+    /// priority. `PoolFull` when what may be evicted is not enough.
+    fn evictions(
+        &self,
+        pool: &Pool,
+        mut load: PoolLoad,
+        choose: impl Fn(&Transaction, Option<u128>) -> Eviction,
+    ) -> Result<Vec<B256>, PoolError> {
         let mut evicted = Vec::new();
+        if load.fits(&self.limits) {
+            return Ok(evicted);
+        }
         let base_fee = self.head_base_fee.load(Ordering::Relaxed);
-        let mut victims = pool.queued_by_price(base_fee).into_iter();
-        while count > limits.max_txs || bytes > limits.max_bytes {
-            let Some(victim) = victims.next() else {
-                return Err(PoolError::PoolFull);
-            };
+        for victim in pool.queued_by_price(base_fee) {
+            if load.fits(&self.limits) {
+                break;
+            }
+            match choose(&victim, victim.priority(base_fee)) {
+                Eviction::Stop => break,
+                Eviction::Skip => continue,
+                Eviction::Take => {}
+            }
             evicted.push(victim.hash());
-            count -= 1;
-            bytes -= victim.size();
+            load.count -= 1;
+            load.bytes -= victim.size();
+            load.queued = load.queued.saturating_sub(1);
+        }
+        if !load.fits(&self.limits) {
+            return Err(PoolError::PoolFull);
         }
         Ok(evicted)
     }
@@ -696,4 +705,30 @@ impl Mempool {
             tracing::warn!(error = %e, "could not drop stale transactions from the journal");
         }
     }
+}
+
+/// The pool's size as it would be with a newcomer, against the caps.
+struct PoolLoad {
+    count: usize,
+    bytes: usize,
+    queued: usize,
+}
+
+impl PoolLoad {
+    /// Whether the pool stays within `limits`' count, byte and queued caps.
+    fn fits(&self, limits: &MempoolConfig) -> bool {
+        self.count <= limits.max_txs
+            && self.bytes <= limits.max_bytes
+            && self.queued <= limits.max_queued
+    }
+}
+
+/// What an eviction does with a candidate.
+enum Eviction {
+    /// Evict it.
+    Take,
+    /// Keep it and look at the next one.
+    Skip,
+    /// Keep it and every later (dearer) one.
+    Stop,
 }

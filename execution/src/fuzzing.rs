@@ -31,6 +31,11 @@ pub fn fuzz_decode_transaction(data: &[u8]) {
         let mut record = Vec::new();
         tx.encode_record(&mut record);
         assert_eq!(Transaction::decode_record(&record).as_ref(), Ok(&tx), "record round trip");
+        assert_eq!(
+            Transaction::tagged_from_record(&record).as_ref().map(|tagged| &tagged[..]),
+            Ok(data),
+            "tagged encoding cut from the record"
+        );
     }
     if let Ok(receipt) = Receipt::decode_record(data) {
         let mut again = Vec::new();
@@ -38,6 +43,7 @@ pub fn fuzz_decode_transaction(data: &[u8]) {
         assert_eq!(Receipt::decode_record(&again), Ok(receipt), "receipt round trip");
     }
     let _ = Transaction::decode_record(data);
+    let _ = Transaction::tagged_from_record(data);
     let _ = crate::state::AccountData::decode(data);
 }
 

@@ -207,6 +207,10 @@ fn blocks_execute_seal_and_persist() -> Result<(), ExecutionError> {
     assert_eq!(stored.transactions.len(), 3);
     assert_eq!(stored.transactions[1].as_evm().unwrap().sender, alice.address());
     assert_eq!(stored.receipts, block.receipts);
+    // What the batcher posts, cut from the stored body, is what DA carries of each one.
+    let tagged: Vec<_> = stored.transactions.iter().map(|t| t.encode_tagged()).collect();
+    assert_eq!(reader.tagged_transactions(1)?, Some(tagged));
+    assert_eq!(reader.tagged_transactions(2)?, None);
     assert_eq!(reader.block_number(block.hash)?, Some(1));
     assert_eq!(reader.transaction_location(txs[2].hash)?, Some((1, 2)));
     let cumulative: Vec<u64> = stored

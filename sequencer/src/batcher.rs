@@ -64,16 +64,19 @@ pub fn batch_blocks(
     let reader = ctx.store.reader()?;
     let mut blocks = Vec::new();
     for number in from..=to {
-        let Some(block) = reader.block(number)? else { break };
+        // The stored body gives the tagged transactions without decoding them, and the
+        // receipts are not needed.
+        let Some(header) = reader.header(number)? else { break };
+        let transactions = reader.tagged_transactions(number)?.unwrap_or_default();
         blocks.push(BatchBlock {
             number,
-            timestamp: block.header.timestamp,
-            parent_hash: block.header.parent_hash,
-            block_hash: block.hash,
-            state_root: block.header.state_root,
-            gas_limit: block.header.gas_limit,
-            base_fee_per_gas: block.header.base_fee_per_gas.unwrap_or_default(),
-            transactions: block.transactions.iter().map(|t| t.encode_tagged()).collect(),
+            timestamp: header.timestamp,
+            parent_hash: header.parent_hash,
+            block_hash: header.hash_slow(),
+            state_root: header.state_root,
+            gas_limit: header.gas_limit,
+            base_fee_per_gas: header.base_fee_per_gas.unwrap_or_default(),
+            transactions,
         });
     }
     Ok(blocks)

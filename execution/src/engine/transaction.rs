@@ -153,15 +153,7 @@ impl Transaction {
     /// Decodes a record written by [`encode_record`](Self::encode_record): the node's own
     /// storage, whose signatures were verified at admission.
     pub fn decode_record(record: &[u8]) -> Result<Self, TxError> {
-        let [tag, len, rest @ ..] = record else {
-            return Err(TxError::Malformed("truncated transaction record".into()));
-        };
-        let len = usize::from(*len);
-        if rest.len() < len {
-            return Err(TxError::Malformed("truncated transaction record".into()));
-        }
-        let (verified, payload) = rest.split_at(len);
-        let kind = EngineKind::from_tag(*tag)?;
+        let (kind, verified, payload) = split_record(record)?;
         Ok(match kind {
             EngineKind::Evm => Transaction::Evm(EvmTx::decode_verified(payload, verified)?),
             EngineKind::Svm => Transaction::Svm(SvmTx::decode_verified(payload, verified)?),
@@ -175,6 +167,31 @@ impl Transaction {
             EngineKind::Kv => Transaction::Kv(KvTx::decode_verified(payload, verified)?),
         })
     }
+
+    /// The tagged encoding ([`encode_tagged`](Self::encode_tagged)) of the transaction a
+    /// record holds, cut from the record without decoding the transaction: what the batcher
+    /// posts of a stored block.
+    pub fn tagged_from_record(record: &[u8]) -> Result<Bytes, TxError> {
+        let (kind, _, payload) = split_record(record)?;
+        let mut out = Vec::with_capacity(1 + payload.len());
+        out.push(kind.tag());
+        out.extend_from_slice(payload);
+        Ok(out.into())
+    }
+}
+
+/// Splits a record written by [`Transaction::encode_record`] into its kind, what admission
+/// verified, and the payload.
+fn split_record(record: &[u8]) -> Result<(EngineKind, &[u8], &[u8]), TxError> {
+    let [tag, len, rest @ ..] = record else {
+        return Err(TxError::Malformed("truncated transaction record".into()));
+    };
+    let len = usize::from(*len);
+    if rest.len() < len {
+        return Err(TxError::Malformed("truncated transaction record".into()));
+    }
+    let (verified, payload) = rest.split_at(len);
+    Ok((EngineKind::from_tag(*tag)?, verified, payload))
 }
 
 impl Transaction {

@@ -57,6 +57,16 @@ pub(crate) fn decode_body(buf: &[u8]) -> Result<Vec<Transaction>, ExecutionError
         .collect()
 }
 
+/// The tagged encodings of the transactions of a body written by `encode_body`, cut from
+/// its records without decoding them (see [`Transaction::tagged_from_record`]).
+pub(crate) fn tagged_body(buf: &[u8]) -> Result<Vec<alloy_primitives::Bytes>, ExecutionError> {
+    records(buf, "block body")
+        .map(|record| {
+            Transaction::tagged_from_record(record?).map_err(|e| corrupt("block body", e))
+        })
+        .collect()
+}
+
 /// Encodes a block's receipts.
 pub(crate) fn encode_receipts(receipts: &[Receipt]) -> Vec<u8> {
     let mut out = Vec::new();

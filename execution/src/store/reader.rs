@@ -122,6 +122,12 @@ impl StoreReader {
         self.bodies.get(number)?.map(|raw| block_codec::decode_body(raw.value())).transpose()
     }
 
+    /// The transactions of block `number` in their tagged encoding (`kind ‖ payload`, what DA
+    /// carries), read without decoding them.
+    pub fn tagged_transactions(&self, number: u64) -> Result<Option<Vec<Bytes>>, ExecutionError> {
+        self.bodies.get(number)?.map(|raw| block_codec::tagged_body(raw.value())).transpose()
+    }
+
     /// Receipts of block `number`, of every engine.
     pub fn receipts(&self, number: u64) -> Result<Option<Vec<Receipt>>, ExecutionError> {
         self.receipts.get(number)?.map(|raw| block_codec::decode_receipts(raw.value())).transpose()

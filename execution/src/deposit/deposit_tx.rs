@@ -6,8 +6,10 @@ use alloy_rlp::{Decodable, Encodable, RlpDecodable, RlpEncodable};
 
 use crate::{AccountId, EngineKind, EngineTx, ReplayGuard, TxError, deposit::DEPOSIT_COUNTER};
 
-/// Most gas a deposit's L2 call may have (the portal's `MAX_DEPOSIT_GAS`).
-pub const MAX_DEPOSIT_GAS: u64 = 10_000_000;
+/// Most gas a deposit's L2 call may have: the portal's `MAX_DEPOSIT_GAS`, the number the
+/// node's config check holds blocks to (one constant, which the portal's tests compare with
+/// the contract).
+pub const MAX_DEPOSIT_GAS: u64 = node_config::PORTAL_MAX_DEPOSIT_GAS;
 /// Most calldata a deposit may carry (the portal's `MAX_DEPOSIT_DATA`).
 pub const MAX_DEPOSIT_DATA: usize = 120_000;
 

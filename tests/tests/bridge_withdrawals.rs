@@ -322,8 +322,8 @@ async fn the_proposer_retries_until_the_l1_and_its_oracle_are_there() -> eyre::R
 /// A dev L1 with the bridge deployed (account 9 proposes), an L2 devnet with the predeploys,
 /// and a follower of it verifying the oracle's outputs (`edit` changes its config).
 struct VerifyingFollower {
-    /// Kept running for the test (bind it: `l1_node: _l1`).
-    l1_node: l1::L1Node,
+    /// Kept running while the setup lives.
+    _l1_node: l1::L1Node,
     l1_url: reqwest::Url,
     oracle: OutputOracle::OutputOracleInstance<DynProvider>,
     l2_node: TestNode,
@@ -362,40 +362,57 @@ async fn verifying_follower(
     })
     .await?;
     let oracle = OutputOracle::new(output_oracle, l1);
-    Ok(VerifyingFollower { l1_node, l1_url, oracle, l2_node, follower })
+    Ok(VerifyingFollower { _l1_node: l1_node, l1_url, oracle, l2_node, follower })
+}
+
+impl VerifyingFollower {
+    /// Proposes each (block, output root) of `outputs` from the proposer (account 9), then
+    /// moves the L1 past the challenge period, so every one of them is final on L1.
+    async fn propose_past_challenge(
+        &self,
+        outputs: &[(u64, alloy::primitives::B256)],
+    ) -> eyre::Result<()> {
+        for &(block, root) in outputs {
+            let posted = self
+                .oracle
+                .proposeL2Output(root, U256::from(block))
+                .from(dev_accounts()[9].address)
+                .send()
+                .await?
+                .get_receipt()
+                .await?;
+            assert!(posted.status());
+        }
+        let l1_rpc = RawRpc::new(self.l1_url.clone());
+        l1_rpc.call("evm_increaseTime", json!([CHALLENGE_PERIOD_SECS + 1])).await?;
+        l1_rpc.call("evm_mine", json!([])).await?;
+        Ok(())
+    }
+
+    /// Waits until the follower's finalized head reaches `block`; returns it.
+    async fn finalized_reaching(&self, block: u64) -> eyre::Result<u64> {
+        poll_until("the follower to finalize the output", TIMEOUT, || async {
+            let finalized = sync_status(&self.follower.rpc).await?.finalized;
+            Ok((finalized >= block).then_some(finalized))
+        })
+        .await
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_follower_never_finalizes_past_an_output_root_that_is_not_its_chains() -> eyre::Result<()>
 {
-    let accounts = dev_accounts();
     // The test proposes (account 9): one right root, then a wrong one.
-    let VerifyingFollower { l1_node: _l1, l1_url, oracle, l2_node, follower } =
-        verifying_follower(|_| {}).await?;
-    let e2e::SyncStatus { safe, .. } = e2e::wait_derived(&follower, 8).await?;
+    let setup = verifying_follower(|_| {}).await?;
+    let e2e::SyncStatus { safe, .. } = e2e::wait_derived(&setup.follower, 8).await?;
     assert!(safe >= 8);
-    let right = output_at(&l2_node.provider, 4).await?.hash();
-    for (block, root) in [(4u64, right), (8, alloy::primitives::B256::repeat_byte(0xba))] {
-        let posted = oracle
-            .proposeL2Output(root, U256::from(block))
-            .from(accounts[9].address)
-            .send()
-            .await?
-            .get_receipt()
-            .await?;
-        assert!(posted.status());
-    }
+    let right = output_at(&setup.l2_node.provider, 4).await?.hash();
+    let wrong = alloy::primitives::B256::repeat_byte(0xba);
     // Both outputs are past the challenge period on L1; the follower finalizes only the one
     // it could verify.
-    let l1_rpc = RawRpc::new(l1_url);
-    l1_rpc.call("evm_increaseTime", json!([CHALLENGE_PERIOD_SECS + 1])).await?;
-    l1_rpc.call("evm_mine", json!([])).await?;
-    assert!(oracle.isFinalized(U256::from(1)).call().await?);
-    let finalized = poll_until("the follower to finalize the verified output", TIMEOUT, || async {
-        let finalized = sync_status(&follower.rpc).await?.finalized;
-        Ok((finalized >= 4).then_some(finalized))
-    })
-    .await?;
+    setup.propose_past_challenge(&[(4, right), (8, wrong)]).await?;
+    assert!(setup.oracle.isFinalized(U256::from(1)).call().await?);
+    let finalized = setup.finalized_reaching(4).await?;
     assert_eq!(finalized, 4, "finalized past the wrong output root");
     Ok(())
 }
@@ -452,40 +469,26 @@ async fn a_withdrawal_is_proven_through_a_node_that_no_longer_keeps_its_blocks_s
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_follower_keeping_only_recent_states_verifies_and_finalizes_older_outputs()
 -> eyre::Result<()> {
-    let accounts = dev_accounts();
-    let VerifyingFollower { l1_node: _l1, l1_url, oracle, l2_node, follower } =
+    let setup =
         verifying_follower(|config| config.history.keep_blocks = KeepBlocks::Recent(4)).await?;
+    let VerifyingFollower { l2_node, follower, .. } = &setup;
     // A withdrawal in the output's block range, so its root is not the empty tree's.
     let sent = L2Withdrawals::new(L2_WITHDRAWALS_ADDRESS, l2_node.provider.clone())
         .initiateWithdrawal(Address::repeat_byte(0xca), U256::ZERO, Default::default())
         .value(U256::from(ETHER))
-        .from(accounts[0].address)
+        .from(dev_accounts()[0].address)
         .send()
         .await?;
     let withdrawn = wait_receipt(&l2_node.provider, *sent.tx_hash()).await?;
     let output_block = withdrawn.block_number.unwrap_or_default().max(1);
-    e2e::wait_derived(&follower, output_block + 16).await?;
+    e2e::wait_derived(follower, output_block + 16).await?;
     let pruned = output_at(&follower.provider, output_block).await.unwrap_err().to_string();
     assert!(pruned.contains("historical state"), "the follower still keeps it: {pruned}");
 
     let right = output_at(&l2_node.provider, output_block).await?;
     assert_ne!(right.withdrawal_root, bridge::WithdrawalTree::new().root());
-    let posted = oracle
-        .proposeL2Output(right.hash(), U256::from(output_block))
-        .from(accounts[9].address)
-        .send()
-        .await?
-        .get_receipt()
-        .await?;
-    assert!(posted.status());
-    let l1_rpc = RawRpc::new(l1_url);
-    l1_rpc.call("evm_increaseTime", json!([CHALLENGE_PERIOD_SECS + 1])).await?;
-    l1_rpc.call("evm_mine", json!([])).await?;
-    let finalized = poll_until("the follower to finalize the output", TIMEOUT, || async {
-        let finalized = sync_status(&follower.rpc).await?.finalized;
-        Ok((finalized >= output_block).then_some(finalized))
-    })
-    .await?;
+    setup.propose_past_challenge(&[(output_block, right.hash())]).await?;
+    let finalized = setup.finalized_reaching(output_block).await?;
     assert_eq!(finalized, output_block);
     Ok(())
 }

@@ -212,9 +212,7 @@ impl EvmChain {
         data: Bytes,
     ) -> Outcome {
         let tx = self.tx(from, TxKind::Call(to), value, data);
-        let result = self.run(tx, true);
-        self.number += 1;
-        outcome(result)
+        self.run_in_own_block(tx)
     }
 
     /// Sends `call` like [`send`](Self::send), with a transaction gas limit of `gas_limit`.
@@ -228,6 +226,11 @@ impl EvmChain {
     ) -> Outcome {
         let tx =
             self.tx_with_gas(from, TxKind::Call(to), value, call.abi_encode().into(), gas_limit);
+        self.run_in_own_block(tx)
+    }
+
+    /// Runs `tx` committed; the next transaction goes in the next block.
+    fn run_in_own_block(&mut self, tx: TxEnv) -> Outcome {
         let result = self.run(tx, true);
         self.number += 1;
         outcome(result)
